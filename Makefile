@@ -1,0 +1,45 @@
+# consult — set-up, server and tests. Needs only Python 3.11 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+
+.PHONY: install run serve test lint browser bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet '.[test,bench]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Everything a newcomer needs: database, real seed data, admin account, an open sample
+# consultation, and the server at http://127.0.0.1:$(PORT)/.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py loadseeds
+	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Headless Chromium for the browser tests (Debian's package; needs root for apt-get).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else echo "Chromium not found: install Debian's 'chromium' package to run the browser tests."; fi
+
+test: install browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache test-artifacts

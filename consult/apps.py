@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsultConfig(AppConfig):
+    name = "consult"
+    verbose_name = _("Consultations")
+    default_auto_field = "django.db.models.BigAutoField"

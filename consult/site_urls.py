@@ -1,0 +1,3 @@
+"""URLs of the public site (DESIGN §5)."""
+
+urlpatterns: list = []

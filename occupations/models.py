@@ -1,0 +1,515 @@
+"""The official registry: classification groups, issuing authorities, published batches of new
+occupations, published occupations, national skill standards, and the audit log of workflow steps.
+
+Records here are only created by publication (``consult.workflow.publish_consultation``), by the
+historic seed import, or by ``occupations.workflow`` (skill standards). Nothing in this app
+imports the consultation app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+# The 2022 edition writes occupation codes as major-medium-minor-occupation: 2-02-10-07.
+OCCUPATION_CODE_PATTERN = r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+OCCUPATION_CODE_RE = re.compile(OCCUPATION_CODE_PATTERN)
+validate_occupation_code = RegexValidator(
+    OCCUPATION_CODE_PATTERN,
+    _("An occupation code has the form D-DD-DD-DD, for example 2-02-10-07."),
+    code="invalid_code",
+)
+GROUP_CODE_PATTERN = r"^[1-8](-[0-9]{2}){0,2}$"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the source states: "April 2019" is stored as 2019-04-01, month."""
+
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
+def format_date(value: dt.date | None, precision: str) -> str:
+    """A date shown no more precisely than its source: "April 2019", never "1 April 2019"."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return formats.date_format(value, "Y")
+    if precision == DatePrecision.MONTH:
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def precision_is_consistent(value: dt.date | None, precision: str) -> bool:
+    """A month-precise date is stored on day 1; a year-precise one on 1 January."""
+    if value is None:
+        return True
+    if precision == DatePrecision.MONTH:
+        return value.day == 1
+    if precision == DatePrecision.YEAR:
+        return value.day == 1 and value.month == 1
+    return True
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ClassificationGroup(models.Model):
+    class Level(models.TextChoices):
+        MAJOR = "major", _("major group")
+        MEDIUM = "medium", _("medium group")
+        MINOR = "minor", _("minor group")
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
+    level = models.CharField(_("level"), max_length=6, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("classification group")
+        verbose_name_plural = _("classification groups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=["major", "medium", "minor"]), name="group_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(code__regex=GROUP_CODE_PATTERN), name="group_code_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="major", parent__isnull=True)
+                | (~Q(level="major") & Q(parent__isnull=False)),
+                name="group_parent_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Authority(models.Model):
+    """A body that issues a batch or a standard."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("authority")
+        verbose_name_plural = _("authorities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BatchQuerySet(models.QuerySet):
+    def with_occupation_count(self) -> BatchQuerySet:
+        return self.annotate(occupation_total=models.Count("occupations", distinct=True))
+
+    def latest_first(self) -> BatchQuerySet:
+        return self.order_by("-announced_on", "-number", "-pk")
+
+
+class Batch(TimeStamped):
+    """A published list of new occupations, as announced."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    number = models.PositiveSmallIntegerField(
+        _("ordinal number"), null=True, blank=True, help_text=_("First batch = 1; blank if none.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    announced_on = models.DateField(_("announced on"))
+    announced_precision = models.CharField(
+        _("precision of the announcement date"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    announced_count = models.PositiveIntegerField(
+        _("announced number of occupations"),
+        null=True,
+        blank=True,
+        help_text=_("How many occupations the announcement said; may exceed those it named."),
+    )
+    authorities = models.ManyToManyField(Authority, related_name="batches", blank=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["announced_on", "number", "pk"]
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], condition=Q(number__isnull=False), name="batch_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(announced_precision__in=["day", "month", "year"]),
+                name="batch_precision_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("batch-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if not precision_is_consistent(self.announced_on, self.announced_precision):
+            raise ValidationError(
+                {
+                    "announced_on": _(
+                        "A date known only to the month or year is stored on its first day."
+                    )
+                }
+            )
+
+    @property
+    def announced_display(self) -> str:
+        return format_date(self.announced_on, self.announced_precision)
+
+
+class OccupationQuerySet(models.QuerySet):
+    def published(self) -> OccupationQuerySet:
+        """Every registry occupation is published; this names the intent at call sites."""
+        return self.all()
+
+    def with_related(self) -> OccupationQuerySet:
+        return self.select_related("batch", "group")
+
+    def with_standards(self) -> OccupationQuerySet:
+        return self.prefetch_related(
+            models.Prefetch("standards", queryset=SkillStandard.objects.order_by("pk"))
+        )
+
+    def search(self, query: str) -> OccupationQuerySet:
+        """Occupations whose name, other names, definition, tasks or job types contain every
+        word of ``query`` (Chinese substrings and English words alike, case-insensitive)."""
+        qs = self
+        for term in normalise_search_text(query).split():
+            qs = qs.filter(search_text__contains=term)
+        return qs
+
+
+def normalise_search_text(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+class Occupation(TimeStamped):
+    """A published occupation of the registry."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="occupations")
+    position = models.PositiveSmallIntegerField(_("position in batch"))
+    code = models.CharField(
+        _("code"),
+        max_length=11,
+        blank=True,
+        validators=[validate_occupation_code],
+        help_text=_("D-DD-DD-DD; blank only for historic records whose source gives none."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    alternative_names = models.JSONField(_("alternative names"), default=list, blank=True)
+    definition = models.TextField(_("definition"), blank=True)
+    tasks = models.JSONField(_("main tasks"), default=list, blank=True)
+    job_types = models.JSONField(_("job types"), default=list, blank=True)
+    green = models.BooleanField(_("green occupation (L)"), default=False)
+    digital = models.BooleanField(_("digital occupation (S)"), default=False)
+    group = models.ForeignKey(
+        ClassificationGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="occupations",
+        verbose_name=_("major group"),
+    )
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # Lower-cased text of every searchable field, kept by save() and build_search_text().
+    search_text = models.TextField(editable=False, default="")
+
+    objects = OccupationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["batch__announced_on", "batch_id", "position"]
+        verbose_name = _("occupation")
+        verbose_name_plural = _("occupations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "position"], name="occupation_position_unique_in_batch"
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="occupation_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(code="") | Q(code__regex=OCCUPATION_CODE_PATTERN),
+                name="occupation_code_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("occupation-detail", kwargs={"pk": self.pk})
+
+    def build_search_text(self) -> str:
+        parts = [
+            self.name,
+            *self.alternative_names,
+            self.definition,
+            *self.tasks,
+            *self.job_types,
+        ]
+        return normalise_search_text("\n".join(str(p) for p in parts if p))
+
+
+class SkillStandard(TimeStamped):
+    """A national occupational skill standard attached to one published occupation.
+
+    Create it with ``occupations.workflow.attach_skill_standard``, which also creates the level
+    set the kind requires.
+    """
+
+    class Kind(models.TextChoices):
+        TECHNICAL = "technical", _("professional technicians (three levels)")
+        SKILL = "skill", _("skilled workers (five levels)")
+
+    occupation = models.ForeignKey(Occupation, on_delete=models.PROTECT, related_name="standards")
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=9, choices=Kind.choices)
+    edition = models.CharField(_("edition"), max_length=50, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    issued_precision = models.CharField(
+        _("precision of the issue date"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    authorities = models.ManyToManyField(Authority, related_name="standards", blank=True)
+    directions = models.JSONField(_("occupational directions"), default=list, blank=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["occupation_id", "pk"]
+        verbose_name = _("skill standard")
+        verbose_name_plural = _("skill standards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["technical", "skill"]), name="standard_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["occupation", "title"], name="standard_title_unique_per_occupation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def issued_display(self) -> str:
+        return format_date(self.issued_on, self.issued_precision)
+
+
+class LevelKey(models.TextChoices):
+    PRIMARY = "primary", _("primary")
+    INTERMEDIATE = "intermediate", _("intermediate")
+    ADVANCED = "advanced", _("advanced")
+    LEVEL5 = "level5", _("level 5 (junior worker)")
+    LEVEL4 = "level4", _("level 4 (intermediate worker)")
+    LEVEL3 = "level3", _("level 3 (senior worker)")
+    LEVEL2 = "level2", _("level 2 (technician)")
+    LEVEL1 = "level1", _("level 1 (senior technician)")
+
+
+# The level set each kind of standard must have, lowest rank first.
+LEVELS_BY_KIND: dict[str, tuple[str, ...]] = {
+    SkillStandard.Kind.TECHNICAL: ("primary", "intermediate", "advanced"),
+    SkillStandard.Kind.SKILL: ("level5", "level4", "level3", "level2", "level1"),
+}
+
+
+def _level_key_matches_rank_and_kind() -> Q:
+    condition = Q()
+    for kind, keys in LEVELS_BY_KIND.items():
+        for rank, key in enumerate(keys, start=1):
+            condition |= Q(kind=kind, key=key, rank=rank)
+    return condition
+
+
+class StandardLevel(models.Model):
+    """One level of a standard. ``kind`` repeats the standard's kind so that the database can
+    refuse a key or rank that does not belong to it."""
+
+    standard = models.ForeignKey(SkillStandard, on_delete=models.CASCADE, related_name="levels")
+    kind = models.CharField(max_length=9, choices=SkillStandard.Kind.choices, editable=False)
+    rank = models.PositiveSmallIntegerField(_("rank"), help_text=_("1 is the lowest level."))
+    key = models.CharField(_("level"), max_length=12, choices=LevelKey.choices)
+
+    class Meta:
+        ordering = ["standard_id", "rank"]
+        verbose_name = _("standard level")
+        verbose_name_plural = _("standard levels")
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "rank"], name="level_rank_unique"),
+            models.UniqueConstraint(fields=["standard", "key"], name="level_key_unique"),
+            models.CheckConstraint(
+                condition=_level_key_matches_rank_and_kind(), name="level_matches_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.standard} — {self.name}"
+
+    @property
+    def name(self) -> str:
+        return str(LevelKey(self.key).label)
+
+
+class LevelRequirement(models.Model):
+    """One row of a level's requirements table."""
+
+    level = models.ForeignKey(StandardLevel, on_delete=models.CASCADE, related_name="requirements")
+    position = models.PositiveSmallIntegerField(_("position"))
+    work_area = models.CharField(_("work area"), max_length=200)
+    work_content = models.CharField(_("work content"), max_length=200, blank=True)
+    skill_requirements = models.TextField(_("skill requirements"), blank=True)
+    knowledge_requirements = models.TextField(_("knowledge requirements"), blank=True)
+
+    class Meta:
+        ordering = ["level_id", "position"]
+        verbose_name = _("level requirement")
+        verbose_name_plural = _("level requirements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "position"], name="requirement_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.work_area
+
+
+class LevelWeight(models.Model):
+    """One row of a level's weight table; the rows of a level and category sum to 100."""
+
+    class Category(models.TextChoices):
+        KNOWLEDGE = "knowledge", _("theoretical knowledge")
+        SKILL = "skill", _("skills")
+
+    level = models.ForeignKey(StandardLevel, on_delete=models.CASCADE, related_name="weights")
+    category = models.CharField(_("table"), max_length=9, choices=Category.choices)
+    item = models.CharField(_("item"), max_length=200)
+    weight = models.PositiveSmallIntegerField(_("weight (%)"), validators=[MaxValueValidator(100)])
+
+    class Meta:
+        ordering = ["level_id", "category", "pk"]
+        verbose_name = _("level weight")
+        verbose_name_plural = _("level weights")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=0, weight__lte=100), name="weight_between_0_and_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=["knowledge", "skill"]), name="weight_category_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["level", "category", "item"], name="weight_item_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.weight}%"
+
+
+class TransitionQuerySet(models.QuerySet):
+    def for_object(self, obj: models.Model) -> TransitionQuerySet:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=obj.pk,
+        )
+
+    def record(
+        self,
+        obj: models.Model,
+        *,
+        action: str,
+        source: str,
+        target: str,
+        by,
+        at: dt.datetime | None = None,
+        note: str = "",
+    ) -> Transition:
+        return self.create(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=obj.pk,
+            action=action,
+            source=source,
+            target=target,
+            actor=by,
+            at=at or timezone.now(),
+            note=note,
+        )
+
+
+class Transition(models.Model):
+    """One workflow step on any object, in either app: the audit log."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("action"), max_length=50)
+    source = models.CharField(_("from"), max_length=30, blank=True)
+    target = models.CharField(_("to"), max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Blank for steps taken by the system (scheduled commands)."),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = TransitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        indexes = [models.Index(fields=["content_type", "object_id"], name="transition_object")]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.source} → {self.target}"

@@ -1,0 +1,44 @@
+import datetime as dt
+
+import pytest
+
+from consult import workflow
+from consult.models import Consultation, DraftOccupation
+from occupations.models import Occupation, Transition
+from occupations.workflow import attach_skill_standard
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_draft_list_goes_from_drafting_to_a_batch_with_a_standard(drafting, publisher, editor):
+    """The whole path, once, through the workflow functions."""
+    before = drafting.opens_at - dt.timedelta(days=1)
+    workflow.open_consultation(drafting, by=publisher, now=before)
+    drafting.refresh_from_db()
+    assert drafting.status == Consultation.Status.CONSULTATION
+    after = drafting.closes_at + dt.timedelta(seconds=1)
+    workflow.begin_review(drafting, by=publisher, now=after)
+    first, second = drafting.drafts.in_order()
+    workflow.revise_draft(first, by=editor, changes={"proposed_code": "6-28-01-17"})
+    workflow.accept_draft(first, by=editor)
+    workflow.withdraw_draft(second, by=editor, reason="Merged into the first.")
+    batch = workflow.publish_consultation(
+        drafting,
+        by=publisher,
+        now=after,
+        slug="batch-2026",
+        title="New occupations 2026",
+        announced_on=dt.date(2026, 9, 1),
+        announced_precision="month",
+    )
+    drafting.refresh_from_db()
+    assert drafting.status == Consultation.Status.PUBLISHED
+    assert [o.name for o in batch.occupations.all()] == ["Hydrogen producer"]
+    occupation = Occupation.objects.get()
+    assert occupation.code == "6-28-01-17"
+    assert DraftOccupation.objects.get(pk=first.pk).occupation == occupation
+    standard = attach_skill_standard(
+        occupation, by=publisher, title="National standard", kind="technical"
+    )
+    assert [lvl.key for lvl in standard.levels.all()] == ["primary", "intermediate", "advanced"]
+    assert Transition.objects.count() == 7
