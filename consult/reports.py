@@ -1,0 +1,259 @@
+"""The response report of a consultation: what the public said, per draft occupation and per
+field, and what was done with it.
+
+``build_response_report(consultation, public=...)`` serves both the staff view in the admin and
+the public ``/consultations/<slug>/report/`` page. It runs a constant number of queries (four)
+whatever the number of comments: counts and campaigns are aggregated in the database, and the
+texts shown are fetched in one query with only the columns a report may show (never e-mail or
+IP hash).
+
+Counting rules:
+
+- spam is left out of everything;
+- every other comment (received, published, hidden) counts, whatever the variant;
+- a campaign is a set of at least two comments with the same ``fingerprint`` (identical
+  normalised text) on the same target; it appears once, with its size;
+- ``submissions`` counts a campaign once, ``comments`` counts each of its members.
+
+The public variant lists only the texts and replies of comments that are published and whose
+author consented to publication; the staff variant lists every non-spam comment's text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from consult.models import Comment, Consultation, DraftOccupation
+
+# The order in which a draft's fields are reported; tasks are inserted where "task" stands.
+FIELD_ORDER = ("", "name", "code", "definition", "task", "job_types", "markers")
+
+
+def empty_dispositions() -> dict[str, int]:
+    """Every disposition with a zero count, in the order of ``Comment.Disposition``."""
+    return dict.fromkeys(Comment.Disposition.values, 0)
+
+
+@dataclass
+class ReportComment:
+    """One comment's text as a report may show it (a campaign's text is shown once)."""
+
+    tracking_number: str
+    submitted_at: dt.datetime
+    author: str
+    organisation: str
+    body: str
+    proposed_text: str
+    status: str
+    disposition: str
+    disposition_label: str
+    reply: str
+    replied_at: dt.datetime | None
+    # How many comments share this text on this target (1 unless it heads a campaign).
+    campaign_size: int = 1
+
+
+@dataclass
+class Campaign:
+    """Comments with the same normalised text on the same target, counted once."""
+
+    fingerprint: str
+    size: int
+
+
+@dataclass
+class FieldReport:
+    """The comments on one target: the whole list, an occupation as a whole, or one field."""
+
+    key: str  # "", "name", "code", "definition", "task", "job_types", "markers"
+    label: str
+    task_number: int | None = None
+    task_text: str = ""
+    comments: int = 0
+    submissions: int = 0
+    dispositions: dict[str, int] = field(default_factory=empty_dispositions)
+    campaigns: list[Campaign] = field(default_factory=list)
+    texts: list[ReportComment] = field(default_factory=list)
+
+
+@dataclass
+class OccupationReport:
+    """One draft occupation (``draft`` is None for comments on the whole list)."""
+
+    draft: DraftOccupation | None
+    label: str
+    fields: list[FieldReport] = field(default_factory=list)
+    comments: int = 0
+    submissions: int = 0
+    dispositions: dict[str, int] = field(default_factory=empty_dispositions)
+
+
+@dataclass
+class ResponseReport:
+    consultation: Consultation
+    public: bool
+    whole_list: OccupationReport
+    occupations: list[OccupationReport]
+    comments: int = 0
+    submissions: int = 0
+    campaign_count: int = 0
+    dispositions: dict[str, int] = field(default_factory=empty_dispositions)
+
+    @property
+    def sections(self) -> list[OccupationReport]:
+        """The whole list first, then every draft in order."""
+        return [self.whole_list, *self.occupations]
+
+    @property
+    def disposition_rows(self) -> list[tuple[str, str, int]]:
+        """``(value, label, count)`` for the totals table."""
+        labels = dict(Comment.Disposition.choices)
+        return [(value, str(labels[value]), n) for value, n in self.dispositions.items()]
+
+
+_TEXT_COLUMNS = (
+    "pk",
+    "occupation_id",
+    "field",
+    "task_number",
+    "fingerprint",
+    "tracking_number",
+    "submitted_at",
+    "author_name",
+    "organisation",
+    "body",
+    "proposed_text",
+    "status",
+    "disposition",
+    "reply",
+    "replied_at",
+)
+
+
+def _field_label(key: str, task_number: int | None) -> str:
+    if key == Comment.Field.TASK:
+        return _("Task %(number)s") % {"number": task_number}
+    if key == "":
+        return _("The occupation as a whole")
+    return str(Comment.Field(key).label).capitalize()
+
+
+def _sort_key(key: str, task_number: int | None) -> tuple[int, int]:
+    return (FIELD_ORDER.index(key) if key in FIELD_ORDER else len(FIELD_ORDER), task_number or 0)
+
+
+def build_response_report(consultation: Consultation, *, public: bool) -> ResponseReport:
+    """Build the response report of ``consultation``.
+
+    Requires a saved consultation; works in any status (staff may look during consultation,
+    the public page should show it only when ``consultation.report_is_public``). Changes
+    nothing. ``public=True`` lists only published, consented comments' texts and replies;
+    counts always include every non-spam comment. Four queries, whatever the row counts.
+    """
+    drafts = list(DraftOccupation.objects.filter(consultation=consultation).in_order())
+    comments = Comment.objects.filter(consultation=consultation).not_spam()
+    target = ("occupation_id", "field", "task_number")
+
+    counts = (
+        comments.order_by()
+        .values(*target, "disposition")
+        .annotate(n=Count("pk"))
+        .values_list(*target, "disposition", "n")
+    )
+    campaigns = (
+        comments.order_by()
+        .values(*target, "fingerprint")
+        .annotate(size=Count("pk"))
+        .filter(size__gte=2)
+        .values_list(*target, "fingerprint", "size")
+    )
+    shown = Comment.objects.published() if public else Comment.objects.not_spam()
+    texts = (
+        shown.filter(consultation=consultation)
+        .order_by("submitted_at", "pk")
+        .values(*_TEXT_COLUMNS)
+    )
+
+    fields: dict[tuple, FieldReport] = {}
+
+    def field_report(occupation_id, key, task_number) -> FieldReport:
+        k = (occupation_id, key, task_number)
+        if k not in fields:
+            label = _("The whole list") if occupation_id is None else _field_label(key, task_number)
+            fields[k] = FieldReport(key=key, label=label, task_number=task_number)
+        return fields[k]
+
+    for occupation_id, key, task_number, disposition, n in counts:
+        report = field_report(occupation_id, key, task_number)
+        report.comments += n
+        report.dispositions[disposition] = report.dispositions.get(disposition, 0) + n
+
+    campaign_index: dict[tuple, Campaign] = {}
+    for occupation_id, key, task_number, fingerprint, size in campaigns:
+        report = field_report(occupation_id, key, task_number)
+        campaign = Campaign(fingerprint=fingerprint, size=size)
+        report.campaigns.append(campaign)
+        campaign_index[(occupation_id, key, task_number, fingerprint)] = campaign
+
+    for report in fields.values():
+        report.campaigns.sort(key=lambda c: (-c.size, c.fingerprint))
+        report.submissions = report.comments - sum(c.size - 1 for c in report.campaigns)
+
+    labels = dict(Comment.Disposition.choices)
+    seen_text: dict[tuple, ReportComment] = {}
+    for row in texts:
+        k = (row["occupation_id"], row["field"], row["task_number"])
+        campaign = campaign_index.get((*k, row["fingerprint"]))
+        if campaign is not None and (*k, row["fingerprint"]) in seen_text:
+            continue
+        item = ReportComment(
+            tracking_number=row["tracking_number"],
+            submitted_at=row["submitted_at"],
+            author=row["author_name"] or str(_("Anonymous")),
+            organisation=row["organisation"],
+            body=row["body"],
+            proposed_text=row["proposed_text"],
+            status=row["status"],
+            disposition=row["disposition"],
+            disposition_label=str(labels.get(row["disposition"], row["disposition"])),
+            reply=row["reply"],
+            replied_at=row["replied_at"],
+            campaign_size=campaign.size if campaign is not None else 1,
+        )
+        seen_text[(*k, row["fingerprint"])] = item
+        field_report(*k).texts.append(item)
+
+    def section(draft: DraftOccupation | None) -> OccupationReport:
+        occupation_id = draft.pk if draft is not None else None
+        label = draft.name if draft is not None else _("The whole list")
+        result = OccupationReport(draft=draft, label=label)
+        mine = [(k, r) for k, r in fields.items() if k[0] == occupation_id]
+        mine.sort(key=lambda item: _sort_key(item[0][1], item[0][2]))
+        for (_occ, key, task_number), report in mine:
+            if draft is not None and key == "task" and task_number:
+                tasks = (draft.consulted_text or {}).get("tasks") or draft.tasks
+                if 0 < task_number <= len(tasks):
+                    report.task_text = tasks[task_number - 1]
+            result.fields.append(report)
+            result.comments += report.comments
+            result.submissions += report.submissions
+            for value, n in report.dispositions.items():
+                result.dispositions[value] = result.dispositions.get(value, 0) + n
+        return result
+
+    whole = section(None)
+    occupations = [section(draft) for draft in drafts]
+    report = ResponseReport(
+        consultation=consultation, public=public, whole_list=whole, occupations=occupations
+    )
+    for part in report.sections:
+        report.comments += part.comments
+        report.submissions += part.submissions
+        for value, n in part.dispositions.items():
+            report.dispositions[value] = report.dispositions.get(value, 0) + n
+    report.campaign_count = sum(len(r.campaigns) for r in fields.values())
+    return report

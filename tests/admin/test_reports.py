@@ -1,0 +1,131 @@
+"""The response report: counts per occupation and field, campaigns once, texts by variant."""
+
+import pytest
+
+from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
+from consult.reports import build_response_report
+from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def consultation():
+    consultation = ConsultationFactory(status=Consultation.Status.REVIEW)
+    DraftOccupationFactory(consultation=consultation, position=1, name="Hydrogen producer")
+    DraftOccupationFactory(
+        consultation=consultation,
+        position=2,
+        name="Low-altitude pilot",
+        tasks=["Plan flights.", "Fly drones.", "Keep logs."],
+    )
+    return consultation
+
+
+def comment(consultation, *, status="received", **kwargs):
+    return CommentFactory(consultation=consultation, status=status, **kwargs)
+
+
+def test_counts_per_occupation_and_field_in_draft_order(consultation):
+    first, second = consultation.drafts.in_order()
+    comment(consultation, disposition="adopted")
+    comment(consultation, occupation=second, field="task", task_number=2, disposition="noted")
+    comment(consultation, occupation=second, field="name")
+    comment(consultation, occupation=second)
+    comment(consultation, occupation=first, field="definition", disposition="not_adopted")
+
+    report = build_response_report(consultation, public=False)
+
+    assert report.comments == 5
+    assert report.dispositions["adopted"] == 1
+    assert report.dispositions["pending"] == 2
+    assert [s.label for s in report.sections] == [
+        "The whole list",
+        "Hydrogen producer",
+        "Low-altitude pilot",
+    ]
+    pilot = report.occupations[1]
+    assert [(f.key, f.task_number) for f in pilot.fields] == [
+        ("", None),
+        ("name", None),
+        ("task", 2),
+    ]
+    assert [f.label for f in pilot.fields] == ["The occupation as a whole", "Name", "Task 2"]
+    assert pilot.fields[2].task_text == "Fly drones."
+    assert pilot.comments == 3
+    assert report.occupations[0].dispositions["not_adopted"] == 1
+
+
+def test_spam_is_left_out_and_hidden_comments_still_count(consultation):
+    comment(consultation, status="spam")
+    comment(consultation, status="hidden")
+    comment(consultation, status="published")
+
+    report = build_response_report(consultation, public=False)
+
+    assert report.comments == 2
+    assert len(report.whole_list.fields[0].texts) == 2
+
+
+def test_a_campaign_is_counted_once_with_its_size(consultation):
+    _, pilot = consultation.drafts.in_order()
+    body = "Please rename this occupation."
+    for variant in (body, body.upper(), "please   rename this occupation!"):
+        comment(consultation, occupation=pilot, field="name", body=variant)
+    comment(consultation, occupation=pilot, field="name", body="Keep the name.")
+
+    report = build_response_report(consultation, public=False)
+
+    name = report.occupations[1].fields[0]
+    assert name.comments == 4
+    assert name.submissions == 2
+    assert [c.size for c in name.campaigns] == [3]
+    assert name.campaigns[0].fingerprint == comment_fingerprint(body)
+    assert sorted(t.campaign_size for t in name.texts) == [1, 3]
+    assert report.campaign_count == 1
+    assert report.submissions == 2
+
+
+def test_the_public_variant_shows_only_published_consented_texts(consultation):
+    comment(consultation, status="published", body="Visible.", reply="Thank you.")
+    comment(consultation, status="published", consent_to_publish=False, body="No consent.")
+    comment(consultation, status="hidden", body="Hidden.")
+    comment(consultation, status="received", body="Not yet moderated.", email="a@example.org")
+
+    report = build_response_report(consultation, public=True)
+
+    texts = report.whole_list.fields[0].texts
+    assert [(t.body, t.reply) for t in texts] == [("Visible.", "Thank you.")]
+    assert report.comments == 4
+    assert not hasattr(texts[0], "email")
+
+
+def test_an_empty_consultation_has_zero_totals(consultation):
+    report = build_response_report(consultation, public=True)
+    assert report.comments == 0
+    assert report.whole_list.fields == []
+    assert [o.comments for o in report.occupations] == [0, 0]
+    assert [row[2] for row in report.disposition_rows] == [0, 0, 0, 0, 0]
+
+
+def test_the_report_runs_in_constant_queries(consultation, django_assert_num_queries):
+    first, second = consultation.drafts.in_order()
+    rows = [
+        Comment(
+            consultation=consultation,
+            occupation=(first, second, None)[i % 3],
+            field=("name", "task", "")[i % 3],
+            task_number=2 if i % 3 == 1 else None,
+            body=f"Comment {i % 40}",
+            fingerprint=comment_fingerprint(f"Comment {i % 40}"),
+            tracking_number=new_tracking_number(),
+            consent_to_publish=True,
+            status=("published", "received", "hidden", "spam")[i % 4],
+        )
+        for i in range(600)
+    ]
+    Comment.objects.bulk_create(rows)
+    for public in (True, False):
+        with django_assert_num_queries(4):
+            report = build_response_report(consultation, public=public)
+        assert report.comments == 450
