@@ -24,6 +24,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -217,31 +218,34 @@ class Consultation(FSMModelMixin, TimeStamped):
         """Requires a window that ends in the future and at least one draft not withdrawn."""
         if self.opens_at is None or self.closes_at is None:
             raise InvalidTransition(
-                _("Set both ends of the comment window before opening the consultation."),
+                gettext("Set both ends of the comment window before opening the consultation."),
                 field="opens_at" if self.opens_at is None else "closes_at",
             )
         if self.opens_at >= self.closes_at:
-            raise InvalidTransition(_("The window must open before it closes."), field="closes_at")
+            raise InvalidTransition(
+                gettext("The window must open before it closes."), field="closes_at"
+            )
         if self.closes_at <= now:
             raise InvalidTransition(
-                _("The window's closing time has already passed."), field="closes_at"
+                gettext("The window's closing time has already passed."), field="closes_at"
             )
         if not self.drafts.exclude(status=DraftOccupation.Status.WITHDRAWN).exists():
-            raise InvalidTransition(_("A consultation needs at least one draft occupation."))
+            raise InvalidTransition(gettext("A consultation needs at least one draft occupation."))
 
     def extend_window(self, *, now: dt.datetime, closes_at: dt.datetime) -> None:
         """Move ``closes_at`` later while the consultation is still scheduled or open."""
         if self.status != self.Status.CONSULTATION:
             raise InvalidTransition(
-                _("Only a consultation in public consultation can have its window extended.")
+                gettext("Only a consultation in public consultation can have its window extended.")
             )
         if now > self.closes_at:
             raise InvalidTransition(
-                _("The window has already closed; it cannot be extended."), field="closes_at"
+                gettext("The window has already closed; it cannot be extended."), field="closes_at"
             )
         if closes_at <= self.closes_at:
             raise InvalidTransition(
-                _("The new closing time must be later than the current one."), field="closes_at"
+                gettext("The new closing time must be later than the current one."),
+                field="closes_at",
             )
         self.closes_at = closes_at
 
@@ -250,7 +254,7 @@ class Consultation(FSMModelMixin, TimeStamped):
         """Only once the window has closed (``now`` is past ``closes_at``)."""
         if now <= self.closes_at:
             raise InvalidTransition(
-                _("The comment window is still open until %(closes_at)s.")
+                gettext("The comment window is still open until %(closes_at)s.")
                 % {"closes_at": timezone.localtime(self.closes_at).strftime("%Y-%m-%d %H:%M:%S")}
             )
 
@@ -258,7 +262,7 @@ class Consultation(FSMModelMixin, TimeStamped):
     def mark_published(self, *, batch: Batch, now: dt.datetime) -> None:
         """Record the batch this consultation became; ``consult.workflow`` creates it."""
         if now <= self.closes_at:
-            raise InvalidTransition(_("A consultation cannot be published before it closes."))
+            raise InvalidTransition(gettext("A consultation cannot be published before it closes."))
         self.batch = batch
 
 
@@ -424,18 +428,20 @@ class DraftOccupation(FSMModelMixin, TimeStamped):
         allowed = {Consultation.Status.DRAFTING, Consultation.Status.REVIEW}
         if self.consultation.status not in allowed:
             raise InvalidTransition(
-                _(
+                gettext(
                     "Drafts can be revised only while drafting or during review, not while the "
                     "consultation is %(status)s."
                 )
                 % {"status": self.consultation.get_status_display()}
             )
         if self.status == self.Status.WITHDRAWN:
-            raise InvalidTransition(_("A withdrawn draft cannot be revised; reinstate it first."))
+            raise InvalidTransition(
+                gettext("A withdrawn draft cannot be revised; reinstate it first.")
+            )
         unknown = set(changes) - set(DRAFT_TEXT_FIELDS)
         if unknown:
             raise InvalidTransition(
-                _("These fields cannot be revised: %(fields)s.")
+                gettext("These fields cannot be revised: %(fields)s.")
                 % {"fields": ", ".join(sorted(unknown))},
                 field=sorted(unknown)[0],
             )
@@ -452,7 +458,7 @@ class DraftOccupation(FSMModelMixin, TimeStamped):
     @transition(field=status, source=Status.PROPOSED, target=Status.ACCEPTED)
     def accept(self) -> None:
         if self.consultation.status != Consultation.Status.REVIEW:
-            raise InvalidTransition(_("Drafts are accepted during review."))
+            raise InvalidTransition(gettext("Drafts are accepted during review."))
 
     @transition(
         field=status,
@@ -465,16 +471,16 @@ class DraftOccupation(FSMModelMixin, TimeStamped):
             Consultation.Status.REVIEW,
         }:
             raise InvalidTransition(
-                _("Drafts can be withdrawn only while drafting or during review.")
+                gettext("Drafts can be withdrawn only while drafting or during review.")
             )
         if not reason.strip():
-            raise InvalidTransition(_("Give a reason for the withdrawal."), field="reason")
+            raise InvalidTransition(gettext("Give a reason for the withdrawal."), field="reason")
         self.withdrawal_reason = reason.strip()
 
     @transition(field=status, source=Status.WITHDRAWN, target=Status.PROPOSED)
     def reinstate(self) -> None:
         if self.consultation.status != Consultation.Status.REVIEW:
-            raise InvalidTransition(_("Withdrawn drafts can be reinstated during review."))
+            raise InvalidTransition(gettext("Withdrawn drafts can be reinstated during review."))
         self.withdrawal_reason = ""
 
 
@@ -658,7 +664,7 @@ class Comment(FSMModelMixin, models.Model):
     def publish(self) -> None:
         if not self.consent_to_publish:
             raise InvalidTransition(
-                _("Comment %(number)s cannot be published: its author did not consent.")
+                gettext("Comment %(number)s cannot be published: its author did not consent.")
                 % {"number": self.tracking_number}
             )
 
@@ -679,11 +685,12 @@ class Comment(FSMModelMixin, models.Model):
     def set_disposition(self, *, disposition: str, reply: str, now: dt.datetime) -> None:
         if disposition not in self.Disposition.values:
             raise InvalidTransition(
-                _("Unknown disposition %(value)r.") % {"value": disposition}, field="disposition"
+                gettext("Unknown disposition %(value)r.") % {"value": disposition},
+                field="disposition",
             )
         if self.status == self.Status.SPAM:
             raise InvalidTransition(
-                _("Comment %(number)s is spam; spam gets no disposition.")
+                gettext("Comment %(number)s is spam; spam gets no disposition.")
                 % {"number": self.tracking_number}
             )
         self.disposition = disposition
