@@ -1,0 +1,317 @@
+"""``manage.py loadseeds`` with the real seed files: what ends up in the registry and the
+consultation app, and that loading again changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from consult.models import Consultation, DraftOccupation
+from occupations.models import (
+    Authority,
+    Batch,
+    ClassificationGroup,
+    Occupation,
+    SkillStandard,
+    StandardLevel,
+)
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def loadseeds(*args: str) -> str:
+    out = StringIO()
+    call_command("loadseeds", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list]:
+    """Every row the seeds write, with its timestamps: any change shows."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (
+            ClassificationGroup,
+            Authority,
+            Batch,
+            Occupation,
+            Consultation,
+            DraftOccupation,
+            SkillStandard,
+            StandardLevel,
+        )
+    } | {
+        "batch authorities": list(
+            Batch.authorities.through.objects.order_by("pk").values_list("batch_id", "authority_id")
+        ),
+        "draft history": [DraftOccupation.history.count()],
+    }
+
+
+@pytest.fixture
+def loaded(db) -> str:
+    return loadseeds()
+
+
+def test_loading_twice_creates_everything_once_and_then_changes_nothing(db):
+    first = loadseeds()
+    before = snapshot()
+
+    second = loadseeds()
+
+    assert snapshot() == before
+    assert "total                   151         0          0" in first
+    assert "total                     0         0        151" in second
+    assert "nothing changed" in second
+
+
+def test_each_batch_holds_the_occupations_its_sources_name(loaded):
+    counts = {
+        batch.slug: (batch.occupations.count(), batch.announced_count)
+        for batch in Batch.objects.all()
+    }
+
+    assert counts == {
+        "first-batch-2019": (13, 13),
+        "second-batch-2020": (16, 16),
+        "third-batch-2020": (9, 9),
+        "fourth-batch-2021": (18, 18),
+        "june-batch-2022": (18, 18),
+        # Nineteen announced, six named by the source.
+        "batch-2024": (6, 19),
+    }
+    assert Occupation.objects.count() == 80
+    assert sum(n for n, _ in list(counts.values())[:4]) == 56
+
+
+def test_no_published_occupation_gets_an_invented_code(loaded):
+    assert list(Occupation.objects.exclude(code="")) == []
+
+
+def test_batches_keep_the_precision_of_their_announcement_dates(loaded):
+    with translation.override("en"):
+        shown = {batch.slug: batch.announced_display for batch in Batch.objects.all()}
+
+    assert shown["first-batch-2019"] == "April 2019"
+    assert shown["fourth-batch-2021"] == "March 2021"
+    assert shown["batch-2024"] == "2024"
+    assert shown["june-batch-2022"] == "June 14, 2022"
+
+
+def test_the_third_batch_keeps_the_precise_date_and_notes_the_other(loaded):
+    third = Batch.objects.get(slug="third-batch-2020")
+
+    assert (third.announced_on, third.announced_precision) == (dt.date(2020, 7, 6), "day")
+    assert "“June 2020”" in third.notes
+    assert "“On July 6”" in third.notes
+    assert {s["file"] for s in third.sources} == {
+        "000_4f42679ce3381b74.txt",
+        "001_3220ab0922d07ffe.txt",
+    }
+
+
+def test_batches_name_their_issuing_authorities(loaded):
+    first = Batch.objects.get(slug="first-batch-2019")
+    june = Batch.objects.get(slug="june-batch-2022")
+
+    assert sorted(first.authorities.values_list("name", flat=True)) == [
+        "Ministry of Human Resources and Social Security",
+        "National Bureau of Statistics",
+        "State Administration for Market Regulation",
+    ]
+    assert list(june.authorities.values_list("name", flat=True)) == [
+        "Ministry of Human Resources and Social Security"
+    ]
+    assert Authority.objects.count() == 4
+
+
+def test_occupations_keep_the_sources_order(loaded):
+    names = list(
+        Occupation.objects.filter(batch__slug="first-batch-2019")
+        .order_by("position")
+        .values_list("name", flat=True)
+    )
+
+    assert names[:3] == [
+        "Artificial Intelligence Engineering Technicians",
+        "IoT Engineering Technicians",
+        "Big Data Engineering Technicians",
+    ]
+    assert names[-1] == "Industrial Robot System Maintenance Workers"
+
+
+def test_a_definition_is_stored_exactly_as_the_source_gives_it(loaded):
+    pilots = Occupation.objects.get(name="Drone Pilots")
+
+    assert pilots.definition == (
+        "Personnel who control drones to complete designated flight tasks through remote "
+        "control devices."
+    )
+    assert pilots.sources[0]["file"] == "000_4f42679ce3381b74.txt"
+
+
+def test_the_main_tasks_of_two_occupations_in_full_and_in_order(loaded):
+    ai = Occupation.objects.get(name="Artificial Intelligence Engineering Technicians")
+    vision = Occupation.objects.get(name="Industrial Vision System Maintenance Workers")
+
+    assert ai.tasks == [
+        "Analyze and research artificial intelligence algorithms, deep learning, and neural "
+        "network technologies;",
+        "Research, develop, and apply artificial intelligence instructions, algorithms, and "
+        "technologies;",
+        "Plan, design, and develop chips based on artificial intelligence algorithms;",
+        "Research, develop, and optimize technologies such as language recognition, semantic "
+        "recognition, image recognition, and biometric recognition;",
+        "Design, integrate, manage, and deploy artificial intelligence hardware and software "
+        "systems;",
+        "Design and develop artificial intelligence system solutions;",
+        "Provide technical consulting and services related to artificial intelligence.",
+    ]
+    assert vision.tasks == [
+        "Select, debug, and maintain vision hardware such as cameras, lenses, and code readers;",
+        "Conduct object imaging and lighting;",
+        "Conduct precision calibration of vision systems;",
+        "Conduct coordinate system calibration of vision systems and third-party systems;",
+        "Integrate and embed communication between vision application systems and main "
+        "industrial software;",
+        "Confirm and capture object features during imaging;",
+        "Identify and classify the quality of images during system operation, determining and "
+        "resolving issues;",
+        "Design small sample programs to verify process accuracy;",
+        "Reset, debug, and verify systems after replacing vision hardware.",
+    ]
+
+
+def test_the_job_types_of_two_occupations(loaded):
+    assert Occupation.objects.get(name="AI Trainers").job_types == [
+        "Data Annotators",
+        "AI Algorithm Testers",
+    ]
+    assert Occupation.objects.get(name="Carbon Emission Managers").job_types == [
+        "Civil Aviation Carbon Emission Managers",
+        "Carbon Emission Monitors",
+        "Carbon Emission Accountants",
+        "Carbon Emission Verifiers",
+        "Carbon Emission Traders",
+        "Carbon Emission Consultants",
+    ]
+    assert Occupation.objects.get(name="Internet Marketing Specialists").job_types == [
+        "Live Sales Personnel"
+    ]
+
+
+def test_both_translations_of_a_third_batch_name_are_kept_and_searchable(loaded):
+    marketers = Occupation.objects.get(name="Internet Marketing Specialists")
+
+    assert marketers.alternative_names == ["Online Marketers"]
+    assert list(Occupation.objects.search("online marketers")) == [marketers]
+    assert list(Occupation.objects.search("ability assessors")) == [
+        Occupation.objects.get(name="Elderly Capability Assessors")
+    ]
+
+
+def test_markers_are_set_only_where_a_source_assigns_them(loaded):
+    digital = Occupation.objects.filter(digital=True)
+
+    assert digital.count() == 9
+    assert set(digital.values_list("batch__slug", flat=True)) == {"june-batch-2022"}
+    assert not Occupation.objects.filter(green=True).exists()
+
+
+def test_the_eight_major_groups_of_the_2022_edition(loaded):
+    groups = ClassificationGroup.objects.filter(level="major").order_by("code")
+
+    assert list(groups.values_list("code", flat=True)) == list("12345678")
+    assert groups.get(code="2").title == "专业技术人员"
+    assert groups.get(code="7").title == "军队人员"
+
+
+def test_the_ten_national_standards_hang_off_their_occupations_with_three_levels(loaded):
+    standards = SkillStandard.objects.select_related("occupation")
+
+    assert standards.count() == 10
+    for standard in standards:
+        assert standard.kind == "technical"
+        assert [level.key for level in standard.levels.order_by("rank")] == [
+            "primary",
+            "intermediate",
+            "advanced",
+        ]
+        assert standard.occupation.group.code == "2"
+        assert sorted(standard.authorities.values_list("name", flat=True)) == [
+            "Ministry of Human Resources and Social Security",
+            "Ministry of Industry and Information Technology",
+        ]
+        assert standard.issued_on is None
+    assert StandardLevel.objects.count() == 30
+    assert set(standards.values_list("occupation__batch__slug", flat=True)) == {
+        "first-batch-2019",
+        "second-batch-2020",
+        "third-batch-2020",
+        "fourth-batch-2021",
+    }
+    assert standards.get(occupation__name="Digital Management Professionals")
+
+
+def test_the_2026_draft_list_is_in_review_with_its_twelve_proposed_drafts(loaded):
+    consultation = Consultation.objects.get(slug="draft-list-2026")
+    drafts = consultation.drafts.in_order()
+
+    assert consultation.status == Consultation.Status.REVIEW
+    assert consultation.closes_at == dt.datetime(2026, 7, 17, 23, 59, 59, tzinfo=SHANGHAI)
+    assert consultation.opens_at == dt.datetime(2026, 7, 3, 19, 24, tzinfo=SHANGHAI)
+    assert consultation.batch is None
+    assert drafts.count() == 12
+    assert set(drafts.values_list("status", flat=True)) == {DraftOccupation.Status.PROPOSED}
+    assert [d.name for d in drafts.filter(green=True)] == [
+        "Hydrogen Fuel Cell Manufacturers",
+        "Water Electrolysis Hydrogen Production Operators",
+    ]
+    twin = drafts.first()
+    assert twin.name == "Digital Twin Engineering Technician"
+    assert twin.definition.startswith("A profession focused on developing, designing")
+    # The text the public commented on is kept, so later revisions can be compared with it.
+    assert twin.consulted_text == twin.text()
+    assert twin.changes_since_consultation() == {}
+
+
+def test_a_changed_seed_file_updates_only_that_record(seed_copy):
+    loadseeds("--path", str(seed_copy))
+    path = seed_copy / "batches" / "2019-first-batch.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("through remote control devices.", "through remote control devices!"),
+        encoding="utf-8",
+    )
+
+    output = loadseeds("--path", str(seed_copy))
+
+    assert "occupation 9 (Drone Pilots): updated (definition)" in output
+    assert "total                     0         1        150" in output
+    assert Occupation.objects.get(name="Drone Pilots").definition.endswith("devices!")
+
+
+def test_reloading_keeps_what_staff_added_beyond_the_files(loaded):
+    """A code given later in the admin is not in the files, so a reload leaves it alone."""
+    occupation = Occupation.objects.get(name="Drone Pilots")
+    occupation.code = "4-99-00-00"
+    occupation.save()
+
+    output = loadseeds()
+
+    assert "nothing changed" in output
+    assert Occupation.objects.get(pk=occupation.pk).code == "4-99-00-00"
+
+
+def test_a_status_moved_on_by_hand_is_put_back_as_the_files_record_it(loaded):
+    Consultation.objects.filter(slug="draft-list-2026").update(status="consultation")
+
+    output = loadseeds()
+
+    assert "consultations/2026-draft-list.yaml: consultation: updated (status)" in output
+    assert Consultation.objects.get(slug="draft-list-2026").status == "review"
