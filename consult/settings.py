@@ -111,6 +111,10 @@ INSTALLED_APPS = [
     "occupations",
     "consult",
 ]
+# Benchmarks only (bench/README.md): bare-framework baseline views under /bench-baseline/.
+BENCH_BASELINES = env_bool("BENCH_BASELINES", False)
+if BENCH_BASELINES:
+    INSTALLED_APPS.append("bench.baseline")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

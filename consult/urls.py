@@ -1,5 +1,6 @@
 """Root URLs: the public site, the REST API, the admin and the language switcher."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,3 +10,6 @@ urlpatterns = [
     path("", include("consult.api_urls")),
     path("", include("consult.site_urls")),
 ]
+
+if settings.BENCH_BASELINES:
+    urlpatterns.append(path("bench-baseline/", include("bench.baseline.urls")))

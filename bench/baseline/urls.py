@@ -1,0 +1,11 @@
+"""Mounted under /bench-baseline/ when BENCH_BASELINES=true (consult/urls.py)."""
+
+from django.urls import path
+
+from bench.baseline import views
+
+urlpatterns = [
+    path("form/", views.form, name="bench-baseline-form"),
+    path("insert/", views.insert, name="bench-baseline-insert"),
+    path("occupations/", views.OccupationList.as_view(), name="bench-baseline-occupations"),
+]
