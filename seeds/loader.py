@@ -7,16 +7,18 @@ Two stages, so that bad data never half-loads:
    database. The first problem raises ``SeedError(file, record, message)``.
 2. ``load(seeds)`` writes everything in one transaction. Each record is found by its natural key
    (group code, authority name, batch slug, batch and position, consultation slug, consultation
-   and position, occupation and standard title), created if missing, and updated where a field
-   differs from the file; the returned ``LoadReport`` says what was created, updated or left
-   unchanged. Loading the same files twice changes nothing.
+   and position, occupation and standard title). Reference data and registry records are
+   created if missing and updated where a field differs from the file. A consultation and its
+   drafts are only created: once in the database the workflow owns them (revisions,
+   withdrawals, publication), so one that differs from its file is reported as "kept" and left
+   alone. The returned ``LoadReport`` says what was created, updated, left unchanged or kept.
+   Loading the same files twice changes nothing.
 
 The loader writes registry records (batches, occupations, standards) directly: it is the
 registry's historic import, not the publication workflow, so it writes no Transition. Consultation
-and draft statuses are historical facts here and are stored as data; django-fsm protects them
-from attribute assignment, so a status that must change is written with ``QuerySet.update()``.
-Fields the files do not carry (an occupation's code, comments, anything staff add later) are never
-touched.
+and draft statuses are historical facts here, stored as data when the records are created (the
+model constructor is the one place django-fsm lets a protected state be set). Fields the files
+do not carry (an occupation's code, comments, anything staff add later) are never touched.
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ DRAFT_STATUS_FOR = {
 CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
-OUTCOMES = (CREATED, UPDATED, UNCHANGED)
+# A consultation (and its drafts) already in the database differs from its file: after creation
+# it belongs to the workflow (revisions, withdrawals, publication), so the loader leaves it be.
+KEPT = "kept"
+OUTCOMES = (CREATED, UPDATED, UNCHANGED, KEPT)
 
 
 class SeedError(Exception):
@@ -790,7 +795,11 @@ class LoadReport:
 
     def add(self, kind: str, origin: Origin, outcome: str, changed: Iterable[str] = ()) -> None:
         self.counts[kind][outcome] += 1
-        detail = f" ({', '.join(changed)})" if outcome == UPDATED else ""
+        detail = ""
+        if outcome == UPDATED:
+            detail = f" ({', '.join(changed)})"
+        elif outcome == KEPT:
+            detail = f" as the workflow left it (differs from the file: {', '.join(changed)})"
         self.lines.append(f"{origin.file}: {origin.record}: {outcome}{detail}")
 
     def total(self, outcome: str) -> int:
@@ -802,16 +811,14 @@ class LoadReport:
 
     def table(self) -> str:
         width = max(len(kind) for kind in KINDS)
-        rows = [f"{'':<{width}}  {'created':>8}  {'updated':>8}  {'unchanged':>9}"]
+        rows = [f"{'':<{width}}" + "".join(f"  {outcome:>9}" for outcome in OUTCOMES)]
         for kind in KINDS:
-            counter = self.counts[kind]
             rows.append(
-                f"{kind:<{width}}  {counter[CREATED]:>8}  {counter[UPDATED]:>8}  "
-                f"{counter[UNCHANGED]:>9}"
+                f"{kind:<{width}}"
+                + "".join(f"  {self.counts[kind][outcome]:>9}" for outcome in OUTCOMES)
             )
         rows.append(
-            f"{'total':<{width}}  {self.total(CREATED):>8}  {self.total(UPDATED):>8}  "
-            f"{self.total(UNCHANGED):>9}"
+            f"{'total':<{width}}" + "".join(f"  {self.total(outcome):>9}" for outcome in OUTCOMES)
         )
         return "\n".join(rows)
 
@@ -825,33 +832,30 @@ def _sync(
     existing: Model | None,
     lookup: dict[str, Any],
     values: dict[str, Any],
-    protected: dict[str, Any] | None = None,
 ) -> tuple[Model, str, list[str]]:
-    """Create the record, or bring the fields listed in ``values`` and ``protected`` in line
-    with the file. ``protected`` fields (django-fsm states) are set on creation and otherwise
-    written with ``QuerySet.update()``, which the state machine allows."""
-    protected = protected or {}
+    """Create the record, or bring the fields listed in ``values`` in line with the file;
+    return it, the outcome and the names of the fields that changed."""
     if existing is None:
-        obj = model(**lookup, **values, **protected)
-        obj.full_clean(exclude=list(protected), validate_unique=False, validate_constraints=False)
-        obj.save()
-        return obj, CREATED, []
+        return _create(model, {**lookup, **values}), CREATED, []
     changed = _differences(existing, values)
     for name in changed:
         setattr(existing, name, values[name])
     if changed:
-        existing.full_clean(
-            exclude=list(protected), validate_unique=False, validate_constraints=False
-        )
+        existing.full_clean(validate_unique=False, validate_constraints=False)
         existing.save()
-    changed_protected = _differences(existing, protected)
-    if changed_protected:
-        model._default_manager.filter(pk=existing.pk).update(
-            **{name: protected[name] for name in changed_protected}
-        )
-        existing.refresh_from_db()
-    changed += changed_protected
     return existing, (UPDATED if changed else UNCHANGED), changed
+
+
+def _create(model: type[Model], values: dict[str, Any], *, states: dict[str, str] | None = None):
+    """Create one record after the model's own field checks. ``states`` are django-fsm
+    protected fields: the constructor is the one place that may set them, and the field checks
+    skip them (they would assign them again)."""
+    states = states or {}
+    obj = model(**values, **states)
+    obj.full_clean(exclude=list(states), validate_unique=False, validate_constraints=False)
+    obj._change_reason = "Seed import"  # read by django-simple-history where a model keeps one
+    obj.save()
+    return obj
 
 
 def _sync_authorities(obj: Model, names: Iterable[str], by_name: dict[str, Authority]) -> bool:
@@ -981,51 +985,69 @@ def _load_batches(
     return occupations
 
 
+def _draft_values(
+    seed: OccupationSeed, status: str, groups: dict[str, ClassificationGroup]
+) -> dict[str, Any]:
+    values = _occupation_values(seed, groups)
+    if status != DraftOccupation.Status.DRAFT:
+        # The public commented on exactly this text: it is the consulted text.
+        values["consulted_text"] = {name: values.get(name, "") for name in DRAFT_TEXT_FIELDS}
+    return values
+
+
 def _load_consultations(
     seeds: SeedSet, report: LoadReport, groups: dict[str, ClassificationGroup]
 ) -> None:
+    """Create each consultation with its drafts if missing. One that exists is left alone: from
+    its creation on the workflow owns it (drafts revised, accepted or withdrawn, the list
+    published), and writing the file's state back would undo that work."""
     existing = {
-        c.slug: c
-        for c in Consultation.objects.filter(slug__in=[seed.slug for seed in seeds.consultations])
+        consultation.slug: consultation
+        for consultation in Consultation.objects.filter(
+            slug__in=[seed.slug for seed in seeds.consultations]
+        ).prefetch_related("drafts")
     }
     for seed in seeds.consultations:
-        with _guard(seed.origin):
-            consultation, outcome, changed = _sync(
-                Consultation,
-                existing.get(seed.slug),
-                {"slug": seed.slug},
-                {
-                    "title": seed.title,
-                    "summary": seed.summary,
-                    "opens_at": seed.stored_opens_at,
-                    "closes_at": seed.closes_at,
-                    "sources": _sources(seed.sources),
-                    "notes": seed.notes,
-                },
-                protected={"status": seed.status},
-            )
-        report.add("consultations", seed.origin, outcome, changed)
-
+        values = {
+            "title": seed.title,
+            "summary": seed.summary,
+            "opens_at": seed.stored_opens_at,
+            "closes_at": seed.closes_at,
+            "sources": _sources(seed.sources),
+            "notes": seed.notes,
+        }
         draft_status = DRAFT_STATUS_FOR[seed.status]
-        by_position = {draft.position: draft for draft in consultation.drafts.all()}
-        for draft_seed in seed.drafts:
-            values = _occupation_values(draft_seed, groups)
-            draft = by_position.get(draft_seed.position)
-            if draft_status != DraftOccupation.Status.DRAFT:
-                # The public commented on exactly this text: it is the consulted text.
-                values["consulted_text"] = {
-                    name: values[name] if name in values else getattr(draft, name, "")
-                    for name in DRAFT_TEXT_FIELDS
-                }
-            with _guard(draft_seed.origin):
-                draft, outcome, changed = _sync(
-                    DraftOccupation,
-                    draft,
-                    {"consultation": consultation, "position": draft_seed.position},
-                    values,
-                    protected={"status": draft_status},
+        consultation = existing.get(seed.slug)
+        if consultation is not None:
+            differs = _differences(consultation, {**values, "status": seed.status})
+            report.add("consultations", seed.origin, KEPT if differs else UNCHANGED, differs)
+            drafts = {draft.position: draft for draft in consultation.drafts.all()}
+            for draft_seed in seed.drafts:
+                draft = drafts.get(draft_seed.position)
+                wanted = {**_draft_values(draft_seed, draft_status, groups), "status": draft_status}
+                differs = ["missing"] if draft is None else _differences(draft, wanted)
+                report.add(
+                    "draft occupations", draft_seed.origin, KEPT if differs else UNCHANGED, differs
                 )
-            report.add("draft occupations", draft_seed.origin, outcome, changed)
+            continue
+
+        with _guard(seed.origin):
+            consultation = _create(
+                Consultation, {"slug": seed.slug, **values}, states={"status": seed.status}
+            )
+        report.add("consultations", seed.origin, CREATED)
+        for draft_seed in seed.drafts:
+            with _guard(draft_seed.origin):
+                _create(
+                    DraftOccupation,
+                    {
+                        "consultation": consultation,
+                        "position": draft_seed.position,
+                        **_draft_values(draft_seed, draft_status, groups),
+                    },
+                    states={"status": draft_status},
+                )
+            report.add("draft occupations", draft_seed.origin, CREATED)
 
 
 def _load_standards(

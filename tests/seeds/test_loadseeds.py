@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from consult import workflow
 from consult.models import Consultation, DraftOccupation
 from occupations.models import (
     Authority,
@@ -29,6 +30,13 @@ def loadseeds(*args: str) -> str:
     out = StringIO()
     call_command("loadseeds", *args, stdout=out)
     return out.getvalue()
+
+
+def totals(output: str) -> dict[str, int]:
+    """The summary table's last row: created, updated, unchanged, kept."""
+    (row,) = [line for line in output.splitlines() if line.startswith("total ")]
+    names = ("created", "updated", "unchanged", "kept")
+    return dict(zip(names, map(int, row.split()[1:]), strict=True))
 
 
 def snapshot() -> dict[str, list]:
@@ -65,8 +73,8 @@ def test_loading_twice_creates_everything_once_and_then_changes_nothing(db):
     second = loadseeds()
 
     assert snapshot() == before
-    assert "total                   151         0          0" in first
-    assert "total                     0         0        151" in second
+    assert totals(first) == {"created": 151, "updated": 0, "unchanged": 0, "kept": 0}
+    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 151, "kept": 0}
     assert "nothing changed" in second
 
 
@@ -292,7 +300,7 @@ def test_a_changed_seed_file_updates_only_that_record(seed_copy):
     output = loadseeds("--path", str(seed_copy))
 
     assert "occupation 9 (Drone Pilots): updated (definition)" in output
-    assert "total                     0         1        150" in output
+    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 150, "kept": 0}
     assert Occupation.objects.get(name="Drone Pilots").definition.endswith("devices!")
 
 
@@ -308,10 +316,33 @@ def test_reloading_keeps_what_staff_added_beyond_the_files(loaded):
     assert Occupation.objects.get(pk=occupation.pk).code == "4-99-00-00"
 
 
-def test_a_status_moved_on_by_hand_is_put_back_as_the_files_record_it(loaded):
-    Consultation.objects.filter(slug="draft-list-2026").update(status="consultation")
+def test_a_consultation_the_workflow_has_moved_on_is_left_as_it_is(loaded, editor, publisher):
+    """After review and publication of the seeded draft list, loading again neither undoes
+    the work nor fails: the consultation is reported as kept."""
+    consultation = Consultation.objects.get(slug="draft-list-2026")
+    first, *others = consultation.drafts.in_order()
+    workflow.revise_draft(first, by=editor, changes={"proposed_code": "2-02-10-99"})
+    workflow.accept_draft(first, by=editor)
+    for draft in others:
+        workflow.withdraw_draft(draft, by=editor, reason="Not retained after review.")
+    workflow.publish_consultation(
+        consultation,
+        by=publisher,
+        now=consultation.closes_at + dt.timedelta(days=30),
+        slug="batch-2026",
+        title="New occupations of 2026",
+        announced_on=dt.date(2026, 9, 1),
+        announced_precision="month",
+    )
+    before = snapshot()
 
     output = loadseeds()
 
-    assert "consultations/2026-draft-list.yaml: consultation: updated (status)" in output
-    assert Consultation.objects.get(slug="draft-list-2026").status == "review"
+    assert snapshot() == before
+    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 138, "kept": 13}
+    assert (
+        "consultations/2026-draft-list.yaml: consultation: kept as the workflow left it "
+        "(differs from the file: status)" in output
+    )
+    assert "draft 1 (Digital Twin Engineering Technician): kept" in output
+    assert Consultation.objects.get(slug="draft-list-2026").status == "published"
