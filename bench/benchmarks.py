@@ -1,0 +1,371 @@
+"""The benchmarks. Each returns a ``Result``: rows of (metric, value, baseline, ratio, target)
+and the raw details, written to bench/results/<name>.json by the runner.
+
+``seeds`` and ``generate`` run manage.py in a subprocess; ``api`` and ``intake`` drive gunicorn
+with locust (a separate process) and count queries in-process with the test client;
+``changelist`` runs in-process; ``export`` runs the export in a subprocess and reads its peak
+RSS. Django must be set up (``bench.__main__`` does it) before calling any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench import harness
+from bench.harness import PYTHON, ROOT, LoadResult, Scale, Target
+
+OPEN_CONSULTATION = "load-open"
+ADMIN_USERNAME = "bench-admin"
+
+
+@dataclass
+class Row:
+    metric: str
+    value: float | int | str
+    unit: str = ""
+    baseline: float | None = None
+    ratio: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Result:
+    name: str
+    rows: list[Row] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    def add(self, *args, **kwargs) -> Row:
+        row = Row(*args, **kwargs)
+        self.rows.append(row)
+        return row
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "rows": [asdict(r) for r in self.rows], "details": self.details}
+
+
+def _ratio(value: float, baseline: float) -> float | None:
+    return round(value / baseline, 3) if baseline else None
+
+
+# Seeds and load data ----------------------------------------------------------------------
+
+SEED_TIME = re.compile(r"in ([0-9.]+) s")
+
+
+def seeds(target: Target) -> Result:
+    """``loadseeds`` on a migrated, empty database: wall time of the command (interpreter and
+    Django start-up included) and the time the command reports for the load itself."""
+    result = Result("seeds")
+    wall, output = harness.manage(target, "loadseeds", "-v", "0")
+    match = SEED_TIME.search(output)
+    reported = float(match.group(1)) if match else float("nan")
+    result.add("loadseeds wall time", round(wall, 2), "s", target="≤ 5 s", met=wall <= 5)
+    result.add("load time reported by the command", reported, "s")
+    result.details = {"wall_seconds": wall, "reported_seconds": reported}
+    return result
+
+
+def generate(target: Target, scale: Scale, seed: int) -> Result:
+    result = Result("generate_load_data")
+    wall, output = harness.manage(
+        target,
+        "generate_load_data",
+        "--occupations",
+        str(scale.occupations),
+        "--comments",
+        str(scale.comments),
+        "--seed",
+        str(seed),
+        echo_stderr=scale.name != "tiny",
+    )
+    result.add("occupations", scale.occupations)
+    result.add("comments", scale.comments)
+    result.add("wall time", round(wall, 1), "s")
+    result.add("comments per second", round(scale.comments / wall), "rows/s")
+    result.details = {"output": output.strip()}
+    return result
+
+
+def analyze(target: Target) -> None:
+    """Fresh planner statistics after the bulk load, as autovacuum would soon give them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def prepare_baselines() -> None:
+    from bench.baseline.views import create_table
+
+    create_table()
+
+
+# API --------------------------------------------------------------------------------------
+
+
+def _queries(client, url: str, **headers) -> tuple[int, int, list[str], object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **headers)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+    return response.status_code, len(captured), [q["sql"] for q in captured], response
+
+
+def api(base_url: str, scale: Scale, outdir: Path) -> Result:
+    """100-item pages of /api/v1/occupations/ against a plain DRF ListAPIView over the same
+    rows, and revalidation with If-None-Match."""
+    from django.test import Client
+
+    from occupations.models import Occupation
+
+    result = Result("api")
+    total = Occupation.objects.count()
+    pages = max(1, total // 100)
+    client = Client()
+    url = "/api/v1/occupations/?page_size=100&page=2"
+    status, queries, sql, response = _queries(client, url)
+    if status != 200:
+        raise RuntimeError(f"{url} answered {status}")
+    etag = response.get("ETag", "")
+    status_304, queries_304, sql_304, _r = _queries(client, url, HTTP_IF_NONE_MATCH=etag)
+    base_status, base_queries, _s, _r = _queries(
+        client, "/bench-baseline/occupations/?page_size=100&page=2"
+    )
+    env = {"BENCH_API_PAGES": str(pages)}
+    common = {"host": base_url, "users": scale.users, "seconds": scale.duration, "outdir": outdir}
+    product = harness.locust("ApiListUser", request_name="api list (GET)", env=env, **common)
+    baseline = harness.locust(
+        "BaselineListUser", request_name="baseline list (GET)", env=env, **common
+    )
+    not_modified = harness.locust(
+        "ApiNotModifiedUser", request_name="api list 304 (GET)", env=env, **common
+    )
+    ratio = _ratio(product.rps, baseline.rps)
+    result.add(
+        "list page (100 items) requests/s",
+        round(product.rps, 1),
+        "req/s",
+        baseline=round(baseline.rps, 1),
+        ratio=ratio,
+        target="≥ 0.8× bare DRF list",
+        met=ratio is not None and ratio >= 0.8,
+    )
+    result.add("list page p50 / p99", f"{product.p50:.0f} / {product.p99:.0f}", "ms",
+               baseline=None, target="")  # fmt: skip
+    result.add("bare DRF list p50 / p99", f"{baseline.p50:.0f} / {baseline.p99:.0f}", "ms")
+    ratio_304 = _ratio(not_modified.rps, product.rps)
+    result.add(
+        "304 (If-None-Match) requests/s",
+        round(not_modified.rps, 1),
+        "req/s",
+        baseline=round(product.rps, 1),
+        ratio=ratio_304,
+        target="≥ 5× the full page",
+        met=ratio_304 is not None and ratio_304 >= 5 and status_304 == 304,
+    )
+    result.add("304 p50 / p99", f"{not_modified.p50:.0f} / {not_modified.p99:.0f}", "ms")
+    result.add("queries per list page", queries, baseline=base_queries)
+    result.add("queries per 304", queries_304)
+    failures = product.failures + baseline.failures + not_modified.failures
+    result.add("failed requests", failures, target="0", met=failures == 0)
+    result.details = {
+        "occupations": total,
+        "pages": pages,
+        "product": asdict(product),
+        "baseline": asdict(baseline),
+        "not_modified": asdict(not_modified),
+        "status_304": status_304,
+        "sql_list_page": sql,
+        "sql_304": sql_304,
+        "baseline_status": base_status,
+    }
+    return result
+
+
+# Comment intake ---------------------------------------------------------------------------
+
+
+def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
+    """Valid comment-form POSTs against a bare view inserting one row, same server, same run;
+    then the stored rows are counted against the success responses."""
+    from bench.baseline.views import count_rows
+    from consult.models import Comment
+
+    result = Result("intake")
+    comments = Comment.objects.filter(consultation__slug=OPEN_CONSULTATION)
+    comments_before = comments.count()
+    rows_before = count_rows()
+    common = {"host": base_url, "users": scale.users, "seconds": scale.duration, "outdir": outdir}
+    product: LoadResult = harness.locust(
+        "CommentUser",
+        request_name="comment (POST)",
+        env={"BENCH_CONSULTATION": OPEN_CONSULTATION},
+        **common,
+    )
+    baseline: LoadResult = harness.locust(
+        "BaselineInsertUser", request_name="baseline insert (POST)", **common
+    )
+    stored = comments.count() - comments_before
+    stored_baseline = count_rows() - rows_before
+    rps_ratio = _ratio(product.rps, baseline.rps)
+    p99_ratio = _ratio(product.p99, baseline.p99)
+    result.add(
+        "comment POST requests/s",
+        round(product.rps, 1),
+        "req/s",
+        baseline=round(baseline.rps, 1),
+        ratio=rps_ratio,
+        target="≥ 0.5× bare insert",
+        met=rps_ratio is not None and rps_ratio >= 0.5,
+    )
+    result.add(
+        "comment POST p99",
+        product.p99,
+        "ms",
+        baseline=baseline.p99,
+        ratio=p99_ratio,
+        target="≤ 3× bare insert",
+        met=p99_ratio is not None and p99_ratio <= 3,
+    )
+    result.add("comment POST p50", product.p50, "ms", baseline=baseline.p50,
+               ratio=_ratio(product.p50, baseline.p50))  # fmt: skip
+    result.add(
+        "stored comments = success responses",
+        f"{stored} = {product.successes}",
+        target="equal, no failures",
+        met=stored == product.successes and product.failures == 0 and stored > 0,
+    )
+    result.add(
+        "baseline rows = success responses",
+        f"{stored_baseline} = {baseline.successes}",
+        met=stored_baseline == baseline.successes and baseline.failures == 0,
+    )
+    result.details = {
+        "product": asdict(product),
+        "baseline": asdict(baseline),
+        "stored_comments": stored,
+        "stored_baseline_rows": stored_baseline,
+        "users": scale.users,
+        "seconds": scale.duration,
+    }
+    return result
+
+
+# Admin changelist -------------------------------------------------------------------------
+
+FULL_COUNT = re.compile(r'COUNT\(\*\).*FROM "consult_comment"(?!.*\bWHERE\b)', re.S | re.I)
+
+
+def _admin_client():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=ADMIN_USERNAME).first()
+    if user is None:
+        user = user_model.objects.create_superuser(
+            ADMIN_USERNAME, f"{ADMIN_USERNAME}@example.org", "bench-not-a-secret"
+        )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def changelist(scale: Scale) -> Result:
+    """The admin comment changelist as a logged-in superuser: time and queries per page,
+    and whether any query counts the whole comment table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from consult.models import Comment
+
+    result = Result("changelist")
+    client = _admin_client()
+    base = reverse("admin:consult_comment_changelist")
+    total = Comment.objects.count()
+    pages = {
+        "first page": base,
+        "page 50": f"{base}?p=50",
+        "filtered (status=received)": f"{base}?status__exact=received",
+        "search": f"{base}?q=classification",
+    }
+    details = {"comments": total, "pages": {}}
+    for label, url in pages.items():
+        client.get(url)  # warm caches (templates, content types) as a live server would be
+
+        def fetch(url=url):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            return response, [q["sql"] for q in captured]
+
+        seconds, (response, sql) = harness.median_time(fetch, scale.changelist_repeats)
+        full_counts = [q for q in sql if FULL_COUNT.search(q)]
+        ok = response.status_code == 200
+        result.add(f"{label}: time", round(seconds * 1000), "ms", met=None if ok else False)
+        result.add(
+            f"{label}: queries",
+            len(sql),
+            target="≤ 10, no full-table count",
+            met=ok and len(sql) <= 10 and not full_counts,
+        )
+        details["pages"][label] = {
+            "url": url,
+            "status": response.status_code,
+            "seconds": seconds,
+            "queries": len(sql),
+            "full_table_counts": full_counts,
+            "sql": sql,
+        }
+    result.details = details
+    return result
+
+
+# Export -----------------------------------------------------------------------------------
+
+
+def export(target: Target, outdir: Path) -> Result:
+    """The comment CSV export, run to the end in a subprocess: rows/s and the process's peak
+    resident memory."""
+    from consult.models import Comment
+
+    result = Result("export")
+    _admin_client()  # the worker logs in as this user
+    expected = Comment.objects.count()
+    completed = subprocess.run(
+        [PYTHON, "-m", "bench.export_worker", "--username", ADMIN_USERNAME],
+        cwd=ROOT,
+        env=target.process_env(),
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"export worker failed:\n{completed.stderr[-3000:]}")
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    rows_per_second = report["rows"] / report["seconds"] if report["seconds"] else 0
+    peak_mb = report["peak_rss_kb"] / 1024
+    result.add("rows exported", report["rows"], target=f"= {expected:,} comments",
+               met=report["rows"] == expected)  # fmt: skip
+    result.add("export time", round(report["seconds"], 1), "s")
+    result.add("rows per second", round(rows_per_second), "rows/s", target="≥ 50,000",
+               met=rows_per_second >= 50_000)  # fmt: skip
+    result.add("peak RSS of the process", round(peak_mb, 1), "MB", target="≤ 150 MB",
+               met=peak_mb <= 150)  # fmt: skip
+    result.add("RSS before the export", round(report["start_rss_kb"] / 1024, 1), "MB")
+    result.add("CSV size", round(report["bytes"] / 1024 / 1024, 1), "MB")
+    result.details = {**report, "expected_rows": expected}
+    return result
+
+
+def elapsed_since(started: float) -> float:
+    return round(time.perf_counter() - started, 1)

@@ -1,0 +1,314 @@
+"""What every benchmark needs: a database of its own, manage.py in a subprocess, gunicorn on a
+free local port, a bounded headless locust run, and timing helpers.
+
+Nothing here imports Django at module level: the runner sets the environment first (database,
+Redis, rate limit off, baselines on), then sets Django up for the in-process measurements.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    occupations: int
+    comments: int
+    users: int
+    duration: int  # seconds of load per locust run
+    changelist_repeats: int
+
+
+SCALES = {
+    "tiny": Scale("tiny", occupations=300, comments=3_000, users=2, duration=2,
+                  changelist_repeats=1),
+    "small": Scale("small", occupations=2_000, comments=100_000, users=8, duration=10,
+                   changelist_repeats=3),
+    "full": Scale("full", occupations=20_000, comments=1_000_000, users=8, duration=20,
+                  changelist_repeats=5),
+}  # fmt: skip
+
+
+@dataclass
+class Target:
+    """The database and cache one bench run uses, as environment variables for every process
+    it starts (gunicorn, manage.py, the export worker) and for itself."""
+
+    db: str  # "postgres" or "sqlite"
+    database_url: str = ""
+    sqlite_path: str = ""
+    redis_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, *, db: str, name: str, redis_url: str, workdir: Path) -> Target:
+        env = {
+            "DJANGO_SETTINGS_MODULE": "consult.settings",
+            "DEBUG": "false",
+            "BENCH_BASELINES": "true",
+            "COMMENT_RATE_LIMIT": "0",
+            # Every load request comes from one address: the per-client throttle would cap the
+            # run at its hourly allowance, so it is off, as the comment rate limit is.
+            "API_THROTTLE_RATE": "0",
+            "LOG_LEVEL": "WARNING",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "PYTHONPATH": str(ROOT),
+        }
+        target = cls(db=db, redis_url=redis_url)
+        if db == "postgres":
+            target.database_url = f"postgres://postgres@127.0.0.1:5432/{name}"
+            env["DATABASE_URL"] = target.database_url
+            _recreate_postgres_database(name)
+        else:
+            target.sqlite_path = str(workdir / f"{name}.sqlite3")
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target.sqlite_path)
+            env["SQLITE_PATH"] = target.sqlite_path
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+            env["CACHE_KEY_PREFIX"] = f"bench-{name}"
+        target.env = env
+        return target
+
+    def apply(self) -> None:
+        """Make this process use the target (before Django is set up)."""
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("REDIS_URL", None)
+        os.environ.update(self.env)
+
+    def process_env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        env.update(self.env)
+        env.update(extra)
+        return env
+
+    def drop(self) -> None:
+        if self.db == "postgres":
+            _drop_postgres_database(self.database_url.rsplit("/", 1)[1])
+        elif self.sqlite_path:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.sqlite_path)
+
+
+def _admin_connection():
+    import psycopg
+
+    return psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
+
+
+def _drop_postgres_database(name: str) -> None:
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _recreate_postgres_database(name: str) -> None:
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_redis(url: str) -> None:
+    if not url:
+        return
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def manage(target: Target, *args: str, echo_stderr: bool = False) -> tuple[float, str]:
+    """Run ``manage.py *args``; returns (wall seconds, stdout). Raises on failure."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=target.process_env(),
+        stdout=subprocess.PIPE,
+        stderr=None if echo_stderr else subprocess.PIPE,
+        text=True,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr or ''}"
+        )
+    return elapsed, result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(target: Target, *, workers: int, logdir: Path) -> Iterator[str]:
+    """gunicorn with ``workers`` sync workers on 127.0.0.1; yields the base URL."""
+    port = free_port()
+    log = open(logdir / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "consult.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=target.process_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {logdir / 'gunicorn.log'}")
+            try:
+                with urllib.request.urlopen(f"{base}/bench-baseline/form/", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not answer within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@dataclass
+class LoadResult:
+    """One locust run, for the request named ``name``."""
+
+    name: str
+    requests: int
+    failures: int
+    rps: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+    seconds: float
+
+    @property
+    def successes(self) -> int:
+        return self.requests - self.failures
+
+
+def locust(
+    user_class: str,
+    *,
+    host: str,
+    users: int,
+    seconds: int,
+    request_name: str,
+    outdir: Path,
+    env: dict[str, str] | None = None,
+) -> LoadResult:
+    """One headless locust run in its own process, bounded by ``seconds``; users finish the
+    request in flight before it stops, so every response is counted."""
+    prefix = outdir / f"locust-{user_class}"
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--host",
+        host,
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{seconds}s",
+        "--stop-timeout",
+        "30",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+        user_class,
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=seconds + 120,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"locust {user_class} failed:\n{result.stdout[-3000:]}")
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    if request_name not in rows:
+        raise RuntimeError(
+            f"locust {user_class}: no request named {request_name!r}:\n{result.stdout[-3000:]}"
+        )
+    row = rows[request_name]
+
+    def number(key: str) -> float:
+        value = row.get(key, "")
+        return float(value) if value not in {"", "N/A"} else float("nan")
+
+    requests = int(row["Request Count"])
+    return LoadResult(
+        name=request_name,
+        requests=requests,
+        failures=int(row["Failure Count"]),
+        rps=number("Requests/s"),
+        p50=number("50%"),
+        p90=number("90%"),
+        p99=number("99%"),
+        max=number("Max Response Time"),
+        seconds=elapsed,
+    )
+
+
+def median_time(function, repeats: int) -> tuple[float, object]:
+    """The median wall time of ``repeats`` calls, and the last call's result."""
+    times = []
+    result = None
+    for _ in range(max(repeats, 1)):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
