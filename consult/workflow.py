@@ -461,12 +461,14 @@ def submit_comment(
     attachments: Iterable[UploadedAttachment] = (),
     ip: str = "",
     language: str | None = None,
+    site_url: str = "",
 ) -> Comment:
     """Store a public comment with its attachments, if the window is open at ``now``.
 
     ``now`` is the moment the request arrived, by the server clock. The inputs are expected to
     be validated by the form; the rules that protect the data are checked again here. Sends the
-    receipt e-mail after commit when an address was given.
+    receipt e-mail after commit when an address was given; ``site_url`` (scheme and host, no
+    trailing slash) makes the e-mail's link to the receipt absolute.
     """
     if not consultation.is_open_for_comments(now):
         raise InvalidTransition(_("This consultation is not accepting comments now."))
@@ -517,13 +519,17 @@ def submit_comment(
             attachment.save()
         if email:
             lang = language or translation.get_language()
-            transaction.on_commit(lambda: _send_receipt(comment, lang))
+            transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
     return comment
 
 
-def _send_receipt(comment: Comment, language: str) -> None:
+def _send_receipt(comment: Comment, language: str, site_url: str = "") -> None:
     with translation.override(language):
-        context = {"comment": comment, "consultation": comment.consultation}
+        context = {
+            "comment": comment,
+            "consultation": comment.consultation,
+            "receipt_url": site_url + comment.get_absolute_url(),
+        }
         send_mail(
             subject=_("Your comment %(number)s was received") % {"number": comment.tracking_number},
             message=render_to_string("emails/comment_receipt.txt", context),

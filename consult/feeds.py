@@ -1,0 +1,50 @@
+"""RSS and Atom feeds of consultations: one item per consultation past drafting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils import formats, timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from consult.models import Consultation
+
+FEED_LENGTH = 30
+
+
+def _local(value: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+class ConsultationsFeed(Feed):
+    title = gettext_lazy("Public consultations on new occupations")
+    description = gettext_lazy("Draft lists of new occupations opened for public comment.")
+    link = reverse_lazy("consultation-list")
+
+    def items(self):
+        return Consultation.objects.public().order_by("-opens_at", "-pk")[:FEED_LENGTH]
+
+    def item_title(self, item: Consultation) -> str:
+        return item.title
+
+    def item_description(self, item: Consultation) -> str:
+        window = _("Comments from %(opens_at)s to %(closes_at)s (Beijing time).") % {
+            "opens_at": _local(item.opens_at),
+            "closes_at": _local(item.closes_at),
+        }
+        return f"{item.summary}\n\n{window}".strip()
+
+    def item_pubdate(self, item: Consultation) -> dt.datetime:
+        return item.opens_at
+
+    def item_updateddate(self, item: Consultation) -> dt.datetime:
+        return item.updated_at
+
+
+class ConsultationsAtomFeed(ConsultationsFeed):
+    feed_type = Atom1Feed
+    subtitle = ConsultationsFeed.description

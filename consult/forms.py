@@ -1,0 +1,257 @@
+"""The public comment form (DESIGN §5: the field names are part of the contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from consult import uploads
+from consult.models import (
+    ATTACHMENT_MAX_BYTES,
+    COMMENT_BODY_MAX_LENGTH,
+    COMMENT_MAX_ATTACHMENTS,
+    Attachment,
+    Comment,
+    DraftOccupation,
+)
+from consult.workflow import UploadedAttachment
+
+HONEYPOT_FIELD = "website"
+ALLOWED_IN_TEXT = {"\t", "\n"}
+
+
+def _control_characters(value: str, allowed: set[str]) -> bool:
+    return any(
+        (ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F) and ch not in allowed for ch in value or ""
+    )
+
+
+class PlainTextField(forms.CharField):
+    """Text typed by a person: line ends normalised to ``\\n`` (so that a browser's CRLF does
+    not count twice against the length limit) and no control characters."""
+
+    def __init__(self, *, multiline: bool, **kwargs) -> None:
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if _control_characters(value, ALLOWED_IN_TEXT if self.multiline else set()):
+            raise ValidationError(
+                _(
+                    "Remove the control characters (invisible characters such as NUL) from this "
+                    "text."
+                ),
+                code="control_characters",
+            )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class CommentForm(forms.Form):
+    """A comment on the whole draft list, one occupation, or one field of it.
+
+    ``drafts`` are the consultation's active drafts, already read by the view (the page lists
+    them too). ``cleaned_data["occupation"]`` is a DraftOccupation or None and
+    ``cleaned_data["attachments"]`` a list of checked ``UploadedAttachment``.
+    """
+
+    occupation = forms.TypedChoiceField(
+        label=_("Occupation"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Choose an occupation from this draft list.")},
+        help_text=_("Leave as it is to comment on the draft list as a whole."),
+    )
+    field = forms.ChoiceField(
+        label=_("Part of the occupation"),
+        required=False,
+        choices=Comment.Field.choices,
+        error_messages={"invalid_choice": _("Choose one of the parts listed.")},
+    )
+    task_number = forms.IntegerField(
+        label=_("Task number"),
+        required=False,
+        min_value=1,
+        max_value=999,
+        help_text=_("Only when commenting on a main task: its number in the list."),
+    )
+    body = PlainTextField(
+        multiline=True,
+        label=_("Your comment"),
+        max_length=COMMENT_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": _("Write your comment."),
+            "max_length": _(
+                "Your comment is %(show_value)d characters long; the limit is %(limit_value)d."
+            ),
+        },
+        help_text=_("Required. At most 5,000 characters."),
+    )
+    proposed_text = PlainTextField(
+        multiline=True,
+        label=_("Proposed wording"),
+        required=False,
+        max_length=COMMENT_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Optional: the text you would put in its place."),
+    )
+    name = PlainTextField(
+        multiline=False,
+        label=_("Name"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    organisation = PlainTextField(
+        multiline=False,
+        label=_("Organisation"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        error_messages={"invalid": _("Enter a valid e-mail address, such as name@example.org.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("Optional: a receipt with your tracking number is sent here. Never published."),
+    )
+    consent_to_publish = forms.BooleanField(
+        label=_("My comment may be published (without my e-mail address)."),
+        required=False,
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.odt,.txt"}),
+        help_text=_("Up to 3 files, 10 MB each: PDF, DOCX, ODT or plain text (UTF-8)."),
+    )
+    # A field people never see: bots that fill every input give themselves away.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, drafts: Sequence[DraftOccupation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.drafts = {draft.pk: draft for draft in drafts}
+        self.fields["occupation"].choices = [("", _("The draft list as a whole"))] + [
+            (draft.pk, f"{draft.position}. {draft.name}") for draft in drafts
+        ]
+
+    def clean_occupation(self) -> DraftOccupation | None:
+        pk = self.cleaned_data.get("occupation")
+        return None if pk is None else self.drafts[pk]
+
+    def clean_attachments(self) -> list[UploadedAttachment]:
+        files = self.cleaned_data.get("attachments") or []
+        if len(files) > COMMENT_MAX_ATTACHMENTS:
+            raise ValidationError(
+                ngettext(
+                    "Attach at most %(max)d files; you chose %(count)d.",
+                    "Attach at most %(max)d files; you chose %(count)d.",
+                    len(files),
+                )
+                % {"max": COMMENT_MAX_ATTACHMENTS, "count": len(files)},
+                code="too_many",
+            )
+        checked, problems = [], []
+        for upload in files:
+            problem = self._check_file(upload)
+            if problem:
+                problems.append(problem)
+            else:
+                kind = uploads.extension_kind(upload.name)
+                checked.append(
+                    UploadedAttachment(
+                        name=upload.name, content_type=kind, file=upload, size=upload.size
+                    )
+                )
+        if problems:
+            raise ValidationError(problems)
+        return checked
+
+    @staticmethod
+    def _check_file(upload) -> ValidationError | None:
+        params = {"name": upload.name}
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            return ValidationError(
+                _("“%(name)s” is %(size)s; each file may be at most 10 MB."),
+                code="too_large",
+                params={**params, "size": filesizeformat(upload.size)},
+            )
+        if upload.size == 0:
+            return ValidationError(_("“%(name)s” is empty."), code="empty", params=params)
+        expected = uploads.extension_kind(upload.name)
+        if expected is None:
+            return ValidationError(
+                _("“%(name)s”: only PDF, DOCX, ODT and TXT files are accepted."),
+                code="extension",
+                params=params,
+            )
+        if uploads.detect_kind(upload) != expected:
+            return ValidationError(
+                _(
+                    "“%(name)s” is not a real %(kind)s file: files are checked by their "
+                    "content, not their name."
+                ),
+                code="content",
+                params={**params, "kind": Attachment.Kind(expected).label},
+            )
+        return None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        occupation = cleaned.get("occupation")
+        part = cleaned.get("field")
+        if part and occupation is None and "occupation" not in self.errors:
+            self.add_error("field", _("Choose an occupation to comment on one of its parts."))
+        if part == Comment.Field.TASK and occupation is not None:
+            number = cleaned.get("task_number")
+            count = len(occupation.tasks)
+            if "task_number" in self.errors:
+                pass
+            elif count == 0:
+                self.add_error("task_number", _("This occupation has no numbered tasks."))
+            elif number is None:
+                self.add_error("task_number", _("Give the number of the task you comment on."))
+            elif number > count:
+                self.add_error(
+                    "task_number",
+                    ngettext(
+                        "“%(name)s” has %(count)d task; choose number 1.",
+                        "“%(name)s” has %(count)d tasks; choose a number from 1 to %(count)d.",
+                        count,
+                    )
+                    % {"name": occupation.name, "count": count},
+                )
+        elif "task_number" not in self.errors:
+            cleaned["task_number"] = None
+        return cleaned

@@ -1,0 +1,99 @@
+"""A per-client rate limit over Django's cache, with a fixed window.
+
+The counter lives in the default cache, so every process behind a load balancer shares it when
+``REDIS_URL`` is set (local memory otherwise). ``cache.add`` creates the window's counter only if
+it is missing and ``cache.incr`` is atomic on Redis, so two processes counting at once never lose
+a hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+
+def parse_rate(value: str) -> Rate | None:
+    """``"10/h"`` -> Rate(10, 3600); ``"0"`` (or an empty value) -> None, no limit.
+
+    Settings have already checked the format (``consult.settings.env_rate``).
+    """
+    value = (value or "").strip()
+    if value in {"", "0"}:
+        return None
+    count, _, unit = value.partition("/")
+    limit = int(count)
+    if limit == 0:
+        return None
+    return Rate(limit=limit, period=PERIODS[unit])
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: ``REMOTE_ADDR``, or the entry of ``X-Forwarded-For`` written by
+    the outermost of ``settings.TRUSTED_PROXY_COUNT`` proxies.
+
+    Each proxy appends the address it received the request from, so with N trusted proxies the
+    client is the N-th entry from the right; anything further left was written by the client and
+    can be forged.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if trusted <= 0 or not forwarded:
+        return remote
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if not entries:
+        return remote
+    candidate = entries[-trusted] if len(entries) >= trusted else entries[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int  # seconds until the window resets
+
+
+def hit(scope: str, ident: str, rate: Rate | None, *, now: float | None = None) -> Verdict:
+    """Count one request by ``ident`` in ``scope``; ``allowed`` is False once the limit for the
+    current window is exceeded. With no rate, everything is allowed and nothing is counted."""
+    if rate is None:
+        return Verdict(allowed=True, count=0, limit=0, retry_after=0)
+    now = time.time() if now is None else now
+    window = int(now // rate.period)
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    key = f"ratelimit:{scope}:{digest}:{window}"
+    # A little longer than the window, so that the key outlives its window on every backend.
+    cache.add(key, 0, timeout=rate.period + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between add() and incr(): this request opens a fresh count.
+        cache.add(key, 1, timeout=rate.period + 5)
+        count = 1
+    retry_after = max(1, int((window + 1) * rate.period - now))
+    return Verdict(
+        allowed=count <= rate.limit, count=count, limit=rate.limit, retry_after=retry_after
+    )
+
+
+def comment_rate() -> Rate | None:
+    return parse_rate(settings.COMMENT_RATE_LIMIT)

@@ -1,0 +1,253 @@
+"""Public pages of the consultation process (DESIGN §5): home, consultations, the comment form,
+receipts and response reports. Views validate, call one workflow function or QuerySet, and
+render; the rules themselves live in ``consult.models`` and ``consult.workflow``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from consult import ratelimit, workflow
+from consult.forms import HONEYPOT_FIELD, CommentForm
+from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
+from consult.reports import build_response_report
+from occupations.errors import WorkflowError
+from occupations.models import Batch
+
+COMMENTS_PER_PAGE = 50
+LATEST_BATCHES = 6
+# The inputs a refused submission gives back to the person, so that nothing typed is lost.
+KEPT_INPUTS = (
+    "occupation",
+    "field",
+    "task_number",
+    "body",
+    "proposed_text",
+    "name",
+    "organisation",
+    "email",
+    "consent_to_publish",
+)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    public = Consultation.objects.public()
+    return render(
+        request,
+        "site/home.html",
+        {
+            "now": now,
+            "open_consultations": list(public.open(now).order_by("closes_at", "pk")),
+            "scheduled_consultations": list(public.scheduled(now).order_by("opens_at", "pk")),
+            "latest_batches": list(
+                Batch.objects.latest_first().with_occupation_count()[:LATEST_BATCHES]
+            ),
+        },
+    )
+
+
+@require_GET
+def consultation_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    by_state: dict[str, list[Consultation]] = {state: [] for state in Consultation.State.values}
+    for consultation in Consultation.objects.public().with_comment_count():
+        by_state[consultation.state(now)].append(consultation)
+    by_state[Consultation.State.OPEN].sort(key=lambda c: c.closes_at)
+    by_state[Consultation.State.SCHEDULED].sort(key=lambda c: c.opens_at)
+    return render(
+        request,
+        "site/consultation_list.html",
+        {
+            "section": "consultations",
+            "now": now,
+            "open_consultations": by_state[Consultation.State.OPEN],
+            "scheduled_consultations": by_state[Consultation.State.SCHEDULED],
+            "closed_consultations": by_state[Consultation.State.CLOSED],
+        },
+    )
+
+
+def _public_consultation(slug: str) -> Consultation:
+    return get_object_or_404(Consultation.objects.public().select_related("batch"), slug=slug)
+
+
+def _consultation_page(
+    request: HttpRequest,
+    consultation: Consultation,
+    *,
+    now: dt.datetime,
+    drafts: list[DraftOccupation],
+    form: CommentForm | None = None,
+    refusal: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    state = consultation.state(now)
+    active = [d for d in drafts if d.status != DraftOccupation.Status.WITHDRAWN]
+    if form is None and state == Consultation.State.OPEN:
+        form = CommentForm(drafts=active)
+    comments = (
+        Comment.objects.published()
+        .filter(consultation=consultation)
+        .select_related("occupation")
+        .order_by("submitted_at", "pk")
+    )
+    page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "site/consultation_detail.html",
+        {
+            "section": "consultations",
+            "now": now,
+            "consultation": consultation,
+            "state": state,
+            "is_open": state == Consultation.State.OPEN,
+            "drafts": drafts,
+            "form": form,
+            "refusal": refusal,
+            "comments_page": page,
+        },
+        status=status,
+    )
+
+
+def _drafts(consultation: Consultation) -> list[DraftOccupation]:
+    return list(consultation.drafts.in_order().select_related("group"))
+
+
+@require_GET
+def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = _public_consultation(slug)
+    return _consultation_page(
+        request, consultation, now=timezone.now(), drafts=_drafts(consultation)
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Accept a comment if the window is open at the moment the POST arrives.
+
+    Refusals store nothing: rate limit (429), honeypot (a normal-looking thank-you page), a
+    closed or not yet open window (the page again, with everything typed kept), invalid input
+    (the page again, each error on its field).
+    """
+    consultation = _public_consultation(slug)
+    if request.method != "POST":
+        return redirect(consultation)
+    now = timezone.now()
+    verdict = ratelimit.hit("comment", ratelimit.client_ip(request), ratelimit.comment_rate())
+    if not verdict.allowed:
+        response = render(
+            request,
+            "site/rate_limited.html",
+            {
+                "consultation": consultation,
+                "retry_minutes": math.ceil(verdict.retry_after / 60),
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    if request.POST.get(HONEYPOT_FIELD, "").strip():
+        return render(request, "site/comment_thanks.html", {"consultation": consultation})
+
+    drafts = _drafts(consultation)
+    active = [d for d in drafts if d.status != DraftOccupation.Status.WITHDRAWN]
+    if not consultation.is_open_for_comments(now):
+        kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
+        kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
+        if consultation.state(now) == Consultation.State.SCHEDULED:
+            refusal = _(
+                "Your comment was not sent: comments are accepted from %(opens_at)s. "
+                "Your text is kept below."
+            ) % {"opens_at": _when(consultation.opens_at)}
+        else:
+            refusal = _(
+                "Your comment was not sent: the consultation closed at %(closes_at)s. "
+                "Your text is kept below so that you can copy it."
+            ) % {"closes_at": _when(consultation.closes_at)}
+        return _consultation_page(
+            request,
+            consultation,
+            now=now,
+            drafts=drafts,
+            form=CommentForm(initial=kept, drafts=active),
+            refusal=refusal,
+            status=403,
+        )
+
+    form = CommentForm(request.POST, request.FILES, drafts=active)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            comment = workflow.submit_comment(
+                consultation,
+                now=now,
+                body=data["body"],
+                occupation=data["occupation"],
+                field=data["field"],
+                task_number=data["task_number"],
+                proposed_text=data["proposed_text"],
+                name=data["name"],
+                organisation=data["organisation"],
+                email=data["email"],
+                consent_to_publish=data["consent_to_publish"],
+                attachments=data["attachments"],
+                ip=ratelimit.client_ip(request),
+                language=translation.get_language(),
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except WorkflowError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect(comment)
+    return _consultation_page(request, consultation, now=now, drafts=drafts, form=form, status=400)
+
+
+def _when(value: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+@require_GET
+def consultation_report(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = _public_consultation(slug)
+    if not consultation.report_is_public:
+        return render(
+            request,
+            "site/report_pending.html",
+            {"consultation": consultation, "now": timezone.now()},
+            status=404,
+        )
+    report = build_response_report(consultation, public=True)
+    return render(
+        request,
+        "site/consultation_report.html",
+        {"section": "consultations", "consultation": consultation, "report": report},
+    )
+
+
+@require_GET
+def comment_receipt(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """What was submitted and where it stands; never the author's name, organisation or
+    e-mail address."""
+    canonical = normalise_tracking_number(tracking_number)
+    if canonical != tracking_number:
+        return redirect("comment-receipt", tracking_number=canonical)
+    comment = get_object_or_404(
+        Comment.objects.select_related("consultation", "occupation").annotate(
+            attachment_count=Count("attachments")
+        ),
+        tracking_number=tracking_number,
+    )
+    response = render(request, "site/comment_receipt.html", {"comment": comment})
+    response["X-Robots-Tag"] = "noindex"
+    return response

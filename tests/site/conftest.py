@@ -1,0 +1,131 @@
+"""Fixtures for the public site: an open consultation with two drafts, a poster of comments,
+and real minimal files of every accepted kind."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from consult.models import Consultation, DraftOccupation
+from tests.factories import ConsultationFactory, DraftOccupationFactory
+
+
+def make_draft(consultation, position, **kwargs):
+    draft = DraftOccupationFactory.build(
+        consultation=consultation,
+        position=position,
+        status=DraftOccupation.Status.PROPOSED,
+        **kwargs,
+    )
+    draft.consulted_text = draft.text()
+    draft.save()
+    return draft
+
+
+@pytest.fixture
+def consultation(db, window):
+    """In public consultation, window 17 June – 17 July 2026 (Beijing time), two drafts."""
+    consultation = ConsultationFactory(
+        slug="draft-list-2026",
+        title="Draft list of new occupations 2026",
+        status=Consultation.Status.CONSULTATION,
+        opens_at=window[0],
+        closes_at=window[1],
+    )
+    make_draft(
+        consultation,
+        1,
+        name="Hydrogen producer",
+        tasks=["Operate electrolysers.", "Inspect equipment.", "Record readings."],
+        green=True,
+    )
+    make_draft(consultation, 2, name="Low-altitude pilot", digital=True)
+    return consultation
+
+
+@pytest.fixture
+def during(window):
+    """Midway through the window."""
+    import time_machine
+
+    with time_machine.travel(window[0] + (window[1] - window[0]) / 2, tick=False) as traveller:
+        yield traveller
+
+
+def minimal_pdf() -> bytes:
+    """A small but well-formed one-page PDF, cross-reference offsets computed."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
+def minimal_docx() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+        )
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def minimal_odt() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+        archive.writestr("META-INF/manifest.xml", "<manifest/>")
+    return out.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@pytest.fixture
+def comment_url(consultation):
+    return f"/consultations/{consultation.slug}/comment/"
+
+
+@pytest.fixture
+def valid_data():
+    return {
+        "occupation": "",
+        "field": "",
+        "task_number": "",
+        "body": "Please add safety training to the tasks.",
+        "proposed_text": "",
+        "name": "",
+        "organisation": "",
+        "email": "",
+        "website": "",
+    }
+
+
+@pytest.fixture
+def client():
+    """A client whose browser prefers English (the site's default language is Chinese)."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
