@@ -1,0 +1,133 @@
+"""Forms of the staff admin: list fields edited one item per line, and the confirmation forms of
+the workflow steps. They validate input only; the steps themselves are in ``consult.workflow``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.admin import widgets as admin_widgets
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consult.models import DRAFT_TEXT_FIELDS, Comment, DraftOccupation
+from occupations.admin_forms import LinesField, add_workflow_error, split_lines
+from occupations.models import Authority, DatePrecision
+
+__all__ = ["LinesField", "add_workflow_error", "split_lines"]
+
+
+LINE_FIELDS = ("alternative_names", "tasks", "job_types")
+
+
+class DraftOccupationForm(forms.ModelForm):
+    """The draft's text with its lists one item per line."""
+
+    alternative_names = LinesField(label=_("alternative names"), max_item_length=200)
+    tasks = LinesField(label=_("main tasks"))
+    job_types = LinesField(label=_("job types"), max_item_length=200)
+
+    class Meta:
+        model = DraftOccupation
+        fields = [
+            "position",
+            "name",
+            "proposed_code",
+            "definition",
+            "tasks",
+            "job_types",
+            "alternative_names",
+            "green",
+            "digital",
+            "group",
+        ]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+
+def text_changes(form: forms.ModelForm) -> dict:
+    """The revised text in ``form`` as ``revise_draft`` takes it (``group`` → ``group_id``)."""
+    changes = {}
+    for name in form.changed_data:
+        if name == "group":
+            group = form.cleaned_data.get("group")
+            changes["group_id"] = group.pk if group is not None else None
+        elif name in DRAFT_TEXT_FIELDS:
+            changes[name] = form.cleaned_data[name]
+    return changes
+
+
+class ReviseDraftForm(DraftOccupationForm):
+    """Revision of a draft during review: the text and a note for its history."""
+
+    note = forms.CharField(
+        label=_("note for the history"),
+        required=False,
+        max_length=300,
+        help_text=_("Why the text changed, e.g. “Task 3 reworded after comments”."),
+    )
+
+    class Meta(DraftOccupationForm.Meta):
+        fields = [f for f in DraftOccupationForm.Meta.fields if f != "position"]
+
+
+class ExtendWindowForm(forms.Form):
+    closes_at = forms.SplitDateTimeField(
+        label=_("new closing time"),
+        widget=admin_widgets.AdminSplitDateTime,
+        help_text=_("Local time. “Through 31 July” is 31 July 23:59:59."),
+    )
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_closes_at(self):
+        value = self.cleaned_data["closes_at"]
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value
+
+
+class PublishForm(forms.Form):
+    slug = forms.SlugField(label=_("batch slug"), max_length=80)
+    title = forms.CharField(label=_("batch title"), max_length=300)
+    number = forms.IntegerField(
+        label=_("ordinal number"), required=False, min_value=1, max_value=32767
+    )
+    announced_on = forms.DateField(
+        label=_("announced on"),
+        widget=admin_widgets.AdminDateWidget,
+        help_text=_("For a month or a year, give its first day."),
+    )
+    announced_precision = forms.ChoiceField(
+        label=_("precision of the date"), choices=DatePrecision.choices, initial=DatePrecision.DAY
+    )
+    authorities = forms.ModelMultipleChoiceField(
+        label=_("authorities"),
+        queryset=Authority.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea({"rows": 2}))
+
+
+class ConfirmForm(forms.Form):
+    """A step that needs nothing but a confirmation (open, begin review, accept, reinstate)."""
+
+    confirm = forms.BooleanField(widget=forms.HiddenInput, initial=True)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason for withdrawal"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+
+class DispositionForm(forms.Form):
+    disposition = forms.ChoiceField(
+        label=_("disposition"),
+        choices=[c for c in Comment.Disposition.choices if c[0] != Comment.Disposition.PENDING]
+        + [(Comment.Disposition.PENDING, Comment.Disposition.PENDING.label)],
+    )
+    reply = forms.CharField(
+        label=_("reply"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 70}),
+        help_text=_("Shown with each comment in the response report once published."),
+    )

@@ -1,0 +1,120 @@
+"""Import of draft occupations from a spreadsheet (CSV or XLSX), with django-import-export's
+preview in the admin.
+
+Columns: ``consultation`` (its slug), ``position``, ``name``, ``proposed_code``,
+``definition``, ``tasks``, ``job_types``, ``alternative_names`` (lists one item per line in
+the cell, or separated by ";"), ``green``, ``digital`` (1/0, true/false), ``group`` (major
+group code). Only new drafts are created, and only in a consultation that is still being
+drafted; an existing draft is revised in the admin, where its history is kept.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from consult.models import Consultation, DraftOccupation
+from occupations.admin_forms import split_lines
+from occupations.models import ClassificationGroup
+
+
+class ListWidget(widgets.Widget):
+    """A list of strings in one cell: one item per line, or ";"-separated on one line."""
+
+    def clean(self, value, row=None, **kwargs) -> list[str]:
+        if value is None or value == "":
+            return []
+        return split_lines(str(value), semicolons=True)
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "\n".join(value or [])
+
+
+class BooleanWidget(widgets.BooleanWidget):
+    """Also accepts yes/no and an empty cell (no)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str) and value.strip().lower() in {"yes", "y"}:
+            return True
+        if value in (None, "") or (isinstance(value, str) and value.strip().lower() in {"no", "n"}):
+            return False
+        return super().clean(value, row=row, **kwargs)
+
+
+class DraftOccupationResource(resources.ModelResource):
+    consultation = fields.Field(
+        attribute="consultation",
+        column_name="consultation",
+        widget=widgets.ForeignKeyWidget(Consultation, field="slug"),
+    )
+    tasks = fields.Field(attribute="tasks", column_name="tasks", widget=ListWidget())
+    job_types = fields.Field(attribute="job_types", column_name="job_types", widget=ListWidget())
+    alternative_names = fields.Field(
+        attribute="alternative_names", column_name="alternative_names", widget=ListWidget()
+    )
+    green = fields.Field(attribute="green", column_name="green", widget=BooleanWidget())
+    digital = fields.Field(attribute="digital", column_name="digital", widget=BooleanWidget())
+    group = fields.Field(
+        attribute="group",
+        column_name="group",
+        widget=widgets.ForeignKeyWidget(ClassificationGroup, field="code"),
+    )
+
+    class Meta:
+        model = DraftOccupation
+        fields = (
+            "consultation",
+            "position",
+            "name",
+            "proposed_code",
+            "definition",
+            "tasks",
+            "job_types",
+            "alternative_names",
+            "green",
+            "digital",
+            "group",
+        )
+        import_id_fields = ("consultation", "position")
+        clean_model_instances = True
+        skip_unchanged = False
+
+    def before_import_row(self, row, **kwargs) -> None:
+        slug = str(row.get("consultation") or "").strip()
+        consultation = Consultation.objects.filter(slug=slug).first()
+        if consultation is None:
+            raise ValidationError(
+                {"consultation": _("No consultation has the slug “%(slug)s”.") % {"slug": slug}}
+            )
+        if consultation.status != Consultation.Status.DRAFTING:
+            raise ValidationError(
+                {
+                    "consultation": _(
+                        "“%(title)s” is %(status)s: drafts are added only while drafting."
+                    )
+                    % {"title": consultation.title, "status": consultation.get_status_display()}
+                }
+            )
+        group = str(row.get("group") or "").strip()
+        if group and not ClassificationGroup.objects.filter(code=group).exists():
+            raise ValidationError(
+                {"group": _("No classification group has the code %(code)s.") % {"code": group}}
+            )
+
+    def import_instance(self, instance, row, **kwargs) -> None:
+        if instance.pk is not None:
+            raise ValidationError(
+                {
+                    "position": _(
+                        "Position %(position)s is already taken by “%(name)s”; revise existing "
+                        "drafts in the admin."
+                    )
+                    % {"position": instance.position, "name": instance.name}
+                }
+            )
+        super().import_instance(instance, row, **kwargs)
+
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        instance._change_reason = "Imported from a spreadsheet"
+        super().save_instance(instance, is_create, row, **kwargs)

@@ -1,0 +1,529 @@
+"""Staff admin of the registry.
+
+Batches and occupations are published through the consultation workflow (or the historic seed
+import) and are read-only here; only their skill standards are edited. A standard is attached
+by ``occupations.workflow.attach_skill_standard`` (the add view), a level's tables are replaced
+by ``set_level_tables``, and the level set and weight tables are checked by the same functions
+the workflow uses. The transition log is read-only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from occupations import exports
+from occupations.admin_forms import AttachStandardForm, LinesField, add_workflow_error
+from occupations.errors import WorkflowError
+from occupations.models import (
+    LEVELS_BY_KIND,
+    Authority,
+    Batch,
+    ClassificationGroup,
+    LevelRequirement,
+    LevelWeight,
+    Occupation,
+    SkillStandard,
+    StandardLevel,
+    Transition,
+)
+from occupations.workflow import (
+    RequirementRow,
+    WeightRow,
+    attach_skill_standard,
+    set_level_tables,
+    validate_level_keys,
+    validate_weights,
+)
+
+
+class ReadOnlyAdminMixin:
+    """Records that only a workflow step creates: viewable, never added, changed or deleted."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class WorkflowErrorsAsMessagesMixin:
+    """A refused workflow step inside a save shows as an error message, never a server error.
+
+    The save runs in the admin's transaction, so nothing of the refused save is kept.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except WorkflowError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(ClassificationGroup)
+class ClassificationGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "title_en", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "title", "title_en"]
+    ordering = ["code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    show_full_result_count = False
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_zh", "abbreviation"]
+    search_fields = ["name", "name_zh", "abbreviation"]
+    ordering = ["name"]
+    show_full_result_count = False
+
+
+class OccupationInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Occupation
+    fields = ["position", "code", "name", "green", "digital"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "number", "announced", "slug", "occupation_total", "announced_count"]
+    list_filter = ["announced_precision", "authorities"]
+    search_fields = ["title", "slug", "notes"]
+    ordering = ["-announced_on", "-number"]
+    inlines = [OccupationInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_occupation_count()
+
+    @admin.display(description=_("announced"), ordering="announced_on")
+    def announced(self, obj: Batch) -> str:
+        return obj.announced_display
+
+    @admin.display(description=_("occupations"), ordering="occupation_total")
+    def occupation_total(self, obj: Batch) -> int:
+        return obj.occupation_total
+
+
+class StandardInline(admin.TabularInline):
+    """The standards of an occupation, listed; they are added and edited on their own page."""
+
+    model = SkillStandard
+    fields = ["title", "kind", "edition", "issued_on"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class HasStandardFilter(admin.SimpleListFilter):
+    title = _("skill standard")
+    parameter_name = "has_standard"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("has a standard")), ("no", _("has no standard"))]
+
+    def queryset(self, request, queryset):
+        has = Exists(SkillStandard.objects.filter(occupation=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(has)
+        if self.value() == "no":
+            return queryset.exclude(has)
+        return queryset
+
+
+@admin.register(Occupation)
+class OccupationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "batch", "group", "green", "digital", "standard_total"]
+    list_filter = ["batch", "green", "digital", "group", HasStandardFilter]
+    search_fields = ["code", "name", "search_text"]
+    ordering = ["batch__announced_on", "batch_id", "position"]
+    list_select_related = ["batch", "group"]
+    inlines = [StandardInline]
+    show_full_result_count = False
+    change_form_template = "admin/occupations/occupation/change_form.html"
+    change_list_template = "admin/occupations/occupation/change_list.html"
+    exclude = ["search_text"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(standard_total=Count("standards"))
+
+    @admin.display(description=_("standards"), ordering="standard_total")
+    def standard_total(self, obj: Occupation) -> int:
+        return obj.standard_total
+
+    def get_urls(self):
+        return [
+            path(
+                "export/<str:fmt>/",
+                self.admin_site.admin_view(self.export_view),
+                name="occupations_occupation_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, fmt: str):
+        """Every published occupation as CSV (streamed) or XLSX."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return exports.export_occupations(fmt="xlsx" if fmt == "xlsx" else "csv")
+
+
+class LevelKeysFormSet(forms.BaseInlineFormSet):
+    """The level set must be exactly the standard's kind's (``validate_level_keys``)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        keys = [
+            form.cleaned_data["key"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("key")
+        ]
+        try:
+            validate_level_keys(self.instance.kind, keys)
+        except WorkflowError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class StandardLevelInline(admin.TabularInline):
+    model = StandardLevel
+    formset = LevelKeysFormSet
+    fields = ["key", "rank", "tables"]
+    readonly_fields = ["rank", "tables"]
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.change_skillstandard")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.change_skillstandard")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.change_skillstandard")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.view_skillstandard")
+
+    @admin.display(description=_("requirements and weights"))
+    def tables(self, obj: StandardLevel) -> str:
+        if obj.pk is None:
+            return ""
+        url = reverse("admin:occupations_standardlevel_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Edit the tables"))
+
+
+class SkillStandardForm(forms.ModelForm):
+    directions = LinesField(label=_("occupational directions"), max_item_length=200)
+
+    class Meta:
+        model = SkillStandard
+        fields = [
+            "title",
+            "edition",
+            "issued_on",
+            "issued_precision",
+            "authorities",
+            "directions",
+            "notes",
+        ]
+
+
+@admin.register(SkillStandard)
+class SkillStandardAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
+    form = SkillStandardForm
+    list_display = ["title", "occupation", "kind", "edition", "issued", "level_total"]
+    list_filter = ["kind", "authorities"]
+    search_fields = ["title", "occupation__name", "occupation__code"]
+    ordering = ["occupation__code", "title"]
+    list_select_related = ["occupation"]
+    readonly_fields = ["occupation", "kind"]
+    filter_horizontal = ["authorities"]
+    inlines = [StandardLevelInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(level_total=Count("levels"))
+
+    def get_fields(self, request, obj=None):
+        return ["occupation", "kind", *SkillStandardForm.Meta.fields]
+
+    @admin.display(description=_("issued"), ordering="issued_on")
+    def issued(self, obj: SkillStandard) -> str:
+        return obj.issued_display
+
+    @admin.display(description=_("levels"), ordering="level_total")
+    def level_total(self, obj: SkillStandard) -> int:
+        return obj.level_total
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not StandardLevel:
+            return super().save_formset(request, form, formset, change)
+        standard = form.instance
+        keys = LEVELS_BY_KIND[standard.kind]
+        instances = formset.save(commit=False)
+        for level in formset.deleted_objects:
+            level.delete()
+        # Rank follows the key; clear the ranks first so that moving keys never collides.
+        for level in instances:
+            level.standard = standard
+            level.kind = standard.kind
+            level.rank = keys.index(level.key) + 1
+            if level.pk:
+                StandardLevel.objects.filter(pk=level.pk).delete()
+                level.pk = None
+        for level in instances:
+            level.save()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Attach a standard to a published occupation through ``attach_skill_standard``."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        occupation_id = request.GET.get("occupation") or request.POST.get("occupation")
+        occupation = None
+        if occupation_id and str(occupation_id).isdigit():
+            occupation = Occupation.objects.filter(pk=occupation_id).first()
+        if occupation is None:
+            self.message_user(
+                request,
+                gettext("Choose a published occupation, then “Attach a skill standard”."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:occupations_occupation_changelist"))
+        form = AttachStandardForm(
+            request.POST or None, initial={"occupation": occupation.pk, "kind": "technical"}
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                standard = attach_skill_standard(
+                    occupation,
+                    by=request.user,
+                    title=data["title"],
+                    kind=data["kind"],
+                    edition=data["edition"],
+                    issued_on=data["issued_on"],
+                    issued_precision=data["issued_precision"],
+                    authorities=list(data["authorities"]),
+                    directions=data["directions"],
+                    notes=data["notes"],
+                )
+            except WorkflowError as exc:
+                if not add_workflow_error(form, exc):
+                    self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.log_addition(request, standard, [{"added": {}}])
+                self.message_user(
+                    request,
+                    gettext("The standard “%(title)s” was attached with its %(n)s levels.")
+                    % {"title": standard.title, "n": standard.levels.count()},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Attach a skill standard to %(occupation)s")
+            % {"occupation": occupation},
+            "occupation": occupation,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/occupations/skillstandard/attach.html", context)
+
+
+class StandardTablesInline(admin.TabularInline):
+    """Rows of a level's tables: edited by whoever may edit standards (``set_level_tables``)."""
+
+    extra = 1
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.change_skillstandard")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.change_skillstandard")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.change_skillstandard")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.view_skillstandard")
+
+
+class RequirementInline(StandardTablesInline):
+    model = LevelRequirement
+    fields = [
+        "position",
+        "work_area",
+        "work_content",
+        "skill_requirements",
+        "knowledge_requirements",
+    ]
+
+
+class WeightFormSet(forms.BaseInlineFormSet):
+    """Each weight table sums to 100 (``validate_weights``)."""
+
+    def rows(self) -> list[WeightRow]:
+        return [
+            WeightRow(
+                category=form.cleaned_data["category"],
+                item=form.cleaned_data["item"],
+                weight=form.cleaned_data["weight"],
+            )
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        try:
+            validate_weights(self.rows())
+        except WorkflowError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class WeightInline(StandardTablesInline):
+    model = LevelWeight
+    formset = WeightFormSet
+    fields = ["category", "item", "weight"]
+
+
+@admin.register(StandardLevel)
+class StandardLevelAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
+    """A level's requirement and weight tables, replaced as a whole by ``set_level_tables``."""
+
+    list_display = ["standard", "key", "rank"]
+    list_filter = ["kind", "key"]
+    search_fields = ["standard__title", "standard__occupation__name"]
+    list_select_related = ["standard"]
+    ordering = ["standard__title", "rank"]
+    fields = ["standard", "kind", "key", "rank"]
+    readonly_fields = fields
+    inlines = [RequirementInline, WeightInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("occupations.change_skillstandard")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(
+            "occupations.view_skillstandard"
+        ) or super().has_view_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """The level itself is not edited here; its tables are saved in ``save_related``."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        requirements: list[tuple[int, RequirementRow]] = []
+        weights: list[WeightRow] = []
+        for formset in formsets:
+            if isinstance(formset, WeightFormSet):
+                weights = formset.rows()
+                continue
+            for order, f in enumerate(formset.forms):
+                data = f.cleaned_data
+                if not data or data.get("DELETE") or not data.get("work_area"):
+                    continue
+                requirements.append(
+                    (
+                        (data.get("position") or 10_000 + order),
+                        RequirementRow(
+                            work_area=data["work_area"],
+                            work_content=data.get("work_content", ""),
+                            skill_requirements=data.get("skill_requirements", ""),
+                            knowledge_requirements=data.get("knowledge_requirements", ""),
+                        ),
+                    )
+                )
+        requirements.sort(key=lambda item: item[0])
+        set_level_tables(
+            form.instance,
+            by=request.user,
+            requirements=[row for _position, row in requirements],
+            weights=weights,
+        )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [{"changed": {"fields": [gettext("requirements and weights")]}}]
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit log: every workflow step, never edited."""
+
+    list_display = ["at", "action", "about", "source", "target", "actor", "note"]
+    list_filter = ["action", "content_type", ("at", admin.DateFieldListFilter)]
+    search_fields = ["action", "note", "actor__username"]
+    list_select_related = ["content_type", "actor"]
+    ordering = ["-at", "-pk"]
+    show_full_result_count = False
+
+    def get_fields(self, request, obj=None):
+        return ["at", "action", "content_type", "object_id", "source", "target", "actor", "note"]
+
+    @admin.display(description=_("object"))
+    def about(self, obj: Transition) -> str:
+        url = reverse("admin:occupations_transition_object", args=[obj.pk])
+        return format_html('<a href="{}">{} #{}</a>', url, obj.content_type.name, obj.object_id)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/object/",
+                self.admin_site.admin_view(self.object_view),
+                name="occupations_transition_object",
+            ),
+            *super().get_urls(),
+        ]
+
+    def object_view(self, request, pk: int):
+        """Go to the admin page of the object a transition is about."""
+        transition = get_object_or_404(Transition.objects.select_related("content_type"), pk=pk)
+        if not self.has_view_permission(request, transition):
+            raise PermissionDenied
+        ct = transition.content_type
+        return HttpResponseRedirect(
+            reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[transition.object_id])
+        )
