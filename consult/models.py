@@ -44,7 +44,8 @@ COMMENT_MAX_ATTACHMENTS = 3
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # Crockford base32 without I, L, O and U: tracking numbers read aloud over the phone.
 CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-TRACKING_NUMBER_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"
+# \A and \Z rather than ^ and $ for the reason given at OCCUPATION_CODE_PATTERN.
+TRACKING_NUMBER_PATTERN = r"\A[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\Z"
 
 
 def new_tracking_number() -> str:

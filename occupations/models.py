@@ -23,14 +23,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 # The 2022 edition writes occupation codes as major-medium-minor-occupation: 2-02-10-07.
-OCCUPATION_CODE_PATTERN = r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+# Anchored with \A and \Z, not ^ and $: Python's $ also matches before a final newline, and
+# SQLite's REGEXP (and RegexValidator) is Python's re.search, so "2-02-10-07\n" would pass
+# there while PostgreSQL refuses it. PostgreSQL reads \A and \Z the same way.
+OCCUPATION_CODE_PATTERN = r"\A[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}\Z"
 OCCUPATION_CODE_RE = re.compile(OCCUPATION_CODE_PATTERN)
 validate_occupation_code = RegexValidator(
     OCCUPATION_CODE_PATTERN,
     _("An occupation code has the form D-DD-DD-DD, for example 2-02-10-07."),
     code="invalid_code",
 )
-GROUP_CODE_PATTERN = r"^[1-8](-[0-9]{2}){0,2}$"
+GROUP_CODE_PATTERN = r"\A[1-8](-[0-9]{2}){0,2}\Z"
 
 
 class DatePrecision(models.TextChoices):
