@@ -1,0 +1,289 @@
+"""Draft-level steps: revise (history kept), withdraw with a reason, accept, reinstate."""
+
+import datetime as dt
+
+import pytest
+
+from consult import workflow
+from consult.models import Consultation, DraftOccupation
+from occupations.errors import InvalidTransition, NotPermitted
+from occupations.models import Transition
+
+pytestmark = pytest.mark.django_db
+
+S = Consultation.Status
+D = DraftOccupation.Status
+
+
+def _draft(consultation_in, consultation_status, draft_status=None) -> DraftOccupation:
+    consultation = consultation_in(consultation_status)
+    draft = consultation.drafts.get(position=1)
+    if draft_status is not None and draft.status != draft_status:
+        DraftOccupation.objects.filter(pk=draft.pk).update(
+            status=draft_status,
+            withdrawal_reason="Merged." if draft_status == D.WITHDRAWN else "",
+        )
+        draft.refresh_from_db()
+    return draft
+
+
+def _unchanged(draft: DraftOccupation) -> None:
+    before = {
+        f: getattr(draft, f) for f in ("status", "name", "proposed_code", "withdrawal_reason")
+    }
+    draft.refresh_from_db()
+    after = {f: getattr(draft, f) for f in before}
+    assert after == before
+    assert not Transition.objects.for_object(draft).exists()
+
+
+# revise_draft ------------------------------------------------------------------------------
+
+
+def test_revising_in_review_keeps_the_consulted_text_and_the_history(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW)
+    DraftOccupation.objects.filter(pk=draft.pk).update(consulted_text=draft.text())
+    draft.refresh_from_db()
+
+    changed = workflow.revise_draft(
+        draft,
+        by=editor,
+        changes={"name": "Hydrogen production worker", "tasks": ["Operate electrolysers."]},
+        note="Renamed after comments.",
+    )
+
+    assert changed == ["name", "tasks"]
+    draft.refresh_from_db()
+    assert draft.name == "Hydrogen production worker"
+    assert draft.consulted_text["name"] == "Hydrogen producer"
+    assert draft.changes_since_consultation() == {
+        "name": ("Hydrogen producer", "Hydrogen production worker"),
+        "tasks": (["Inspect equipment.", "Record readings."], ["Operate electrolysers."]),
+    }
+    latest, *_ = draft.history.all()
+    assert latest.name == "Hydrogen production worker"
+    assert latest.history_change_reason == "Renamed after comments."
+    (step,) = Transition.objects.for_object(draft)
+    assert (step.action, step.actor, step.note) == ("revise", editor, "Renamed after comments.")
+
+
+def test_the_text_the_public_saw_survives_opening_and_a_review_revision(
+    drafting, editor, publisher, window
+):
+    """Opening freezes the text; a revision in review shows up as a change against it, and the
+    history holds the consulted version and the revision."""
+    workflow.open_consultation(drafting, by=publisher, now=window[0])
+    workflow.begin_review(drafting, by=publisher, now=window[1] + dt.timedelta(seconds=1))
+    draft = drafting.drafts.get(position=1)
+    assert draft.changes_since_consultation() == {}
+
+    workflow.revise_draft(draft, by=editor, changes={"definition": "Revised definition."})
+
+    draft.refresh_from_db()
+    assert draft.changes_since_consultation() == {
+        "definition": (
+            "Personnel who maintain hydrogen production equipment.",
+            "Revised definition.",
+        )
+    }
+    reasons = [h.history_change_reason for h in draft.history.order_by("history_date")]
+    assert reasons[-2:] == ["Text frozen for public consultation", "Revised: definition"]
+    assert [h.definition for h in draft.history.order_by("history_date")][-1] == (
+        "Revised definition."
+    )
+
+
+def test_revising_while_drafting_is_allowed_and_leaves_no_consulted_text(consultation_in, editor):
+    draft = _draft(consultation_in, S.DRAFTING)
+    assert workflow.revise_draft(draft, by=editor, changes={"green": True}) == ["green"]
+    draft.refresh_from_db()
+    assert draft.green is True
+    assert draft.changes_since_consultation() == {}
+    assert Transition.objects.for_object(draft).count() == 1
+
+
+def test_a_revision_that_changes_nothing_writes_nothing(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW)
+    history_before = draft.history.count()
+    assert workflow.revise_draft(draft, by=editor, changes={"name": draft.name}) == []
+    assert draft.history.count() == history_before
+    assert not Transition.objects.exists()
+
+
+@pytest.mark.parametrize("status", [S.CONSULTATION, S.PUBLISHED])
+def test_revising_is_refused_while_the_public_reads_or_after_publication(
+    consultation_in, editor, status
+):
+    draft = _draft(consultation_in, status)
+    with pytest.raises(InvalidTransition, match="only while drafting or during review"):
+        workflow.revise_draft(draft, by=editor, changes={"name": "Changed"})
+    _unchanged(draft)
+
+
+def test_revising_a_withdrawn_draft_is_refused(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
+    with pytest.raises(InvalidTransition, match="withdrawn draft cannot be revised"):
+        workflow.revise_draft(draft, by=editor, changes={"name": "Changed"})
+    _unchanged(draft)
+
+
+def test_revising_a_field_outside_the_text_is_refused(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW)
+    with pytest.raises(InvalidTransition, match="cannot be revised: status") as exc:
+        workflow.revise_draft(draft, by=editor, changes={"status": "accepted"})
+    assert exc.value.field == "status"
+    _unchanged(draft)
+
+
+@pytest.mark.parametrize("code", ["6-28-1-17", "9-28-01-17", "6-28-01-17\n", "62801017"])
+def test_revising_to_a_malformed_code_is_refused(consultation_in, editor, code):
+    draft = _draft(consultation_in, S.REVIEW)
+    with pytest.raises(InvalidTransition, match="proposed_code: An occupation code has the form"):
+        workflow.revise_draft(draft, by=editor, changes={"proposed_code": code})
+    _unchanged(draft)
+
+
+def test_revising_is_refused_without_the_permission(consultation_in, moderator):
+    draft = _draft(consultation_in, S.REVIEW)
+    with pytest.raises(NotPermitted, match=r"consult\.change_draftoccupation"):
+        workflow.revise_draft(draft, by=moderator, changes={"name": "Changed"})
+    _unchanged(draft)
+
+
+# withdraw_draft ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("consultation_status", "draft_status"),
+    [(S.DRAFTING, D.DRAFT), (S.REVIEW, D.PROPOSED), (S.REVIEW, D.ACCEPTED)],
+)
+def test_withdrawing_keeps_the_reason(consultation_in, editor, consultation_status, draft_status):
+    draft = _draft(consultation_in, consultation_status, draft_status)
+    workflow.withdraw_draft(draft, by=editor, reason="  Merged into another occupation. ")
+
+    draft.refresh_from_db()
+    assert draft.status == D.WITHDRAWN
+    assert draft.withdrawal_reason == "Merged into another occupation."
+    (step,) = Transition.objects.for_object(draft)
+    assert (step.action, step.source, step.target, step.note) == (
+        "withdraw_draft",
+        draft_status,
+        "withdrawn",
+        "Merged into another occupation.",
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_withdrawing_without_a_reason_is_refused(consultation_in, editor, reason):
+    draft = _draft(consultation_in, S.REVIEW)
+    with pytest.raises(InvalidTransition, match="Give a reason for the withdrawal") as exc:
+        workflow.withdraw_draft(draft, by=editor, reason=reason)
+    assert exc.value.field == "reason"
+    _unchanged(draft)
+
+
+@pytest.mark.parametrize("status", [S.CONSULTATION, S.PUBLISHED])
+def test_withdrawing_is_refused_while_the_public_reads_or_after_publication(
+    consultation_in, editor, status
+):
+    draft = _draft(consultation_in, status)
+    with pytest.raises(InvalidTransition, match="only while drafting or during review"):
+        workflow.withdraw_draft(draft, by=editor, reason="Merged.")
+    _unchanged(draft)
+
+
+def test_withdrawing_a_withdrawn_draft_is_refused(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
+    with pytest.raises(InvalidTransition, match="is withdrawn; “withdraw” is not allowed"):
+        workflow.withdraw_draft(draft, by=editor, reason="Again.")
+    _unchanged(draft)
+
+
+def test_withdrawing_is_refused_without_the_permission(consultation_in, moderator):
+    draft = _draft(consultation_in, S.REVIEW)
+    with pytest.raises(NotPermitted, match=r"consult\.withdraw_draft"):
+        workflow.withdraw_draft(draft, by=moderator, reason="Merged.")
+    _unchanged(draft)
+
+
+# accept_draft ------------------------------------------------------------------------------
+
+
+def test_accepting_a_proposed_draft_in_review(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW)
+    workflow.accept_draft(draft, by=editor)
+    draft.refresh_from_db()
+    assert draft.status == D.ACCEPTED
+    (step,) = Transition.objects.for_object(draft)
+    assert (step.action, step.source, step.target, step.actor) == (
+        "accept_draft",
+        "proposed",
+        "accepted",
+        editor,
+    )
+
+
+@pytest.mark.parametrize("draft_status", [D.DRAFT, D.ACCEPTED, D.WITHDRAWN])
+def test_accepting_is_refused_unless_proposed(consultation_in, editor, draft_status):
+    draft = _draft(consultation_in, S.REVIEW, draft_status)
+    with pytest.raises(InvalidTransition, match="“accept” is not allowed from that state"):
+        workflow.accept_draft(draft, by=editor)
+    _unchanged(draft)
+
+
+def test_accepting_is_refused_while_the_public_reads(consultation_in, editor):
+    draft = _draft(consultation_in, S.CONSULTATION)
+    with pytest.raises(InvalidTransition, match="Drafts are accepted during review"):
+        workflow.accept_draft(draft, by=editor)
+    _unchanged(draft)
+
+
+@pytest.mark.parametrize("status", [S.DRAFTING, S.PUBLISHED])
+def test_accepting_is_refused_outside_review(consultation_in, editor, status):
+    draft = _draft(consultation_in, status, D.PROPOSED)
+    with pytest.raises(InvalidTransition, match="Drafts are accepted during review"):
+        workflow.accept_draft(draft, by=editor)
+    _unchanged(draft)
+
+
+def test_accepting_is_refused_without_the_permission(consultation_in, publisher):
+    draft = _draft(consultation_in, S.REVIEW)
+    with pytest.raises(NotPermitted, match=r"consult\.accept_draft"):
+        workflow.accept_draft(draft, by=publisher)
+    _unchanged(draft)
+
+
+# reinstate_draft ---------------------------------------------------------------------------
+
+
+def test_reinstating_a_withdrawn_draft_in_review(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
+    workflow.reinstate_draft(draft, by=editor)
+    draft.refresh_from_db()
+    assert draft.status == D.PROPOSED
+    assert draft.withdrawal_reason == ""
+    (step,) = Transition.objects.for_object(draft)
+    assert (step.action, step.source, step.target) == ("reinstate_draft", "withdrawn", "proposed")
+
+
+@pytest.mark.parametrize("draft_status", [D.DRAFT, D.PROPOSED, D.ACCEPTED])
+def test_reinstating_is_refused_unless_withdrawn(consultation_in, editor, draft_status):
+    draft = _draft(consultation_in, S.REVIEW, draft_status)
+    with pytest.raises(InvalidTransition, match="“reinstate” is not allowed from that state"):
+        workflow.reinstate_draft(draft, by=editor)
+    _unchanged(draft)
+
+
+@pytest.mark.parametrize("status", [S.DRAFTING, S.CONSULTATION, S.PUBLISHED])
+def test_reinstating_is_refused_outside_review(consultation_in, editor, status):
+    draft = _draft(consultation_in, status, D.WITHDRAWN)
+    with pytest.raises(InvalidTransition, match="reinstated during review"):
+        workflow.reinstate_draft(draft, by=editor)
+    _unchanged(draft)
+
+
+def test_reinstating_is_refused_without_the_permission(consultation_in, moderator):
+    draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
+    with pytest.raises(NotPermitted, match=r"consult\.withdraw_draft"):
+        workflow.reinstate_draft(draft, by=moderator)
+    _unchanged(draft)
