@@ -63,6 +63,8 @@ def snapshot() -> dict[str, list]:
 
 @pytest.fixture
 def loaded(db) -> str:
+    """The real seed files, loaded twice: what follows must hold after a repeated load."""
+    loadseeds()
     return loadseeds()
 
 
