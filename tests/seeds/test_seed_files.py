@@ -86,3 +86,19 @@ def test_the_draft_list_closes_at_the_end_of_17_july_2026_in_shanghai(seeds_dir)
         "Hydrogen Fuel Cell Manufacturers",
         "Water Electrolysis Hydrogen Production Operators",
     ]
+
+
+def test_occupations_follow_the_order_of_the_list_that_names_them(seeds_dir):
+    """Where one sentence lists a whole batch, positions follow that sentence."""
+    for batch in read_seeds(seeds_dir).batches:
+        lists = {occupation.sources[0].quote for occupation in batch.occupations}
+        if len(lists) != 1:
+            continue  # June 2022: named across three sentences, stored group by group
+        (sentence,) = lists
+        places = []
+        for occupation in batch.occupations:
+            names = (occupation.name, *occupation.alternative_names)
+            found = [sentence.casefold().find(n.casefold()) for n in names]
+            places.append(max(found))
+        assert min(places) >= 0, batch.slug
+        assert places == sorted(places), batch.slug
