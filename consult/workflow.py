@@ -20,9 +20,13 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from consult.models import (
+    ATTACHMENT_MAX_BYTES,
+    COMMENT_BODY_MAX_LENGTH,
+    COMMENT_MAX_ATTACHMENTS,
     Attachment,
     Comment,
     Consultation,
@@ -480,6 +484,43 @@ def submit_comment(
         raise InvalidTransition(
             _("Choose an occupation to comment on one of its fields."), field="field"
         )
+    # The database refuses these too, but with an IntegrityError that says nothing to the
+    # person who typed the comment.
+    if not body or not body.strip():
+        raise InvalidTransition(_("Write a comment."), field="body")
+    if len(body) > COMMENT_BODY_MAX_LENGTH:
+        raise InvalidTransition(
+            _("A comment has at most %(max)s characters; this one has %(length)s.")
+            % {"max": COMMENT_BODY_MAX_LENGTH, "length": len(body)},
+            field="body",
+        )
+    if field not in Comment.Field.values:
+        raise InvalidTransition(_("Unknown field %(field)r.") % {"field": field}, field="field")
+    if field == Comment.Field.TASK:
+        if task_number is None or task_number < 1:
+            raise InvalidTransition(_("Say which task the comment is about."), field="task_number")
+        if task_number > len(occupation.tasks):
+            raise InvalidTransition(
+                ngettext(
+                    "“%(name)s” has %(count)s main task; there is no task %(number)s.",
+                    "“%(name)s” has %(count)s main tasks; there is no task %(number)s.",
+                    len(occupation.tasks),
+                )
+                % {"name": occupation.name, "count": len(occupation.tasks), "number": task_number},
+                field="task_number",
+            )
+    attachments = list(attachments)
+    if len(attachments) > COMMENT_MAX_ATTACHMENTS:
+        raise InvalidTransition(
+            _("Attach at most %(max)s files.") % {"max": COMMENT_MAX_ATTACHMENTS},
+            field="attachments",
+        )
+    for upload in attachments:
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            raise InvalidTransition(
+                _("%(name)s is larger than 10 MB.") % {"name": upload.name},
+                field="attachments",
+            )
     with transaction.atomic():
         comment = Comment(
             consultation=consultation,
