@@ -1,0 +1,415 @@
+"""Read-only REST API of the registry (DESIGN §6): published batches, occupations and skill
+standards, with their filters. The router that serves them is in ``consult.api``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_view
+from rest_framework import serializers
+
+from occupations.api_support import (
+    ID_PARAMETER,
+    ID_REGEX,
+    SLUG_REGEX,
+    AbsoluteUrlField,
+    ReadOnlyApiViewSet,
+    StableOrderingFilter,
+    StrictBooleanFilter,
+    UpdatedSinceFilter,
+    YearFilter,
+    detail_schema,
+    list_schema,
+)
+from occupations.models import (
+    Batch,
+    ClassificationGroup,
+    Occupation,
+    SkillStandard,
+    StandardLevel,
+)
+
+# A full occupation code or any leading part of one: "2", "2-02", "2-02-10", "2-02-10-07".
+CODE_PREFIX_PATTERN = r"^[1-8](-[0-9]{2}){0,3}$"
+
+
+class StringListField(serializers.ListField):
+    child = serializers.CharField()
+
+
+# Filters -----------------------------------------------------------------------------------
+
+
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A record named by its slug, code or id; a value that cannot name one (a NUL, say) is an
+    invalid choice before it reaches the database."""
+
+    def to_python(self, value: Any):
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class ReferenceFilter(filters.ModelChoiceFilter):
+    field_class = ReferenceChoiceField
+
+
+class BatchFilter(filters.FilterSet):
+    year = YearFilter(field_name="announced_on", label=_("Year of announcement"))
+    updated_since = UpdatedSinceFilter()
+    ordering = StableOrderingFilter(
+        fields=(("announced_on", "announced_on"), ("number", "number"), ("title", "title"))
+    )
+
+    class Meta:
+        model = Batch
+        fields: list[str] = []
+
+
+class OccupationFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        method="filter_q",
+        label=_(
+            "Words or Chinese text found in the name, other names, definition, tasks or job "
+            "types (every word must occur)"
+        ),
+    )
+    batch = ReferenceFilter(
+        queryset=Batch.objects.all(), to_field_name="slug", label=_("Batch slug")
+    )
+    year = YearFilter(field_name="batch__announced_on", label=_("Year the batch was announced"))
+    green = StrictBooleanFilter(label=_("Green occupation (L)"))
+    digital = StrictBooleanFilter(label=_("Digital occupation (S)"))
+    group = ReferenceFilter(
+        queryset=ClassificationGroup.objects.filter(level=ClassificationGroup.Level.MAJOR),
+        to_field_name="code",
+        label=_("Major group code (1–8)"),
+    )
+    code = filters.CharFilter(
+        method="filter_code",
+        validators=[RegexValidator(CODE_PREFIX_PATTERN, _("Enter a code such as 2-02-10-07."))],
+        label=_("Occupation code, or its leading part (2-02-10 finds 2-02-10-07)"),
+    )
+    has_standard = StrictBooleanFilter(
+        method="filter_has_standard", label=_("Has at least one skill standard")
+    )
+    updated_since = UpdatedSinceFilter()
+    ordering = StableOrderingFilter(
+        fields=(
+            ("code", "code"),
+            ("name", "name"),
+            ("batch__announced_on", "announced_on"),
+            ("updated_at", "updated_at"),
+            ("id", "id"),
+        )
+    )
+
+    class Meta:
+        model = Occupation
+        fields: list[str] = []
+
+    def filter_q(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
+        return queryset.search(value)
+
+    def filter_code(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
+        return queryset.filter(models.Q(code=value) | models.Q(code__startswith=f"{value}-"))
+
+    def filter_has_standard(
+        self, queryset: models.QuerySet, name: str, value: bool
+    ) -> models.QuerySet:
+        has = models.Exists(SkillStandard.objects.filter(occupation=models.OuterRef("pk")))
+        return queryset.filter(has if value else ~has)
+
+
+class StandardFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=SkillStandard.Kind.choices, label=_("Kind"))
+    occupation = ReferenceFilter(queryset=Occupation.objects.all(), label=_("Occupation id"))
+    batch = ReferenceFilter(
+        field_name="occupation__batch",
+        queryset=Batch.objects.all(),
+        to_field_name="slug",
+        label=_("Batch slug of the occupation"),
+    )
+    updated_since = UpdatedSinceFilter()
+    ordering = StableOrderingFilter(
+        fields=(("title", "title"), ("issued_on", "issued_on"), ("id", "id"))
+    )
+
+    class Meta:
+        model = SkillStandard
+        fields: list[str] = []
+
+
+# Serializers -------------------------------------------------------------------------------
+
+
+class GroupSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClassificationGroup
+        fields = ["code", "title"]
+
+
+class BatchSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Batch
+        fields = ["slug", "title", "announced_on"]
+
+
+class StandardSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SkillStandard
+        fields = ["id", "title", "kind"]
+
+
+class OccupationSerializer(serializers.ModelSerializer):
+    alternative_names = StringListField(help_text=_("Other names and translations."))
+    tasks = StringListField(help_text=_("Main tasks, in order."))
+    job_types = StringListField()
+    group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
+    batch = BatchSummarySerializer()
+    standards = StandardSummarySerializer(many=True)
+    url = AbsoluteUrlField(view_name="api:occupation-detail")
+
+    class Meta:
+        model = Occupation
+        fields = [
+            "id",
+            "code",
+            "name",
+            "alternative_names",
+            "definition",
+            "tasks",
+            "job_types",
+            "green",
+            "digital",
+            "group",
+            "batch",
+            "standards",
+            "url",
+        ]
+
+
+class BatchOccupationSerializer(serializers.ModelSerializer):
+    url = AbsoluteUrlField(view_name="api:occupation-detail")
+
+    class Meta:
+        model = Occupation
+        fields = ["id", "code", "name", "green", "digital", "url"]
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    occupation_count = serializers.IntegerField(
+        source="occupation_total", help_text=_("Occupations published in this batch.")
+    )
+    url = AbsoluteUrlField(view_name="api:batch-detail", lookup_field="slug")
+
+    class Meta:
+        model = Batch
+        fields = [
+            "slug",
+            "number",
+            "title",
+            "announced_on",
+            "announced_precision",
+            "authorities",
+            "occupation_count",
+            "announced_count",
+            "url",
+        ]
+
+
+class BatchDetailSerializer(BatchSerializer):
+    occupations = BatchOccupationSerializer(many=True)
+
+    class Meta(BatchSerializer.Meta):
+        fields = [*BatchSerializer.Meta.fields, "occupations"]
+
+
+class StandardOccupationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Occupation
+        fields = ["id", "name", "code"]
+
+
+class StandardLevelSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StandardLevel
+        fields = ["rank", "key", "name"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_name(self, level: StandardLevel) -> str:
+        # The API's vocabulary does not change with the reader's language.
+        with translation.override("en"):
+            return level.name
+
+
+class StandardSerializer(serializers.ModelSerializer):
+    occupation = StandardOccupationSerializer()
+    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    directions = StringListField(help_text=_("Occupational directions, if the standard splits."))
+    levels = StandardLevelSerializer(many=True, help_text=_("Lowest level first."))
+
+    class Meta:
+        model = SkillStandard
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "occupation",
+            "issued_on",
+            "authorities",
+            "directions",
+            "levels",
+        ]
+
+
+# Viewsets ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=list_schema(BatchSerializer, description="Published batches of new occupations."),
+    retrieve=detail_schema(
+        BatchDetailSerializer, description="One published batch, with its occupations."
+    ),
+)
+class BatchViewSet(ReadOnlyApiViewSet):
+    serializer_class = BatchSerializer
+    filterset_class = BatchFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    csv_name = "batches"
+    csv_columns = [
+        "slug",
+        "number",
+        "title",
+        "announced_on",
+        "announced_precision",
+        "authorities",
+        "occupation_count",
+        "announced_count",
+        "url",
+    ]
+
+    def get_serializer_class(self):
+        return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
+
+    def get_queryset(self) -> models.QuerySet:
+        return Batch.objects.all()
+
+    def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
+        queryset = queryset.with_occupation_count().prefetch_related("authorities")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                models.Prefetch("occupations", queryset=Occupation.objects.order_by("position"))
+            )
+        return queryset
+
+    def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        return queryset.order_by().aggregate(
+            count=models.Count("pk", distinct=True),
+            last_modified=models.Max("updated_at"),
+            occupation_rows=models.Count("occupations", distinct=True),
+            occupations_modified=models.Max("occupations__updated_at"),
+        )
+
+
+@extend_schema_view(
+    list=list_schema(OccupationSerializer, description="Published occupations of the registry."),
+    retrieve=detail_schema(
+        OccupationSerializer, description="One published occupation.", parameters=[ID_PARAMETER]
+    ),
+)
+class OccupationViewSet(ReadOnlyApiViewSet):
+    serializer_class = OccupationSerializer
+    filterset_class = OccupationFilter
+    lookup_value_regex = ID_REGEX
+    csv_name = "occupations"
+    csv_columns = [
+        "id",
+        "code",
+        "name",
+        "alternative_names",
+        "definition",
+        "tasks",
+        "job_types",
+        "green",
+        "digital",
+        "group.code",
+        "group.title",
+        "batch.slug",
+        "batch.title",
+        "batch.announced_on",
+        "standards.id",
+        "standards.title",
+        "standards.kind",
+        "url",
+    ]
+
+    def get_queryset(self) -> models.QuerySet:
+        return Occupation.objects.published()
+
+    def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.with_related().with_standards()
+
+    def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        return queryset.order_by().aggregate(
+            count=models.Count("pk", distinct=True),
+            last_modified=models.Max("updated_at"),
+            batch_modified=models.Max("batch__updated_at"),
+            standards_modified=models.Max("standards__updated_at"),
+        )
+
+
+@extend_schema_view(
+    list=list_schema(StandardSerializer, description="National occupational skill standards."),
+    retrieve=detail_schema(
+        StandardSerializer, description="One skill standard.", parameters=[ID_PARAMETER]
+    ),
+)
+class StandardViewSet(ReadOnlyApiViewSet):
+    serializer_class = StandardSerializer
+    filterset_class = StandardFilter
+    lookup_value_regex = ID_REGEX
+    csv_name = "standards"
+    csv_columns = [
+        "id",
+        "title",
+        "kind",
+        "occupation.id",
+        "occupation.name",
+        "occupation.code",
+        "issued_on",
+        "authorities",
+        "directions",
+        "levels.rank",
+        "levels.key",
+        "levels.name",
+    ]
+
+    def get_queryset(self) -> models.QuerySet:
+        return SkillStandard.objects.all()
+
+    def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.select_related("occupation").prefetch_related(
+            "authorities",
+            models.Prefetch("levels", queryset=StandardLevel.objects.order_by("rank")),
+        )
+
+    def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        return queryset.order_by().aggregate(
+            count=models.Count("pk", distinct=True),
+            last_modified=models.Max("updated_at"),
+            occupation_modified=models.Max("occupation__updated_at"),
+        )
