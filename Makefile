@@ -19,6 +19,7 @@ install: $(STAMP)
 # consultation, and the server at http://127.0.0.1:$(PORT)/.
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py loadseeds
 	$(BIN)/python manage.py setup_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
