@@ -1,0 +1,19 @@
+"""Fixtures for the registry tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import OccupationFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Staff fixtures set a password; the production hasher would spend most of each test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def occupation(db):
+    """A published occupation of the registry."""
+    return OccupationFactory(code="2-02-10-07", name="Artificial intelligence engineer")
