@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from consult import workflow
 from consult.models import Consultation, DraftOccupation
 from occupations.models import Transition
 
@@ -134,3 +135,35 @@ def test_a_sample_whose_window_has_passed_is_reopened_not_duplicated(monkeypatch
         assert sample.closes_at == later + dt.timedelta(days=30)
     assert "Reopened the sample consultation" in output
     assert sample.drafts.count() == 3
+
+
+def test_a_published_sample_stays_published_and_a_new_sample_opens(monkeypatch):
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "pw")
+    setup_demo()
+    admin = get_user_model().objects.get(username="admin")
+    sample = samples().get()
+    after = sample.closes_at + dt.timedelta(seconds=1)
+    workflow.begin_review(sample, by=admin, now=after)
+    first, *others = sample.drafts.in_order()
+    workflow.revise_draft(first, by=admin, changes={"proposed_code": "4-99-00-01"})
+    workflow.accept_draft(first, by=admin)
+    for draft in others:
+        workflow.withdraw_draft(draft, by=admin, reason="Sample.")
+    workflow.publish_consultation(
+        sample,
+        by=admin,
+        now=after,
+        slug="sample-batch",
+        title="[Sample] Batch",
+        announced_on=after.date(),
+        announced_precision="day",
+    )
+
+    with time_machine.travel(after, tick=False):
+        setup_demo()
+        open_samples = [s for s in samples() if s.is_open_for_comments(timezone.now())]
+
+    assert Consultation.objects.get(pk=sample.pk).status == Consultation.Status.PUBLISHED
+    assert len(open_samples) == 1
+    assert open_samples[0].slug == "sample-draft-list"
+    assert samples().count() == 2
