@@ -69,7 +69,9 @@ class ConsultationFilter(filters.FilterSet):
 
 class CommentFilter(filters.FilterSet):
     occupation = ReferenceFilter(
-        queryset=DraftOccupation.objects.all(),
+        # Not DraftOccupation.objects.all(): the browsable API lists the choices, and a draft
+        # of a consultation still in drafting is not public.
+        queryset=DraftOccupation.objects.filter(consultation__in=Consultation.objects.public()),
         label=_("Id of the draft occupation commented on"),
     )
     field = filters.ChoiceFilter(

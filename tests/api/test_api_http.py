@@ -1,0 +1,185 @@
+"""HTTP behaviour shared by every endpoint: validators and 304s, caching headers, CORS,
+throttling, the browsable API and the URL layout."""
+
+import datetime as dt
+
+import pytest
+from django.utils.http import http_date
+
+from occupations.models import Occupation
+
+pytestmark = pytest.mark.django_db
+
+
+def every_url(registry, consultations) -> list[str]:
+    signed = consultations["signed"]
+    return [
+        "/api/v1/batches/",
+        "/api/v1/batches/batch-1/",
+        "/api/v1/occupations/",
+        f"/api/v1/occupations/{registry['occupations'][0].pk}/",
+        "/api/v1/standards/",
+        f"/api/v1/standards/{registry['standards'][0].pk}/",
+        "/api/v1/consultations/",
+        "/api/v1/consultations/draft-list-2026/",
+        "/api/v1/consultations/draft-list-2026/comments/",
+        f"/api/v1/consultations/draft-list-2026/comments/{signed.pk}/",
+    ]
+
+
+def test_every_endpoint_sends_validators_and_public_cache_control(client, registry, consultations):
+    for url in every_url(registry, consultations):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["ETag"].startswith('"'), url
+        assert response["Last-Modified"], url
+        assert "public" in response["Cache-Control"], url
+        assert "max-age=" in response["Cache-Control"], url
+        assert "Accept" in response["Vary"], url
+
+
+def test_a_repeated_request_with_if_none_match_is_304(client, registry, consultations):
+    for url in every_url(registry, consultations):
+        first = client.get(url)
+        again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304, url
+        assert again.content == b""
+        assert again["ETag"] == first["ETag"]
+        assert "public" in again["Cache-Control"]
+
+
+def test_a_repeated_request_with_if_modified_since_is_304(client, registry, consultations):
+    for url in every_url(registry, consultations):
+        first = client.get(url)
+        again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+        assert again.status_code == 304, url
+
+
+def test_csv_lists_answer_304_too(client, registry):
+    first = client.get("/api/v1/occupations/", {"format": "csv", "green": "true"})
+    again = client.get(
+        "/api/v1/occupations/",
+        {"format": "csv", "green": "true"},
+        HTTP_IF_NONE_MATCH=first["ETag"],
+    )
+
+    assert again.status_code == 304
+
+
+def test_a_change_answers_200_with_new_validators(client, registry):
+    url = "/api/v1/occupations/"
+    first = client.get(url)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    Occupation.objects.filter(pk=registry["occupations"][0].pk).update(updated_at=later)
+
+    again = client.get(
+        url, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+    by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+    assert again["Last-Modified"] == http_date(later.timestamp())
+    assert by_date.status_code == 200
+
+
+def test_validators_differ_by_query_and_format(client, registry):
+    plain = client.get("/api/v1/occupations/")
+    filtered = client.get("/api/v1/occupations/", {"green": "true"})
+    as_csv = client.get("/api/v1/occupations/", {"format": "csv"})
+
+    assert len({plain["ETag"], filtered["ETag"], as_csv["ETag"]}) == 3
+    stale = client.get("/api/v1/occupations/", {"green": "true"}, HTTP_IF_NONE_MATCH=plain["ETag"])
+    assert stale.status_code == 200
+
+
+def test_an_unknown_etag_or_an_old_date_gets_the_body(client, registry):
+    url = "/api/v1/batches/"
+
+    assert client.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=http_date(0)).status_code == 200
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE="not a date").status_code == 200
+
+
+def test_cors_allows_get_from_any_origin(client, registry):
+    response = client.get("/api/v1/occupations/", HTTP_ORIGIN="https://jobs.example.net")
+    preflight = client.options(
+        "/api/v1/occupations/",
+        HTTP_ORIGIN="https://jobs.example.net",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+    )
+
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in preflight["Access-Control-Allow-Methods"]
+
+
+def test_the_throttle_reads_the_rate_per_request_and_answers_429(client, registry, settings):
+    settings.API_THROTTLE_RATE = "3/min"
+    url = "/api/v1/batches/"
+
+    statuses = [client.get(url).status_code for _ in range(4)]
+    refused = client.get(url)
+
+    assert statuses == [200, 200, 200, 429]
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert "detail" in refused.json()
+    # Another client address has its own allowance.
+    assert client.get(url, REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_the_throttle_counts_the_client_behind_trusted_proxies(client, registry, settings):
+    settings.API_THROTTLE_RATE = "1/min"
+    settings.TRUSTED_PROXY_COUNT = 1
+    url = "/api/v1/batches/"
+
+    first = client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    second = client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    other = client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.2")
+
+    assert [first.status_code, second.status_code, other.status_code] == [200, 429, 200]
+
+
+def test_a_rate_of_zero_disables_the_throttle(client, registry, settings):
+    settings.API_THROTTLE_RATE = "0"
+
+    assert {client.get("/api/v1/batches/").status_code for _ in range(5)} == {200}
+
+
+def test_the_browsable_api_renders_for_people(client, registry, consultations):
+    for url in (
+        "/api/v1/",
+        "/api/v1/occupations/",
+        "/api/v1/occupations/?green=true&page_size=2",
+        "/api/v1/consultations/draft-list-2026/comments/",
+    ):
+        response = client.get(url, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, url
+        assert response["Content-Type"].startswith("text/html")
+        assert "ETag" not in response
+    page = client.get("/api/v1/occupations/", HTTP_ACCEPT="text/html").content.decode()
+    assert "人工智能工程技术人员" in page
+
+
+def test_json_is_the_default_and_format_json_works(client, registry):
+    assert client.get("/api/v1/occupations/")["Content-Type"] == "application/json"
+    response = client.get("/api/v1/occupations/", {"format": "json"})
+    assert response["Content-Type"] == "application/json"
+    # Record URLs never carry the format of the request that listed them.
+    assert "format" not in response.json()["results"][0]["url"]
+
+
+def test_the_api_root_lists_the_endpoints(client):
+    assert client.get("/api/v1/").json() == {
+        "batches": "http://testserver/api/v1/batches/",
+        "occupations": "http://testserver/api/v1/occupations/",
+        "standards": "http://testserver/api/v1/standards/",
+        "consultations": "http://testserver/api/v1/consultations/",
+    }
+
+
+def test_writes_are_refused(client, registry):
+    for method in (client.post, client.put, client.patch, client.delete):
+        assert method("/api/v1/batches/batch-1/").status_code in {403, 405}

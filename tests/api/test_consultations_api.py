@@ -1,0 +1,225 @@
+"""Consultations past drafting, and their published comments."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from consult.models import Comment
+from tests.api.conftest import SECRET_BODIES, csv_of, results_of
+from tests.factories import CommentFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/consultations/"
+FIELDS = {
+    "slug",
+    "title",
+    "opens_at",
+    "closes_at",
+    "state",
+    "status",
+    "comment_count",
+    "occupations",
+}
+DRAFT_FIELDS = {
+    "id",
+    "code",
+    "name",
+    "definition",
+    "tasks",
+    "job_types",
+    "green",
+    "digital",
+    "status",
+}
+COMMENT_FIELDS = {
+    "id",
+    "submitted_at",
+    "author",
+    "organisation",
+    "occupation",
+    "field",
+    "body",
+    "proposed_text",
+    "disposition",
+    "reply",
+}
+
+
+def slugs(client, **params) -> list[str]:
+    return [c["slug"] for c in results_of(client, URL, **params)]
+
+
+def test_every_consultation_past_drafting_with_every_field(client, consultations):
+    listed = results_of(client, URL)
+
+    assert {c["slug"] for c in listed} == {"draft-list-2026", "next-list", "last-list"}
+    for consultation in listed:
+        assert set(consultation) == FIELDS
+        assert isinstance(consultation["comment_count"], int)
+        for draft in consultation["occupations"]:
+            assert set(draft) == DRAFT_FIELDS
+    open_one = client.get(f"{URL}draft-list-2026/").json()
+    assert open_one["state"] == "open"
+    assert open_one["status"] == "consultation"
+    # Every comment received but the spam one.
+    assert open_one["comment_count"] == 5
+    assert open_one["occupations"][0] == {
+        "id": consultations["hydrogen"].pk,
+        "code": "6-28-01-17",
+        "name": "Hydrogen producer",
+        "definition": "Personnel who maintain hydrogen production equipment.",
+        "tasks": ["Operate electrolysers.", "Record readings."],
+        "job_types": ["Electrolysis operator"],
+        "green": True,
+        "digital": False,
+        "status": "proposed",
+    }
+    assert [d["name"] for d in open_one["occupations"]] == [
+        "Hydrogen producer",
+        "Low-altitude pilot",
+    ]
+    assert dt.datetime.fromisoformat(open_one["closes_at"]) == consultations["open"].closes_at
+
+
+def test_a_consultation_in_drafting_is_not_there(client, consultations):
+    assert client.get(f"{URL}still-drafting/").status_code == 404
+    assert client.get(f"{URL}still-drafting/comments/").status_code == 404
+    assert "Secret draft" not in client.get(URL).content.decode()
+
+
+def test_state_follows_the_clock(client, consultations):
+    closes_at = consultations["open"].closes_at
+
+    with time_machine.travel(closes_at, tick=False):
+        assert client.get(f"{URL}draft-list-2026/").json()["state"] == "open"
+    with time_machine.travel(closes_at + dt.timedelta(seconds=1), tick=False):
+        assert client.get(f"{URL}draft-list-2026/").json()["state"] == "closed"
+
+
+def test_filters_by_state_and_status(client, consultations):
+    assert slugs(client, state="open") == ["draft-list-2026"]
+    assert slugs(client, state="scheduled") == ["next-list"]
+    assert slugs(client, state="closed") == ["last-list"]
+    assert slugs(client, status="review") == ["last-list"]
+    assert slugs(client, ordering="opens_at") == ["last-list", "draft-list-2026", "next-list"]
+    for parameter, value in (("state", "ajar"), ("status", "drafting"), ("ordering", "x")):
+        response = client.get(URL, {parameter: value})
+        assert response.status_code == 400
+        assert response.json().keys() == {parameter}
+
+
+def test_consultations_csv(client, consultations):
+    rows = csv_of(client.get(URL, {"format": "csv"}))
+
+    assert rows[0] == [
+        "slug",
+        "title",
+        "opens_at",
+        "closes_at",
+        "state",
+        "status",
+        "comment_count",
+        "occupations.id",
+        "occupations.code",
+        "occupations.name",
+        "occupations.status",
+    ]
+    by_slug = {row[0]: row for row in rows[1:]}
+    assert set(by_slug) == set(slugs(client))
+    assert by_slug["draft-list-2026"][4:7] == ["open", "consultation", "5"]
+    assert by_slug["draft-list-2026"][9] == "Hydrogen producer\nLow-altitude pilot"
+
+
+COMMENTS = "/api/v1/consultations/draft-list-2026/comments/"
+
+
+def test_only_published_consented_comments_with_every_field(client, consultations):
+    response = client.get(COMMENTS)
+
+    assert response.status_code == 200
+    comments = response.json()["results"]
+    assert [c["body"] for c in comments] == [
+        "The list is welcome.",
+        "The definition should mention storage.",
+    ]
+    for comment in comments:
+        assert set(comment) == COMMENT_FIELDS
+    anonymous, signed = comments
+    assert anonymous["author"] == "Anonymous"
+    assert anonymous["occupation"] is None
+    assert anonymous["field"] == ""
+    assert signed == {
+        "id": consultations["signed"].pk,
+        "submitted_at": signed["submitted_at"],
+        "author": "Example Reader",
+        "organisation": "Hydrogen Energy Association",
+        "occupation": {"id": consultations["hydrogen"].pk, "name": "Hydrogen producer"},
+        "field": "definition",
+        "body": "The definition should mention storage.",
+        "proposed_text": "Personnel who produce and store hydrogen.",
+        "disposition": "adopted",
+        "reply": "Adopted in the revised definition.",
+    }
+    assert not any(secret in response.content.decode() for secret in SECRET_BODIES)
+
+
+def test_comment_detail_only_for_published_comments(client, consultations):
+    signed = consultations["signed"]
+    hidden = Comment.objects.get(body=SECRET_BODIES[2])
+
+    assert client.get(f"{COMMENTS}{signed.pk}/").json()["body"] == signed.body
+    assert client.get(f"{COMMENTS}{hidden.pk}/").status_code == 404
+    # A published comment is reachable only under its own consultation.
+    assert client.get(f"/api/v1/consultations/next-list/comments/{signed.pk}/").status_code == 404
+
+
+def test_comment_filters(client, consultations):
+    hydrogen = consultations["hydrogen"]
+
+    def bodies(**params):
+        return [c["body"] for c in results_of(client, COMMENTS, **params)]
+
+    assert bodies(occupation=hydrogen.pk) == ["The definition should mention storage."]
+    assert bodies(disposition="pending") == ["The list is welcome."]
+    assert bodies(field="definition") == ["The definition should mention storage."]
+    assert bodies(ordering="submitted_at") == list(reversed(bodies()))
+    for parameter, value in (("disposition", "ignored"), ("occupation", "0"), ("field", "x")):
+        response = client.get(COMMENTS, {parameter: value})
+        assert response.status_code == 400
+        assert response.json().keys() == {parameter}
+
+
+def test_comments_csv_matches_the_json(client, consultations):
+    rows = csv_of(client.get(COMMENTS, {"format": "csv"}))
+    comments = results_of(client, COMMENTS)
+
+    assert rows[0] == [
+        "id",
+        "submitted_at",
+        "author",
+        "organisation",
+        "occupation.id",
+        "occupation.name",
+        "field",
+        "body",
+        "proposed_text",
+        "disposition",
+        "reply",
+    ]
+    assert [row[0] for row in rows[1:]] == [str(c["id"]) for c in comments]
+    assert rows[2][1] == comments[1]["submitted_at"]
+    assert rows[2][4:6] == [str(consultations["hydrogen"].pk), "Hydrogen producer"]
+    assert rows[1][4:6] == ["", ""]
+
+
+def test_a_new_published_comment_changes_the_count_and_the_etag(client, consultations):
+    before = client.get(COMMENTS)
+    CommentFactory(consultation=consultations["open"], status=Comment.Status.PUBLISHED)
+
+    after = client.get(COMMENTS, HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert after.json()["count"] == 3
+    assert after["ETag"] != before["ETag"]
