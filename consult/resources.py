@@ -115,6 +115,20 @@ class DraftOccupationResource(resources.ModelResource):
             )
         super().import_instance(instance, row, **kwargs)
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Model validation, leaving out the fields only the workflow sets (the status is a
+        protected FSM field: even ``full_clean`` may not assign it)."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=[*errors, "status", "consulted_text", "occupation"],
+                validate_unique=validate_unique,
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def save_instance(self, instance, is_create, row, **kwargs) -> None:
         instance._change_reason = "Imported from a spreadsheet"
         super().save_instance(instance, is_create, row, **kwargs)

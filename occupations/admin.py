@@ -59,7 +59,23 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class WorkflowErrorsAsMessagesMixin:
+class RefuseUnavailableActionsMixin:
+    """An action the user's role does not offer is refused with a message, not ignored."""
+
+    def changelist_view(self, request, extra_context=None):
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action and action not in self.get_actions(request):
+            self.message_user(
+                request,
+                gettext("Your role does not allow the action “%(action)s”; nothing was changed.")
+                % {"action": action},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
+
+
+class WorkflowErrorsAsMessagesMixin(RefuseUnavailableActionsMixin):
     """A refused workflow step inside a save shows as an error message, never a server error.
 
     The save runs in the admin's transaction, so nothing of the refused save is kept.

@@ -1,0 +1,114 @@
+"""Every changelist renders in a bounded number of queries, whatever the number of rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
+from occupations.models import Transition
+from occupations.workflow import attach_skill_standard
+from tests.factories import (
+    BatchFactory,
+    ConsultationFactory,
+    DraftOccupationFactory,
+    OccupationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 12
+
+
+def make_comments(consultation, drafts, n: int) -> None:
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                consultation=consultation,
+                occupation=drafts[i % len(drafts)] if i % 3 else None,
+                field="name" if i % 3 == 1 else "",
+                body=f"Comment {i % 500}",
+                fingerprint=comment_fingerprint(f"Comment {i % 500}"),
+                tracking_number=new_tracking_number(),
+                consent_to_publish=bool(i % 2),
+                status=("received", "published", "hidden")[i % 3],
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_comment_changelist_is_bounded_at_10000_comments(client_for, superuser):
+    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    drafts = [DraftOccupationFactory(consultation=consultation) for _ in range(3)]
+    client = client_for(superuser)
+    url = reverse("admin:consult_comment_changelist")
+
+    make_comments(consultation, drafts, 10)
+    few = count_queries(client, url)
+    make_comments(consultation, drafts, 9990)
+    many = count_queries(client, url)
+    filtered = count_queries(client, url + "?status__exact=received&campaign=yes")
+
+    assert Comment.objects.count() == 10_000
+    print(f"\ncomment changelist: {few} queries at 10, {many} at 10000, {filtered} filtered")
+    assert many == few
+    assert many <= MAX_QUERIES
+    assert filtered <= MAX_QUERIES
+
+
+def test_the_comment_changelist_lists_one_page_with_campaign_sizes(client_for, moderator):
+    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    drafts = [DraftOccupationFactory(consultation=consultation)]
+    make_comments(consultation, drafts, 1000)
+    response = client_for(moderator).get(reverse("admin:consult_comment_changelist"))
+    body = response.content.decode()
+    assert body.count('class="action-checkbox"') == 100
+    assert "× 2" in body
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "consult_consultation",
+        "consult_draftoccupation",
+        "consult_windowextension",
+        "consult_attachment",
+        "occupations_batch",
+        "occupations_occupation",
+        "occupations_skillstandard",
+        "occupations_standardlevel",
+        "occupations_authority",
+        "occupations_classificationgroup",
+        "occupations_transition",
+    ],
+)
+def test_every_other_changelist_is_bounded(client_for, superuser, name):
+    client = client_for(superuser)
+    url = reverse(f"admin:{name}_changelist")
+
+    def grow(n):
+        consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+        drafts = [DraftOccupationFactory(consultation=consultation) for _ in range(n)]
+        make_comments(consultation, drafts, n)
+        batch = BatchFactory()
+        for _ in range(n):
+            occupation = OccupationFactory(batch=batch)
+            attach_skill_standard(occupation, by=superuser, title="Standard", kind="technical")
+        Transition.objects.record(consultation, action="test", source="", target="", by=superuser)
+
+    grow(1)
+    few = count_queries(client, url)
+    grow(5)
+    many = count_queries(client, url)
+    print(f"\n{name}: {few} -> {many} queries")
+    assert many == few
+    assert many <= MAX_QUERIES
