@@ -111,7 +111,7 @@ class CommentForm(forms.Form):
                 "Your comment is %(show_value)d characters long; the limit is %(limit_value)d."
             ),
         },
-        help_text=_("Required. At most 5,000 characters."),
+        help_text=_("At most 5,000 characters."),
     )
     proposed_text = PlainTextField(
         multiline=True,
@@ -138,6 +138,7 @@ class CommentForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
         required=False,
+        max_length=254,  # the model's column
         error_messages={"invalid": _("Enter a valid e-mail address, such as name@example.org.")},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("Optional: a receipt with your tracking number is sent here. Never published."),

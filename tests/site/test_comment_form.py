@@ -189,6 +189,11 @@ BAD_INPUTS = {
         "Remove the control characters",
     ),
     "bad e-mail": ({"email": "not-an-address"}, "E-mail", "Enter a valid e-mail address"),
+    "e-mail too long": (
+        {"email": "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "org"},
+        "E-mail",
+        "at most 254 characters",
+    ),
     "unknown occupation": (
         {"occupation": "999999"},
         "Occupation",

@@ -103,7 +103,7 @@ def test_the_consultation_page_shows_every_draft_in_full(client, consultation, d
     assert 'class="marker marker-digital"' in html
     assert 'class="marker marker-green"' in html  # the hydrogen producer
     assert "Comments are open until" in html
-    assert 'action="/consultations/draft-list-2026/comment/#comment"' in html
+    assert 'action="/consultations/draft-list-2026/comment/"' in html
 
 
 def test_a_scheduled_consultation_says_when_it_opens_and_has_no_form(client, consultation):
