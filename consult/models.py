@@ -726,6 +726,17 @@ class Attachment(models.Model):
             models.CheckConstraint(
                 condition=Q(size__lte=ATTACHMENT_MAX_BYTES), name="attachment_at_most_10mb"
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    content_type__in=[
+                        "application/pdf",
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        "application/vnd.oasis.opendocument.text",
+                        "text/plain",
+                    ]
+                ),
+                name="attachment_type_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -331,6 +331,10 @@ class SkillStandard(TimeStamped):
             models.CheckConstraint(
                 condition=Q(kind__in=["technical", "skill"]), name="standard_kind_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(issued_precision__in=["day", "month", "year"]),
+                name="standard_precision_valid",
+            ),
             models.UniqueConstraint(
                 fields=["occupation", "title"], name="standard_title_unique_per_occupation"
             ),
