@@ -326,7 +326,7 @@ class SkillStandardAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
         """Attach a standard to a published occupation through ``attach_skill_standard``."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        occupation_id = request.GET.get("occupation") or request.POST.get("occupation")
+        occupation_id = request.GET.get("occupation")
         occupation = None
         if occupation_id and str(occupation_id).isdigit():
             occupation = Occupation.objects.filter(pk=occupation_id).first()
@@ -338,7 +338,7 @@ class SkillStandardAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
             )
             return HttpResponseRedirect(reverse("admin:occupations_occupation_changelist"))
         form = AttachStandardForm(
-            request.POST or None, initial={"occupation": occupation.pk, "kind": "technical"}
+            request.POST if request.method == "POST" else None, initial={"kind": "technical"}
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

@@ -88,7 +88,6 @@ class LinesField(forms.Field):
 class AttachStandardForm(forms.Form):
     """The add form of a skill standard; ``attach_skill_standard`` does the work."""
 
-    occupation = forms.IntegerField(widget=forms.HiddenInput)
     title = forms.CharField(label=_("title"), max_length=300)
     kind = forms.ChoiceField(label=_("kind"))
     edition = forms.CharField(label=_("edition"), max_length=50, required=False)
