@@ -72,7 +72,7 @@ def seeds(target: Target) -> Result:
 
 
 def generate(target: Target, scale: Scale, seed: int) -> Result:
-    result = Result("generate_load_data")
+    result = Result("generate")
     wall, output = harness.manage(
         target,
         "generate_load_data",
@@ -141,6 +141,7 @@ def api(base_url: str, scale: Scale, outdir: Path) -> Result:
         client, "/bench-baseline/occupations/?page_size=100&page=2"
     )
     env = {"BENCH_API_PAGES": str(pages)}
+    harness.warm_up(base_url, [url, "/bench-baseline/occupations/?page_size=100&page=2"])
     common = {"host": base_url, "users": scale.users, "seconds": scale.duration, "outdir": outdir}
     product = harness.locust("ApiListUser", request_name="api list (GET)", env=env, **common)
     baseline = harness.locust(
@@ -204,6 +205,7 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
     comments = Comment.objects.filter(consultation__slug=OPEN_CONSULTATION)
     comments_before = comments.count()
     rows_before = count_rows()
+    harness.warm_up(base_url, [f"/consultations/{OPEN_CONSULTATION}/", "/bench-baseline/form/"])
     common = {"host": base_url, "users": scale.users, "seconds": scale.duration, "outdir": outdir}
     product: LoadResult = harness.locust(
         "CommentUser",
@@ -293,9 +295,10 @@ def changelist(scale: Scale) -> Result:
     client = _admin_client()
     base = reverse("admin:consult_comment_changelist")
     total = Comment.objects.count()
+    middle = max(1, total // 100 // 2)  # the admin shows 100 comments a page
     pages = {
         "first page": base,
-        "page 50": f"{base}?p=50",
+        f"page {middle} (middle)": f"{base}?p={middle}",
         "filtered (status=received)": f"{base}?status__exact=received",
         "search": f"{base}?q=classification",
     }

@@ -8,7 +8,7 @@ Redis, rate limit off, baselines on), then sets Django up for the in-process mea
 from __future__ import annotations
 
 import contextlib
-import csv
+import json
 import os
 import signal
 import socket
@@ -215,7 +215,7 @@ class LoadResult:
     name: str
     requests: int
     failures: int
-    rps: float
+    rps: float  # mean over the whole seconds between the first and the last one
     p50: float
     p90: float
     p99: float
@@ -225,6 +225,30 @@ class LoadResult:
     @property
     def successes(self) -> int:
         return self.requests - self.failures
+
+
+def _percentile(response_times: dict[str, int], fraction: float) -> float:
+    """Locust's own method: the smallest recorded (rounded) time covering ``fraction``."""
+    total = sum(response_times.values())
+    if not total:
+        return float("nan")
+    covered = 0
+    for milliseconds in sorted(response_times, key=float):
+        covered += response_times[milliseconds]
+        if covered >= fraction * total:
+            return float(milliseconds)
+    return float(max(response_times, key=float))
+
+
+def _steady_rps(entry: dict) -> float:
+    """Requests per second over the whole seconds of the run: the first second (users still
+    fetching their pages) and the last (users stopping) are left out when there are enough."""
+    per_second = {int(k): v for k, v in entry["num_reqs_per_sec"].items()}
+    if len(per_second) >= 4:
+        seconds = sorted(per_second)[1:-1]
+        return sum(per_second[s] for s in seconds) / (seconds[-1] - seconds[0] + 1)
+    span = (entry["last_request_timestamp"] or 0) - entry["start_time"]
+    return entry["num_requests"] / span if span > 0 else float(entry["num_requests"])
 
 
 def locust(
@@ -237,9 +261,10 @@ def locust(
     outdir: Path,
     env: dict[str, str] | None = None,
 ) -> LoadResult:
-    """One headless locust run in its own process, bounded by ``seconds``; users finish the
-    request in flight before it stops, so every response is counted."""
-    prefix = outdir / f"locust-{user_class}"
+    """One headless locust run in its own process, bounded by ``seconds``. Users finish the
+    request in flight before they stop, and the statistics are read from the JSON locust
+    writes once every user has stopped (its CSV is refreshed only once a second)."""
+    stats_file = outdir / f"locust-{user_class}"
     command = [
         str(BIN / "locust"),
         "-f",
@@ -255,9 +280,8 @@ def locust(
         f"{seconds}s",
         "--stop-timeout",
         "30",
-        "--csv",
-        str(prefix),
-        "--only-summary",
+        "--json-file",
+        str(stats_file),
         "--loglevel",
         "WARNING",
         "--exit-code-on-error",
@@ -277,30 +301,33 @@ def locust(
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"locust {user_class} failed:\n{result.stdout[-3000:]}")
-    with open(f"{prefix}_stats.csv", newline="") as handle:
-        rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    if request_name not in rows:
+    entries = json.loads(Path(f"{stats_file}.json").read_text())
+    entry = next((e for e in entries if e["name"] == request_name), None)
+    if entry is None:
         raise RuntimeError(
             f"locust {user_class}: no request named {request_name!r}:\n{result.stdout[-3000:]}"
         )
-    row = rows[request_name]
-
-    def number(key: str) -> float:
-        value = row.get(key, "")
-        return float(value) if value not in {"", "N/A"} else float("nan")
-
-    requests = int(row["Request Count"])
+    times = entry["response_times"]
     return LoadResult(
         name=request_name,
-        requests=requests,
-        failures=int(row["Failure Count"]),
-        rps=number("Requests/s"),
-        p50=number("50%"),
-        p90=number("90%"),
-        p99=number("99%"),
-        max=number("Max Response Time"),
+        requests=entry["num_requests"],
+        failures=entry["num_failures"],
+        rps=_steady_rps(entry),
+        p50=_percentile(times, 0.50),
+        p90=_percentile(times, 0.90),
+        p99=_percentile(times, 0.99),
+        max=float(entry["max_response_time"]),
         seconds=elapsed,
     )
+
+
+def warm_up(base_url: str, paths: list[str], *, rounds: int = 5) -> None:
+    """A few GETs of each path, so that every worker has imported its code and compiled its
+    templates before the measured runs."""
+    for _round in range(rounds):
+        for path in paths:
+            with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+                urllib.request.urlopen(base_url + path, timeout=30).read()
 
 
 def median_time(function, repeats: int) -> tuple[float, object]:

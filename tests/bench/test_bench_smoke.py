@@ -1,0 +1,101 @@
+"""Every benchmark runs for real at the tiny scale: its own database, loadseeds, the
+generator, gunicorn, short headless locust runs against the comment form, the bare insert
+view, the API and the bare DRF list, the admin changelist and the CSV export in a subprocess.
+Nothing is timed here; the run only has to work and count right.
+
+Uses PostgreSQL (a throw-away database next to the test database) when the tests run on
+PostgreSQL, else a SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCUST = Path(sys.executable).parent / "locust"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+pytestmark = pytest.mark.skipif(
+    not (LOCUST.exists() and GUNICORN.exists()),
+    reason="needs locust and gunicorn in the environment (pip install '.[bench]')",
+)
+
+
+def _database_options() -> list[str]:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql"):
+        redis = os.environ.get("REDIS_URL", "")
+        return [
+            "--db",
+            "postgres",
+            "--database-name",
+            f"consult_bench_smoke_{os.getpid()}",
+            "--redis-url",
+            redis,
+        ]
+    return ["--db", "sqlite", "--database-name", "bench-smoke", "--redis-url", ""]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> dict[str, dict]:
+    results = tmp_path_factory.mktemp("bench-results")
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--scale", "tiny", "--results", str(results),
+         *_database_options()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    summary = json.loads((results / "summary.json").read_text())
+    return {result["name"]: result for result in summary["results"]}
+
+
+def rows(result: dict) -> dict[str, dict]:
+    return {row["metric"]: row for row in result["rows"]}
+
+
+def test_every_benchmark_ran(run):
+    assert set(run) == {"seeds", "generate", "api", "intake", "changelist", "export"}
+    assert not [name for name, result in run.items() if "error" in result]
+
+
+def test_seeds_load_on_the_empty_database(run):
+    assert rows(run["seeds"])["loadseeds wall time"]["value"] > 0
+
+
+def test_intake_stores_one_comment_per_success_response(run):
+    details = run["intake"]["details"]
+    assert details["product"]["requests"] > 0
+    assert details["product"]["failures"] == 0
+    assert details["stored_comments"] == details["product"]["requests"]
+    assert details["stored_baseline_rows"] == details["baseline"]["requests"] > 0
+
+
+def test_api_pages_and_304s_are_served(run):
+    details = run["api"]["details"]
+    assert details["status_304"] == 304
+    for key in ("product", "baseline", "not_modified"):
+        assert details[key]["requests"] > 0
+        assert details[key]["failures"] == 0
+    assert rows(run["api"])["queries per list page"]["value"] > 0
+
+
+def test_the_changelist_pages_render(run):
+    pages = run["changelist"]["details"]["pages"]
+    assert {page["status"] for page in pages.values()} == {200}
+    assert all(page["queries"] > 0 for page in pages.values())
+
+
+def test_the_export_streams_every_comment(run):
+    details = run["export"]["details"]
+    assert details["rows"] == details["expected_rows"] > 3_000
+    assert details["peak_rss_kb"] > 0

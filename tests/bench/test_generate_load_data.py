@@ -1,0 +1,108 @@
+"""The load-data generator fills every table the benchmarks read, with the shapes the product
+relies on (fingerprints, search text, level sets, unique tracking numbers), repeatably."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from consult.management.commands.generate_load_data import Generator
+from consult.models import (
+    TRACKING_NUMBER_PATTERN,
+    Comment,
+    Consultation,
+    DraftOccupation,
+    comment_fingerprint,
+)
+from occupations.models import LEVELS_BY_KIND, Occupation, SkillStandard
+
+pytestmark = pytest.mark.django_db
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def generate(**options) -> None:
+    call_command(
+        "generate_load_data",
+        occupations=options.get("occupations", 150),
+        comments=options.get("comments", 800),
+        seed=options.get("seed", 7),
+        consultations=5,
+        occupations_per_batch=50,
+        standard_share=0.2,
+        no_progress=True,
+        verbosity=0,
+    )
+
+
+def test_generates_the_requested_rows_with_the_shapes_the_product_relies_on():
+    generate()
+    occupations = Occupation.objects.filter(batch__slug__startswith="load-")
+    assert occupations.count() == 150
+    assert occupations.values("batch").distinct().count() == 3
+    for occupation in occupations[:50]:
+        assert occupation.search_text == occupation.build_search_text() != ""
+        assert CJK.search(occupation.name)
+        assert occupation.alternative_names and occupation.alternative_names[0].isascii()
+    codes = [c for c in occupations.values_list("code", flat=True) if c]
+    assert len(codes) == len(set(codes))
+    assert all(re.fullmatch(r"[1-8]-\d\d-\d\d-\d\d", code) for code in codes)
+
+    standards = SkillStandard.objects.filter(occupation__in=occupations)
+    assert standards.exists()
+    for standard in standards.prefetch_related("levels"):
+        assert tuple(level.key for level in standard.levels.all()) == LEVELS_BY_KIND[standard.kind]
+
+    now = timezone.now()
+    states = {c.slug: c.state(now) for c in Consultation.objects.filter(slug__startswith="load-")}
+    assert states.pop("load-open") == Consultation.State.OPEN
+    assert set(states.values()) == {Consultation.State.CLOSED}
+    assert DraftOccupation.objects.filter(
+        consultation__slug="load-open", status=DraftOccupation.Status.PROPOSED
+    ).exists()
+
+
+def test_comments_have_unique_tracking_numbers_campaigns_and_both_languages():
+    generate()
+    comments = list(Comment.objects.all())
+    assert len(comments) == 800
+    numbers = [c.tracking_number for c in comments]
+    assert len(set(numbers)) == 800
+    assert all(re.match(TRACKING_NUMBER_PATTERN, n) for n in numbers)
+    assert all(c.fingerprint == comment_fingerprint(c.body) for c in comments)
+    assert any(CJK.search(c.body) for c in comments)
+    assert any(c.body.isascii() for c in comments)
+    # Campaigns: one text sent many times, written differently, one fingerprint.
+    sizes = Counter(c.fingerprint for c in comments)
+    campaign, size = sizes.most_common(1)[0]
+    assert size >= 10
+    assert len({c.body for c in comments if c.fingerprint == campaign}) > 1
+    assert Comment.objects.campaigns(min_size=2).count() >= 5
+    # Comments fall inside their consultation's window, and rows pass the model's own rules.
+    for comment in comments[:100]:
+        consultation = comment.consultation
+        assert consultation.opens_at <= comment.submitted_at <= consultation.closes_at
+        comment.full_clean(exclude=["status"], validate_unique=False)
+
+
+def test_the_same_seed_gives_the_same_text():
+    now = timezone.now()
+    first = Generator(seed=3, batch_size=10, progress=False, now=now, log=print)
+    second = Generator(seed=3, batch_size=10, progress=False, now=now, log=print)
+    assert [first._occupation_text() for _ in range(20)] == [
+        second._occupation_text() for _ in range(20)
+    ]
+    other = Generator(seed=4, batch_size=10, progress=False, now=now, log=print)
+    assert [first._occupation_text() for _ in range(5)] != [
+        other._occupation_text() for _ in range(5)
+    ]
+
+
+def test_refuses_to_run_twice_on_one_database():
+    generate(occupations=10, comments=10)
+    with pytest.raises(CommandError, match="already holds generated load data"):
+        generate(occupations=10, comments=10)
