@@ -481,10 +481,12 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
                 authorities=list(data["authorities"]),
                 notes=data["notes"],
             )
-            return gettext("Published as “%(batch)s” with %(n)s occupations.") % {
-                "batch": batch.title,
-                "n": batch.occupations.count(),
-            }
+            n = batch.occupations.count()
+            return ngettext(
+                "Published as “%(batch)s” with %(n)s occupation.",
+                "Published as “%(batch)s” with %(n)s occupations.",
+                n,
+            ) % {"batch": batch.title, "n": n}
 
         def extra(consultation):
             drafts = list(consultation.drafts.in_order())
