@@ -156,6 +156,14 @@ if os.environ.get("DATABASE_URL"):
         DATABASES = {"default": _env.db_url("DATABASE_URL")}
     except Exception as exc:  # environ raises several types for a malformed URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    # An unknown scheme only makes environ warn and return no engine at all. The URL may hold
+    # a password, so the message shows its scheme only.
+    if "." not in DATABASES["default"].get("ENGINE", ""):
+        scheme, separator, _rest = os.environ["DATABASE_URL"].partition("://")
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a valid database URL: expected postgres://… or sqlite:///…, "
+            + (f"got the scheme {scheme!r}." if separator else "got no scheme.")
+        )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
