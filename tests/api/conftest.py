@@ -27,6 +27,16 @@ from tests.factories import (
 # Text that must never leave the API: it is in comments the public may not see.
 SECRET_BODIES = ("SECRET-UNCONSENTED", "SECRET-RECEIVED", "SECRET-HIDDEN", "SECRET-SPAM")
 SECRET_EMAIL = "reader@example.org"
+# Statuses of the requests the schema fuzzer sent (test_api_schema), reported at the end.
+FUZZ_CASES: list[int] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FUZZ_CASES:
+        statuses = ", ".join(
+            f"{status}: {FUZZ_CASES.count(status)}" for status in sorted(set(FUZZ_CASES))
+        )
+        terminalreporter.write_line(f"schemathesis: {len(FUZZ_CASES)} cases ({statuses})")
 
 
 @pytest.fixture
