@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from consult.models import Consultation, DraftOccupation
 from tests.factories import BatchFactory, ConsultationFactory, DraftOccupationFactory
@@ -14,6 +15,13 @@ DRAFT_STATUS_FOR = {
     Consultation.Status.REVIEW: DraftOccupation.Status.PROPOSED,
     Consultation.Status.PUBLISHED: DraftOccupation.Status.ACCEPTED,
 }
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are asserted by their English text; the site's default language is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

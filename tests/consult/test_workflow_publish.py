@@ -354,7 +354,10 @@ def test_two_publishers_at_once_make_exactly_one_batch(window):
     def publish(user):
         try:
             barrier.wait(timeout=10)
-            outcomes[user.username] = _publish(consultation, user, window[1] + dt.timedelta(days=1))
+            with translation.override("en"):  # the language is per thread
+                outcomes[user.username] = _publish(
+                    consultation, user, window[1] + dt.timedelta(days=1)
+                )
         except Exception as exc:
             outcomes[user.username] = exc
         finally:
