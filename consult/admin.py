@@ -1095,6 +1095,7 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = [
         "tracking_number",
         "submitted_at",
+        "consultation",
         "target",
         "excerpt",
         "status",
@@ -1115,7 +1116,7 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     ]
     search_fields = ["body", "proposed_text", "=tracking_number", "author_name", "organisation"]
     ordering = ["-submitted_at", "-pk"]
-    list_select_related = ["occupation"]
+    list_select_related = ["consultation", "occupation"]
     list_per_page = 100
     show_full_result_count = False
     inlines = [AttachmentInline]

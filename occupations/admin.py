@@ -12,6 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from occupations import exports
 from occupations.admin_forms import AttachStandardForm, LinesField, add_workflow_error
-from occupations.errors import WorkflowError
+from occupations.errors import InvalidTransition, WorkflowError
 from occupations.models import (
     LEVELS_BY_KIND,
     Authority,
@@ -311,16 +312,18 @@ class SkillStandardAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
         instances = formset.save(commit=False)
         for level in formset.deleted_objects:
             level.delete()
-        # Rank follows the key; clear the ranks first so that moving keys never collides.
-        for level in instances:
-            level.standard = standard
-            level.kind = standard.kind
-            level.rank = keys.index(level.key) + 1
-            if level.pk:
-                StandardLevel.objects.filter(pk=level.pk).delete()
-                level.pk = None
-        for level in instances:
-            level.save()
+        try:
+            with transaction.atomic():
+                for level in instances:
+                    level.standard = standard
+                    level.kind = standard.kind
+                    level.rank = keys.index(level.key) + 1
+                    level.save()
+        except IntegrityError:
+            # Two existing levels swapping keys would pass through a duplicate rank.
+            raise InvalidTransition(
+                gettext("Levels cannot swap keys; delete one level and add it again.")
+            ) from None
 
     def add_view(self, request, form_url="", extra_context=None):
         """Attach a standard to a published occupation through ``attach_skill_standard``."""

@@ -23,10 +23,12 @@ def staff_attention(context) -> dict:
         return result
     now = timezone.now()
     if user.has_perm("consult.view_consultation"):
+        may_begin = user.has_perm("consult.begin_review")
         result["awaiting_review"] = [
             {
                 "consultation": consultation,
-                "url": reverse("admin:consult_consultation_begin_review", args=[consultation.pk]),
+                "url": may_begin
+                and reverse("admin:consult_consultation_begin_review", args=[consultation.pk]),
                 "change_url": reverse("admin:consult_consultation_change", args=[consultation.pk]),
             }
             for consultation in Consultation.objects.awaiting_review(now).order_by("closes_at")

@@ -255,6 +255,30 @@ def test_import_refuses_a_taken_position(client_for, editor, drafting):
     assert drafting.drafts.count() == 2
 
 
+def test_drafts_import_from_xlsx_with_one_task_per_line(client_for, editor, drafting):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["consultation", "position", "name", "tasks", "job_types", "green", "digital"])
+    sheet.append(["draft-list-2026", 4, "Drone pilot", "Plan flights.\nFly; safely.", "", 0, 1])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    client = client_for(editor)
+    upload = SimpleUploadedFile("drafts.xlsx", buffer.getvalue())
+    preview = client.post(
+        reverse("admin:consult_draftoccupation_import"),
+        {"import_file": upload, "format": "1", "resource": "0"},
+    )
+    assert "Drone pilot" in preview.content.decode()
+    confirm_import(client, preview)
+    draft = drafting.drafts.get(position=4)
+    assert draft.tasks == ["Plan flights.", "Fly; safely."]
+    assert (draft.green, draft.digital) == (False, True)
+
+
 def test_a_moderator_may_not_import(client_for, moderator, drafting):
     response = import_csv(client_for(moderator), CSV)
     assert response.status_code == 403

@@ -38,6 +38,14 @@ def test_the_index_lists_closed_consultations_and_waiting_comments(client_for, p
 
 
 @time_machine.travel(AFTER, tick=False)
+@time_machine.travel(AFTER, tick=False)
+def test_editors_see_the_closed_consultation_without_the_step(client_for, editor, closed):
+    body = client_for(editor).get(reverse("admin:index")).content.decode()
+    assert "Draft list 2026" in body
+    assert reverse("admin:consult_consultation_begin_review", args=[closed.pk]) not in body
+
+
+@time_machine.travel(AFTER, tick=False)
 def test_the_index_is_quiet_when_nothing_waits(client_for, publisher):
     body = client_for(publisher).get(reverse("admin:index")).content.decode()
     assert "Nothing is waiting" in body

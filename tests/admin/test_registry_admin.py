@@ -228,3 +228,17 @@ def test_the_transition_log_is_read_only(client_for, superuser, standard):
     assert client.get(jump)["Location"] == reverse(
         "admin:occupations_skillstandard_change", args=[standard.pk]
     )
+
+
+def test_swapping_level_keys_is_refused_with_a_message(client_for, publisher, standard):
+    change = reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+    response = client_for(publisher).post(
+        change, level_formset(standard, ["intermediate", "primary", "advanced"])
+    )
+    assert response.status_code == 302
+    assert "cannot swap keys" in messages_of(response)[0]
+    assert [lv.key for lv in standard.levels.order_by("rank")] == [
+        "primary",
+        "intermediate",
+        "advanced",
+    ]
