@@ -149,17 +149,16 @@ class YearFilter(filters.Filter):
 
 
 class SafeIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time; one too close to year 1 or 9999 to convert between time zones
-    is an invalid value, not a server error."""
+    """An ISO 8601 date-time, passed on in UTC: PostgreSQL refuses offsets beyond ±15:59 that
+    Python accepts, and one too close to year 1 or 9999 to convert is an invalid value, not a
+    server error."""
 
     def to_python(self, value: Any) -> dt.datetime | None:
         try:
             result = super().to_python(value)
-            if result is not None:
-                result.astimezone(dt.UTC)
+            return None if result is None else result.astimezone(dt.UTC)
         except (OverflowError, ValueError):
             raise DjangoValidationError(self.error_messages["invalid"], code="invalid") from None
-        return result
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)

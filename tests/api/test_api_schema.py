@@ -11,6 +11,8 @@ import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
@@ -156,15 +158,24 @@ def test_the_schema_and_the_docs_are_served(client):
 
 @pytest.fixture
 def fuzz_data(registry, consultations, settings):
-    """Records for the fuzzer to find, and no throttle in its way."""
+    """Records for the fuzzer to find, and no throttle in its way.
+
+    The fuzzer calls the real WSGI application, whose request signals would close the test's
+    database connection (and its transaction); Django's own test client disconnects them too.
+    """
     settings.API_THROTTLE_RATE = "0"
-    return registry, consultations
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield registry, consultations
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @fuzzed.parametrize()
 @hypothesis_settings(
     max_examples=FUZZ_EXAMPLES,
     deadline=None,
+    database=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
