@@ -309,6 +309,8 @@ DRAFT_TEXT_FIELDS = (
     "digital",
     "group_id",
 )
+# The text fields that hold a list of strings, in order (what the API shows as lists).
+DRAFT_LIST_FIELDS = {"alternative_names", "tasks", "job_types"}
 
 
 class DraftOccupationQuerySet(models.QuerySet):
@@ -446,6 +448,12 @@ class DraftOccupation(FSMModelMixin, TimeStamped):
                 % {"fields": ", ".join(sorted(unknown))},
                 field=sorted(unknown)[0],
             )
+        for name in DRAFT_LIST_FIELDS & set(changes):
+            value = changes[name]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InvalidTransition(
+                    gettext("%(field)s must be a list of texts.") % {"field": name}, field=name
+                )
         changed = [name for name, value in changes.items() if getattr(self, name) != value]
         for name in changed:
             setattr(self, name, changes[name])

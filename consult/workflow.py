@@ -370,7 +370,8 @@ def revise_draft(
         if not changed:
             return []
         try:
-            locked.full_clean(exclude=["consultation", "occupation", "group", "status"])
+            # "group" is validated too: an unknown group would otherwise only fail at commit.
+            locked.full_clean(exclude=["consultation", "occupation", "status"])
         except ValidationError as exc:
             name, messages = next(iter(exc.message_dict.items()))
             raise InvalidTransition(f"{name}: {' '.join(messages)}", field=name) from None

@@ -143,6 +143,31 @@ def test_revising_to_a_malformed_code_is_refused(consultation_in, editor, code):
     _unchanged(draft)
 
 
+def test_revising_to_an_unknown_group_is_refused(consultation_in, editor):
+    draft = _draft(consultation_in, S.REVIEW)
+    with pytest.raises(InvalidTransition, match="group: ") as exc:
+        workflow.revise_draft(draft, by=editor, changes={"group_id": 99999})
+    assert exc.value.field == "group"
+    _unchanged(draft)
+    assert draft.group_id is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"tasks": "Operate electrolysers."}, {"job_types": [1, 2]}, {"alternative_names": None}],
+)
+def test_revising_a_list_field_to_anything_but_a_list_of_texts_is_refused(
+    consultation_in, editor, changes
+):
+    draft = _draft(consultation_in, S.REVIEW)
+    (name,) = changes
+    with pytest.raises(InvalidTransition, match=f"{name} must be a list of texts") as exc:
+        workflow.revise_draft(draft, by=editor, changes=changes)
+    assert exc.value.field == name
+    _unchanged(draft)
+    assert draft.tasks == ["Inspect equipment.", "Record readings."]
+
+
 def test_revising_is_refused_without_the_permission(consultation_in, moderator):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(NotPermitted, match=r"consult\.change_draftoccupation"):
