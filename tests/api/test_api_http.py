@@ -7,6 +7,7 @@ import pytest
 from django.utils.http import http_date
 
 from occupations.models import Occupation
+from tests.api.conftest import csv_of
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,38 @@ def test_the_api_root_lists_the_endpoints(client):
 def test_writes_are_refused(client, registry):
     for method in (client.post, client.put, client.patch, client.delete):
         assert method("/api/v1/batches/batch-1/").status_code in {403, 405}
+
+
+@pytest.mark.parametrize(
+    ("url", "filename"),
+    [
+        ("/api/v1/batches/", "batches.csv"),
+        ("/api/v1/occupations/", "occupations.csv"),
+        ("/api/v1/standards/", "standards.csv"),
+        ("/api/v1/consultations/", "consultations.csv"),
+        ("/api/v1/consultations/draft-list-2026/comments/", "comments.csv"),
+    ],
+)
+def test_every_list_streams_csv(client, registry, consultations, url, filename):
+    response = client.get(url, {"format": "csv"})
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert f'filename="{filename}"' in response["Content-Disposition"]
+    assert len(csv_of(response)) == 1 + client.get(url).json()["count"]
+
+
+def test_formats_are_chosen_by_parameter_never_by_suffix(client, registry):
+    assert client.get("/api/v1/occupations.csv/").status_code == 404
+    assert client.get("/api/v1/occupations.json/").status_code == 404
+    assert client.get("/api/v1/occupations/", {"format": "csv"}).status_code == 200
+
+
+def test_head_answers_like_get_without_a_body(client, registry):
+    get = client.get("/api/v1/occupations/")
+    head = client.head("/api/v1/occupations/")
+
+    assert head.status_code == 200
+    assert head["ETag"] == get["ETag"]
+    assert head.content == b""
