@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django import forms
@@ -375,7 +375,7 @@ def list_schema(
     serializer: type[serializers.Serializer],
     *,
     description: str,
-    parameters: list[OpenApiParameter] = (),
+    parameters: Sequence[OpenApiParameter] = (),
 ):
     """``extend_schema`` for a list action: JSON page or CSV, validators, errors."""
     return extend_schema(
@@ -397,7 +397,7 @@ def detail_schema(
     serializer: type[serializers.Serializer],
     *,
     description: str,
-    parameters: list[OpenApiParameter] = (),
+    parameters: Sequence[OpenApiParameter] = (),
 ):
     """``extend_schema`` for a detail action: JSON or a one-row CSV, validators, errors."""
     return extend_schema(
@@ -455,10 +455,9 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         """One aggregate query; ``last_modified`` (a datetime or None) is its latest change."""
-        values = queryset.order_by().aggregate(
+        return queryset.order_by().aggregate(
             count=models.Count("pk", distinct=True), last_modified=models.Max("updated_at")
         )
-        return values
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "now": self.now}
