@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -167,13 +167,13 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
         if consultation.state(now) == Consultation.State.SCHEDULED:
             refusal = _(
-                "Your comment was not sent: comments are accepted from %(opens_at)s. "
-                "Your text is kept below."
+                "Your comment was not sent: comments are accepted from %(opens_at)s (Beijing "
+                "time). Your text is kept below."
             ) % {"opens_at": _when(consultation.opens_at)}
         else:
             refusal = _(
-                "Your comment was not sent: the consultation closed at %(closes_at)s. "
-                "Your text is kept below so that you can copy it."
+                "Your comment was not sent: the consultation closed at %(closes_at)s (Beijing "
+                "time). Your text is kept below so that you can copy it."
             ) % {"closes_at": _when(consultation.closes_at)}
         return _consultation_page(
             request,
@@ -214,7 +214,8 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _when(value: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    # To the second: the person needs to see that the boundary has passed.
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @require_GET

@@ -157,3 +157,92 @@ def test_a_chinese_browser_gets_chinese_pages_and_a_chinese_receipt(
     page.wait_for_url(re.compile(r"/comments/"))
     assert "建议在任务中加入安全培训。" in page.locator("main").inner_text()
     page.screenshot(path=str(artifacts / "comment-receipt-zh.png"), full_page=True)
+
+
+def test_a_tour_of_the_published_pages(live_server, page_for, artifacts, superuser):
+    """The report, the catalogue, an occupation with its changes since consultation and a batch,
+    as a reader sees them (screenshots kept in test-artifacts/)."""
+    from consult import workflow
+    from occupations.workflow import attach_skill_standard
+    from tests.factories import CommentFactory
+
+    # A superuser: transactional tests flush the role groups created by migrations.
+
+    now = timezone.now()
+    consultation = ConsultationFactory(
+        slug="list-2025",
+        title="Draft list of new occupations 2025",
+        status=Consultation.Status.CONSULTATION,
+        opens_at=now - dt.timedelta(days=40),
+        closes_at=now - dt.timedelta(days=10),
+    )
+    draft = make_draft(
+        consultation,
+        1,
+        name="Hydrogen production operator",
+        definition="Workers who produce hydrogen.",
+        tasks=["Operate electrolysers.", "Record readings."],
+        green=True,
+    )
+    CommentFactory(
+        consultation=consultation,
+        occupation=draft,
+        field="task",
+        task_number=2,
+        body="Readings should be reported, not only recorded.",
+        author_name="A reader",
+        status="published",
+        disposition="adopted",
+        reply="Task 2 now says “record and report readings”.",
+    )
+    for _ in range(3):
+        CommentFactory(
+            consultation=consultation, body="Please add this occupation.", status="published"
+        )
+    workflow.begin_review(consultation, by=superuser, now=now)
+    workflow.revise_draft(
+        draft,
+        by=superuser,
+        changes={
+            "proposed_code": "6-28-01-17",
+            "definition": "Workers who produce green hydrogen by water electrolysis.",
+            "tasks": ["Operate electrolysers.", "Record and report readings."],
+        },
+    )
+    workflow.accept_draft(draft, by=superuser)
+    batch = workflow.publish_consultation(
+        consultation,
+        by=superuser,
+        now=now,
+        slug="batch-2025",
+        title="New occupations 2025",
+        announced_on=dt.date(2025, 9, 1),
+        announced_precision="month",
+    )
+    occupation = batch.occupations.get()
+    attach_skill_standard(
+        occupation, by=superuser, title="National standard for hydrogen production", kind="skill"
+    )
+
+    page = page_for("en")
+    page.goto(f"{live_server.url}/consultations/list-2025/report/")
+    assert page.get_by_role("heading", name=re.compile("Response report")).first.is_visible()
+    assert "Task 2 now says" in page.locator("main").inner_text()
+    page.screenshot(path=str(artifacts / "report-en.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/occupations/{occupation.pk}/")
+    assert page.locator("ins", has_text="green ").first.is_visible()
+    page.screenshot(path=str(artifacts / "occupation-en.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/occupations/?q=hydrogen&has_standard=on")
+    assert page.get_by_role("link", name="Hydrogen production operator").is_visible()
+    page.screenshot(path=str(artifacts / "catalogue-en.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/batches/batch-2025/")
+    assert "September 2025" in page.locator("main").inner_text()
+    page.screenshot(path=str(artifacts / "batch-en.png"), full_page=True)
+
+    page = page_for("zh-CN")
+    page.goto(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="最新发布的批次").is_visible()
+    page.screenshot(path=str(artifacts / "home-zh.png"), full_page=True)

@@ -254,6 +254,7 @@ def test_the_report_shows_published_comments_with_dispositions_and_replies(clien
     assert "Still only received" not in html and "Junk" not in html
     # 5 comments counted (spam left out), 3 submissions (the campaign once)
     assert "5 comments were received (3 counting each campaign" in html
+    assert re.search(r"Campaigns of identical texts</th><td class=\"num\">1<", html)
 
 
 # XSS -------------------------------------------------------------------------------------------
