@@ -98,6 +98,13 @@ def report_bulk(request, model_admin, result: workflow.BulkResult, verb: str) ->
         model_admin.message_user(request, gettext("No comment was changed."), messages.WARNING)
 
 
+def numbered(items: list) -> str:
+    """A list as an HTML ordered list (tasks are numbered: comments cite "task 3")."""
+    if not items:
+        return "—"
+    return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((i,) for i in items)))
+
+
 def side_by_side(before, after) -> str:
     """An HTML table comparing two values line by line (lists: one item per line)."""
 
@@ -136,9 +143,41 @@ class DraftInline(admin.StackedInline):
     ordering = ["position", "pk"]
     extra = 0
     show_change_link = True
+    # Once the list is public, the drafts are shown read-only with their lists as lists.
+    public_fields = [
+        ("position", "status", "proposed_code"),
+        "name",
+        "definition",
+        ("tasks_display", "job_types_display"),
+        "alternative_names_display",
+        ("green", "digital", "group"),
+        "withdrawal_reason",
+    ]
 
     def _drafting(self, obj) -> bool:
         return obj is None or obj.status == Consultation.Status.DRAFTING
+
+    def get_fields(self, request, obj=None):
+        return self.fields if self._drafting(obj) else self.public_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._drafting(obj):
+            return self.readonly_fields
+        return [
+            name for row in self.public_fields for name in ((row,) if isinstance(row, str) else row)
+        ]
+
+    @admin.display(description=_("main tasks"))
+    def tasks_display(self, obj: DraftOccupation) -> str:
+        return numbered(obj.tasks)
+
+    @admin.display(description=_("job types"))
+    def job_types_display(self, obj: DraftOccupation) -> str:
+        return "; ".join(obj.job_types) or "—"
+
+    @admin.display(description=_("alternative names"))
+    def alternative_names_display(self, obj: DraftOccupation) -> str:
+        return "; ".join(obj.alternative_names) or "—"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return super().has_add_permission(request, obj) and self._drafting(obj)
@@ -731,9 +770,7 @@ class DraftOccupationAdmin(WorkflowErrorsAsMessagesMixin, ImportMixin, SimpleHis
 
     @admin.display(description=_("main tasks"))
     def tasks_display(self, obj: DraftOccupation) -> str:
-        return format_html(
-            "<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((t,) for t in obj.tasks))
-        )
+        return numbered(obj.tasks)
 
     @admin.display(description=_("job types"))
     def job_types_display(self, obj: DraftOccupation) -> str:

@@ -38,6 +38,16 @@ def empty_dispositions() -> dict[str, int]:
     return dict.fromkeys(Comment.Disposition.values, 0)
 
 
+def disposition_rows(
+    counts: dict[str, int], *, nonzero: bool = False
+) -> list[tuple[str, str, int]]:
+    """``(value, label, count)`` in the order of ``Comment.Disposition``."""
+    labels = dict(Comment.Disposition.choices)
+    return [
+        (value, str(labels.get(value, value)), n) for value, n in counts.items() if n or not nonzero
+    ]
+
+
 @dataclass
 class ReportComment:
     """One comment's text as a report may show it (a campaign's text is shown once)."""
@@ -79,6 +89,11 @@ class FieldReport:
     campaigns: list[Campaign] = field(default_factory=list)
     texts: list[ReportComment] = field(default_factory=list)
 
+    @property
+    def disposition_rows(self) -> list[tuple[str, str, int]]:
+        """``(value, label, count)`` of the dispositions this target received."""
+        return disposition_rows(self.dispositions, nonzero=True)
+
 
 @dataclass
 class OccupationReport:
@@ -90,6 +105,10 @@ class OccupationReport:
     comments: int = 0
     submissions: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
+
+    @property
+    def disposition_rows(self) -> list[tuple[str, str, int]]:
+        return disposition_rows(self.dispositions, nonzero=True)
 
 
 @dataclass
@@ -110,9 +129,8 @@ class ResponseReport:
 
     @property
     def disposition_rows(self) -> list[tuple[str, str, int]]:
-        """``(value, label, count)`` for the totals table."""
-        labels = dict(Comment.Disposition.choices)
-        return [(value, str(labels[value]), n) for value, n in self.dispositions.items()]
+        """``(value, label, count)`` for the totals table, zeros included."""
+        return disposition_rows(self.dispositions)
 
 
 _TEXT_COLUMNS = (

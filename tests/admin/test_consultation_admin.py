@@ -332,11 +332,14 @@ def test_a_list_item_too_long_names_its_field(client_for, editor, drafting):
     assert form.errors["tasks"] == ["main tasks, line 2: at most 1000 characters (it has 1001)."]
 
 
-def test_the_window_is_read_only_once_open(client_for, publisher, consulting):
+def test_the_window_and_drafts_are_read_only_once_open(client_for, publisher, editor, consulting):
     change = reverse("admin:consult_consultation_change", args=[consulting.pk])
     body = client_for(publisher).get(change).content.decode()
     assert 'name="closes_at_0"' not in body
     assert url("extend", consulting.pk) in body
+    body = client_for(editor).get(change).content.decode()
+    assert 'name="drafts-0-tasks"' not in body
+    assert "<li>Inspect equipment.</li>" in body
 
 
 def test_the_report_view_shows_counts(client_for, moderator, consulting):

@@ -54,6 +54,7 @@ def test_counts_per_occupation_and_field_in_draft_order(consultation):
     assert pilot.fields[2].task_text == "Fly drones."
     assert pilot.comments == 3
     assert report.occupations[0].dispositions["not_adopted"] == 1
+    assert pilot.fields[2].disposition_rows == [("noted", "noted", 1)]
 
 
 def test_spam_is_left_out_and_hidden_comments_still_count(consultation):
