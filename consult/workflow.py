@@ -273,6 +273,11 @@ def publish_consultation(
     order), links each draft to what it became, marks the consultation published.
     """
     require_permission(by, "consult.publish_consultation", _("publish a consultation"))
+    if announced_precision not in DatePrecision.values:
+        raise InvalidTransition(
+            _("Unknown date precision %(precision)r.") % {"precision": announced_precision},
+            field="announced_precision",
+        )
     if not precision_is_consistent(announced_on, announced_precision):
         raise InvalidTransition(
             _("A date known only to the month or year is given as its first day."),

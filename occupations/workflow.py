@@ -114,6 +114,11 @@ def attach_skill_standard(
     validate_level_keys(kind, keys)
     if not title.strip():
         raise InvalidTransition(_("A standard needs a title."), field="title")
+    if issued_precision not in DatePrecision.values:
+        raise InvalidTransition(
+            _("Unknown date precision %(precision)r.") % {"precision": issued_precision},
+            field="issued_precision",
+        )
     if not precision_is_consistent(issued_on, issued_precision):
         raise InvalidTransition(
             _("A date known only to the month or year is given as its first day."),

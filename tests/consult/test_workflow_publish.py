@@ -287,6 +287,13 @@ def test_publication_is_refused_for_a_date_more_precise_than_its_precision(
     _nothing_published(in_review)
 
 
+def test_publication_is_refused_for_an_unknown_date_precision(in_review, publisher, after_close):
+    with pytest.raises(InvalidTransition, match="Unknown date precision 'week'") as exc:
+        _publish(in_review, publisher, after_close, announced_precision="week")
+    assert exc.value.field == "announced_precision"
+    _nothing_published(in_review)
+
+
 def test_publication_is_refused_for_a_slug_or_number_already_taken(
     in_review, publisher, after_close
 ):

@@ -154,6 +154,15 @@ def test_an_issue_date_more_precise_than_its_precision_is_refused(occupation, pu
     _nothing_attached()
 
 
+def test_an_unknown_issue_date_precision_is_refused(occupation, publisher):
+    with pytest.raises(InvalidTransition, match="Unknown date precision 'week'") as exc:
+        attach_skill_standard(
+            occupation, by=publisher, title="S", kind="skill", issued_precision="week"
+        )
+    assert exc.value.field == "issued_precision"
+    _nothing_attached()
+
+
 @pytest.mark.parametrize("role", ["editor", "moderator", "outsider"])
 def test_attaching_is_refused_without_the_permission(occupation, request, role):
     user = request.getfixturevalue(role)
