@@ -82,6 +82,21 @@ def test_opening_is_refused_for_an_anonymous_actor(drafting, window):
     _unchanged(drafting, S.DRAFTING)
 
 
+def test_opening_is_refused_for_a_deactivated_publisher(drafting, publisher, window):
+    publisher.is_active = False
+    publisher.save()
+    with pytest.raises(NotPermitted, match="publisher may not open a consultation"):
+        workflow.open_consultation(drafting, by=publisher, now=window[0])
+    _unchanged(drafting, S.DRAFTING)
+
+
+def test_a_superuser_may_open_a_consultation(drafting, superuser, window):
+    workflow.open_consultation(drafting, by=superuser, now=window[0])
+    drafting.refresh_from_db()
+    assert drafting.status == S.CONSULTATION
+    assert Transition.objects.for_object(drafting).get().actor == superuser
+
+
 def test_opening_is_refused_without_any_draft(publisher, window):
     empty = ConsultationFactory(opens_at=window[0], closes_at=window[1])
     with pytest.raises(InvalidTransition, match="at least one draft"):
