@@ -546,3 +546,27 @@ class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return HttpResponseRedirect(
             reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[transition.object_id])
         )
+
+
+@admin.register(LevelRequirement)
+class LevelRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requirement rows, for search across standards; edited on their level's page."""
+
+    list_display = ["work_area", "work_content", "level", "position"]
+    list_filter = ["level__key"]
+    search_fields = ["work_area", "work_content", "skill_requirements", "knowledge_requirements"]
+    list_select_related = ["level__standard"]
+    ordering = ["level__standard__title", "level__rank", "position"]
+    show_full_result_count = False
+
+
+@admin.register(LevelWeight)
+class LevelWeightAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Weight rows, for search across standards; edited on their level's page."""
+
+    list_display = ["item", "category", "weight", "level"]
+    list_filter = ["category", "level__key"]
+    search_fields = ["item"]
+    list_select_related = ["level__standard"]
+    ordering = ["level__standard__title", "level__rank", "category", "item"]
+    show_full_result_count = False

@@ -7,7 +7,12 @@ from django.urls import reverse
 
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
 from occupations.models import Transition
-from occupations.workflow import attach_skill_standard
+from occupations.workflow import (
+    RequirementRow,
+    WeightRow,
+    attach_skill_standard,
+    set_level_tables,
+)
 from tests.factories import (
     BatchFactory,
     ConsultationFactory,
@@ -87,6 +92,8 @@ def test_the_comment_changelist_lists_one_page_with_campaign_sizes(client_for, m
         "occupations_occupation",
         "occupations_skillstandard",
         "occupations_standardlevel",
+        "occupations_levelrequirement",
+        "occupations_levelweight",
         "occupations_authority",
         "occupations_classificationgroup",
         "occupations_transition",
@@ -103,7 +110,16 @@ def test_every_other_changelist_is_bounded(client_for, superuser, name):
         batch = BatchFactory()
         for _ in range(n):
             occupation = OccupationFactory(batch=batch)
-            attach_skill_standard(occupation, by=superuser, title="Standard", kind="technical")
+            standard = attach_skill_standard(
+                occupation, by=superuser, title="Standard", kind="technical"
+            )
+            for level in standard.levels.all():
+                set_level_tables(
+                    level,
+                    by=superuser,
+                    requirements=[RequirementRow(work_area="Design")],
+                    weights=[WeightRow(category="knowledge", item="Basics", weight=100)],
+                )
         Transition.objects.record(consultation, action="test", source="", target="", by=superuser)
 
     grow(1)

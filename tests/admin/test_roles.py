@@ -66,6 +66,8 @@ def urls(world):
         "occupations_occupation",
         "occupations_skillstandard",
         "occupations_standardlevel",
+        "occupations_levelrequirement",
+        "occupations_levelweight",
         "occupations_authority",
         "occupations_classificationgroup",
         "occupations_transition",
