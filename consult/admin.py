@@ -58,6 +58,10 @@ from occupations.admin import WorkflowErrorsAsMessagesMixin
 from occupations.errors import NotPermitted, WorkflowError, require_permission
 from occupations.models import ClassificationGroup
 
+admin.site.site_header = _("New occupations: staff")
+admin.site.site_title = _("New occupations staff")
+admin.site.index_title = _("Consultations and registry")
+
 
 def refusal(request, model_admin, error: WorkflowError) -> None:
     model_admin.message_user(request, error.message, messages.ERROR)
