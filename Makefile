@@ -39,8 +39,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Benchmarks on their own PostgreSQL database under gunicorn (bench/README.md).
+# BENCH_SCALE=small|full (default full); BENCH_ARGS for more, e.g. --only intake,api.
+BENCH_SCALE ?= full
 bench: install
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache test-artifacts

@@ -45,10 +45,11 @@ def main() -> None:
     response = client.get(url)
     if response.status_code != 200 or not response.streaming:
         raise SystemExit(f"{url} answered {response.status_code} (streaming={response.streaming})")
-    chunks = 0
+    lines = 0
     size = 0
     for chunk in response.streaming_content:
-        chunks += 1
+        # csv.writer ends every record with CRLF; values with line breaks carry bare LFs.
+        lines += chunk.count(b"\r\n")
         size += len(chunk)
     seconds = time.perf_counter() - started
     # ru_maxrss is in kilobytes on Linux; VmHWM is the same high-water mark from /proc.
@@ -57,8 +58,7 @@ def main() -> None:
         json.dumps(
             {
                 "url": url,
-                # The export yields the header, then one chunk per comment.
-                "rows": chunks - 1,
+                "rows": lines - 1,  # the header is not a comment
                 "seconds": seconds,
                 "bytes": size,
                 "start_rss_kb": start_rss,
