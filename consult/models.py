@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from occupations.errors import InvalidTransition
@@ -486,11 +486,23 @@ class DraftOccupation(FSMModelMixin, TimeStamped):
             raise InvalidTransition(gettext("Give a reason for the withdrawal."), field="reason")
         self.withdrawal_reason = reason.strip()
 
-    @transition(field=status, source=Status.WITHDRAWN, target=Status.PROPOSED)
-    def reinstate(self) -> None:
+    @transition(
+        field=status,
+        source=Status.WITHDRAWN,
+        target=RETURN_VALUE(Status.DRAFT, Status.PROPOSED),
+    )
+    def reinstate(self) -> str:
+        """Back to ``draft`` while drafting (the text is not frozen yet), to ``proposed`` during
+        review."""
+        if self.consultation.status == Consultation.Status.DRAFTING:
+            self.withdrawal_reason = ""
+            return self.Status.DRAFT
         if self.consultation.status != Consultation.Status.REVIEW:
-            raise InvalidTransition(gettext("Withdrawn drafts can be reinstated during review."))
+            raise InvalidTransition(
+                gettext("Withdrawn drafts can be reinstated while drafting or during review.")
+            )
         self.withdrawal_reason = ""
+        return self.Status.PROPOSED
 
 
 class CommentQuerySet(models.QuerySet):

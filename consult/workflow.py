@@ -435,8 +435,8 @@ def withdraw_draft(draft: DraftOccupation, *, by, reason: str) -> DraftOccupatio
 
 
 def reinstate_draft(draft: DraftOccupation, *, by) -> DraftOccupation:
-    """Bring a withdrawn draft back as proposed (review only). Requires
-    ``consult.withdraw_draft``."""
+    """Bring a withdrawn draft back: as a draft while drafting, as proposed during review.
+    Requires ``consult.withdraw_draft``."""
     return _draft_step(
         draft, by=by, perm="consult.withdraw_draft", action="reinstate_draft", method="reinstate"
     )

@@ -299,10 +299,31 @@ def test_reinstating_is_refused_unless_withdrawn(consultation_in, editor, draft_
     _unchanged(draft)
 
 
-@pytest.mark.parametrize("status", [S.DRAFTING, S.CONSULTATION, S.PUBLISHED])
-def test_reinstating_is_refused_outside_review(consultation_in, editor, status):
+def test_a_draft_withdrawn_while_drafting_can_be_reinstated_as_a_draft(
+    drafting, editor, publisher, window
+):
+    """Undoing a withdrawal before the consultation opens puts the draft back in the list the
+    public will see, with its text not yet frozen."""
+    draft = drafting.drafts.get(position=2)
+    workflow.withdraw_draft(draft, by=editor, reason="By mistake.")
+    workflow.reinstate_draft(draft, by=editor)
+    draft.refresh_from_db()
+    assert (draft.status, draft.withdrawal_reason, draft.consulted_text) == (D.DRAFT, "", {})
+    step = Transition.objects.for_object(draft).filter(action="reinstate_draft").get()
+    assert (step.source, step.target) == ("withdrawn", "draft")
+
+    workflow.open_consultation(drafting, by=publisher, now=window[0])
+    draft.refresh_from_db()
+    assert draft.status == D.PROPOSED
+    assert draft.consulted_text["name"] == "Low-altitude pilot"
+
+
+@pytest.mark.parametrize("status", [S.CONSULTATION, S.PUBLISHED])
+def test_reinstating_is_refused_while_the_public_reads_or_after_publication(
+    consultation_in, editor, status
+):
     draft = _draft(consultation_in, status, D.WITHDRAWN)
-    with pytest.raises(InvalidTransition, match="reinstated during review"):
+    with pytest.raises(InvalidTransition, match="reinstated while drafting or during review"):
         workflow.reinstate_draft(draft, by=editor)
     _unchanged(draft)
 
