@@ -282,7 +282,8 @@ def test_moderation_moves_a_comment_and_logs_one_step(moderator, action, source)
     assert result.refused == []
     comment.refresh_from_db()
     assert comment.status == MODERATION[action][0]
-    (step,) = Transition.objects.for_object(comment)
+    (step,) = Transition.objects.all()  # exactly one row for the step
+    assert step.content_object == comment
     assert (step.action, step.source, step.target, step.actor) == (
         action,
         source,
@@ -367,7 +368,8 @@ def test_a_disposition_and_reply_are_recorded(moderator, status, window):
         "Task 2 reworded.",
         now,
     )
-    (step,) = Transition.objects.for_object(comment)
+    (step,) = Transition.objects.all()  # exactly one row for the step
+    assert step.content_object == comment
     assert (step.action, step.source, step.target, step.note) == (
         "set_disposition",
         "pending",

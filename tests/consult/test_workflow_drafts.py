@@ -63,7 +63,8 @@ def test_revising_in_review_keeps_the_consulted_text_and_the_history(consultatio
     latest, *_ = draft.history.all()
     assert latest.name == "Hydrogen production worker"
     assert latest.history_change_reason == "Renamed after comments."
-    (step,) = Transition.objects.for_object(draft)
+    (step,) = Transition.objects.all()  # exactly one row for the step
+    assert step.content_object == draft
     assert (step.action, step.actor, step.note) == ("revise", editor, "Renamed after comments.")
 
 
@@ -189,7 +190,8 @@ def test_withdrawing_keeps_the_reason(consultation_in, editor, consultation_stat
     draft.refresh_from_db()
     assert draft.status == D.WITHDRAWN
     assert draft.withdrawal_reason == "Merged into another occupation."
-    (step,) = Transition.objects.for_object(draft)
+    (step,) = Transition.objects.all()  # exactly one row for the step
+    assert step.content_object == draft
     assert (step.action, step.source, step.target, step.note) == (
         "withdraw_draft",
         draft_status,
@@ -239,7 +241,8 @@ def test_accepting_a_proposed_draft_in_review(consultation_in, editor):
     workflow.accept_draft(draft, by=editor)
     draft.refresh_from_db()
     assert draft.status == D.ACCEPTED
-    (step,) = Transition.objects.for_object(draft)
+    (step,) = Transition.objects.all()  # exactly one row for the step
+    assert step.content_object == draft
     assert (step.action, step.source, step.target, step.actor) == (
         "accept_draft",
         "proposed",
@@ -287,7 +290,8 @@ def test_reinstating_a_withdrawn_draft_in_review(consultation_in, editor):
     draft.refresh_from_db()
     assert draft.status == D.PROPOSED
     assert draft.withdrawal_reason == ""
-    (step,) = Transition.objects.for_object(draft)
+    (step,) = Transition.objects.all()  # exactly one row for the step
+    assert step.content_object == draft
     assert (step.action, step.source, step.target) == ("reinstate_draft", "withdrawn", "proposed")
 
 
