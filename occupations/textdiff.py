@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 # consulted_text key -> (Occupation attribute, label), in display order.
 COMPARED_FIELDS = (
     ("proposed_code", "code", gettext_lazy("Code")),
-    ("name", "name", gettext_lazy("Name")),
+    ("name", "name", pgettext_lazy("of an occupation", "Name")),
     ("alternative_names", "alternative_names", gettext_lazy("Other names")),
     ("definition", "definition", gettext_lazy("Definition")),
     ("tasks", "tasks", gettext_lazy("Main tasks")),

@@ -130,7 +130,8 @@ def test_a_full_comment_is_stored_with_its_target_and_a_receipt_is_mailed(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["person@example.org"]
-    assert comment.tracking_number in message.subject
+    assert message.subject == f"您的意见 {comment.tracking_number} 已收到"
+    assert "感谢您对“Draft list of new occupations 2026”提出意见。" in message.body
     assert f"http://testserver/comments/{comment.tracking_number}/" in message.body
 
 
