@@ -362,8 +362,9 @@ def test_two_publishers_at_once_make_exactly_one_batch(window):
         try:
             barrier.wait(timeout=10)
             with translation.override("en"):  # the language is per thread
+                # Different slugs: only the row lock, not a unique slug, can stop the second.
                 outcomes[user.username] = _publish(
-                    consultation, user, window[1] + dt.timedelta(days=1)
+                    consultation, user, window[1] + dt.timedelta(days=1), slug=user.username
                 )
         except Exception as exc:
             outcomes[user.username] = exc
@@ -380,6 +381,8 @@ def test_two_publishers_at_once_make_exactly_one_batch(window):
     refusals = [o for o in outcomes.values() if isinstance(o, InvalidTransition)]
     assert len(batches) == 1, outcomes
     assert len(refusals) == 1, outcomes
+    # The loser waited for the lock and then saw the consultation published; it did not get as
+    # far as colliding on the occupation codes.
     assert "is published" in str(refusals[0])
     assert Batch.objects.count() == 1
     assert Occupation.objects.count() == 2
