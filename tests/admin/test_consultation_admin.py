@@ -350,3 +350,35 @@ def test_the_report_view_shows_counts(client_for, moderator, consulting):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Rename it." in body and "Thanks." in body
+
+
+def test_the_summary_can_be_edited_once_open_without_touching_drafts(
+    client_for, publisher, consulting
+):
+    change = reverse("admin:consult_consultation_change", args=[consulting.pk])
+    drafts = list(consulting.drafts.values_list("pk", "tasks"))
+    response = client_for(publisher).post(
+        change,
+        {
+            "title": consulting.title,
+            "summary": "Comments through 17 July.",
+            "sources": "[]",
+            "notes": "",
+            "drafts-TOTAL_FORMS": "2",
+            "drafts-INITIAL_FORMS": "2",
+            "drafts-MIN_NUM_FORMS": "0",
+            "drafts-MAX_NUM_FORMS": "1000",
+            "drafts-0-id": str(drafts[0][0]),
+            "drafts-0-tasks": "Smuggled in.",
+            "drafts-1-id": str(drafts[1][0]),
+            "extensions-TOTAL_FORMS": "0",
+            "extensions-INITIAL_FORMS": "0",
+            "extensions-MIN_NUM_FORMS": "0",
+            "extensions-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302
+    consulting.refresh_from_db()
+    assert consulting.summary == "Comments through 17 July."
+    assert list(consulting.drafts.values_list("pk", "tasks")) == drafts
+    assert consulting.closes_at == dt.datetime(2026, 7, 17, 23, 59, 59, tzinfo=SHANGHAI)
