@@ -400,7 +400,18 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _step(self, request, pk: int, step: str, *, form_class, perform, template, extra=None):
+    def _step(
+        self,
+        request,
+        pk: int,
+        step: str,
+        *,
+        form_class,
+        perform,
+        template,
+        extra=None,
+        initial=None,
+    ):
         """Confirmation page of a workflow step: GET shows what will happen, POST does it."""
         consultation = get_object_or_404(Consultation, pk=pk)
         if not self.has_view_permission(request, consultation):
@@ -409,7 +420,10 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
         perm, action = CONSULTATION_STEPS[step]
         if not permitted(request, self, perm, str(action)):
             return HttpResponseRedirect(change_url)
-        form = form_class(request.POST if request.method == "POST" else None)
+        form = form_class(
+            request.POST if request.method == "POST" else None,
+            initial=initial(consultation) if initial else None,
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 message = perform(consultation, form.cleaned_data)
@@ -486,6 +500,7 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
             perform=perform,
             template="extend.html",
             extra=extra,
+            initial=lambda consultation: {"closes_at": timezone.localtime(consultation.closes_at)},
         )
 
     def begin_review_view(self, request, pk: int):
@@ -552,6 +567,11 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
             perform=perform,
             template="publish.html",
             extra=extra,
+            initial=lambda consultation: {
+                "slug": consultation.slug,
+                "title": consultation.title,
+                "announced_on": timezone.localdate(),
+            },
         )
 
     def report_view(self, request, pk: int):
