@@ -104,6 +104,28 @@ def test_errors_are_summarised_and_linked_to_their_fields(
     assert Comment.objects.count() == 0
 
 
+def test_the_form_is_usable_with_the_keyboard_alone(live_server, page_for, open_consultation):
+    """Tab walks through every field to the button, never into the honeypot."""
+    page = page_for("en")
+    page.goto(f"{live_server.url}/consultations/{open_consultation.slug}/")
+    page.locator("#id_occupation").focus()
+    visited = []
+    for _ in range(15):
+        visited.append(page.evaluate("document.activeElement.id || document.activeElement.type"))
+        if visited[-1] == "submit":
+            break
+        page.keyboard.press("Tab")
+    assert visited[-1] == "submit"
+    assert "id_website" not in visited
+    for field in ("id_body", "id_attachments", "id_email", "id_consent_to_publish"):
+        assert field in visited
+    page.locator("#id_body").fill("Typed with the keyboard.")
+    page.get_by_role("button", name="Send comment").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/comments/"))
+    assert Comment.objects.get().body == "Typed with the keyboard."
+
+
 def test_a_window_that_closes_while_typing_keeps_the_text(
     live_server, page_for, artifacts, open_consultation
 ):

@@ -131,3 +131,18 @@ def test_the_home_page_queries_do_not_grow(client, window):
         counts[f"list-{rows}"] = list_count
     assert counts[2] == counts[50], counts
     assert counts["list-2"] == counts["list-50"], counts
+
+
+def test_the_occupation_page_queries_do_not_grow_with_its_standards(client, publisher):
+    counts = {}
+    for size in (1, 6):
+        occupation = OccupationFactory(name=f"With {size} standards")
+        for n in range(size):
+            attach_skill_standard(
+                occupation,
+                by=publisher,
+                title=f"Standard {n}",
+                kind="technical" if n % 2 else "skill",
+            )
+        counts[size] = count_queries(client, f"/occupations/{occupation.pk}/")
+    assert counts[1] == counts[6], counts
