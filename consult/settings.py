@@ -178,6 +178,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Caches: Redis when REDIS_URL is set (shared by every process: rate limits, throttles).
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    # Otherwise the mistake shows only at the first cache access, as a connection error.
+    scheme, separator, _rest = REDIS_URL.partition("://")
+    raise ImproperlyConfigured(
+        "REDIS_URL must start with redis://, rediss:// or unix://, "
+        + (f"got the scheme {scheme!r}." if separator else "got no scheme.")
+    )
 if REDIS_URL:
     CACHES = {
         "default": {

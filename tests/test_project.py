@@ -90,6 +90,8 @@ def test_production_refuses_an_empty_host_list():
         ("API_THROTTLE_RATE", "10 per hour", "API_THROTTLE_RATE must look like '10/h'"),
         ("DATABASE_URL", "nonsense", "DATABASE_URL is not a valid database URL"),
         ("DATABASE_URL", "postgress://u:secret@db/x", "got the scheme 'postgress'"),
+        ("REDIS_URL", "nonsense", "REDIS_URL must start with redis://"),
+        ("REDIS_URL", "http://u:secret@cache:6379/0", "got the scheme 'http'."),
         ("CONN_MAX_AGE", "a minute", "CONN_MAX_AGE must be a whole number"),
         ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT must be at least 0"),
         ("DJANGO_ENV", "staging", "DJANGO_ENV must be 'development' or 'production'"),
