@@ -1,6 +1,7 @@
 """Public comments: the window decides by the clock alone; moderation and dispositions."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from consult import workflow
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
+    TRACKING_NUMBER_PATTERN,
     Comment,
     Consultation,
     comment_fingerprint,
@@ -166,8 +168,21 @@ def test_a_comment_on_one_task_keeps_its_target_and_a_receipt_number(
     assert comment.fingerprint == comment_fingerprint("record readings hourly")
     assert comment.ip_hash == hash_ip("203.0.113.7")
     assert "203.0.113.7" not in comment.ip_hash
-    assert comment.tracking_number[4] == "-" and len(comment.tracking_number) == 14
+    assert re.fullmatch(TRACKING_NUMBER_PATTERN, comment.tracking_number)
     assert comment.get_absolute_url().endswith(f"/comments/{comment.tracking_number}/")
+
+
+def test_a_tracking_number_clash_is_settled_with_a_fresh_number(
+    open_consultation, window, monkeypatch
+):
+    taken = _comment(open_consultation, window[0]).tracking_number
+    numbers = iter([taken, "7KQ4-M2XD-93TR"])
+    monkeypatch.setattr(workflow, "new_tracking_number", lambda: next(numbers))
+
+    comment = _comment(open_consultation, window[0], body="A second comment.")
+
+    assert comment.tracking_number == "7KQ4-M2XD-93TR"
+    assert Comment.objects.count() == 2
 
 
 def test_a_receipt_is_emailed_after_commit_when_an_address_is_given(
