@@ -1,5 +1,5 @@
-"""The catalogues: complete in Chinese, and mirrored in English so that an English page never
-falls back to the default language (zh-hans) for a message."""
+"""The catalogues: every message of the project translated into Chinese, and the English
+catalogue complete too (every msgid with its English text), so that both languages are whole."""
 
 from __future__ import annotations
 
