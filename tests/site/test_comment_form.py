@@ -309,9 +309,10 @@ def test_the_honeypot_is_hidden_from_people_and_assistive_technology(client, con
 
 
 def test_a_post_without_a_csrf_token_is_refused(consultation, comment_url, valid_data, during):
-    strict = Client(enforce_csrf_checks=True)
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     response = strict.post(comment_url, valid_data)
     assert response.status_code == 403
+    assert "The form could not be sent" in response.content.decode()
     assert Comment.objects.count() == 0
 
 

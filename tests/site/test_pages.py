@@ -166,7 +166,23 @@ def test_only_published_consented_comments_appear_on_the_page(client, consultati
 def test_an_unknown_or_drafting_consultation_is_not_found(client):
     ConsultationFactory(slug="in-drafting")
     assert client.get("/consultations/in-drafting/").status_code == 404
-    assert client.get("/consultations/no-such-thing/").status_code == 404
+    response = client.get("/consultations/no-such-thing/")
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response)
+
+
+def test_a_server_error_gets_a_plain_page_in_both_languages(reviewed, monkeypatch):
+    from django.test import Client
+
+    from consult import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(views, "build_response_report", broken)
+    response = Client(raise_request_exception=False).get(f"/consultations/{reviewed.slug}/report/")
+    assert response.status_code == 500
+    assert "服务器错误" in text_of(response) and "Server error" in text_of(response)
 
 
 # Receipt -----------------------------------------------------------------------------------------
