@@ -94,7 +94,10 @@ def _consultation_page(
     state = consultation.state(now)
     active = [d for d in drafts if d.status != DraftOccupation.Status.WITHDRAWN]
     if form is None and state == Consultation.State.OPEN:
-        form = CommentForm(drafts=active)
+        # "Comment on this occupation" links preselect the draft (?occupation=<id>).
+        chosen = request.GET.get("occupation", "")
+        initial = {"occupation": chosen} if chosen in {str(d.pk) for d in active} else {}
+        form = CommentForm(initial=initial, drafts=active)
     comments = (
         Comment.objects.published()
         .filter(consultation=consultation)

@@ -106,6 +106,31 @@ def test_the_consultation_page_shows_every_draft_in_full(client, consultation, d
     assert 'action="/consultations/draft-list-2026/comment/"' in html
 
 
+def test_a_link_per_draft_preselects_it_in_the_form(client, consultation, during):
+    draft = consultation.drafts.get(position=2)
+    html = text_of(client.get(f"/consultations/{consultation.slug}/"))
+    assert f'href="?occupation={draft.pk}#comment"' in html
+    html = text_of(client.get(f"/consultations/{consultation.slug}/?occupation={draft.pk}"))
+    assert f'<option value="{draft.pk}" selected>2. Low-altitude pilot</option>' in html
+    html = text_of(client.get(f"/consultations/{consultation.slug}/?occupation=junk"))
+    assert "selected>2. Low-altitude pilot" not in html
+
+
+def test_an_extended_window_says_so(client, consultation, publisher, during):
+    from consult import workflow
+
+    workflow.extend_window(
+        consultation,
+        by=publisher,
+        now=consultation.opens_at,
+        closes_at=consultation.closes_at + dt.timedelta(days=7),
+        reason="Many requests for more time.",
+    )
+    html = text_of(client.get(f"/consultations/{consultation.slug}/"))
+    assert "The window was extended; it was to close on July 17, 2026, 11:59 p.m." in html
+    assert "July 24, 2026, 11:59 p.m." in html
+
+
 def test_a_scheduled_consultation_says_when_it_opens_and_has_no_form(client, consultation):
     with time_machine.travel(consultation.opens_at - dt.timedelta(hours=1), tick=False):
         html = text_of(client.get(f"/consultations/{consultation.slug}/"))
