@@ -228,6 +228,23 @@ class CommentForm(forms.Form):
             )
         return None
 
+    def _check_task_number(self, occupation: DraftOccupation, number: int | None) -> None:
+        count = len(occupation.tasks)
+        if count == 0:
+            self.add_error("task_number", _("This occupation has no numbered tasks."))
+        elif number is None:
+            self.add_error("task_number", _("Give the number of the task you comment on."))
+        elif number > count:
+            self.add_error(
+                "task_number",
+                ngettext(
+                    "“%(name)s” has %(count)d task; choose number 1.",
+                    "“%(name)s” has %(count)d tasks; choose a number from 1 to %(count)d.",
+                    count,
+                )
+                % {"name": occupation.name, "count": count},
+            )
+
     def clean(self) -> dict:
         cleaned = super().clean()
         occupation = cleaned.get("occupation")
@@ -235,24 +252,8 @@ class CommentForm(forms.Form):
         if part and occupation is None and "occupation" not in self.errors:
             self.add_error("field", _("Choose an occupation to comment on one of its parts."))
         if part == Comment.Field.TASK and occupation is not None:
-            number = cleaned.get("task_number")
-            count = len(occupation.tasks)
-            if "task_number" in self.errors:
-                pass
-            elif count == 0:
-                self.add_error("task_number", _("This occupation has no numbered tasks."))
-            elif number is None:
-                self.add_error("task_number", _("Give the number of the task you comment on."))
-            elif number > count:
-                self.add_error(
-                    "task_number",
-                    ngettext(
-                        "“%(name)s” has %(count)d task; choose number 1.",
-                        "“%(name)s” has %(count)d tasks; choose a number from 1 to %(count)d.",
-                        count,
-                    )
-                    % {"name": occupation.name, "count": count},
-                )
+            if "task_number" not in self.errors:
+                self._check_task_number(occupation, cleaned.get("task_number"))
         elif "task_number" not in self.errors:
             cleaned["task_number"] = None
         return cleaned

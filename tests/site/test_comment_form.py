@@ -264,6 +264,19 @@ def test_a_task_number_outside_the_drafts_tasks_is_refused(
     assert Comment.objects.count() == 0
 
 
+def test_a_task_comment_on_a_draft_without_tasks_is_refused(
+    client, consultation, comment_url, valid_data, during
+):
+    from tests.site.conftest import make_draft
+
+    draft = make_draft(consultation, 3, name="No tasks yet", tasks=[])
+    data = {**valid_data, "occupation": str(draft.pk), "field": "task", "task_number": "1"}
+    response = client.post(comment_url, data)
+    assert response.status_code == 400
+    assert "Task number: This occupation has no numbered tasks." in error_summary(response)
+    assert Comment.objects.count() == 0
+
+
 def test_a_refused_form_keeps_what_was_typed(client, consultation, comment_url, valid_data, during):
     data = {**valid_data, "body": "My careful text", "email": "broken@", "name": "李四"}
     response = client.post(comment_url, data)
