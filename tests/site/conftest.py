@@ -7,6 +7,7 @@ import io
 import zipfile
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from consult.models import Consultation, DraftOccupation
@@ -49,8 +50,6 @@ def consultation(db, window):
 @pytest.fixture
 def during(window):
     """Midway through the window."""
-    import time_machine
-
     with time_machine.travel(window[0] + (window[1] - window[0]) / 2, tick=False) as traveller:
         yield traveller
 
