@@ -284,6 +284,8 @@ def test_a_refused_form_keeps_what_was_typed(client, consultation, comment_url, 
     assert "My careful text</textarea>" in html
     assert 'value="李四"' in html
     assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_email_helptext id_email_error"' in html
+    assert html.count('id="id_email_error"') == 1
     assert 'href="#id_email"' in html
 
 
