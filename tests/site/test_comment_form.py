@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -403,7 +404,7 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
 def test_bad_files_are_refused_and_nothing_is_stored(
-    client, consultation, comment_url, valid_data, during, case
+    client, consultation, comment_url, valid_data, during, case, settings
 ):
     files, message = BAD_FILES[case]
     data = {**valid_data, "attachments": [upload(name, content) for name, content in files]}
@@ -414,6 +415,8 @@ def test_bad_files_are_refused_and_nothing_is_stored(
     assert message in summary
     assert Comment.objects.count() == 0
     assert Attachment.objects.count() == 0
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
 
 
 def test_a_file_over_10_mb_is_refused(client, consultation, comment_url, valid_data, during):
