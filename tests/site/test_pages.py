@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import time_machine
+from django.test import Client
 
 from consult import workflow
 from consult.models import Comment, Consultation
@@ -499,6 +500,25 @@ def test_the_feeds_are_valid_rss_and_atom(client, consultation, catalogue):
     assert consultation.title in rss and "/consultations/draft-list-2026/" in rss
     atom = text_of(client.get("/feeds/batches/atom/"))
     assert "Fourth batch" in atom and "March 2021" in atom
+
+
+def test_chinese_titles_round_trip_through_the_feeds(client, window):
+    ConsultationFactory(
+        slug="zh-list",
+        title="关于征求《新职业信息》意见的通知",
+        status="consultation",
+        opens_at=window[0],
+        closes_at=window[1],
+    )
+    BatchFactory(title="第四批新职业", announced_on=dt.date(2021, 3, 1))
+    for url in ("/feeds/consultations/", "/feeds/consultations/atom/"):
+        root = ET.fromstring(client.get(url).content)
+        assert "关于征求《新职业信息》意见的通知" in ET.tostring(root, encoding="unicode")
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/feeds/batches/")
+    root = ET.fromstring(chinese.content)
+    assert root.find("channel/title").text == "新职业：已发布批次"
+    assert "第四批新职业" in ET.tostring(root, encoding="unicode")
+    assert "2021年3月" in ET.tostring(root, encoding="unicode")
 
 
 # Languages ------------------------------------------------------------------------------------
