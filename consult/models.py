@@ -501,6 +501,14 @@ class DraftOccupation(FSMModelMixin, TimeStamped):
             raise InvalidTransition(
                 gettext("Withdrawn drafts can be reinstated while drafting or during review.")
             )
+        if not self.consulted_text:
+            raise InvalidTransition(
+                gettext(
+                    "“%(name)s” was withdrawn before the consultation opened; the public never "
+                    "saw it, so it cannot join the list during review."
+                )
+                % {"name": self.name}
+            )
         self.withdrawal_reason = ""
         return self.Status.PROPOSED
 

@@ -18,8 +18,10 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Each test starts with an empty cache (rate limits, throttles) and its own media folder."""
+    """Each test starts with an empty cache (rate limits, throttles) and its own media folder,
+    and hashes passwords quickly (staff fixtures set one; the production hasher is slow)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

@@ -23,6 +23,8 @@ CONTROLLED = {
     "COMMENT_RATE_LIMIT",
     "API_THROTTLE_RATE",
     "DJANGO_SETTINGS_MODULE",
+    # The browser tests set it for live_server; a deployment must not have it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 

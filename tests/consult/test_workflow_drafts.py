@@ -286,6 +286,7 @@ def test_accepting_is_refused_without_the_permission(consultation_in, publisher)
 
 def test_reinstating_a_withdrawn_draft_in_review(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
+    DraftOccupation.objects.filter(pk=draft.pk).update(consulted_text=draft.text())
     workflow.reinstate_draft(draft, by=editor)
     draft.refresh_from_db()
     assert draft.status == D.PROPOSED
@@ -293,6 +294,17 @@ def test_reinstating_a_withdrawn_draft_in_review(consultation_in, editor):
     (step,) = Transition.objects.all()  # exactly one row for the step
     assert step.content_object == draft
     assert (step.action, step.source, step.target) == ("reinstate_draft", "withdrawn", "proposed")
+
+
+def test_a_draft_the_public_never_saw_cannot_be_reinstated_in_review(consultation_in, editor):
+    """A draft withdrawn before the consultation opened has no consulted text: bringing it
+    back during review would publish an occupation nobody could comment on."""
+    draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
+    assert draft.consulted_text == {}
+    with pytest.raises(InvalidTransition, match="the public never saw it"):
+        workflow.reinstate_draft(draft, by=editor)
+    _unchanged(draft)
+    assert not Transition.objects.exists()
 
 
 @pytest.mark.parametrize("draft_status", [D.DRAFT, D.PROPOSED, D.ACCEPTED])

@@ -15,12 +15,6 @@ def _english():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Staff fixtures set a password; the production hasher would spend most of each test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def occupation(db):
     """A published occupation of the registry."""
