@@ -998,8 +998,11 @@ class DraftOccupationAdmin(WorkflowErrorsAsMessagesMixin, ImportMixin, SimpleHis
 
     def reinstate_view(self, request, pk: int):
         def perform(draft, data):
-            workflow.reinstate_draft(draft, by=request.user)
-            return gettext("“%(name)s” is reinstated as proposed.") % {"name": draft.name}
+            reinstated = workflow.reinstate_draft(draft, by=request.user)
+            return gettext("“%(name)s” is reinstated as %(status)s.") % {
+                "name": reinstated.name,
+                "status": reinstated.get_status_display(),
+            }
 
         return self._draft_step(
             request,
