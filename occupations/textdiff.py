@@ -68,14 +68,16 @@ def _list_sides(old: list[str], new: list[str]) -> tuple[Side, Side]:
             for item in old[i1:i2]:
                 before.items.append([("equal", item)])
                 after.items.append([("equal", item)])
-        elif op == "replace" and i2 - i1 == j2 - j1:
-            for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
+        else:
+            # Replaced items are compared pairwise in order (a reworded task); what is left over
+            # on either side was removed or added whole.
+            paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
+            for a, b in zip(old[i1 : i1 + paired], new[j1 : j1 + paired], strict=True):
                 x, y = inline(a, b)
                 before.items.append(x)
                 after.items.append(y)
-        else:
-            before.items.extend([("del", item)] for item in old[i1:i2])
-            after.items.extend([("ins", item)] for item in new[j1:j2])
+            before.items.extend([("del", item)] for item in old[i1 + paired : i2])
+            after.items.extend([("ins", item)] for item in new[j1 + paired : j2])
     return before, after
 
 
