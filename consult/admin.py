@@ -159,7 +159,7 @@ class DraftInline(admin.StackedInline):
     ]
 
     def _drafting(self, obj) -> bool:
-        return obj is None or obj.status == Consultation.Status.DRAFTING
+        return obj is None or obj.drafts_are_editable
 
     def get_fields(self, request, obj=None):
         return self.fields if self._drafting(obj) else self.public_fields
@@ -271,18 +271,18 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["status", "state_display", "time_left_display", "batch"]
-        if obj is not None and obj.status != Consultation.Status.DRAFTING:
+        if obj is not None and not obj.drafts_are_editable:
             # After opening, the window moves only through "extend window" (kept and logged).
             readonly += ["slug", "opens_at", "closes_at"]
         return readonly
 
     def get_prepopulated_fields(self, request, obj=None):
-        if obj is not None and obj.status != Consultation.Status.DRAFTING:
+        if obj is not None and not obj.drafts_are_editable:
             return {}
         return super().get_prepopulated_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.status != Consultation.Status.DRAFTING:
+        if obj is not None and not obj.drafts_are_editable:
             return False
         return super().has_delete_permission(request, obj)
 
@@ -761,7 +761,7 @@ class DraftOccupationAdmin(WorkflowErrorsAsMessagesMixin, ImportMixin, SimpleHis
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "consultation":
             # New drafts join a draft list only while it is being drafted.
-            kwargs["queryset"] = Consultation.objects.filter(status=Consultation.Status.DRAFTING)
+            kwargs["queryset"] = Consultation.objects.drafting()
         if db_field.name == "group":
             kwargs["queryset"] = ClassificationGroup.objects.filter(level="major")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -774,7 +774,7 @@ class DraftOccupationAdmin(WorkflowErrorsAsMessagesMixin, ImportMixin, SimpleHis
             obj.save()
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.consultation.status != Consultation.Status.DRAFTING:
+        if obj is not None and not obj.consultation.drafts_are_editable:
             return False
         return super().has_delete_permission(request, obj)
 

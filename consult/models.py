@@ -78,6 +78,10 @@ def hash_ip(ip: str) -> str:
 
 
 class ConsultationQuerySet(models.QuerySet):
+    def drafting(self) -> ConsultationQuerySet:
+        """Consultations whose draft list may still take new drafts."""
+        return self.filter(status=Consultation.Status.DRAFTING)
+
     def public(self) -> ConsultationQuerySet:
         """Every consultation past drafting."""
         return self.exclude(status=Consultation.Status.DRAFTING)
@@ -207,6 +211,12 @@ class Consultation(FSMModelMixin, TimeStamped):
         if not self.is_open_for_comments(now):
             return None
         return self.closes_at - now
+
+    @property
+    def drafts_are_editable(self) -> bool:
+        """Drafts are added, edited freely and deleted only while drafting; once the list is
+        public every change goes through the workflow (revise, withdraw, accept)."""
+        return self.status == self.Status.DRAFTING
 
     @property
     def report_is_public(self) -> bool:

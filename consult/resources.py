@@ -87,7 +87,7 @@ class DraftOccupationResource(resources.ModelResource):
             raise ValidationError(
                 {"consultation": _("No consultation has the slug “%(slug)s”.") % {"slug": slug}}
             )
-        if consultation.status != Consultation.Status.DRAFTING:
+        if not consultation.drafts_are_editable:
             raise ValidationError(
                 {
                     "consultation": _(
