@@ -236,7 +236,7 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
                     drafts.order_by("-updated_at").values("updated_at")[:1]
                 ),
                 latest_comment=models.Subquery(
-                    comments.annotate(latest=models.Max("submitted_at")).values("latest")
+                    comments.annotate(latest=models.Max("updated_at")).values("latest")
                 ),
                 comment_number=models.Subquery(
                     comments.annotate(number=models.Count("pk")).values("number")
@@ -306,19 +306,13 @@ class ConsultationCommentViewSet(ReadOnlyApiViewSet):
         return queryset.select_related("occupation")
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
-        # Comments carry no change time: their set (count and sum of ids), dispositions and
-        # replies stand in for one.
-        by_disposition = {
-            f"disposition_{value}": models.Count("pk", filter=models.Q(disposition=value))
-            for value in Comment.Disposition.values
-        }
+        # The set (count and sum of ids) catches a comment leaving it by moderation or
+        # deletion; updated_at catches every moderation step, disposition and reply.
         return queryset.order_by().aggregate(
             count=models.Count("pk"),
             ids=models.Sum("pk"),
-            last_modified=models.Max("submitted_at"),
-            replied=models.Max("replied_at"),
+            last_modified=models.Max("updated_at"),
             occupations_modified=models.Max("occupation__updated_at"),
-            **by_disposition,
         )
 
 

@@ -611,6 +611,8 @@ class Comment(FSMModelMixin, models.Model):
     reply = models.TextField(_("reply"), blank=True)
     replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Moves with moderation and dispositions: the API's Last-Modified reads it.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = CommentQuerySet.as_manager()
 

@@ -612,7 +612,7 @@ def moderate_comments(comments: Iterable[Comment], *, by, action: str) -> BulkRe
             except WorkflowError as exc:
                 result.refused.append((comment, exc.message))
                 continue
-            comment.save(update_fields=["status"])
+            comment.save(update_fields=["status", "updated_at"])
             Transition.objects.record(
                 comment, action=action, source=source, target=target, by=by, at=now
             )
@@ -642,7 +642,7 @@ def set_disposition(
             except WorkflowError as exc:
                 result.refused.append((comment, exc.message))
                 continue
-            comment.save(update_fields=["disposition", "reply", "replied_at"])
+            comment.save(update_fields=["disposition", "reply", "replied_at", "updated_at"])
             Transition.objects.record(
                 comment,
                 action="set_disposition",

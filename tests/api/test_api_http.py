@@ -4,8 +4,10 @@ throttling, the browsable API and the URL layout."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils.http import http_date
 
+from consult import workflow
 from occupations.models import Occupation
 from tests.api.conftest import csv_of
 
@@ -82,6 +84,30 @@ def test_a_change_answers_200_with_new_validators(client, registry):
     assert again["ETag"] != first["ETag"]
     assert again["Last-Modified"] == http_date(later.timestamp())
     assert by_date.status_code == 200
+
+
+def test_a_reply_to_an_old_comment_moves_the_comments_last_modified(
+    client, registry, consultations, moderator
+):
+    """A disposition recorded later changes what the comments list says: a client revalidating
+    by date alone gets the new body, not a 304."""
+    url = "/api/v1/consultations/draft-list-2026/comments/"
+    first = client.get(url)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        workflow.set_disposition(
+            [consultations["signed"]],
+            by=moderator,
+            disposition="adopted",
+            reply="The definition now mentions storage.",
+            now=later,
+        )
+
+    by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert by_date.status_code == 200
+    assert by_date["Last-Modified"] == http_date(later.timestamp())
+    assert "The definition now mentions storage." in by_date.content.decode()
 
 
 def test_validators_differ_by_query_and_format(client, registry):
