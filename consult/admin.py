@@ -54,7 +54,7 @@ from consult.models import (
 )
 from consult.reports import build_response_report
 from consult.resources import DraftOccupationResource
-from occupations.admin import WorkflowErrorsAsMessagesMixin
+from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
 from occupations.errors import NotPermitted, WorkflowError, require_permission
 from occupations.models import ClassificationGroup
 
@@ -198,20 +198,11 @@ class DraftInline(admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ExtensionInline(admin.TabularInline):
+class ExtensionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = WindowExtension
     fields = ["at", "previous_closes_at", "new_closes_at", "reason", "by"]
     readonly_fields = fields
     extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("consult.view_consultation")
@@ -638,7 +629,7 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
 
 
 @admin.register(WindowExtension)
-class WindowExtensionAdmin(admin.ModelAdmin):
+class WindowExtensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Kept extensions of comment windows; made only by the "extend window" step."""
 
     list_display = ["consultation", "previous_closes_at", "new_closes_at", "by", "at", "reason"]
@@ -647,15 +638,6 @@ class WindowExtensionAdmin(admin.ModelAdmin):
     search_fields = ["reason", "consultation__title"]
     ordering = ["-at"]
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # Drafts -------------------------------------------------------------------------------------
@@ -1097,20 +1079,11 @@ class CampaignFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attachment
     fields = ["download", "content_type", "size"]
     readonly_fields = fields
     extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("file"))
     def download(self, obj: Attachment) -> str:
@@ -1470,7 +1443,7 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "comment", "content_type", "size", "download"]
     list_filter = ["content_type"]
     search_fields = ["original_name", "=comment__tracking_number"]
@@ -1479,15 +1452,6 @@ class AttachmentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = ["comment", "download", "content_type", "size"]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("download"))
     def download(self, obj: Attachment) -> str:

@@ -35,6 +35,7 @@ from occupations.models import (
     Batch,
     ClassificationGroup,
     Occupation,
+    OccupationText,
     TimeStamped,
     validate_occupation_code,
 )
@@ -331,7 +332,7 @@ class DraftOccupationQuerySet(models.QuerySet):
         return self.exclude(status=DraftOccupation.Status.WITHDRAWN)
 
 
-class DraftOccupation(FSMModelMixin, TimeStamped):
+class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
     """A proposed occupation in one consultation's draft list."""
 
     class Status(models.TextChoices):
@@ -345,13 +346,6 @@ class DraftOccupation(FSMModelMixin, TimeStamped):
     proposed_code = models.CharField(
         _("proposed code"), max_length=11, blank=True, validators=[validate_occupation_code]
     )
-    name = models.CharField(_("name"), max_length=200)
-    alternative_names = models.JSONField(_("alternative names"), default=list, blank=True)
-    definition = models.TextField(_("definition"), blank=True)
-    tasks = models.JSONField(_("main tasks"), default=list, blank=True)
-    job_types = models.JSONField(_("job types"), default=list, blank=True)
-    green = models.BooleanField(_("green occupation (L)"), default=False)
-    digital = models.BooleanField(_("digital occupation (S)"), default=False)
     group = models.ForeignKey(
         ClassificationGroup,
         on_delete=models.PROTECT,

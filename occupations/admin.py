@@ -138,7 +138,7 @@ class BatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return obj.occupation_total
 
 
-class StandardInline(admin.TabularInline):
+class StandardInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The standards of an occupation, listed; they are added and edited on their own page."""
 
     model = SkillStandard
@@ -146,15 +146,6 @@ class StandardInline(admin.TabularInline):
     readonly_fields = fields
     show_change_link = True
     extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class HasStandardFilter(admin.SimpleListFilter):

@@ -222,7 +222,23 @@ def normalise_search_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-class Occupation(TimeStamped):
+class OccupationText(models.Model):
+    """The text of an occupation as the classification writes it, shared by a draft in a
+    consultation and by the published record it becomes."""
+
+    name = models.CharField(_("name"), max_length=200)
+    alternative_names = models.JSONField(_("alternative names"), default=list, blank=True)
+    definition = models.TextField(_("definition"), blank=True)
+    tasks = models.JSONField(_("main tasks"), default=list, blank=True)
+    job_types = models.JSONField(_("job types"), default=list, blank=True)
+    green = models.BooleanField(_("green occupation (L)"), default=False)
+    digital = models.BooleanField(_("digital occupation (S)"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class Occupation(OccupationText, TimeStamped):
     """A published occupation of the registry."""
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="occupations")
@@ -234,13 +250,6 @@ class Occupation(TimeStamped):
         validators=[validate_occupation_code],
         help_text=_("D-DD-DD-DD; blank only for historic records whose source gives none."),
     )
-    name = models.CharField(_("name"), max_length=200)
-    alternative_names = models.JSONField(_("alternative names"), default=list, blank=True)
-    definition = models.TextField(_("definition"), blank=True)
-    tasks = models.JSONField(_("main tasks"), default=list, blank=True)
-    job_types = models.JSONField(_("job types"), default=list, blank=True)
-    green = models.BooleanField(_("green occupation (L)"), default=False)
-    digital = models.BooleanField(_("digital occupation (S)"), default=False)
     group = models.ForeignKey(
         ClassificationGroup,
         on_delete=models.PROTECT,
