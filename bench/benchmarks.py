@@ -241,6 +241,13 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
     )
     result.add("comment POST p50", product.p50, "ms", baseline=baseline.p50,
                ratio=_ratio(product.p50, baseline.p50))  # fmt: skip
+    page = product.others.get("comment page (GET)", {})
+    if page:
+        result.add(
+            "consultation page with the form, GET p50 / max (once per user)",
+            f"{page['p50']:.0f} / {page['max']:.0f}",
+            "ms",
+        )
     result.add(
         "stored comments = success responses",
         f"{stored} = {product.successes}",

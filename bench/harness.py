@@ -221,6 +221,8 @@ class LoadResult:
     p99: float
     max: float
     seconds: float
+    # The run's other requests (pages fetched before the measured ones): name -> p50, count.
+    others: dict = field(default_factory=dict)
 
     @property
     def successes(self) -> int:
@@ -318,6 +320,16 @@ def locust(
         p99=_percentile(times, 0.99),
         max=float(entry["max_response_time"]),
         seconds=elapsed,
+        others={
+            e["name"]: {
+                "requests": e["num_requests"],
+                "failures": e["num_failures"],
+                "p50": _percentile(e["response_times"], 0.5),
+                "max": float(e["max_response_time"]),
+            }
+            for e in entries
+            if e["name"] != request_name
+        },
     )
 
 

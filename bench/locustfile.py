@@ -18,6 +18,7 @@ import random
 import re
 from urllib.parse import urlencode
 
+import gevent.event
 from locust import FastHttpUser, task
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -42,6 +43,25 @@ def _csrf_token(html: str) -> str:
     return match.group(1)
 
 
+class _StartLine:
+    """Users that fetch a page before their measured requests wait here until every user has
+    fetched it: otherwise the first measured requests queue behind other users' page loads,
+    and the run measures a mix of both."""
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.everyone = gevent.event.Event()
+
+    def wait(self, user: FastHttpUser) -> None:
+        self.arrived += 1
+        if self.arrived >= user.environment.runner.target_user_count:
+            self.everyone.set()
+        self.everyone.wait(timeout=300)
+
+
+START_LINE = _StartLine()
+
+
 class _Base(FastHttpUser):
     abstract = True
 
@@ -61,6 +81,7 @@ class CommentUser(_Base):
         self.token = _csrf_token(html)
         select = OCCUPATION_SELECT.search(html)
         self.occupations = OPTION_VALUE.findall(select.group(0)) if select else []
+        START_LINE.wait(self)
 
     @task
     def post_comment(self) -> None:
@@ -99,6 +120,7 @@ class BaselineInsertUser(_Base):
         super().on_start()
         page = self.client.get("/bench-baseline/form/", name="baseline page (GET)")
         self.token = _csrf_token(page.text or "")
+        START_LINE.wait(self)
 
     @task
     def post_row(self) -> None:
@@ -167,6 +189,7 @@ class ApiNotModifiedUser(_Pages):
         self.etag = response.headers.get("ETag") if response.headers else None
         if not self.etag:
             raise RuntimeError("the API list sent no ETag")
+        START_LINE.wait(self)
 
     @task
     def get_page(self) -> None:
