@@ -4,7 +4,9 @@ imported by Django). Pick one user class per run on the command line.
 Settings come from the environment:
 - ``BENCH_CONSULTATION``: slug of the consultation open for comments (CommentUser);
 - ``BENCH_API_PAGES``: how many 100-item pages the API users spread over (default 1);
-- ``BENCH_SEED``: seeds each user's random choices.
+- ``BENCH_SEED``: seeds each user's random choices;
+- ``BENCH_MEASURE_SECONDS``: how long the measured part lasts, counted from the moment every
+  user has fetched its page (the start line below).
 
 Each user fetches its page first (the CSRF cookie and token, the draft list) and then only
 posts, so that the POST statistics are the intake alone. A POST counts as a success only if it
@@ -56,6 +58,11 @@ class _StartLine:
         self.arrived += 1
         if self.arrived >= user.environment.runner.target_user_count:
             self.everyone.set()
+            # The measured run lasts BENCH_MEASURE_SECONDS from here (locust's -t only caps
+            # the whole run, page loads included).
+            seconds = float(os.environ.get("BENCH_MEASURE_SECONDS", "0"))
+            if seconds > 0:
+                gevent.spawn_later(seconds, user.environment.runner.quit)
         self.everyone.wait(timeout=300)
 
 
@@ -148,6 +155,10 @@ class _Pages(_Base):
     path = ""
     label = ""
 
+    def on_start(self) -> None:
+        super().on_start()
+        START_LINE.wait(self)
+
     def page(self) -> str:
         pages = int(os.environ.get("BENCH_API_PAGES", "1"))
         return f"{self.path}?page_size=100&page={self.random.randint(1, max(pages, 1))}"
@@ -182,7 +193,7 @@ class ApiNotModifiedUser(_Pages):
     label = "api list 304 (GET)"
 
     def on_start(self) -> None:
-        super().on_start()
+        _Base.on_start(self)
         # One page per user, fetched once in full: the run then measures revalidation alone.
         self.url = self.page()
         response = self.client.get(self.url, name="api list (first GET)")
