@@ -60,6 +60,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--keep-db", action="store_true", help="Do not drop the database.")
     parser.add_argument("--markdown", action="store_true", help="Print the table as Markdown.")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="SUMMARY_JSON",
+        help="Only print the table of an earlier run's summary.json; run nothing.",
+    )
     args = parser.parse_args(argv)
     args.only = [name for name in args.only.split(",") if name] or BENCHMARKS
     unknown = set(args.only) - set(BENCHMARKS)
@@ -148,6 +154,10 @@ def table(results: list[dict], *, markdown: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        summary = json.loads(args.report.read_text())
+        print(table(summary["results"], markdown=args.markdown))
+        return 0
     scale = SCALES[args.scale]
     args.results.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="consult-bench-"))
