@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 import unicodedata
 import uuid
@@ -69,13 +68,6 @@ def comment_fingerprint(body: str) -> str:
     text = unicodedata.normalize("NFKC", body).casefold()
     kept = "".join(ch for ch in text if ch.isalnum())
     return hashlib.sha256(kept.encode("utf-8")).hexdigest()
-
-
-def hash_ip(ip: str) -> str:
-    """A salted hash of a client address: enough to spot floods, never the address itself."""
-    if not ip:
-        return ""
-    return hmac.new(str(settings.IP_HASH_SALT).encode(), ip.encode(), hashlib.sha256).hexdigest()
 
 
 class ConsultationQuerySet(models.QuerySet):

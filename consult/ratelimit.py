@@ -8,14 +8,13 @@ a hit.
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+
+from occupations.clients import hash_ip
 
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
@@ -41,29 +40,6 @@ def parse_rate(value: str) -> Rate | None:
     return Rate(limit=limit, period=PERIODS[unit])
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: ``REMOTE_ADDR``, or the entry of ``X-Forwarded-For`` written by
-    the outermost of ``settings.TRUSTED_PROXY_COUNT`` proxies.
-
-    Each proxy appends the address it received the request from, so with N trusted proxies the
-    client is the N-th entry from the right; anything further left was written by the client and
-    can be forged.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    trusted = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if trusted <= 0 or not forwarded:
-        return remote
-    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
-    if not entries:
-        return remote
-    candidate = entries[-trusted] if len(entries) >= trusted else entries[0]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
-
-
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
@@ -79,7 +55,7 @@ def hit(scope: str, ident: str, rate: Rate | None, *, now: float | None = None) 
         return Verdict(allowed=True, count=0, limit=0, retry_after=0)
     now = time.time() if now is None else now
     window = int(now // rate.period)
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    digest = hash_ip(ident)[:32]
     key = f"ratelimit:{scope}:{digest}:{window}"
     # A little longer than the window, so that the key outlives its window on every backend.
     cache.add(key, 0, timeout=rate.period + 5)

@@ -19,6 +19,7 @@ from consult import ratelimit, workflow
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
+from occupations.clients import client_ip
 from occupations.errors import WorkflowError
 from occupations.models import Batch
 
@@ -147,7 +148,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         return redirect(consultation)
     now = timezone.now()
-    verdict = ratelimit.hit("comment", ratelimit.client_ip(request), ratelimit.comment_rate())
+    verdict = ratelimit.hit("comment", client_ip(request), ratelimit.comment_rate())
     if not verdict.allowed:
         response = render(
             request,
@@ -205,7 +206,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
                 email=data["email"],
                 consent_to_publish=data["consent_to_publish"],
                 attachments=data["attachments"],
-                ip=ratelimit.client_ip(request),
+                ip=client_ip(request),
                 language=translation.get_language(),
                 site_url=request.build_absolute_uri("/").rstrip("/"),
             )

@@ -33,9 +33,9 @@ from consult.models import (
     DraftOccupation,
     WindowExtension,
     comment_fingerprint,
-    hash_ip,
     new_tracking_number,
 )
+from occupations.clients import hash_ip
 from occupations.errors import InvalidTransition, WorkflowError, require_permission
 from occupations.models import (
     OCCUPATION_CODE_RE,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -42,6 +41,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
+
+from occupations.clients import client_ip, hash_ip
 
 # Part of every ETag: bump it whenever a representation changes, so that clients and caches
 # holding a body of the old shape fetch the new one.
@@ -260,21 +261,6 @@ def csv_lines(columns: list[str], records: Iterable[dict]) -> Iterator[str]:
 # Throttling --------------------------------------------------------------------------------
 
 
-def client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or the entry that the outermost of
-    ``TRUSTED_PROXY_COUNT`` proxies added to X-Forwarded-For."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 class ApiRateThrottle(SimpleRateThrottle):
     """Per client address, counted in the default cache (Redis in production, so every web
     process shares the count). The rate is ``settings.API_THROTTLE_RATE``, read per request;
@@ -287,10 +273,7 @@ class ApiRateThrottle(SimpleRateThrottle):
         return None if rate.partition("/")[0] in {"", "0"} else rate
 
     def get_cache_key(self, request, view) -> str:
-        address = client_address(request)
-        ident = hmac.new(
-            str(settings.IP_HASH_SALT).encode(), address.encode(), hashlib.sha256
-        ).hexdigest()[:32]
+        ident = hash_ip(client_ip(request))[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

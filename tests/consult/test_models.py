@@ -13,10 +13,10 @@ from consult.models import (
     Consultation,
     DraftOccupation,
     comment_fingerprint,
-    hash_ip,
     new_tracking_number,
     normalise_tracking_number,
 )
+from occupations.clients import hash_ip
 from tests.factories import CommentFactory, DraftOccupationFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from consult.models import (
     Comment,
     Consultation,
     comment_fingerprint,
-    hash_ip,
 )
+from occupations.clients import hash_ip
 from occupations.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
 from tests.factories import SHANGHAI, CommentFactory, ConsultationFactory, DraftOccupationFactory

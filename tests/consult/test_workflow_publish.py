@@ -340,7 +340,7 @@ def test_a_failure_half_way_leaves_nothing_published(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_publishers_at_once_make_exactly_one_batch(window):
     """Both press "publish" at the same moment: the row lock lets one through, the other is
     told the consultation is already published."""

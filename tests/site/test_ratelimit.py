@@ -7,6 +7,7 @@ from django.test import RequestFactory
 
 from consult import ratelimit
 from consult.models import Comment
+from occupations.clients import client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_the_client_address_honours_only_trusted_proxies(
 ):
     settings.TRUSTED_PROXY_COUNT = trusted
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
-    assert ratelimit.client_ip(request) == expected
+    assert client_ip(request) == expected
 
 
 def test_hits_in_one_window_are_counted_atomically_in_the_cache():
