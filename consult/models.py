@@ -678,7 +678,10 @@ class Comment(FSMModelMixin, models.Model):
         if self.occupation_id is None:
             return str(_("the whole list"))
         if self.field == self.Field.TASK:
-            return f"{self.occupation.name} — {_('task')} {self.task_number}"
+            return gettext("%(occupation)s — task %(number)s") % {
+                "occupation": self.occupation.name,
+                "number": self.task_number,
+            }
         if self.field:
             return f"{self.occupation.name} — {self.get_field_display()}"
         return self.occupation.name
