@@ -14,6 +14,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -54,7 +55,7 @@ from consult.models import (
 )
 from consult.reports import build_response_report
 from consult.resources import DraftOccupationResource
-from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
+from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin, parse_pk
 from occupations.errors import NotPermitted, WorkflowError, require_permission
 from occupations.models import ClassificationGroup
 
@@ -1357,8 +1358,8 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     def _campaign_comments(self, request):
         comments = Comment.objects.all()
         consultation = request.GET.get("consultation") or request.POST.get("consultation")
-        if consultation and str(consultation).isdigit():
-            comments = comments.filter(consultation_id=consultation)
+        if parse_pk(consultation) is not None:
+            comments = comments.filter(consultation_id=parse_pk(consultation))
         return comments, consultation
 
     def campaigns_view(self, request):
@@ -1438,7 +1439,13 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
         """The comments of the changelist's current filters, as CSV (streamed) or XLSX."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            self.message_user(
+                request, gettext("The filters of that export are not valid."), messages.ERROR
+            )
+            return HttpResponseRedirect(reverse("admin:consult_comment_changelist"))
         return exports.export_comments(changelist.queryset, fmt="xlsx" if fmt == "xlsx" else "csv")
 
 

@@ -71,7 +71,9 @@ class CommentFilter(filters.FilterSet):
     occupation = ReferenceFilter(
         # Not DraftOccupation.objects.all(): the browsable API lists the choices, and a draft
         # of a consultation still in drafting is not public.
-        queryset=DraftOccupation.objects.filter(consultation__in=Consultation.objects.public()),
+        queryset=DraftOccupation.objects.public().filter(
+            consultation__in=Consultation.objects.public()
+        ),
         label=_("Id of the draft occupation commented on"),
     )
     field = filters.ChoiceFilter(
@@ -216,7 +218,7 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
         return queryset.with_comment_count().prefetch_related(
-            models.Prefetch("drafts", queryset=DraftOccupation.objects.in_order())
+            models.Prefetch("drafts", queryset=DraftOccupation.objects.public().in_order())
         )
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:

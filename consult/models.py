@@ -70,6 +70,15 @@ def comment_fingerprint(body: str) -> str:
     return hashlib.sha256(kept.encode("utf-8")).hexdigest()
 
 
+ONE_SECOND = dt.timedelta(seconds=1)
+
+
+def whole_second(moment: dt.datetime) -> dt.datetime:
+    """The window is read in whole seconds: "through 23:59:59" still holds at 23:59:59.4, and
+    a window opening at 10:00:00.3 is open at 10:00:00.1."""
+    return moment.replace(microsecond=0)
+
+
 class ConsultationQuerySet(models.QuerySet):
     def drafting(self) -> ConsultationQuerySet:
         """Consultations whose draft list may still take new drafts."""
@@ -80,17 +89,18 @@ class ConsultationQuerySet(models.QuerySet):
         return self.exclude(status=Consultation.Status.DRAFTING)
 
     def open(self, now: dt.datetime) -> ConsultationQuerySet:
-        return self.public().filter(opens_at__lte=now, closes_at__gte=now)
+        now = whole_second(now)
+        return self.public().filter(opens_at__lt=now + ONE_SECOND, closes_at__gte=now)
 
     def scheduled(self, now: dt.datetime) -> ConsultationQuerySet:
-        return self.public().filter(opens_at__gt=now)
+        return self.public().filter(opens_at__gte=whole_second(now) + ONE_SECOND)
 
     def closed(self, now: dt.datetime) -> ConsultationQuerySet:
-        return self.public().filter(closes_at__lt=now)
+        return self.public().filter(closes_at__lt=whole_second(now))
 
     def awaiting_review(self, now: dt.datetime) -> ConsultationQuerySet:
         """Window over but review not begun: what the scheduled command moves on."""
-        return self.filter(status=Consultation.Status.CONSULTATION, closes_at__lt=now)
+        return self.filter(status=Consultation.Status.CONSULTATION, closes_at__lt=whole_second(now))
 
     def with_comment_count(self) -> ConsultationQuerySet:
         """``comment_total``: comments received, spam excluded."""
@@ -189,7 +199,8 @@ class Consultation(FSMModelMixin, TimeStamped):
         """``scheduled``, ``open`` or ``closed`` by the clock; None while drafting."""
         if self.status == self.Status.DRAFTING or self.opens_at is None:
             return None
-        if now < self.opens_at:
+        now = whole_second(now)
+        if now < whole_second(self.opens_at):
             return self.State.SCHEDULED
         if now <= self.closes_at:
             return self.State.OPEN
@@ -242,7 +253,7 @@ class Consultation(FSMModelMixin, TimeStamped):
             raise InvalidTransition(
                 gettext("Only a consultation in public consultation can have its window extended.")
             )
-        if now > self.closes_at:
+        if whole_second(now) > self.closes_at:
             raise InvalidTransition(
                 gettext("The window has already closed; it cannot be extended."), field="closes_at"
             )
@@ -256,7 +267,7 @@ class Consultation(FSMModelMixin, TimeStamped):
     @transition(field=status, source=Status.CONSULTATION, target=Status.REVIEW)
     def begin_review(self, *, now: dt.datetime) -> None:
         """Only once the window has closed (``now`` is past ``closes_at``)."""
-        if now <= self.closes_at:
+        if whole_second(now) <= self.closes_at:
             raise InvalidTransition(
                 gettext("The comment window is still open until %(closes_at)s.")
                 % {"closes_at": timezone.localtime(self.closes_at).strftime("%Y-%m-%d %H:%M:%S")}
@@ -265,7 +276,7 @@ class Consultation(FSMModelMixin, TimeStamped):
     @transition(field=status, source=Status.REVIEW, target=Status.PUBLISHED)
     def mark_published(self, *, batch: Batch, now: dt.datetime) -> None:
         """Record the batch this consultation became; ``consult.workflow`` creates it."""
-        if now <= self.closes_at:
+        if whole_second(now) <= self.closes_at:
             raise InvalidTransition(gettext("A consultation cannot be published before it closes."))
         self.batch = batch
 
@@ -322,6 +333,11 @@ class DraftOccupationQuerySet(models.QuerySet):
 
     def active(self) -> DraftOccupationQuerySet:
         return self.exclude(status=DraftOccupation.Status.WITHDRAWN)
+
+    def public(self) -> DraftOccupationQuerySet:
+        """The list as the public saw it: a draft withdrawn before the consultation opened was
+        never part of it (its text was never frozen), so it is never shown."""
+        return self.exclude(status=DraftOccupation.Status.WITHDRAWN, consulted_text={})
 
 
 class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):

@@ -172,7 +172,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     nothing. ``public=True`` lists only published, consented comments' texts and replies;
     counts always include every non-spam comment. Four queries, whatever the row counts.
     """
-    drafts = list(DraftOccupation.objects.filter(consultation=consultation).in_order())
+    drafts = list(DraftOccupation.objects.filter(consultation=consultation).public().in_order())
     comments = Comment.objects.filter(consultation=consultation).not_spam()
     target = ("occupation_id", "field", "task_number")
 

@@ -125,7 +125,7 @@ def _consultation_page(
 
 
 def _drafts(consultation: Consultation) -> list[DraftOccupation]:
-    return list(consultation.drafts.in_order().select_related("group"))
+    return list(consultation.drafts.public().in_order().select_related("group"))
 
 
 @require_GET

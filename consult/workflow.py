@@ -527,46 +527,54 @@ def submit_comment(
                 _("%(name)s is larger than 10 MB.") % {"name": upload.name},
                 field="attachments",
             )
-    with transaction.atomic():
-        comment = Comment(
-            consultation=consultation,
-            occupation=occupation,
-            field=field,
-            task_number=task_number if field == Comment.Field.TASK else None,
-            body=body,
-            proposed_text=proposed_text,
-            author_name=name,
-            organisation=organisation,
-            email=email,
-            consent_to_publish=consent_to_publish,
-            submitted_at=now,
-            fingerprint=comment_fingerprint(body),
-            ip_hash=hash_ip(ip),
-        )
-        for _attempt in range(5):
-            comment.tracking_number = new_tracking_number()
-            try:
-                with transaction.atomic():
-                    comment.save()
-                break
-            except IntegrityError:
-                # 32^12 numbers: a clash is rare, and a fresh number settles it.
-                if not Comment.objects.filter(tracking_number=comment.tracking_number).exists():
-                    raise
-        else:  # pragma: no cover - five clashes in a row cannot happen in practice
-            raise WorkflowError(_("Could not allocate a tracking number; please try again."))
-        for upload in attachments:
-            attachment = Attachment(
-                comment=comment,
-                original_name=upload.name[:255],
-                content_type=upload.content_type,
-                size=upload.size,
+    stored: list = []
+    try:
+        with transaction.atomic():
+            comment = Comment(
+                consultation=consultation,
+                occupation=occupation,
+                field=field,
+                task_number=task_number if field == Comment.Field.TASK else None,
+                body=body,
+                proposed_text=proposed_text,
+                author_name=name,
+                organisation=organisation,
+                email=email,
+                consent_to_publish=consent_to_publish,
+                submitted_at=now,
+                fingerprint=comment_fingerprint(body),
+                ip_hash=hash_ip(ip),
             )
-            attachment.file.save(upload.name, upload.file, save=False)
-            attachment.save()
-        if email:
-            lang = language or translation.get_language()
-            transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
+            for _attempt in range(5):
+                comment.tracking_number = new_tracking_number()
+                try:
+                    with transaction.atomic():
+                        comment.save()
+                    break
+                except IntegrityError:
+                    # 32^12 numbers: a clash is rare, and a fresh number settles it.
+                    if not Comment.objects.filter(tracking_number=comment.tracking_number).exists():
+                        raise
+            else:  # pragma: no cover - five clashes in a row cannot happen in practice
+                raise WorkflowError(_("Could not allocate a tracking number; please try again."))
+            for upload in attachments:
+                attachment = Attachment(
+                    comment=comment,
+                    original_name=upload.name[:255],
+                    content_type=upload.content_type,
+                    size=upload.size,
+                )
+                attachment.file.save(upload.name, upload.file, save=False)
+                stored.append(attachment.file)
+                attachment.save()
+            if email:
+                lang = language or translation.get_language()
+                transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
+    except BaseException:
+        # The rows are rolled back; the files written for them (personal data) must go too.
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
     return comment
 
 

@@ -9,6 +9,8 @@ the workflow uses. The transition log is read-only.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -45,6 +47,13 @@ from occupations.workflow import (
     validate_level_keys,
     validate_weights,
 )
+
+
+def parse_pk(value) -> int | None:
+    """A primary key from a query string, or None for anything that is not one (``²`` passes
+    ``str.isdigit`` and a 30-digit number overflows the column)."""
+    text = str(value or "")
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
 class ReadOnlyAdminMixin:
@@ -320,9 +329,9 @@ class SkillStandardAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
         """Attach a standard to a published occupation through ``attach_skill_standard``."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        occupation_id = request.GET.get("occupation")
+        occupation_id = parse_pk(request.GET.get("occupation"))
         occupation = None
-        if occupation_id and str(occupation_id).isdigit():
+        if occupation_id is not None:
             occupation = Occupation.objects.filter(pk=occupation_id).first()
         if occupation is None:
             self.message_user(

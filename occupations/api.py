@@ -29,6 +29,7 @@ from occupations.api_support import (
     list_schema,
 )
 from occupations.models import (
+    SEARCH_MAX_LENGTH,
     Batch,
     ClassificationGroup,
     Occupation,
@@ -78,6 +79,7 @@ class BatchFilter(filters.FilterSet):
 class OccupationFilter(filters.FilterSet):
     q = filters.CharFilter(
         method="filter_q",
+        max_length=SEARCH_MAX_LENGTH,
         label=_(
             "Words or Chinese text found in the name, other names, definition, tasks or job "
             "types (every word must occur)"

@@ -6,7 +6,13 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from occupations.models import Batch, ClassificationGroup, OccupationQuerySet, SkillStandard
+from occupations.models import (
+    SEARCH_MAX_LENGTH,
+    Batch,
+    ClassificationGroup,
+    OccupationQuerySet,
+    SkillStandard,
+)
 
 
 def with_standard_flag(queryset: OccupationQuerySet) -> OccupationQuerySet:
@@ -20,7 +26,7 @@ class CatalogueFilterForm(forms.Form):
     """A bad value in one filter is reported on that field and the filter left out; the page
     never fails on what is typed into the address bar."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=SEARCH_MAX_LENGTH)
     batch = forms.ChoiceField(label=_("Batch"), required=False)
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     group = forms.ChoiceField(label=_("Major group"), required=False)

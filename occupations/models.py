@@ -196,6 +196,10 @@ class Batch(TimeStamped):
         return format_date(self.announced_on, self.announced_precision)
 
 
+# Longest search a page or the API accepts: every word is one more condition in the query.
+SEARCH_MAX_LENGTH = 200
+
+
 class OccupationQuerySet(models.QuerySet):
     def published(self) -> OccupationQuerySet:
         """Every registry occupation is published; this names the intent at call sites."""
@@ -211,9 +215,12 @@ class OccupationQuerySet(models.QuerySet):
 
     def search(self, query: str) -> OccupationQuerySet:
         """Occupations whose name, other names, definition, tasks or job types contain every
-        word of ``query`` (Chinese substrings and English words alike, case-insensitive)."""
+        word of ``query`` (Chinese substrings and English words alike, case-insensitive).
+
+        Callers limit ``query`` to SEARCH_MAX_LENGTH characters; a repeated word counts once.
+        """
         qs = self
-        for term in normalise_search_text(query).split():
+        for term in dict.fromkeys(normalise_search_text(query).split()):
             qs = qs.filter(search_text__contains=term)
         return qs
 

@@ -245,3 +245,15 @@ def test_head_answers_like_get_without_a_body(client, registry):
     assert head.status_code == 200
     assert head["ETag"] == get["ETag"]
     assert head.content == b""
+
+
+def test_a_search_of_too_many_words_is_refused_naming_q(client, registry):
+    """The query grows with every word: past the page's 200 characters the API answers 400."""
+    response = client.get("/api/v1/occupations/", {"q": " ".join(["a"] * 999)})
+    assert response.status_code == 400
+    assert "q" in response.json()
+
+
+def test_a_repeated_search_word_counts_once(client, registry):
+    once = client.get("/api/v1/occupations/", {"q": "engineer"}).json()["count"]
+    assert client.get("/api/v1/occupations/", {"q": "engineer " * 20}).json()["count"] == once
