@@ -4,7 +4,6 @@ workflow are bypassed (``QuerySet.update``, ``objects.create``, ``bulk_create``)
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
 
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
@@ -22,17 +21,9 @@ from tests.factories import (
     DraftOccupationFactory,
     OccupationFactory,
 )
+from tests.helpers import assert_refused
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_refused(write, constraint: str) -> None:
-    """``write()`` fails in the database, and the error names the constraint (PostgreSQL names
-    every constraint; SQLite names check constraints only)."""
-    with pytest.raises(IntegrityError) as exc, transaction.atomic():
-        write()
-    if connection.vendor == "postgresql" or not constraint.startswith("unique:"):
-        assert constraint.removeprefix("unique:") in str(exc.value)
 
 
 @pytest.fixture

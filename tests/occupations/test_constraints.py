@@ -2,7 +2,7 @@
 are bypassed (``QuerySet.update``, ``objects.create``, ``bulk_create``)."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from occupations.models import (
     Authority,
@@ -16,17 +16,9 @@ from occupations.models import (
 )
 from occupations.workflow import attach_skill_standard
 from tests.factories import AuthorityFactory, BatchFactory, GroupFactory, OccupationFactory
+from tests.helpers import assert_refused
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_refused(write, constraint: str) -> None:
-    """``write()`` fails in the database, and the error names the constraint (PostgreSQL names
-    every constraint; SQLite names check constraints only)."""
-    with pytest.raises(IntegrityError) as exc, transaction.atomic():
-        write()
-    if connection.vendor == "postgresql" or not constraint.startswith("unique:"):
-        assert constraint.removeprefix("unique:") in str(exc.value)
 
 
 @pytest.fixture
