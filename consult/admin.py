@@ -501,8 +501,8 @@ class ConsultationAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
             return gettext("The review of “%(title)s” has begun.") % {"title": consultation.title}
 
         def extra(consultation):
-            comments = consultation.comments.aggregate(
-                total=Count("pk", filter=~Q(status=Comment.Status.SPAM)),
+            comments = consultation.comments.not_spam().aggregate(
+                total=Count("pk"),
                 received=Count("pk", filter=Q(status=Comment.Status.RECEIVED)),
             )
             return {"comment_counts": comments}

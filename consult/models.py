@@ -244,7 +244,7 @@ class Consultation(FSMModelMixin, TimeStamped):
             raise InvalidTransition(
                 gettext("The window's closing time has already passed."), field="closes_at"
             )
-        if not self.drafts.exclude(status=DraftOccupation.Status.WITHDRAWN).exists():
+        if not self.drafts.active().exists():
             raise InvalidTransition(gettext("A consultation needs at least one draft occupation."))
 
     def extend_window(self, *, now: dt.datetime, closes_at: dt.datetime) -> None:

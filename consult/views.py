@@ -93,7 +93,7 @@ def _consultation_page(
     status: int = 200,
 ) -> HttpResponse:
     state = consultation.state(now)
-    active = [d for d in drafts if d.status != DraftOccupation.Status.WITHDRAWN]
+    active = _commentable(drafts)
     if form is None and state == Consultation.State.OPEN:
         # "Comment on this occupation" links preselect the draft (?occupation=<id>).
         chosen = request.GET.get("occupation", "")
@@ -126,6 +126,12 @@ def _consultation_page(
 
 def _drafts(consultation: Consultation) -> list[DraftOccupation]:
     return list(consultation.drafts.public().in_order().select_related("group"))
+
+
+def _commentable(drafts: list[DraftOccupation]) -> list[DraftOccupation]:
+    """The drafts a comment may name: the already-fetched list, less withdrawn ones (as
+    ``DraftOccupation.objects.active()``)."""
+    return [d for d in drafts if d.status != DraftOccupation.Status.WITHDRAWN]
 
 
 @require_GET
@@ -165,7 +171,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "site/comment_thanks.html", {"consultation": consultation})
 
     drafts = _drafts(consultation)
-    active = [d for d in drafts if d.status != DraftOccupation.Status.WITHDRAWN]
+    active = _commentable(drafts)
     if not consultation.is_open_for_comments(now):
         kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
         kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
