@@ -11,3 +11,19 @@ def assert_refused(write, constraint: str) -> None:
         write()
     if connection.vendor == "postgresql" or not constraint.startswith("unique:"):
         assert constraint.removeprefix("unique:") in str(exc.value)
+
+
+def plan(sql: str) -> str:
+    """PostgreSQL's plan of ``sql`` with sequential scans, bitmap scans and sorts priced out: on a
+    test's small table the planner would take any of them; left with plain index scans, the
+    index that fits the WHERE and the ORDER BY wins, if there is one."""
+    switches = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
+    with connection.cursor() as cursor:
+        for switch in switches:
+            cursor.execute(f"SET {switch} = off")
+        try:
+            cursor.execute("EXPLAIN " + sql)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            for switch in switches:
+                cursor.execute(f"RESET {switch}")

@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consult.models import Consultation
+from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
 from occupations.workflow import attach_skill_standard
 from tests.factories import (
     BatchFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
     GroupFactory,
     OccupationFactory,
 )
+from tests.helpers import plan
 from tests.site.conftest import make_draft
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +147,41 @@ def test_the_occupation_page_queries_do_not_grow_with_its_standards(client, publ
             )
         counts[size] = count_queries(client, f"/occupations/{occupation.pk}/")
     assert counts[1] == counts[6], counts
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_the_consultation_page_reads_its_public_comments_from_their_partial_index(client, window):
+    """The page of comments is read in order from comment_public_in_order, no sort: the
+    index's condition is implied by the page's WHERE (one rule, ``PUBLIC_COMMENT``). (The
+    count may take either this index or comment_consultation_status.)"""
+    consultation = consultation_with(2, window, "consultation")
+    other = ConsultationFactory(status="consultation", opens_at=window[0], closes_at=window[1])
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                consultation=(consultation, other)[n % 2],
+                body=f"Comment {n}",
+                fingerprint=comment_fingerprint(f"Comment {n}"),
+                tracking_number=new_tracking_number(),
+                status=("published", "received", "hidden")[n % 3],
+                consent_to_publish=bool(n % 4),
+            )
+            for n in range(3000)
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE consult_comment")
+    with (
+        time_machine.travel(window[0] + dt.timedelta(days=1), tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = client.get(f"/consultations/{consultation.slug}/")
+    assert response.status_code == 200
+    pages = [
+        q["sql"]
+        for q in queries
+        if 'FROM "consult_comment"' in q["sql"] and "COUNT(" not in q["sql"]
+    ]
+    assert len(pages) == 1
+    assert "Index Scan using comment_public_in_order" in plan(pages[0])
+    assert "Sort" not in plan(pages[0])
