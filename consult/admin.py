@@ -15,6 +15,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -52,6 +53,7 @@ from consult.models import (
     Consultation,
     DraftOccupation,
     WindowExtension,
+    campaign_size,
 )
 from consult.reports import build_response_report
 from consult.resources import DraftOccupationResource
@@ -1074,10 +1076,24 @@ class CampaignFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(campaign_size__gte=2)
+            return queryset.in_campaign()
         if self.value() == "no":
-            return queryset.filter(campaign_size__lt=2)
+            return queryset.in_campaign(member=False)
         return queryset
+
+
+class CommentChangeList(ChangeList):
+    """The comment changelist: campaign sizes for the page's rows only, in one grouped query
+    after the page is sliced (a size per row of the whole table, computed before ``OFFSET``,
+    made a middle page of a large table never finish)."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        rows = list(self.result_list)
+        sizes = Comment.objects.campaign_sizes(rows)
+        for comment in rows:
+            comment.campaign_size = sizes[(comment.consultation_id, comment.fingerprint)]
+        self.result_list = rows
 
 
 class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -1178,21 +1194,16 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     ]
     fields = [*readonly_fields[:-1], "disposition", "reply", "replied_at"]
 
-    def get_queryset(self, request):
-        size = (
-            Comment.objects.filter(
-                consultation=OuterRef("consultation"), fingerprint=OuterRef("fingerprint")
-            )
-            .order_by()
-            .values("fingerprint")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(campaign_size=Coalesce(Subquery(size, output_field=IntegerField()), 1))
-        )
+    def get_changelist(self, request, **kwargs):
+        return CommentChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        comment = super().get_object(request, object_id, from_field)
+        if comment is not None:
+            # The change form shows the campaign column too.
+            sizes = Comment.objects.campaign_sizes([comment])
+            comment.campaign_size = sizes[(comment.consultation_id, comment.fingerprint)]
+        return comment
 
     def get_list_display_links(self, request, list_display):
         return ["tracking_number"]
@@ -1218,9 +1229,11 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     def author(self, obj: Comment) -> str:
         return " / ".join(part for part in (obj.author_name, obj.organisation) if part) or "—"
 
-    @admin.display(description=_("campaign"), ordering="campaign_size")
+    # Sorted by the size itself (a subquery in ORDER BY); the page's sizes come from
+    # CommentChangeList.get_results.
+    @admin.display(description=_("campaign"), ordering=campaign_size())
     def campaign(self, obj: Comment) -> str:
-        size = getattr(obj, "campaign_size", 1)
+        size = obj.campaign_size
         if size < 2:
             return "—"
         url = (

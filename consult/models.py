@@ -14,12 +14,13 @@ import hashlib
 import secrets
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
-from django.db.models.functions import Length
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -531,6 +532,21 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
 PUBLIC_COMMENT = Q(status="published", consent_to_publish=True)
 
 
+def campaign_size() -> Coalesce:
+    """For a subquery of comments: the size of each comment's campaign, the comments with its
+    consultation and fingerprint, itself included (1 when it stands alone)."""
+    members = (
+        Comment.objects.filter(
+            consultation=OuterRef("consultation"), fingerprint=OuterRef("fingerprint")
+        )
+        .order_by()
+        .values("fingerprint")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members, output_field=IntegerField()), 1)
+
+
 class CommentQuerySet(models.QuerySet):
     def published(self) -> CommentQuerySet:
         """What the public may see: moderated to published, with the author's consent."""
@@ -541,6 +557,34 @@ class CommentQuerySet(models.QuerySet):
 
     def awaiting_moderation(self) -> CommentQuerySet:
         return self.filter(status=Comment.Status.RECEIVED)
+
+    def in_campaign(self, member: bool = True) -> CommentQuerySet:
+        """The comments that share their consultation and fingerprint with another comment
+        (``member=False``: those that do not), i.e. campaign size >= 2 (or 1). An ``EXISTS``
+        that stops at the first other member, not a count per comment."""
+        other = Comment.objects.filter(
+            consultation=OuterRef("consultation"), fingerprint=OuterRef("fingerprint")
+        ).exclude(pk=OuterRef("pk"))
+        return self.filter(Exists(other) if member else ~Exists(other))
+
+    def campaign_sizes(self, comments: Iterable[Comment]) -> dict[tuple[int, str], int]:
+        """The campaign size of each given comment, keyed by ``(consultation_id,
+        fingerprint)``, counted among this queryset in one grouped query (the same numbers as
+        ``campaign_size()`` on ``Comment.objects``). For a page of comments, not a table."""
+        keys = {(c.consultation_id, c.fingerprint) for c in comments}
+        if not keys:
+            return {}
+        rows = (
+            self.filter(
+                consultation_id__in={k[0] for k in keys}, fingerprint__in={k[1] for k in keys}
+            )
+            .order_by()
+            .values_list("consultation_id", "fingerprint")
+            # COUNT(*), not COUNT(id): the comment_campaign index can answer it alone.
+            .annotate(n=Count("*"))
+        )
+        sizes = {(consultation, fingerprint): n for consultation, fingerprint, n in rows}
+        return {key: sizes.get(key, 1) for key in keys}
 
     def campaigns(self, min_size: int = 2) -> models.QuerySet:
         """One row per fingerprint shared by at least ``min_size`` comments."""

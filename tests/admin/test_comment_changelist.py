@@ -1,0 +1,153 @@
+"""The comment changelist at scale: campaign sizes for the page's rows only, the same numbers
+as before, and the index its pages read in order."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from consult.models import Comment, Consultation, campaign_size, comment_fingerprint
+from tests.admin.test_changelist_queries import make_comments
+from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
+from tests.helpers import plan
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:consult_comment_changelist"
+ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+TRACKING = re.compile(r'<th class="field-tracking_number"><a [^>]*>([^<]+)</a></th>')
+CAMPAIGN = re.compile(r'<td class="field-campaign">(.*?)</td>', re.S)
+SIZE = re.compile(r"× (\d+)")
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+
+
+def campaign_column_index() -> str:
+    """The changelist's ``o`` parameter for the campaign column (0 is the checkbox)."""
+    return str(admin.site._registry[Comment].list_display.index("campaign") + 1)
+
+
+def fetch(client, url: str):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def shown_sizes(response) -> list[tuple[str, int]]:
+    """(tracking number, campaign size as the column shows it, 1 for "—") per row, in order."""
+    rows = []
+    for row in ROW.findall(response.content.decode()):
+        tracking = TRACKING.search(row)
+        if tracking is None:
+            continue
+        size = SIZE.search(CAMPAIGN.search(row).group(1))
+        rows.append((tracking.group(1), int(size.group(1)) if size else 1))
+    return rows
+
+
+@pytest.fixture
+def comments():
+    """Two consultations; campaigns of several sizes, one fingerprint in both consultations
+    (a campaign is per consultation), spam included as the column has always counted it."""
+    first = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    second = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    for consultation, body, n in [
+        (first, "Keep the old name", 5),
+        (second, "Keep the old name", 2),
+        (first, "Split the task list", 3),
+        (second, "Merge with 4-01-02", 4),
+    ]:
+        for i in range(n):
+            CommentFactory(
+                consultation=consultation,
+                body=body + "!" * (i % 2),  # written differently, one fingerprint
+                status="spam" if i == 1 else "received",
+            )
+    for i in range(6):
+        CommentFactory(consultation=(first, second)[i % 2], body=f"Alone {i}")
+    return Comment.objects.all()
+
+
+def expected_sizes() -> dict[str, int]:
+    """A direct grouped count: the campaign size of every comment."""
+    groups = Counter(Comment.objects.values_list("consultation_id", "fingerprint"))
+    return {
+        c.tracking_number: groups[(c.consultation_id, c.fingerprint)] for c in Comment.objects.all()
+    }
+
+
+def test_the_campaign_column_shows_the_size_of_each_comments_campaign(
+    client_for, superuser, comments
+):
+    response, _ = fetch(client_for(superuser), reverse(CHANGELIST))
+    shown = dict(shown_sizes(response))
+    assert shown == expected_sizes()
+    assert sorted(Counter(shown.values()).items()) == [(1, 6), (2, 2), (3, 3), (4, 4), (5, 5)]
+    # The same numbers as the correlated subquery the column is sorted by.
+    annotated = dict(
+        Comment.objects.annotate(size=campaign_size()).values_list("tracking_number", "size")
+    )
+    assert shown == annotated
+
+
+@pytest.mark.parametrize(
+    ("query", "sizes"),
+    [("campaign=yes", {2, 3, 4, 5}), ("campaign=no", {1})],
+)
+def test_the_campaign_filter_keeps_members_or_single_comments(
+    client_for, superuser, comments, query, sizes
+):
+    response, _ = fetch(client_for(superuser), reverse(CHANGELIST) + "?" + query)
+    shown = dict(shown_sizes(response))
+    expected = {t: n for t, n in expected_sizes().items() if n in sizes}
+    assert shown == expected
+
+
+@pytest.mark.parametrize("direction", ["", "-"])
+def test_sorting_by_campaign_orders_by_its_size(client_for, superuser, comments, direction):
+    url = reverse(CHANGELIST) + f"?o={direction}{campaign_column_index()}"
+    response, _ = fetch(client_for(superuser), url)
+    shown = shown_sizes(response)
+    assert dict(shown) == expected_sizes()
+    sizes = [n for _t, n in shown]
+    assert sizes == sorted(sizes, reverse=direction == "-")
+
+
+def test_the_change_form_shows_the_campaign_size(client_for, superuser, comments):
+    member = Comment.objects.filter(body="Split the task list").first()
+    alone = Comment.objects.get(body="Alone 0")
+    client = client_for(superuser)
+    page = client.get(reverse("admin:consult_comment_change", args=[member.pk]))
+    assert "× 3</a>" in page.content.decode()
+    page = client.get(reverse("admin:consult_comment_change", args=[alone.pk]))
+    assert "× " not in page.content.decode()
+
+
+def test_the_fingerprint_link_of_the_column_lists_the_campaign(client_for, superuser, comments):
+    """The "× n" link filters to that campaign: n rows."""
+    response, _ = fetch(client_for(superuser), reverse(CHANGELIST))
+    body = response.content.decode()
+    link = re.search(r'<td class="field-campaign"><a href="([^"]+)">× 5</a>', body)
+    listed, _ = fetch(client_for(superuser), link.group(1).replace("&amp;", "&"))
+    assert len(shown_sizes(listed)) == 5
+    assert comment_fingerprint("Keep the old name") in link.group(1)
+
+
+@postgresql_only
+@pytest.mark.parametrize("page", ["", "?p=8"])
+def test_a_page_reads_its_rows_in_order_from_the_newest_first_index(client_for, superuser, page):
+    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    make_comments(consultation, [DraftOccupationFactory(consultation=consultation)], 1500)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE consult_comment")
+    _, sql = fetch(client_for(superuser), reverse(CHANGELIST) + page)
+    (rows,) = [q for q in sql if "LIMIT 100" in q and 'FROM "consult_comment"' in q]
+    assert "Index Scan using comment_newest_first" in plan(rows)
+    assert "Sort" not in plan(rows)
