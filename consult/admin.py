@@ -55,6 +55,7 @@ from consult.models import (
     WindowExtension,
     campaign_size,
 )
+from consult.paginators import EstimatedCountPaginator
 from consult.reports import build_response_report
 from consult.resources import DraftOccupationResource
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin, parse_pk
@@ -1172,6 +1173,8 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     ordering = ["-submitted_at", "-pk"]
     list_select_related = ["consultation", "occupation"]
     list_per_page = 100
+    # No COUNT(*) over every comment on each page: see EstimatedCountPaginator.
+    paginator = EstimatedCountPaginator
     show_full_result_count = False
     inlines = [AttachmentInline]
     change_form_template = "admin/consult/comment/change_form.html"

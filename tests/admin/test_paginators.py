@@ -1,0 +1,104 @@
+"""EstimatedCountPaginator: PostgreSQL's estimate for an unfiltered comment changelist,
+an exact count everywhere else."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from consult.models import Comment, Consultation
+from consult.paginators import EstimatedCountPaginator, estimated_row_count
+from tests.admin.test_changelist_queries import make_comments
+from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:consult_comment_changelist"
+MAX_QUERIES = 10
+# COUNT(*) over the comment table with no WHERE: what a page must not run at scale.
+FULL_COUNT = re.compile(r'COUNT\(\*\).*FROM "consult_comment"(?!.*\bWHERE\b)', re.S | re.I)
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the estimate is PostgreSQL's"
+)
+
+
+def fetch(client, url: str):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.fixture
+def comments():
+    for i in range(20):
+        CommentFactory(status=("received", "published")[i % 2])
+    return Comment.objects.all()
+
+
+def test_a_small_table_is_counted_exactly(client_for, superuser, comments):
+    response, _ = fetch(client_for(superuser), reverse(CHANGELIST))
+    assert response.context["cl"].result_count == 20
+    assert not response.context["cl"].paginator.estimated
+    assert "20 comments" in response.content.decode()
+
+
+def test_sqlite_and_filtered_querysets_have_no_estimate(comments):
+    assert estimated_row_count(Comment.objects.filter(status="received")) is None
+    assert estimated_row_count(Comment.objects.filter(pk__gt=0).distinct()) is None
+    assert estimated_row_count(Comment.objects.all()[:5]) is None
+    if connection.vendor != "postgresql":
+        assert estimated_row_count(Comment.objects.all()) is None
+
+
+@pytest.fixture
+def estimated(monkeypatch):
+    """An analysed table of 1,500 comments taken as large: the estimate path applies."""
+    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    drafts = [DraftOccupationFactory(consultation=consultation) for _ in range(3)]
+    make_comments(consultation, drafts, 1500)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE consult_comment")
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 1000)
+
+
+@postgresql_only
+@pytest.mark.parametrize("page", ["", "?p=8", "?p=15"])
+def test_an_unfiltered_page_takes_postgresqls_estimate_instead_of_counting(
+    client_for, superuser, estimated, page
+):
+    response, sql = fetch(client_for(superuser), reverse(CHANGELIST) + page)
+    changelist = response.context["cl"]
+    assert changelist.paginator.estimated
+    assert [q for q in sql if FULL_COUNT.search(q)] == []
+    assert len(sql) <= MAX_QUERIES
+    # A freshly analysed table of this size is estimated exactly.
+    assert changelist.result_count == 1500
+    body = response.content.decode()
+    assert "about 1500 comments (estimated)" in body
+    assert "Select all comments (about 1500)" in body
+    assert body.count('class="action-checkbox"') == 100
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?status__exact=received", {"status": "received"}),
+        ("?q=499", {"body__icontains": "499"}),
+        ("?campaign=no", None),
+    ],
+)
+def test_a_filtered_page_counts_exactly(client_for, superuser, estimated, query, expected):
+    response, sql = fetch(client_for(superuser), reverse(CHANGELIST) + query)
+    changelist = response.context["cl"]
+    exact = Comment.objects.filter(**expected).count() if expected else 0
+    assert not changelist.paginator.estimated
+    assert changelist.result_count == exact
+    assert f"{exact} comments" in response.content.decode()
+    assert [q for q in sql if FULL_COUNT.search(q)] == []
