@@ -53,7 +53,6 @@ from consult.models import (
     Consultation,
     DraftOccupation,
     WindowExtension,
-    campaign_size,
 )
 from consult.paginators import EstimatedCountPaginator
 from consult.reports import build_response_report
@@ -1232,9 +1231,9 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     def author(self, obj: Comment) -> str:
         return " / ".join(part for part in (obj.author_name, obj.organisation) if part) or "—"
 
-    # Sorted by the size itself (a subquery in ORDER BY); the page's sizes come from
-    # CommentChangeList.get_results.
-    @admin.display(description=_("campaign"), ordering=campaign_size())
+    # The page's sizes come from CommentChangeList.get_results. Not sortable: ordering a
+    # large table by a per-row count takes minutes; the campaigns view lists the largest first.
+    @admin.display(description=_("campaign"))
     def campaign(self, obj: Comment) -> str:
         size = obj.campaign_size
         if size < 2:

@@ -19,8 +19,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Length
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -532,21 +532,6 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
 PUBLIC_COMMENT = Q(status="published", consent_to_publish=True)
 
 
-def campaign_size() -> Coalesce:
-    """For a subquery of comments: the size of each comment's campaign, the comments with its
-    consultation and fingerprint, itself included (1 when it stands alone)."""
-    members = (
-        Comment.objects.filter(
-            consultation=OuterRef("consultation"), fingerprint=OuterRef("fingerprint")
-        )
-        .order_by()
-        .values("fingerprint")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(members, output_field=IntegerField()), 1)
-
-
 class CommentQuerySet(models.QuerySet):
     def published(self) -> CommentQuerySet:
         """What the public may see: moderated to published, with the author's consent."""
@@ -569,8 +554,9 @@ class CommentQuerySet(models.QuerySet):
 
     def campaign_sizes(self, comments: Iterable[Comment]) -> dict[tuple[int, str], int]:
         """The campaign size of each given comment, keyed by ``(consultation_id,
-        fingerprint)``, counted among this queryset in one grouped query (the same numbers as
-        ``campaign_size()`` on ``Comment.objects``). For a page of comments, not a table."""
+        fingerprint)``: how many comments of this queryset share its consultation and
+        fingerprint, itself included (1 when it stands alone). One grouped query, for a page
+        of comments, not a table."""
         keys = {(c.consultation_id, c.fingerprint) for c in comments}
         if not keys:
             return {}

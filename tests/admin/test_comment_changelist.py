@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consult.models import Comment, Consultation, campaign_size, comment_fingerprint
+from consult.models import Comment, Consultation, comment_fingerprint
 from tests.admin.test_changelist_queries import make_comments
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
 from tests.helpers import plan
@@ -90,11 +90,6 @@ def test_the_campaign_column_shows_the_size_of_each_comments_campaign(
     shown = dict(shown_sizes(response))
     assert shown == expected_sizes()
     assert sorted(Counter(shown.values()).items()) == [(1, 6), (2, 2), (3, 3), (4, 4), (5, 5)]
-    # The same numbers as the correlated subquery the column is sorted by.
-    annotated = dict(
-        Comment.objects.annotate(size=campaign_size()).values_list("tracking_number", "size")
-    )
-    assert shown == annotated
 
 
 @pytest.mark.parametrize(
@@ -110,14 +105,16 @@ def test_the_campaign_filter_keeps_members_or_single_comments(
     assert shown == expected
 
 
-@pytest.mark.parametrize("direction", ["", "-"])
-def test_sorting_by_campaign_orders_by_its_size(client_for, superuser, comments, direction):
-    url = reverse(CHANGELIST) + f"?o={direction}{campaign_column_index()}"
+def test_the_campaign_column_is_not_sortable(client_for, superuser, comments):
+    """Ordering a large table by a per-row count takes minutes; an ``o`` naming the column is
+    ignored and the page keeps the newest-first order (the campaigns view lists the largest)."""
+    url = reverse(CHANGELIST) + f"?o=-{campaign_column_index()}"
     response, _ = fetch(client_for(superuser), url)
-    shown = shown_sizes(response)
-    assert dict(shown) == expected_sizes()
-    sizes = [n for _t, n in shown]
-    assert sizes == sorted(sizes, reverse=direction == "-")
+    assert dict(shown_sizes(response)) == expected_sizes()
+    newest_first = list(
+        Comment.objects.order_by("-submitted_at", "-pk").values_list("tracking_number", flat=True)
+    )
+    assert [t for t, _n in shown_sizes(response)] == newest_first
 
 
 def test_the_change_form_shows_the_campaign_size(client_for, superuser, comments):
