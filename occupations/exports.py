@@ -1,18 +1,21 @@
-"""Spreadsheet exports for staff: CSV streamed row by row, XLSX written in openpyxl's write-only
-mode. Both read the database with ``.iterator()`` so that memory stays flat however many rows
-there are.
+"""Spreadsheet exports for staff: CSV streamed in chunks of rows, XLSX written in openpyxl's
+write-only mode. Both read the database with ``.iterator()`` so that memory stays flat however
+many rows there are.
 
-Every text cell that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@`` first) is
-prefixed with an apostrophe: exported comments are public input.
+Every text cell that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab or
+carriage return first) is prefixed with an apostrophe: exported comments are public input.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
+from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,18 +25,33 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from occupations.models import Occupation
 
 CHUNK_SIZE = 2000
+# CSV rows per chunk handed to the server.
+ROWS_PER_CHUNK = 500
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+# A column: a field path as ``values_list()`` takes it, and its header label.
+Columns = Sequence[tuple[str, str]]
 
-def cell(value) -> object:
-    """A value as a spreadsheet cell: lists one item per line, dates in local time, formulas
-    defused."""
+
+def cell(value, tz: dt.tzinfo | None = None) -> object:
+    """A value as a spreadsheet cell: lists one item per line, dates in local time (``tz``,
+    by default the current time zone), formulas defused."""
+    kind = type(value)
+    # Exact types first: this runs for every value of every exported row.
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    if kind is int:
+        return value
     if value is None:
         return ""
+    if kind is bool:
+        return "yes" if value else "no"
+    if kind is dt.datetime:
+        return _local_text(value, tz)
     if isinstance(value, list | tuple):
         value = "\n".join(str(item) for item in value)
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+        return _local_text(value, tz)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -43,23 +61,36 @@ def cell(value) -> object:
     return value
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands back the line instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
+def _local_text(value: dt.datetime, tz: dt.tzinfo | None) -> str:
+    return timezone.localtime(value, tz).replace(tzinfo=None).isoformat(" ", "seconds")
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """The CSV text of ``rows``, one line at a time, with a BOM so spreadsheets read UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([cell(value) for value in row])
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """The CSV text of ``rows`` after a BOM (so spreadsheets read UTF-8) and the header,
+    ``ROWS_PER_CHUNK`` rows at a time: one chunk per row would cost the server a write and an
+    encoding step per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    # Looked up once: the current time zone is a context-local read, slow for every date.
+    tz = timezone.get_current_timezone()
+    rows = iter(rows)
+    while True:
+        writer.writerows([cell(v, tz) for v in row] for row in islice(rows, ROWS_PER_CHUNK))
+        text = buffer.getvalue()
+        if not text:
+            return
+        yield text
+        buffer.seek(0)
+        buffer.truncate()
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]):
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
+# Responses ----------------------------------------------------------------------------------
+
+
+def csv_response(filename: str, chunks: Iterable[str | bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -70,10 +101,11 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(header))
+    tz = timezone.get_current_timezone()
     for row in rows:
         values = []
         for value in row:
-            value = cell(value)
+            value = cell(value, tz)
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
             values.append(value)
@@ -90,14 +122,17 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
     )
 
 
-def export_response(
-    fmt: str, basename: str, title: str, header: Sequence[str], rows: Callable[[], Iterable]
+def export_queryset(
+    queryset: models.QuerySet, columns: Columns, *, fmt: str, basename: str, title: str
 ):
-    """``fmt`` is ``csv`` or ``xlsx``; ``rows`` is called once to get the row iterator."""
+    """``columns`` of every row of ``queryset``, in its order, as a CSV (streamed) or XLSX
+    (``fmt`` is ``csv`` or ``xlsx``) download named after ``basename`` and the local time."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    header = [label for _path, label in columns]
+    rows = queryset.values_list(*(path for path, _label in columns)).iterator(chunk_size=CHUNK_SIZE)
     if fmt == "xlsx":
-        return xlsx_response(f"{basename}-{stamp}.xlsx", title, header, rows())
-    return csv_response(f"{basename}-{stamp}.csv", header, rows())
+        return xlsx_response(f"{basename}-{stamp}.xlsx", title, header, rows)
+    return csv_response(f"{basename}-{stamp}.csv", csv_chunks(header, rows))
 
 
 OCCUPATION_COLUMNS = (
@@ -118,18 +153,13 @@ OCCUPATION_COLUMNS = (
 )
 
 
-def occupation_rows(queryset) -> Iterator[tuple]:
-    return (
-        queryset.order_by("batch__announced_on", "batch_id", "position")
-        .values_list(*(name for name, _label in OCCUPATION_COLUMNS))
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-
-
 def export_occupations(queryset=None, *, fmt: str = "csv"):
     """Every published occupation (or those of ``queryset``) as CSV or XLSX."""
     queryset = Occupation.objects.all() if queryset is None else queryset
-    header = [label for _name, label in OCCUPATION_COLUMNS]
-    return export_response(
-        fmt, "occupations", _("Occupations"), header, lambda: occupation_rows(queryset)
+    return export_queryset(
+        queryset.order_by("batch__announced_on", "batch_id", "position"),
+        OCCUPATION_COLUMNS,
+        fmt=fmt,
+        basename="occupations",
+        title=_("Occupations"),
     )
