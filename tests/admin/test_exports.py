@@ -246,7 +246,15 @@ def test_exports_need_the_view_permission(client_for, outsider, consultation):
 @on_postgresql
 @pytest.mark.parametrize(
     "query",
-    ["", "?status__exact=published", "?q=first", "?consent_to_publish__exact=1&o=-2"],
+    [
+        "",
+        "?status__exact=published",
+        "?q=first",
+        "?consent_to_publish__exact=1&o=-2",
+        "?submitted_at__gte=2026-07-18+00%3A00%3A00%2B08%3A00"
+        "&submitted_at__lt=2026-07-19+00%3A00%3A00%2B08%3A00",
+        "?o=-8.1",  # by campaign size, an annotation the export does not select
+    ],
 )
 def test_copy_gives_the_cells_of_the_python_path(client_for, moderator, varied, query, monkeypatch):
     client = client_for(moderator)
