@@ -1,15 +1,14 @@
-"""Exports of comments for staff: CSV streamed row by row, XLSX in write-only mode.
+"""Exports of comments for staff: CSV streamed (by ``COPY`` on PostgreSQL), XLSX in write-only
+mode; ``occupations.exports`` does the work.
 
 The e-mail address and the IP hash of a comment are never exported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.utils.translation import gettext as _
 
-from occupations.exports import CHUNK_SIZE, export_response
+from occupations.exports import export_queryset
 
 COMMENT_COLUMNS = (
     ("tracking_number", "tracking number"),
@@ -32,14 +31,9 @@ COMMENT_COLUMNS = (
 )
 
 
-def comment_rows(queryset) -> Iterator[tuple]:
-    """One tuple per comment, in the queryset's order, read in chunks."""
-    return queryset.values_list(*(name for name, _label in COMMENT_COLUMNS)).iterator(
-        chunk_size=CHUNK_SIZE
-    )
-
-
 def export_comments(queryset, *, fmt: str = "csv"):
-    """The comments of ``queryset`` as a CSV (streamed) or XLSX download."""
-    header = [label for _name, label in COMMENT_COLUMNS]
-    return export_response(fmt, "comments", _("Comments"), header, lambda: comment_rows(queryset))
+    """The comments of ``queryset`` (its filters and order) as a CSV (streamed) or XLSX
+    download."""
+    return export_queryset(
+        queryset, COMMENT_COLUMNS, fmt=fmt, basename="comments", title=_("Comments")
+    )

@@ -1,17 +1,51 @@
-"""Exports stream: CSV is read row by row from ``streaming_content``; XLSX opens in openpyxl."""
+"""Exports stream: CSV through ``COPY`` on PostgreSQL and through Python's csv elsewhere, with
+the same cells either way; XLSX opens in openpyxl."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from openpyxl import load_workbook
 
+from consult.exports import COMMENT_COLUMNS
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
-from tests.factories import ConsultationFactory, DraftOccupationFactory, OccupationFactory
+from occupations import exports
+from occupations.exports import cell
+from occupations.models import Occupation
+from tests.factories import (
+    SHANGHAI,
+    ConsultationFactory,
+    DraftOccupationFactory,
+    OccupationFactory,
+)
 
 pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+COMMENT_HEADER = [label for _path, label in COMMENT_COLUMNS]
+
+
+def parsed(response) -> list[list[str]]:
+    """The rows of a streamed CSV response as a spreadsheet reads them (BOM dropped)."""
+    assert isinstance(response, StreamingHttpResponse)
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def export_url(query: str = "") -> str:
+    return reverse("admin:consult_comment_export", args=["csv"]) + query
+
+
+def python_path(monkeypatch):
+    """Make exports take the Python path on any database."""
+    monkeypatch.setattr(exports, "can_copy", lambda queryset: False)
 
 
 @pytest.fixture
@@ -28,6 +62,7 @@ def consultation():
             fingerprint=comment_fingerprint(body),
             tracking_number=new_tracking_number(),
             email="private@example.org",
+            ip_hash="c0ffee" * 10,
             status="received" if i % 2 else "published",
         )
         for i, body in enumerate(bodies)
@@ -35,27 +70,139 @@ def consultation():
     return consultation
 
 
-def test_the_comment_csv_streams_row_by_row(client_for, moderator, consultation):
-    response = client_for(moderator).get(reverse("admin:consult_comment_export", args=["csv"]))
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def varied():
+    """Comments whose cells need every rule: quoting, line breaks, formulas, empty and NULL
+    values, both booleans, times either side of local midnight."""
+    consultation = ConsultationFactory(slug="list-2026", status=Consultation.Status.CONSULTATION)
+    draft = DraftOccupationFactory(
+        consultation=consultation, position=3, name='"Low-altitude", pilot'
+    )
+    specs = [
+        # body, submitted_at, extra fields
+        ("区块链工程技术人员，名称应改为“区块链工程师”。", at(2026, 7, 17, 23, 59, 59, 999999), {}),
+        ('Commas, "quotes" and\nnew lines\r\nboth kinds', at(2026, 7, 18, 0, 0, 0), {}),
+        ("=1+1", at(2026, 7, 18, 0, 0, 1), {"consent_to_publish": True}),
+        ("+86 10 1234", at(2026, 1, 1, 0, 0), {"author_name": "@someone"}),
+        ("-minus first", at(2025, 12, 31, 23, 59, 59), {"organisation": "=org"}),
+        ("@SUM(A1:A9)", at(2026, 2, 28, 8, 0), {"status": "published"}),
+        ("\tTab first", at(2026, 3, 1, 0, 30), {"proposed_text": "\rCR first"}),
+        (
+            "On task two.",
+            at(2026, 6, 30, 16, 0),
+            {
+                "occupation": draft,
+                "field": "task",
+                "task_number": 2,
+                "reply": "Adopted; see the revised list.",
+                "replied_at": at(2026, 8, 1, 0, 0, 0),
+                "disposition": "adopted",
+                "consent_to_publish": True,
+            },
+        ),
+        ("On the name.", at(2026, 6, 30, 16, 0), {"occupation": draft, "field": "name"}),
+    ]
+    Comment.objects.bulk_create(
+        Comment(
+            consultation=consultation,
+            body=body,
+            submitted_at=submitted_at,
+            fingerprint=comment_fingerprint(body),
+            tracking_number=new_tracking_number(),
+            email="private@example.org",
+            ip_hash="c0ffee" * 10,
+            **extra,
+        )
+        for body, submitted_at, extra in specs
+    )
+    return consultation
+
+
+# What staff get --------------------------------------------------------------------------
+
+
+def test_the_comment_csv_streams_with_a_bom_and_the_header(client_for, moderator, consultation):
+    response = client_for(moderator).get(export_url())
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
-    chunks = iter(response.streaming_content)
-    header = next(chunks).decode()
-    assert header.startswith("\ufefftracking number,submitted")
-    rows = [next(csv.reader([chunk.decode()])) for chunk in chunks]
-    assert len(rows) == 4
-    bodies = sorted(row[7] for row in rows)
+    assert response["Content-Disposition"].startswith('attachment; filename="comments-')
+    assert response["Content-Disposition"].endswith('.csv"')
+    rows = parsed(response)
+    assert rows[0] == COMMENT_HEADER
+    assert len(rows) == 1 + 4
+    bodies = sorted(row[7] for row in rows[1:])
     assert '\'=HYPERLINK("http://x")' in bodies  # a formula is defused
     assert "第二项任务应修改。" in bodies
-    assert all("private@example.org" not in ",".join(row) for row in rows)
+
+
+def test_the_comment_export_never_holds_the_email_or_the_ip_hash(
+    client_for, moderator, consultation, monkeypatch
+):
+    for path in ("copy", "python"):
+        if path == "python":
+            python_path(monkeypatch)
+        text = "\n".join(",".join(row) for row in parsed(client_for(moderator).get(export_url())))
+        assert "private@example.org" not in text
+        assert "c0ffee" not in text
 
 
 def test_the_comment_export_follows_the_changelist_filters(client_for, moderator, consultation):
-    url = reverse("admin:consult_comment_export", args=["csv"]) + "?status__exact=published"
-    response = client_for(moderator).get(url)
-    lines = list(response.streaming_content)
-    assert len(lines) == 1 + 2
+    rows = parsed(client_for(moderator).get(export_url("?status__exact=published")))
+    assert len(rows) == 1 + 2
+    assert {row[12] for row in rows[1:]} == {"published"}
+
+
+def test_the_comment_export_follows_the_changelist_search(client_for, moderator, consultation):
+    rows = parsed(client_for(moderator).get(export_url("?q=Rename")))
+    assert [row[7] for row in rows[1:]] == ["Rename it.", "Rename it."]
+
+
+def test_comment_cells_are_formatted_for_spreadsheets(client_for, moderator, varied):
+    """Local times to the second, yes/no, empty for NULL, formulas defused, text intact."""
+    rows = parsed(client_for(moderator).get(export_url()))
+    assert rows[0] == COMMENT_HEADER
+    by_body = {row[7].lstrip("'"): dict(zip(COMMENT_HEADER, row, strict=True)) for row in rows[1:]}
+    assert len(by_body) == 9
+
+    chinese = by_body["区块链工程技术人员，名称应改为“区块链工程师”。"]
+    assert chinese["submitted"] == "2026-07-17 23:59:59"  # truncated, not rounded over midnight
+    assert chinese["consultation"] == "list-2026"
+    assert chinese["consent to publish"] == "no"
+    assert chinese["occupation"] == chinese["occupation position"] == ""
+    assert chinese["task number"] == chinese["replied"] == chinese["reply"] == ""
+    assert chinese["comment"] == "区块链工程技术人员，名称应改为“区块链工程师”。"
+
+    quoted = by_body['Commas, "quotes" and\nnew lines\r\nboth kinds']
+    assert quoted["submitted"] == "2026-07-18 00:00:00"
+    assert quoted["comment"] == 'Commas, "quotes" and\nnew lines\r\nboth kinds'
+
+    assert by_body["=1+1"]["comment"] == "'=1+1"
+    assert by_body["=1+1"]["consent to publish"] == "yes"
+    assert by_body["=1+1"]["submitted"] == "2026-07-18 00:00:01"
+    assert by_body["+86 10 1234"]["comment"] == "'+86 10 1234"
+    assert by_body["+86 10 1234"]["name"] == "'@someone"
+    assert by_body["+86 10 1234"]["submitted"] == "2026-01-01 00:00:00"
+    assert by_body["-minus first"]["organisation"] == "'=org"
+    assert by_body["-minus first"]["submitted"] == "2025-12-31 23:59:59"
+    assert by_body["@SUM(A1:A9)"]["comment"] == "'@SUM(A1:A9)"
+    assert by_body["@SUM(A1:A9)"]["moderation status"] == "published"
+    assert by_body["\tTab first"]["comment"] == "'\tTab first"
+    assert by_body["\tTab first"]["proposed text"] == "'\rCR first"
+
+    task = by_body["On task two."]
+    assert task["submitted"] == "2026-06-30 16:00:00"
+    assert task["occupation position"] == "3"
+    assert task["occupation"] == '"Low-altitude", pilot'
+    assert task["field"] == "task"
+    assert task["task number"] == "2"
+    assert task["disposition"] == "adopted"
+    assert task["reply"] == "Adopted; see the revised list."
+    assert task["replied"] == "2026-08-01 00:00:00"
+    assert by_body["On the name."]["task number"] == ""
 
 
 def test_the_comment_xlsx_opens(client_for, moderator, consultation):
@@ -91,3 +238,143 @@ def test_exports_need_the_view_permission(client_for, outsider, consultation):
     assert client.get(reverse("admin:consult_comment_export", args=["csv"])).status_code == 403
     url = reverse("admin:occupations_occupation_export", args=["csv"])
     assert client.get(url).status_code == 403
+
+
+# The two CSV paths -----------------------------------------------------------------------
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?status__exact=published",
+        "?q=first",
+        "?consent_to_publish__exact=1&o=-2",
+        "?submitted_at__gte=2026-07-18+00%3A00%3A00%2B08%3A00"
+        "&submitted_at__lt=2026-07-19+00%3A00%3A00%2B08%3A00",
+        "?o=-8.1",  # by campaign size, an annotation the export does not select
+    ],
+)
+def test_copy_gives_the_cells_of_the_python_path(client_for, moderator, varied, query, monkeypatch):
+    client = client_for(moderator)
+    copied = parsed(client.get(export_url(query)))
+    python_path(monkeypatch)
+    assert copied == parsed(client.get(export_url(query)))
+    assert len(copied) > 1
+
+
+@on_postgresql
+def test_the_comment_csv_is_one_copy_statement(client_for, moderator, varied):
+    client = client_for(moderator)
+    with CaptureQueriesContext(connection) as queries:
+        rows = parsed(client.get(export_url("?status__exact=published")))
+    assert len(rows) == 1 + 1
+    # Besides the changelist's count of the filtered comments (its paginator's), the rows
+    # are read once, by the COPY.
+    reads = [
+        q["sql"]
+        for q in queries
+        if "consult_comment" in q["sql"] and not q["sql"].startswith("SELECT COUNT(*)")
+    ]
+    assert len(reads) == 1
+    assert reads[0].startswith("COPY (SELECT ")
+    assert reads[0].endswith(") TO STDOUT WITH (FORMAT csv)")
+
+
+@on_postgresql
+def test_copy_gives_the_occupation_cells_of_the_python_path(client_for, editor, monkeypatch):
+    OccupationFactory(
+        code="2-02-10-07",
+        name="区块链工程技术人员",
+        alternative_names=["区块链工程师", "Blockchain engineer"],
+        tasks=["=设计", '部署, "运维"\n监控'],
+        job_types=[],
+        green=True,
+    )
+    OccupationFactory(name="-Drone pilot", tasks=["@fly"], digital=True)
+    url = reverse("admin:occupations_occupation_export", args=["csv"])
+    client = client_for(editor)
+    copied = parsed(client.get(url))
+    python_path(monkeypatch)
+    assert copied == parsed(client.get(url))
+    first = dict(zip(copied[0], copied[1], strict=True))
+    assert first["alternative names"] == "区块链工程师\nBlockchain engineer"
+    assert first["main tasks"] == '\'=设计\n部署, "运维"\n监控'
+    assert first["job types"] == first["major group"] == ""
+    assert (first["green (L)"], first["digital (S)"]) == ("yes", "no")
+    assert copied[2][2] == "'-Drone pilot"
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_client_that_leaves_mid_copy_leaves_the_connection_usable(
+    client_for, moderator, monkeypatch
+):
+    """The COPY is cancelled when the response is closed early; the next query works."""
+    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    Comment.objects.bulk_create(
+        Comment(
+            consultation=consultation,
+            body=f"Comment {i} " + "x" * 200,
+            fingerprint=str(i),
+            tracking_number=new_tracking_number(),
+        )
+        for i in range(300)
+    )
+    monkeypatch.setattr(exports, "COPY_CHUNK_BYTES", 1024)
+    response = client_for(moderator).get(export_url())
+    chunks = iter(response.streaming_content)
+    assert next(chunks).startswith(b"\xef\xbb\xbftracking number,")
+    assert next(chunks)  # more than one chunk: streamed, not built whole
+    response.close()
+    assert Comment.objects.count() == 300
+    assert connection.connection.info.transaction_status == 0  # idle
+
+
+def test_the_python_path_hands_over_several_rows_per_chunk(
+    client_for, moderator, consultation, monkeypatch
+):
+    python_path(monkeypatch)
+    monkeypatch.setattr(exports, "ROWS_PER_CHUNK", 3)
+    response = client_for(moderator).get(export_url())
+    chunks = [chunk.decode() for chunk in response.streaming_content]
+    assert len(chunks) == 2  # header and 3 rows, then 1 row
+    assert chunks[0].startswith("\ufefftracking number,")
+    assert len(list(csv.reader(io.StringIO(chunks[0][1:])))) == 1 + 3
+    assert len(list(csv.reader(io.StringIO(chunks[1])))) == 1
+
+
+def test_copy_is_not_used_with_distinct():
+    """Django adds the ordering columns to a DISTINCT select list: they would be exported."""
+    assert not exports.can_copy(Comment.objects.distinct())
+    assert exports.can_copy(Occupation.objects.all()) is (connection.vendor == "postgresql")
+
+
+def test_a_column_without_a_format_in_sql_is_refused():
+    with pytest.raises(TypeError, match="file"):
+        exports.sql_cell(Comment, "attachments__file", tzname="Asia/Shanghai")
+
+
+# cell() ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        ("plain", "plain"),
+        ("=1+1", "'=1+1"),
+        ("\rx", "'\rx"),
+        (mark_safe("@x"), "'@x"),  # a str subclass takes the general path
+        (-3, -3),
+        (True, "yes"),
+        (False, "no"),
+        (["a", "=b"], "a\n=b"),
+        (("=a", "b"), "'=a\nb"),
+        (dt.datetime(2026, 7, 17, 16, 0, 0, 999999, tzinfo=dt.UTC), "2026-07-18 00:00:00"),
+        (dt.date(2026, 7, 17), "2026-07-17"),
+    ],
+)
+def test_cell(value, expected):
+    assert cell(value) == expected
