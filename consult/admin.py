@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timeuntil
@@ -1089,11 +1090,18 @@ class CommentChangeList(ChangeList):
 
     def get_results(self, request) -> None:
         super().get_results(request)
-        rows = list(self.result_list)
+        page = self.result_list
+        # Read when the page is shown, not when the changelist is built: the export view builds
+        # one for its filters and never shows the page.
+        self.result_list = SimpleLazyObject(lambda: self._with_campaign_sizes(page))
+
+    @staticmethod
+    def _with_campaign_sizes(page) -> list[Comment]:
+        rows = list(page)
         sizes = Comment.objects.campaign_sizes(rows)
         for comment in rows:
             comment.campaign_size = sizes[(comment.consultation_id, comment.fingerprint)]
-        self.result_list = rows
+        return rows
 
 
 class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
