@@ -100,7 +100,8 @@ class CommentForm(forms.Form):
     occupation = DraftChoiceField(
         label=_("Occupation"),
         required=False,
-        queryset=DraftOccupation.objects.none(),
+        # Narrowed to the consultation's drafts in __init__.
+        queryset=DraftOccupation.objects.active().only(*CHOSEN_DRAFT_FIELDS).in_order(),
         empty_label=_("The draft list as a whole"),
         error_messages={"invalid_choice": _("Choose an occupation from this draft list.")},
         help_text=_("Leave as it is to comment on the draft list as a whole."),
@@ -180,9 +181,8 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args, consultation: Consultation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["occupation"].queryset = (
-            consultation.drafts.active().only(*CHOSEN_DRAFT_FIELDS).in_order()
-        )
+        field = self.fields["occupation"]
+        field.queryset = field.queryset.filter(consultation=consultation)
 
     def list_drafts(self, drafts: Sequence[DraftOccupation]) -> None:
         """Show ``drafts`` (the consultation's active drafts, already read for the page) as the
