@@ -17,6 +17,7 @@ from consult.models import (
     COMMENT_MAX_ATTACHMENTS,
     Attachment,
     Comment,
+    Consultation,
     DraftOccupation,
 )
 from consult.workflow import UploadedAttachment
@@ -71,19 +72,37 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+class DraftChoiceField(forms.ModelChoiceField):
+    """A draft of the consultation, by id, listed as "position. name".
+
+    A posted id is checked by reading that one draft from the queryset (ModelChoiceField's
+    own lookup), so that accepting a comment costs the same however long the list is; the
+    list itself is read only to show the choices.
+    """
+
+    def label_from_instance(self, obj: DraftOccupation) -> str:
+        return f"{obj.position}. {obj.name}"
+
+
+# What the form and ``workflow.submit_comment`` read of the chosen draft.
+CHOSEN_DRAFT_FIELDS = ("pk", "consultation_id", "position", "name", "status", "tasks")
+
+
 class CommentForm(forms.Form):
     """A comment on the whole draft list, one occupation, or one field of it.
 
-    ``drafts`` are the consultation's active drafts, already read by the view (the page lists
-    them too). ``cleaned_data["occupation"]`` is a DraftOccupation or None and
+    ``consultation`` is the one commented on: a posted occupation must be one of its active
+    drafts (one row read, whatever the length of the list).
+    ``cleaned_data["occupation"]`` is a DraftOccupation or None and
     ``cleaned_data["attachments"]`` a list of checked ``UploadedAttachment``.
     """
 
-    occupation = forms.TypedChoiceField(
+    occupation = DraftChoiceField(
         label=_("Occupation"),
         required=False,
-        coerce=int,
-        empty_value=None,
+        # Narrowed to the consultation's drafts in __init__.
+        queryset=DraftOccupation.objects.active().only(*CHOSEN_DRAFT_FIELDS).in_order(),
+        empty_label=_("The draft list as a whole"),
         error_messages={"invalid_choice": _("Choose an occupation from this draft list.")},
         help_text=_("Leave as it is to comment on the draft list as a whole."),
     )
@@ -160,16 +179,18 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, drafts: Sequence[DraftOccupation], **kwargs) -> None:
+    def __init__(self, *args, consultation: Consultation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.drafts = {draft.pk: draft for draft in drafts}
-        self.fields["occupation"].choices = [("", _("The draft list as a whole"))] + [
-            (draft.pk, f"{draft.position}. {draft.name}") for draft in drafts
-        ]
+        field = self.fields["occupation"]
+        field.queryset = field.queryset.filter(consultation=consultation)
 
-    def clean_occupation(self) -> DraftOccupation | None:
-        pk = self.cleaned_data.get("occupation")
-        return None if pk is None else self.drafts[pk]
+    def list_drafts(self, drafts: Sequence[DraftOccupation]) -> None:
+        """Show ``drafts`` (the consultation's active drafts, already read for the page) as the
+        choices, instead of reading them again; validation is unchanged."""
+        field = self.fields["occupation"]
+        field.choices = [("", field.empty_label)] + [
+            (draft.pk, field.label_from_instance(draft)) for draft in drafts
+        ]
 
     def clean_attachments(self) -> list[UploadedAttachment]:
         files = self.cleaned_data.get("attachments") or []

@@ -24,6 +24,8 @@ from occupations.errors import WorkflowError
 from occupations.models import Batch
 
 COMMENTS_PER_PAGE = 50
+# What accepting a comment reads of the consultation: its window, and its slug for the links.
+WINDOW_FIELDS = ("pk", "slug", "status", "opens_at", "closes_at")
 LATEST_BATCHES = 6
 # The inputs a refused submission gives back to the person, so that nothing typed is lost.
 KEPT_INPUTS = (
@@ -98,7 +100,9 @@ def _consultation_page(
         # "Comment on this occupation" links preselect the draft (?occupation=<id>).
         chosen = request.GET.get("occupation", "")
         initial = {"occupation": chosen} if chosen in {str(d.pk) for d in active} else {}
-        form = CommentForm(initial=initial, drafts=active)
+        form = CommentForm(initial=initial, consultation=consultation)
+    if form is not None:
+        form.list_drafts(active)
     comments = (
         Comment.objects.published()
         .filter(consultation=consultation)
@@ -150,7 +154,8 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     closed or not yet open window (the page again, with everything typed kept), invalid input
     (the page again, each error on its field).
     """
-    consultation = _public_consultation(slug)
+    # The window is all a stored comment needs; the page is read in full only to show it again.
+    consultation = get_object_or_404(Consultation.objects.public().only(*WINDOW_FIELDS), slug=slug)
     if request.method != "POST":
         return redirect(consultation)
     now = timezone.now()
@@ -170,9 +175,9 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get(HONEYPOT_FIELD, "").strip():
         return render(request, "site/comment_thanks.html", {"consultation": consultation})
 
-    drafts = _drafts(consultation)
-    active = _commentable(drafts)
     if not consultation.is_open_for_comments(now):
+        consultation = _public_consultation(slug)
+        drafts = _drafts(consultation)
         kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
         kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
         if consultation.state(now) == Consultation.State.SCHEDULED:
@@ -190,12 +195,12 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
             consultation,
             now=now,
             drafts=drafts,
-            form=CommentForm(initial=kept, drafts=active),
+            form=CommentForm(initial=kept, consultation=consultation),
             refusal=refusal,
             status=403,
         )
 
-    form = CommentForm(request.POST, request.FILES, drafts=active)
+    form = CommentForm(request.POST, request.FILES, consultation=consultation)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -220,7 +225,10 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect(comment)
-    return _consultation_page(request, consultation, now=now, drafts=drafts, form=form, status=400)
+    consultation = _public_consultation(slug)
+    return _consultation_page(
+        request, consultation, now=now, drafts=_drafts(consultation), form=form, status=400
+    )
 
 
 def _when(value: dt.datetime) -> str:

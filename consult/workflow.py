@@ -486,6 +486,8 @@ def submit_comment(
         raise InvalidTransition(
             _("That occupation is not in this consultation."), field="occupation"
         )
+    if occupation is not None and occupation.status == DraftOccupation.Status.WITHDRAWN:
+        raise InvalidTransition(_("Choose an occupation from this draft list."), field="occupation")
     if occupation is None and field:
         raise InvalidTransition(
             _("Choose an occupation to comment on one of its fields."), field="field"
@@ -527,36 +529,32 @@ def submit_comment(
                 _("%(name)s is larger than 10 MB.") % {"name": upload.name},
                 field="attachments",
             )
+    comment = Comment(
+        consultation=consultation,
+        occupation=occupation,
+        field=field,
+        task_number=task_number if field == Comment.Field.TASK else None,
+        body=body,
+        proposed_text=proposed_text,
+        author_name=name,
+        organisation=organisation,
+        email=email,
+        consent_to_publish=consent_to_publish,
+        submitted_at=now,
+        fingerprint=comment_fingerprint(body),
+        ip_hash=hash_ip(ip),
+    )
+    lang = language or translation.get_language()
+    if not attachments:
+        # One row, one INSERT: nothing can be half-written, so no transaction of its own.
+        _insert_with_tracking_number(comment)
+        if email:
+            transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
+        return comment
     stored: list = []
     try:
         with transaction.atomic():
-            comment = Comment(
-                consultation=consultation,
-                occupation=occupation,
-                field=field,
-                task_number=task_number if field == Comment.Field.TASK else None,
-                body=body,
-                proposed_text=proposed_text,
-                author_name=name,
-                organisation=organisation,
-                email=email,
-                consent_to_publish=consent_to_publish,
-                submitted_at=now,
-                fingerprint=comment_fingerprint(body),
-                ip_hash=hash_ip(ip),
-            )
-            for _attempt in range(5):
-                comment.tracking_number = new_tracking_number()
-                try:
-                    with transaction.atomic():
-                        comment.save()
-                    break
-                except IntegrityError:
-                    # 32^12 numbers: a clash is rare, and a fresh number settles it.
-                    if not Comment.objects.filter(tracking_number=comment.tracking_number).exists():
-                        raise
-            else:  # pragma: no cover - five clashes in a row cannot happen in practice
-                raise WorkflowError(_("Could not allocate a tracking number; please try again."))
+            _insert_with_tracking_number(comment)
             for upload in attachments:
                 attachment = Attachment(
                     comment=comment,
@@ -568,7 +566,6 @@ def submit_comment(
                 stored.append(attachment.file)
                 attachment.save()
             if email:
-                lang = language or translation.get_language()
                 transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
     except BaseException:
         # The rows are rolled back; the files written for them (personal data) must go too.
@@ -576,6 +573,32 @@ def submit_comment(
             file.storage.delete(file.name)
         raise
     return comment
+
+
+def _insert_with_tracking_number(comment: Comment) -> None:
+    """INSERT ``comment`` under a fresh tracking number, drawing another on a clash.
+
+    32^12 numbers: a clash is rare, and a fresh number settles it. In autocommit the failed
+    INSERT was its own statement and nothing needs undoing; inside a transaction a savepoint
+    keeps the clash from breaking the caller's transaction.
+    """
+    in_transaction = transaction.get_connection().in_atomic_block
+    for _attempt in range(5):
+        comment.tracking_number = new_tracking_number()
+        try:
+            if in_transaction:
+                with transaction.atomic():
+                    comment.save(force_insert=True)
+            else:
+                comment.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Comment.objects.filter(tracking_number=comment.tracking_number).exists():
+                raise
+    # Five clashes in a row cannot happen in practice.
+    raise WorkflowError(  # pragma: no cover
+        _("Could not allocate a tracking number; please try again.")
+    )
 
 
 def _send_receipt(comment: Comment, language: str, site_url: str = "") -> None:
