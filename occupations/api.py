@@ -363,7 +363,12 @@ class OccupationViewSet(ReadOnlyApiViewSet):
         return Occupation.objects.published()
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.with_related().with_standards()
+        # Only the columns the serializer shows: search_text alone is as long as the record.
+        return (
+            queryset.with_related()
+            .with_standards("title", "kind")
+            .defer("search_text", "sources", "notes", "batch__sources", "batch__notes")
+        )
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         return queryset.order_by().aggregate(

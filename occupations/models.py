@@ -208,10 +208,13 @@ class OccupationQuerySet(models.QuerySet):
     def with_related(self) -> OccupationQuerySet:
         return self.select_related("batch", "group")
 
-    def with_standards(self) -> OccupationQuerySet:
-        return self.prefetch_related(
-            models.Prefetch("standards", queryset=SkillStandard.objects.order_by("pk"))
-        )
+    def with_standards(self, *fields: str) -> OccupationQuerySet:
+        """Prefetch each occupation's standards in id order; ``fields`` (if any) are the only
+        columns read besides the id and the occupation."""
+        standards = SkillStandard.objects.order_by("pk")
+        if fields:
+            standards = standards.only("pk", "occupation", *fields)
+        return self.prefetch_related(models.Prefetch("standards", queryset=standards))
 
     def search(self, query: str) -> OccupationQuerySet:
         """Occupations whose name, other names, definition, tasks or job types contain every

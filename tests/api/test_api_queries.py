@@ -96,3 +96,15 @@ def test_the_browsable_api_adds_no_query_per_row(client):
         client.get(url, {"page_size": 100}, HTTP_ACCEPT="text/html")
 
     assert len(at_one) == len(at_hundred)
+
+
+def test_the_occupations_page_reads_only_columns_it_shows(client):
+    many_occupations(3)
+
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get("/api/v1/occupations/").json()
+
+    assert body["count"] == 3
+    sql = " ".join(query["sql"] for query in captured)
+    for column in ("search_text", "sources", "notes"):
+        assert column not in sql, column
