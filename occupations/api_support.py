@@ -399,6 +399,25 @@ def detail_schema(
     )
 
 
+# Validators ------------------------------------------------------------------------------
+
+
+def whole_table(queryset: models.QuerySet, aggregate: models.Aggregate) -> models.Expression:
+    """``aggregate`` over every row of ``queryset``, as a value for another query's
+    ``aggregate()``: an uncorrelated subquery, which the database computes once, so that one
+    round trip answers for several tables."""
+    subquery = models.Subquery(
+        queryset.order_by()
+        # Grouping by a constant leaves no GROUP BY: one row, even for an empty table.
+        .annotate(whole_table=models.Value(1))
+        .values("whole_table")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    # aggregate() takes aggregates only; the maximum of one value is that value.
+    return models.Max(subquery)
+
+
 # Fields ----------------------------------------------------------------------------------
 
 
