@@ -180,7 +180,7 @@ class OccupationSerializer(serializers.ModelSerializer):
     job_types = StringListField()
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
     batch = BatchSummarySerializer()
-    standards = StandardSummarySerializer(many=True)
+    standards = StandardSummarySerializer(many=True, source="standard_list")
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:

@@ -213,12 +213,17 @@ class OccupationQuerySet(models.QuerySet):
         return self.select_related("batch", "group")
 
     def with_standards(self, *fields: str) -> OccupationQuerySet:
-        """Prefetch each occupation's standards in id order; ``fields`` (if any) are the only
-        columns read besides the id and the occupation."""
+        """Give each occupation ``standard_list``, its standards in id order; ``fields`` (if
+        any) are the only columns read besides the id and the occupation.
+
+        A list attribute rather than the ``standards`` manager's cache: filling the cache
+        builds a filtered queryset per occupation, which took longer than the query."""
         standards = SkillStandard.objects.order_by("pk")
         if fields:
             standards = standards.only("pk", "occupation", *fields)
-        return self.prefetch_related(models.Prefetch("standards", queryset=standards))
+        return self.prefetch_related(
+            models.Prefetch("standards", queryset=standards, to_attr="standard_list")
+        )
 
     def search(self, query: str) -> OccupationQuerySet:
         """Occupations whose name, other names, definition, tasks or job types contain every
