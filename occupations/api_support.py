@@ -20,6 +20,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
@@ -65,6 +66,16 @@ ID_PARAMETER = OpenApiParameter(
 # Pagination ------------------------------------------------------------------------------
 
 
+class CountedPaginator(Paginator):
+    """A paginator that may be told how many rows its queryset has, so that it does not
+    count them again."""
+
+    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs) -> None:
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:
+            self.count = count  # takes the place of the cached property
+
+
 class ApiPagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` (default 50; larger than 500 is served as 500).
 
@@ -75,6 +86,15 @@ class ApiPagination(PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    known_count: int | None = None
+
+    def django_paginator_class(self, object_list, per_page) -> CountedPaginator:
+        return CountedPaginator(object_list, per_page, count=self.known_count)
+
+    def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
+        """``count``, if given, is the number of rows of ``queryset``."""
+        self.known_count = count
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -481,9 +501,11 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
-        """One aggregate query; ``last_modified`` (a datetime or None) is its latest change."""
+        """One aggregate query. ``count`` is the number of rows of ``queryset`` (the list's
+        paginator takes it as its count); ``last_modified`` (a datetime or None) is the
+        latest change."""
         return queryset.order_by().aggregate(
-            count=models.Count("pk", distinct=True), last_modified=models.Max("updated_at")
+            count=models.Count("pk"), last_modified=models.Max("updated_at")
         )
 
     def get_serializer_context(self) -> dict:
@@ -511,7 +533,9 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             return self.with_validators(
                 self.csv_response(queryset.iterator(CSV_CHUNK_SIZE)), validators
             )
-        page = self.paginate_queryset(queryset)
+        # The validators have counted these rows already.
+        count = validators["count"] if validators else None
+        page = self.paginator.paginate_queryset(queryset, self.request, view=self, count=count)
         serializer = self.get_serializer(page, many=True)
         return self.with_validators(self.get_paginated_response(serializer.data), validators)
 

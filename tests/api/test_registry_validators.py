@@ -218,3 +218,30 @@ def test_record_urls_follow_the_host_of_each_request(client, registry, settings)
     assert urls == [
         f"https://api.example.org/api/v1/occupations/{o['id']}/" for o in response.json()["results"]
     ]
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"green": "true"}, {"q": "occupation"}, {"has_standard": "false"}]
+)
+def test_the_page_count_is_the_validators_count(client, registry, params):
+    """The list's count comes from the validators' aggregate: it is the number of rows the
+    page walks through, filtered or not."""
+    many_occupations(30)
+    body = client.get(OCCUPATIONS, {**params, "page_size": 7}).json()
+    expected = Occupation.objects.count() if not params else None
+    rows = []
+    for page in range(1, -(-body["count"] // 7) + 1):
+        rows += client.get(OCCUPATIONS, {**params, "page_size": 7, "page": page}).json()["results"]
+
+    assert len(rows) == len({row["id"] for row in rows}) == body["count"]
+    if expected is not None:
+        assert body["count"] == expected
+    assert client.get(OCCUPATIONS, {**params, "page_size": 7, "page": 99}).status_code == 404
+
+
+def test_the_browsable_api_counts_for_itself(client, registry):
+    response = client.get(OCCUPATIONS, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert "ETag" not in response
+    assert "&quot;count&quot;: 4" in response.content.decode()
