@@ -326,9 +326,9 @@ class BatchViewSet(ReadOnlyApiViewSet):
         return queryset.order_by().aggregate(
             count=models.Count("*"),
             last_modified=models.Max("updated_at"),
-            occupation_rows=whole_table(Occupation.objects.all(), models.Count("*")),
-            occupations_modified=whole_table(Occupation.objects.all(), models.Max("updated_at")),
-            authorities_modified=whole_table(Authority.objects.all(), models.Max("updated_at")),
+            occupation_rows=whole_table(Occupation, models.Count("*")),
+            occupations_modified=whole_table(Occupation, models.Max("updated_at")),
+            authorities_modified=whole_table(Authority, models.Max("updated_at")),
         )
 
 
@@ -383,10 +383,10 @@ class OccupationViewSet(ReadOnlyApiViewSet):
         return queryset.order_by().aggregate(
             count=models.Count("*"),
             last_modified=models.Max("updated_at"),
-            batch_modified=whole_table(Batch.objects.all(), models.Max("updated_at")),
-            group_modified=whole_table(ClassificationGroup.objects.all(), models.Max("updated_at")),
-            standards_modified=whole_table(SkillStandard.objects.all(), models.Max("updated_at")),
-            standard_rows=whole_table(SkillStandard.objects.all(), models.Count("*")),
+            batch_modified=whole_table(Batch, models.Max("updated_at")),
+            group_modified=whole_table(ClassificationGroup, models.Max("updated_at")),
+            standards_modified=whole_table(SkillStandard, models.Max("updated_at")),
+            standard_rows=whole_table(SkillStandard, models.Count("*")),
         )
 
 
@@ -431,6 +431,6 @@ class StandardViewSet(ReadOnlyApiViewSet):
         return queryset.order_by().aggregate(
             count=models.Count("*"),
             last_modified=models.Max("updated_at"),
-            occupation_modified=whole_table(Occupation.objects.all(), models.Max("updated_at")),
-            authorities_modified=whole_table(Authority.objects.all(), models.Max("updated_at")),
+            occupation_modified=whole_table(Occupation, models.Max("updated_at")),
+            authorities_modified=whole_table(Authority, models.Max("updated_at")),
         )
