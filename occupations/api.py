@@ -27,9 +27,11 @@ from occupations.api_support import (
     YearFilter,
     detail_schema,
     list_schema,
+    whole_table,
 )
 from occupations.models import (
     SEARCH_MAX_LENGTH,
+    Authority,
     Batch,
     ClassificationGroup,
     Occupation,
@@ -178,7 +180,7 @@ class OccupationSerializer(serializers.ModelSerializer):
     job_types = StringListField()
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
     batch = BatchSummarySerializer()
-    standards = StandardSummarySerializer(many=True)
+    standards = StandardSummarySerializer(many=True, source="standard_list")
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:
@@ -319,11 +321,14 @@ class BatchViewSet(ReadOnlyApiViewSet):
         return queryset
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        # Without joins, as OccupationViewSet.freshness(): occupation counts and the
+        # occupations of a batch change only with the occupations' count or latest change.
         return queryset.order_by().aggregate(
-            count=models.Count("pk", distinct=True),
+            count=models.Count("*"),
             last_modified=models.Max("updated_at"),
-            occupation_rows=models.Count("occupations", distinct=True),
-            occupations_modified=models.Max("occupations__updated_at"),
+            occupation_rows=whole_table(Occupation, models.Count("*")),
+            occupations_modified=whole_table(Occupation, models.Max("updated_at")),
+            authorities_modified=whole_table(Authority, models.Max("updated_at")),
         )
 
 
@@ -363,14 +368,25 @@ class OccupationViewSet(ReadOnlyApiViewSet):
         return Occupation.objects.published()
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.with_related().with_standards()
+        # Only the columns the serializer shows: search_text alone is as long as the record.
+        return (
+            queryset.with_related()
+            .with_standards("title", "kind")
+            .defer("search_text", "sources", "notes", "batch__sources", "batch__notes")
+        )
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        # No joins: the filtered occupations, then every batch, group and standard as a
+        # whole, each read from an index (a change to any of them changes the validators of
+        # every list, which is rare enough). Counts catch deletions; a new or changed row
+        # carries the latest updated_at.
         return queryset.order_by().aggregate(
-            count=models.Count("pk", distinct=True),
+            count=models.Count("*"),
             last_modified=models.Max("updated_at"),
-            batch_modified=models.Max("batch__updated_at"),
-            standards_modified=models.Max("standards__updated_at"),
+            batch_modified=whole_table(Batch, models.Max("updated_at")),
+            group_modified=whole_table(ClassificationGroup, models.Max("updated_at")),
+            standards_modified=whole_table(SkillStandard, models.Max("updated_at")),
+            standard_rows=whole_table(SkillStandard, models.Count("*")),
         )
 
 
@@ -410,8 +426,11 @@ class StandardViewSet(ReadOnlyApiViewSet):
         )
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        # Without joins, as OccupationViewSet.freshness(). Levels change only through their
+        # standard's admin form, which saves the standard and so moves its updated_at.
         return queryset.order_by().aggregate(
-            count=models.Count("pk", distinct=True),
+            count=models.Count("*"),
             last_modified=models.Max("updated_at"),
-            occupation_modified=models.Max("occupation__updated_at"),
+            occupation_modified=whole_table(Occupation, models.Max("updated_at")),
+            authorities_modified=whole_table(Authority, models.Max("updated_at")),
         )

@@ -87,6 +87,8 @@ class ClassificationGroup(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
+    # The API shows a group inside every occupation: its validators need to see it change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -116,6 +118,8 @@ class Authority(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+    # The API shows authorities inside batches and standards: validators need to see a rename.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -208,9 +212,17 @@ class OccupationQuerySet(models.QuerySet):
     def with_related(self) -> OccupationQuerySet:
         return self.select_related("batch", "group")
 
-    def with_standards(self) -> OccupationQuerySet:
+    def with_standards(self, *fields: str) -> OccupationQuerySet:
+        """Give each occupation ``standard_list``, its standards in id order; ``fields`` (if
+        any) are the only columns read besides the id and the occupation.
+
+        A list attribute rather than the ``standards`` manager's cache: filling the cache
+        builds a filtered queryset per occupation, which took longer than the query."""
+        standards = SkillStandard.objects.order_by("pk")
+        if fields:
+            standards = standards.only("pk", "occupation", *fields)
         return self.prefetch_related(
-            models.Prefetch("standards", queryset=SkillStandard.objects.order_by("pk"))
+            models.Prefetch("standards", queryset=standards, to_attr="standard_list")
         )
 
     def search(self, query: str) -> OccupationQuerySet:
