@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -80,8 +81,17 @@ class DraftChoiceField(forms.ModelChoiceField):
     list itself is read only to show the choices.
     """
 
+    # The posted draft when the view has already read it (``CommentForm(chosen=...)``): it
+    # came from this field's queryset, so it is taken without reading it again.
+    chosen: DraftOccupation | None = None
+
     def label_from_instance(self, obj: DraftOccupation) -> str:
         return f"{obj.position}. {obj.name}"
+
+    def to_python(self, value):
+        if self.chosen is not None and str(value) == str(self.chosen.pk):
+            return self.chosen
+        return super().to_python(value)
 
 
 # What the form and ``workflow.submit_comment`` read of the chosen draft.
@@ -179,10 +189,34 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, consultation: Consultation, **kwargs) -> None:
+    def __init__(
+        self, *args, consultation: Consultation, chosen: DraftOccupation | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["occupation"]
         field.queryset = field.queryset.filter(consultation=consultation)
+        field.chosen = chosen
+
+    @classmethod
+    def read_window_and_draft(
+        cls, consultations: QuerySet[Consultation], window_fields: Sequence[str], posted: str
+    ) -> DraftOccupation | None:
+        """The posted draft, if it is an active draft of the one consultation of
+        ``consultations``, with that consultation's ``window_fields`` joined in: one query
+        for what accepting a comment needs. None when ``posted`` names no such draft."""
+        if not (posted.isascii() and posted.isdigit()):
+            return None
+        drafts = cls.base_fields["occupation"].queryset
+        return (
+            drafts.select_related("consultation")
+            .only(
+                *CHOSEN_DRAFT_FIELDS,
+                # A related model's key is always read (and cannot be named).
+                *(f"consultation__{name}" for name in window_fields if name != "pk"),
+            )
+            .filter(pk=int(posted), consultation__in=consultations)
+            .first()
+        )
 
     def list_drafts(self, drafts: Sequence[DraftOccupation]) -> None:
         """Show ``drafts`` (the consultation's active drafts, already read for the page) as the

@@ -154,8 +154,20 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     closed or not yet open window (the page again, with everything typed kept), invalid input
     (the page again, each error on its field).
     """
-    # The window is all a stored comment needs; the page is read in full only to show it again.
-    consultation = get_object_or_404(Consultation.objects.public().only(*WINDOW_FIELDS), slug=slug)
+    # The window (and the chosen draft, in the same query) is all a stored comment needs; the
+    # page is read in full only to show it again.
+    consultations = Consultation.objects.public().filter(slug=slug)
+    chosen = (
+        CommentForm.read_window_and_draft(
+            consultations, WINDOW_FIELDS, request.POST.get("occupation", "")
+        )
+        if request.method == "POST"
+        else None
+    )
+    if chosen is not None:
+        consultation = chosen.consultation
+    else:
+        consultation = get_object_or_404(consultations.only(*WINDOW_FIELDS))
     if request.method != "POST":
         return redirect(consultation)
     now = timezone.now()
@@ -200,7 +212,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
             status=403,
         )
 
-    form = CommentForm(request.POST, request.FILES, consultation=consultation)
+    form = CommentForm(request.POST, request.FILES, consultation=consultation, chosen=chosen)
     if form.is_valid():
         data = form.cleaned_data
         try:
