@@ -607,8 +607,9 @@ class Comment(FSMModelMixin, models.Model):
         NOT_ADOPTED = "not_adopted", _("not adopted")
         NOTED = "noted", _("noted")
 
+    # Indexed as the first column of the indexes in Meta, not on its own.
     consultation = models.ForeignKey(
-        Consultation, on_delete=models.PROTECT, related_name="comments"
+        Consultation, on_delete=models.PROTECT, related_name="comments", db_index=False
     )
     occupation = models.ForeignKey(
         DraftOccupation,
@@ -636,15 +637,13 @@ class Comment(FSMModelMixin, models.Model):
         choices=Status.choices,
         default=Status.RECEIVED,
         protected=True,
-        db_index=True,
     )
-    fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
+    fingerprint = models.CharField(max_length=64, editable=False)
     disposition = models.CharField(
         _("disposition"),
         max_length=14,
         choices=Disposition.choices,
         default=Disposition.PENDING,
-        db_index=True,
     )
     reply = models.TextField(_("reply"), blank=True)
     replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
@@ -662,7 +661,13 @@ class Comment(FSMModelMixin, models.Model):
             ("moderate_comment", _("Can moderate comments")),
             ("set_disposition", _("Can record dispositions and replies")),
         ]
+        # Every index is a cost on each stored comment. The single-column ones are declared
+        # here rather than with db_index=True, which on PostgreSQL adds a second, LIKE-pattern
+        # index that no query of these choice and hash columns uses.
         indexes = [
+            models.Index(fields=["status"], name="comment_status"),
+            models.Index(fields=["disposition"], name="comment_disposition"),
+            models.Index(fields=["fingerprint"], name="comment_fingerprint"),
             models.Index(fields=["consultation", "status"], name="comment_consultation_status"),
             models.Index(fields=["consultation", "fingerprint"], name="comment_campaign"),
             # The admin changelist's and the export's order: a page reads its rows from the
