@@ -47,6 +47,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from occupations.clients import client_ip, hash_ip
+from occupations.exports import defuse
 
 # Part of every ETag: bump it whenever a representation changes, so that clients and caches
 # holding a body of the old shape fetch the new one.
@@ -55,8 +56,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 # Rows fetched per database round trip while a CSV streams; prefetches run once per chunk.
 CSV_CHUNK_SIZE = 500
-# Cells starting with these would be read as formulas by spreadsheet programs.
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_REGEX = r"[0-9]+"
 ID_PARAMETER = OpenApiParameter(
@@ -258,13 +257,7 @@ def csv_value(record: dict, column: str) -> Any:
 
 
 def csv_row(record: dict, columns: Iterable[str]) -> list[str]:
-    row = []
-    for column in columns:
-        cell = csv_cell(csv_value(record, column))
-        if cell.startswith(CSV_FORMULA_PREFIXES):
-            cell = "'" + cell
-        row.append(cell)
-    return row
+    return [defuse(csv_cell(csv_value(record, column))) for column in columns]
 
 
 class _Echo:

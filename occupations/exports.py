@@ -43,6 +43,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 Columns = Sequence[tuple[str, str]]
 
 
+def defuse(text: str) -> str:
+    """An apostrophe before a text that a spreadsheet would read as a formula. The rule of
+    every CSV and XLSX the project writes (``_defused`` is the same rule in SQL)."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 def cell(value, tz: dt.tzinfo | None = None) -> object:
     """A value as a spreadsheet cell: lists one item per line, dates in local time (``tz``,
     by default the current time zone), formulas defused. ``sql_cell`` is the same rule in
@@ -50,25 +56,21 @@ def cell(value, tz: dt.tzinfo | None = None) -> object:
     kind = type(value)
     # Exact types first: this runs for every value of every exported row.
     if kind is str:
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+        return defuse(value)
     if kind is int:
         return value
     if value is None:
         return ""
     if kind is bool:
         return "yes" if value else "no"
-    if kind is dt.datetime:
-        return _local_text(value, tz)
-    if isinstance(value, list | tuple):
-        value = "\n".join(str(item) for item in value)
     if isinstance(value, dt.datetime):
         return _local_text(value, tz)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, list | tuple):
+        value = "\n".join(str(item) for item in value)
+    if isinstance(value, str):
+        return defuse(value)
     return value
 
 
