@@ -9,7 +9,7 @@ import math
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,8 +24,6 @@ from occupations.errors import WorkflowError
 from occupations.models import Batch
 
 COMMENTS_PER_PAGE = 50
-# What accepting a comment reads of the consultation: its window, and its slug for the links.
-WINDOW_FIELDS = ("pk", "slug", "status", "opens_at", "closes_at")
 LATEST_BATCHES = 6
 # The inputs a refused submission gives back to the person, so that nothing typed is lost.
 KEPT_INPUTS = (
@@ -156,18 +154,14 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     """
     # The window (and the chosen draft, in the same query) is all a stored comment needs; the
     # page is read in full only to show it again.
-    consultations = Consultation.objects.public().filter(slug=slug)
     chosen = (
-        CommentForm.read_window_and_draft(
-            consultations, WINDOW_FIELDS, request.POST.get("occupation", "")
-        )
+        CommentForm.read_window_and_draft(slug, request.POST.get("occupation", ""))
         if request.method == "POST"
         else None
     )
-    if chosen is not None:
-        consultation = chosen.consultation
-    else:
-        consultation = get_object_or_404(consultations.only(*WINDOW_FIELDS))
+    consultation = chosen.consultation if chosen else CommentForm.read_window(slug)
+    if consultation is None:
+        raise Http404
     if request.method != "POST":
         return redirect(consultation)
     now = timezone.now()

@@ -1,0 +1,152 @@
+"""A compiled query gives what its queryset gives, for any values, with the SQL built once."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from occupations.compiled import CompiledQuery
+from occupations.models import Batch, Occupation
+from tests.factories import BatchFactory, OccupationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def occupations_of(batch_slug, position):
+    return (
+        Occupation.objects.filter(batch__slug=batch_slug, position__gte=position)
+        .order_by("position")
+        .values_list("pk", "name", "tasks", "batch__announced_on", "created_at")
+    )
+
+
+BY_BATCH = CompiledQuery(occupations_of, batch_slug="\x00batch placeholder\x00", position=32_001)
+
+
+@pytest.fixture
+def batches():
+    first = BatchFactory(slug="first", announced_on=dt.date(2019, 4, 1))
+    second = BatchFactory(slug="second", announced_on=dt.date(2020, 7, 6))
+    for position, tasks in [(1, ["Design."]), (2, ["Design.", "Operate."]), (3, [])]:
+        OccupationFactory(batch=first, position=position, tasks=tasks)
+    OccupationFactory(batch=second, position=1, tasks=["Inspect."])
+    return first, second
+
+
+@pytest.mark.parametrize(
+    ("slug", "position"), [("first", 1), ("first", 2), ("second", 1), ("second", 2), ("none", 1)]
+)
+def test_the_rows_are_the_querysets_rows_for_every_value(batches, slug, position):
+    expected = list(occupations_of(slug, position))
+    rows = BY_BATCH.rows(batch_slug=slug, position=position)
+    assert rows == expected
+    if expected:
+        # Converted by the fields, as the queryset converts them: JSON to lists, aware dates.
+        assert isinstance(rows[0][2], list)
+        assert isinstance(rows[0][3], dt.date)
+        assert rows[0][4].tzinfo is not None
+
+
+def test_a_value_that_looks_like_sql_is_only_a_value(batches):
+    assert BY_BATCH.rows(batch_slug="first' OR '1'='1", position=1) == []
+    assert Occupation.objects.count() == 4
+
+
+def test_the_query_is_compiled_once_and_runs_as_one_query(batches, django_assert_num_queries):
+    query = CompiledQuery(occupations_of, batch_slug="\x00batch placeholder\x00", position=32_001)
+    query.rows(batch_slug="first", position=1)
+    with CaptureQueriesContext(connection) as first:
+        query.rows(batch_slug="second", position=1)
+    with CaptureQueriesContext(connection) as second:
+        query.rows(batch_slug="first", position=3)
+    assert len(first) == len(second) == 1
+    assert first[0]["sql"].split("WHERE")[0] == second[0]["sql"].split("WHERE")[0]
+    assert len(query._compiled) == 1
+
+
+def test_a_value_the_orm_changes_is_refused_when_the_query_is_compiled(batches):
+    query = CompiledQuery(
+        lambda name: Occupation.objects.filter(name__icontains=name).values_list("pk"),
+        name="\x00name placeholder\x00",
+    )
+    with pytest.raises(ImproperlyConfigured, match="'name' does not reach"):
+        query.rows(name="Occupation")
+
+
+def test_only_a_values_list_queryset_is_compiled(batches):
+    query = CompiledQuery(lambda slug: Batch.objects.filter(slug=slug), slug="\x00slug\x00")
+    with pytest.raises(ImproperlyConfigured, match="values_list"):
+        query.rows(slug="first")
+
+
+def test_the_values_must_be_the_placeholders_names(batches):
+    with pytest.raises(TypeError, match="batch_slug"):
+        BY_BATCH.rows(batch_slug="first")
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="CONN_HEALTH_CHECKS is set for PostgreSQL"
+)
+
+
+@pytest.fixture
+def kept_connection(monkeypatch):
+    """Puts the connection as a request finds it when it was kept from an earlier request,
+    with health checks on: not checked yet. Counts Django's own checks from then on."""
+    checks = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append("SELECT 1") or is_usable())
+
+    def keep():
+        connection.ensure_connection()
+        connection.health_check_enabled = True
+        connection.health_check_done = False
+        checks.clear()
+        return checks
+
+    return keep
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_on_a_kept_connection_the_read_is_the_health_check(batches, kept_connection):
+    expected = list(occupations_of("first", 1))
+    checks = kept_connection()
+    assert BY_BATCH.rows(batch_slug="first", position=1) == expected
+    assert checks == []
+    assert connection.health_check_done
+    # What follows in the request does not check again.
+    assert Batch.objects.count() == 2
+    assert checks == []
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_read_on_a_connection_that_died_runs_again_on_a_new_one(batches, kept_connection):
+    import psycopg
+
+    expected = list(occupations_of("first", 1))
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    checks = kept_connection()
+    assert BY_BATCH.rows(batch_slug="first", position=1) == expected
+    assert checks == ["SELECT 1"]  # asked only after the read failed
+    assert connection.connection.info.backend_pid != backend
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_the_connection_is_checked_first(batches, monkeypatch):
+    from django.db import transaction
+
+    connection.ensure_connection()
+    checks = []
+    monkeypatch.setattr(connection, "health_check_enabled", True)
+    monkeypatch.setattr(connection, "close_if_health_check_failed", lambda: checks.append(1))
+    with transaction.atomic():
+        connection.health_check_done = False
+        assert BY_BATCH.rows(batch_slug="second", position=1) == list(occupations_of("second", 1))
+    assert checks
