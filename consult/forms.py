@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,13 +27,9 @@ from consult.workflow import UploadedAttachment
 from occupations.compiled import CompiledQuery
 
 HONEYPOT_FIELD = "website"
-ALLOWED_IN_TEXT = {"\t", "\n"}
-
-
-def _control_characters(value: str, allowed: set[str]) -> bool:
-    return any(
-        (ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F) and ch not in allowed for ch in value or ""
-    )
+# C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class PlainTextField(forms.CharField):
@@ -49,7 +46,8 @@ class PlainTextField(forms.CharField):
 
     def validate(self, value) -> None:
         super().validate(value)
-        if _control_characters(value, ALLOWED_IN_TEXT if self.multiline else set()):
+        pattern = CONTROL_CHARACTERS_IN_LINES if self.multiline else CONTROL_CHARACTERS
+        if value and pattern.search(value):
             raise ValidationError(
                 _(
                     "Remove the control characters (invisible characters such as NUL) from this "
@@ -86,6 +84,18 @@ class DraftChoiceField(forms.ModelChoiceField):
     # The posted draft when the view has already read it (``CommentForm(chosen=...)``): it
     # came from this field's queryset, so it is taken without reading it again.
     chosen: DraftOccupation | None = None
+    # The consultation whose drafts the choices are. The queryset is narrowed to them when
+    # first used: a comment on the chosen draft never uses it, and building the filter was a
+    # tenth of the form's cost.
+    consultation: Consultation | None = None
+
+    def _get_queryset(self):
+        if self.consultation is not None:
+            self._queryset = self._queryset.filter(consultation=self.consultation)
+            self.consultation = None
+        return self._queryset
+
+    queryset = property(_get_queryset, forms.ModelChoiceField._set_queryset)
 
     def label_from_instance(self, obj: DraftOccupation) -> str:
         return f"{obj.position}. {obj.name}"
@@ -235,7 +245,7 @@ class CommentForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["occupation"]
-        field.queryset = field.queryset.filter(consultation=consultation)
+        field.consultation = consultation
         field.chosen = chosen
 
     @staticmethod

@@ -50,7 +50,9 @@ TRACKING_NUMBER_PATTERN = r"\A[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-
 
 
 def new_tracking_number() -> str:
-    chars = "".join(secrets.choice(CROCKFORD_ALPHABET) for _ in range(12))
+    # 32 symbols are 5 bits each: one draw of 60 random bits is 12 uniform symbols.
+    bits = secrets.randbits(60)
+    chars = "".join(CROCKFORD_ALPHABET[(bits >> (5 * i)) & 31] for i in range(12))
     return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
 
 
