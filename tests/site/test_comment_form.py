@@ -100,6 +100,19 @@ def test_a_consultation_in_drafting_takes_no_comments(client, valid_data):
     assert drafting.comments.count() == 0
 
 
+def test_an_unknown_consultation_takes_no_comments(client, consultation, valid_data):
+    """Also with the id of a real draft posted: the draft is read only with its own
+    consultation's slug."""
+    draft = consultation.drafts.first()
+    assert client.get("/consultations/no-such-thing/comment/").status_code == 404
+    for occupation in ["", str(draft.pk)]:
+        response = client.post(
+            "/consultations/no-such-thing/comment/", {**valid_data, "occupation": occupation}
+        )
+        assert response.status_code == 404
+    assert Comment.objects.count() == 0
+
+
 # Success ------------------------------------------------------------------------------------
 
 
