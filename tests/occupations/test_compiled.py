@@ -54,7 +54,7 @@ def test_a_value_that_looks_like_sql_is_only_a_value(batches):
     assert Occupation.objects.count() == 4
 
 
-def test_the_query_is_compiled_once_and_runs_as_one_query(batches, django_assert_num_queries):
+def test_the_query_is_compiled_once_and_runs_as_one_query(batches):
     query = CompiledQuery(occupations_of, batch_slug="\x00batch placeholder\x00", position=32_001)
     query.rows(batch_slug="first", position=1)
     with CaptureQueriesContext(connection) as first:
@@ -101,7 +101,7 @@ def kept_connection(monkeypatch):
 
     def keep():
         connection.ensure_connection()
-        connection.health_check_enabled = True
+        monkeypatch.setattr(connection, "health_check_enabled", True)
         connection.health_check_done = False
         checks.clear()
         return checks
