@@ -87,9 +87,16 @@ class ConsultationQuerySet(models.QuerySet):
         """Consultations whose draft list may still take new drafts."""
         return self.filter(status=Consultation.Status.DRAFTING)
 
+    @staticmethod
+    def public_condition(through: str = "") -> models.Q:
+        """What makes a consultation public: it is past drafting. ``through`` reaches it from a
+        related model (``"consultation__"``), so that a query can join it instead of
+        filtering on a subquery of public consultations."""
+        return ~models.Q(**{f"{through}status": Consultation.Status.DRAFTING})
+
     def public(self) -> ConsultationQuerySet:
         """Every consultation past drafting."""
-        return self.exclude(status=Consultation.Status.DRAFTING)
+        return self.filter(self.public_condition())
 
     def open(self, now: dt.datetime) -> ConsultationQuerySet:
         now = whole_second(now)
