@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from consult.models import (
     Attachment,
     Comment,
     Consultation,
+    ConsultationQuerySet,
     DraftOccupation,
 )
 from consult.workflow import UploadedAttachment
@@ -124,15 +126,22 @@ WINDOW_ATTNAMES = _attnames(Consultation, WINDOW_FIELDS)
 # Every comment reads these; compiled once, they cost a fifth of what the ORM took to build
 # them on each request. The placeholders are values no request sends: a slug from the URL has
 # no NUL, and no table here comes near an id of 8 * 10^18.
+# Each reads one row at most, so the models' default order is left out, and the draft's
+# consultation is joined once with the public condition, not matched against a subquery of
+# public consultations: PostgreSQL planned that query in more time than it ran it.
 SLUG_PLACEHOLDER = "\x00slug placeholder\x00"
 _WINDOW = CompiledQuery(
-    lambda slug: Consultation.objects.public().filter(slug=slug).values_list(*WINDOW_ATTNAMES),
+    lambda slug: (
+        Consultation.objects.public().filter(slug=slug).order_by().values_list(*WINDOW_ATTNAMES)
+    ),
     slug=SLUG_PLACEHOLDER,
 )
 _WINDOW_AND_DRAFT = CompiledQuery(
     lambda slug, pk: (
         DraftOccupation.objects.active()
-        .filter(pk=pk, consultation__in=Consultation.objects.public().filter(slug=slug))
+        .filter(ConsultationQuerySet.public_condition("consultation__"))
+        .filter(pk=pk, consultation__slug=slug)
+        .order_by()
         .values_list(*CHOSEN_DRAFT_ATTNAMES, *(f"consultation__{name}" for name in WINDOW_ATTNAMES))
     ),
     slug=SLUG_PLACEHOLDER,
@@ -149,6 +158,26 @@ def _largest_id() -> int:
     such a lookup with no rows; the database would refuse it)."""
     field = DraftOccupation._meta.pk
     return connection.ops.integer_field_range(field.get_internal_type())[1]
+
+
+class FieldsCopiedWhereChanged(dict):
+    """A form class's ``base_fields`` of which each form copies only the fields it changes.
+
+    Django deep-copies every field for each form, so that a form may change its own fields.
+    A form that changes only ``per_form`` can share the others, which nothing changes after
+    the class is built: for the comment form that copying was 0.09 ms of the 0.12 ms it took
+    to build one.
+    """
+
+    def __init__(self, fields: dict[str, forms.Field], *, per_form: set[str]) -> None:
+        super().__init__(fields)
+        self.per_form = per_form
+
+    def __deepcopy__(self, memo: dict) -> dict[str, forms.Field]:
+        return {
+            name: copy.deepcopy(field, memo) if name in self.per_form else field
+            for name, field in self.items()
+        }
 
 
 class CommentForm(forms.Form):
@@ -365,3 +394,8 @@ class CommentForm(forms.Form):
         elif "task_number" not in self.errors:
             cleaned["task_number"] = None
         return cleaned
+
+
+# Only the occupation field is changed for each form (its consultation, the chosen draft and
+# the listed choices).
+CommentForm.base_fields = FieldsCopiedWhereChanged(CommentForm.base_fields, per_form={"occupation"})

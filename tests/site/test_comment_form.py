@@ -12,6 +12,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
+from consult.forms import CommentForm
 from consult.models import Attachment, Comment
 from tests.factories import ConsultationFactory, DraftOccupationFactory
 from tests.site.conftest import minimal_docx, minimal_odt, minimal_pdf, upload
@@ -449,3 +450,32 @@ def test_attachments_are_never_served_publicly(
     receipt = client.get(attachment.comment.get_absolute_url()).content.decode()
     assert attachment.file.name not in receipt
     assert "a.pdf" not in receipt
+
+
+# Forms share the fields they never change ---------------------------------------------------
+
+
+def test_forms_share_every_field_but_the_occupation_and_keep_their_own_state(consultation):
+    drafts = list(consultation.drafts.in_order())
+    refused = CommentForm(
+        {"body": "", "name": "Refused Name", "task_number": "abc"}, consultation=consultation
+    )
+    assert not refused.is_valid()
+    refused.list_drafts(drafts[:1])
+    fresh = CommentForm(consultation=consultation)
+    fresh.list_drafts(drafts)
+
+    shared = set(CommentForm.base_fields) - {"occupation"}
+    assert all(refused.fields[name] is fresh.fields[name] for name in shared)
+    assert refused.fields["occupation"] is not fresh.fields["occupation"]
+    assert CommentForm.base_fields["occupation"] not in (
+        refused.fields["occupation"],
+        fresh.fields["occupation"],
+    )
+    # Each form lists its own drafts, and nothing of the refused form reaches the fresh one.
+    assert len(list(refused.fields["occupation"].choices)) == 2
+    assert len(list(fresh.fields["occupation"].choices)) == len(drafts) + 1
+    html = str(fresh)
+    assert "Refused Name" not in html and "errorlist" not in html
+    assert "Write your comment." in str(refused["body"].errors)
+    assert fresh.errors == {}
