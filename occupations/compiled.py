@@ -4,7 +4,8 @@ For the few request paths where building and compiling the same ORM query costs 
 running it: reading a consultation's window to accept a comment took 0.7 ms of Python for a
 query the database answers in under 0.1 ms. The query is still written with the ORM, in one
 place, so that its rules (which consultations are public, which drafts are active) stay the
-ORM's; only the compiled SQL is kept.
+ORM's; only the compiled SQL is kept. ``CompiledInsert`` does the same for the INSERT of a
+new row.
 
 Django has no such cache (a ``QuerySet`` compiles its SQL each time it runs), and the packages
 that offer one cache results, not SQL.
@@ -17,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.models import QuerySet, signals
+from django.db.models.sql import InsertQuery
 
 
 @dataclass(frozen=True)
@@ -144,3 +146,103 @@ def _execute(connection: BaseDatabaseWrapper, sql: str, params: list) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class _CompiledInsert:
+    sql: str
+    fields: tuple[models.Field, ...]
+    returning: tuple[models.Field, ...]
+    # Column index -> converters of the returned columns.
+    converters: dict[int, tuple[list, Any]]
+
+
+class CompiledInsert:
+    """``obj.save(force_insert=True)`` for a new ``model`` row, with the INSERT's SQL compiled
+    once per process and database.
+
+    It does what ``Model.save`` does for such a row: each field's ``pre_save`` (``auto_now``),
+    the check that related objects are saved, and the columns the database returns (the id)
+    set on the object. A model with a ``save()`` of its own, a parent model or a field with a
+    placeholder or database default of its own is refused when this is created; a row that
+    needs more than the compiled statement (a primary key of its own, signal receivers for the
+    model, an expression as a value, a backend that returns no columns from an INSERT) is
+    saved with ``obj.save(force_insert=True)``.
+    """
+
+    def __init__(self, model: type[models.Model]) -> None:
+        meta = model._meta
+        if model.save is not models.Model.save or meta.parents or len(meta.pk_fields) != 1:
+            raise ImproperlyConfigured(
+                f"{meta.label} cannot be inserted with a compiled statement: it has a save() of "
+                "its own, a parent model or a composite key."
+            )
+        if any(
+            hasattr(field, "get_placeholder") or field.has_db_default()
+            for field in meta.local_concrete_fields
+        ):
+            raise ImproperlyConfigured(
+                f"{meta.label} has a field with a placeholder or a database default: its INSERT "
+                "depends on the values."
+            )
+        self.model = model
+        self._compiled: dict[tuple[str, str], _CompiledInsert] = {}
+
+    def insert(self, obj: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        if type(obj) is not self.model:
+            raise TypeError(f"expected a {self.model._meta.label}, got {type(obj).__name__}")
+        connection = connections[using]
+        if (
+            obj.pk is not None
+            or not connection.features.can_return_columns_from_insert
+            or signals.pre_save.has_listeners(self.model)
+            or signals.post_save.has_listeners(self.model)
+        ):
+            obj.save(force_insert=True, using=using)
+            return
+        obj._prepare_related_fields_for_save(operation_name="save")
+        compiled = self._compiled.get((using, connection.vendor)) or self._compile(using)
+        values = [field.pre_save(obj, True) for field in compiled.fields]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            obj.save(force_insert=True, using=using)
+            return
+        params = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(compiled.fields, values, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            row = list(connection.ops.fetch_returned_insert_columns(cursor, None))
+        for index, (converters, expression) in compiled.converters.items():
+            for converter in converters:
+                row[index] = converter(row[index], expression, connection)
+        for field, value in zip(compiled.returning, row, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = using
+
+    def _compile(self, using: str) -> _CompiledInsert:
+        connection = connections[using]
+        meta = self.model._meta
+        # The fields Model.save inserts when the primary key is left to the database.
+        fields = tuple(
+            field
+            for field in meta.local_concrete_fields
+            if not field.generated and field is not meta.auto_field
+        )
+        returning = tuple(meta.db_returning_fields)
+        query = InsertQuery(self.model)
+        query.insert_values(fields, [self.model()], raw=False)
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = list(returning)
+        ((sql, _params),) = compiler.as_sql()
+        compiled = _CompiledInsert(
+            sql=sql,
+            fields=fields,
+            returning=returning,
+            converters=compiler.get_converters(
+                [field.get_col(meta.db_table) for field in returning]
+            ),
+        )
+        self._compiled[(using, connection.vendor)] = compiled
+        return compiled

@@ -1,14 +1,18 @@
-"""A compiled query gives what its queryset gives, for any values, with the SQL built once."""
+"""A compiled query gives what its queryset gives, for any values, with the SQL built once; a
+compiled insert stores what ``save()`` stores."""
 
 import datetime as dt
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Upper
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
-from occupations.compiled import CompiledQuery
-from occupations.models import Batch, Occupation
+from occupations.compiled import CompiledInsert, CompiledQuery
+from occupations.models import Batch, ClassificationGroup, Occupation
 from tests.factories import BatchFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +154,89 @@ def test_in_a_transaction_the_connection_is_checked_first(batches, monkeypatch):
         connection.health_check_done = False
         assert BY_BATCH.rows(batch_slug="second", position=1) == list(occupations_of("second", 1))
     assert checks
+
+
+# CompiledInsert ---------------------------------------------------------------------------
+
+GROUP_INSERT = CompiledInsert(ClassificationGroup)
+
+
+def stored(group):
+    return ClassificationGroup.objects.filter(pk=group.pk).values().get()
+
+
+def test_a_compiled_insert_stores_what_save_stores():
+    major = ClassificationGroup.objects.create(code="1", title="Saved", level="major")
+    compiled = ClassificationGroup(code="2", title="Compiled 编译", level="major")
+    GROUP_INSERT.insert(compiled)
+    assert compiled.pk is not None and compiled.pk != major.pk
+    assert not compiled._state.adding and compiled._state.db == "default"
+    saved_row, compiled_row = stored(major), stored(compiled)
+    assert compiled_row == {
+        **saved_row,
+        "id": compiled.pk,
+        "code": "2",
+        "title": "Compiled 编译",
+        "updated_at": compiled_row["updated_at"],
+    }
+    # auto_now was set on the object, as save() sets it, and that is what was stored.
+    assert compiled.updated_at == compiled_row["updated_at"]
+    assert compiled.updated_at >= major.updated_at
+
+
+def test_a_compiled_insert_is_compiled_once_and_is_one_query():
+    GROUP_INSERT.insert(ClassificationGroup(code="3", title="First", level="major"))
+    parent = ClassificationGroup.objects.get(code="3")
+    with CaptureQueriesContext(connection) as queries:
+        GROUP_INSERT.insert(
+            ClassificationGroup(code="3-01", title="Child", level="medium", parent=parent)
+        )
+    assert len(queries) == 1
+    assert queries[0]["sql"].startswith("INSERT INTO")
+    assert len(GROUP_INSERT._compiled) == 1
+    assert ClassificationGroup.objects.get(code="3-01").parent == parent
+
+
+def test_a_compiled_insert_lets_the_database_refuse_a_row():
+    GROUP_INSERT.insert(ClassificationGroup(code="4", title="Once", level="major"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GROUP_INSERT.insert(ClassificationGroup(code="4", title="Twice", level="major"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GROUP_INSERT.insert(ClassificationGroup(code="4-01", title="No parent", level="medium"))
+    assert list(ClassificationGroup.objects.values_list("title", flat=True)) == ["Once"]
+
+
+def test_a_compiled_insert_refuses_an_unsaved_related_object_as_save_does():
+    unsaved_parent = ClassificationGroup(code="5", title="Unsaved", level="major")
+    child = ClassificationGroup(code="5-01", title="Child", level="medium", parent=unsaved_parent)
+    with pytest.raises(ValueError, match="unsaved related object 'parent'"):
+        GROUP_INSERT.insert(child)
+    assert not ClassificationGroup.objects.exists()
+
+
+def test_receivers_of_save_signals_still_hear_of_the_row():
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.code, created))
+
+    post_save.connect(receiver, sender=ClassificationGroup)
+    try:
+        GROUP_INSERT.insert(ClassificationGroup(code="6", title="Heard", level="major"))
+    finally:
+        post_save.disconnect(receiver, sender=ClassificationGroup)
+    assert heard == [("6", True)]
+
+
+def test_an_expression_or_a_primary_key_of_its_own_is_saved_as_save_saves_it():
+    GROUP_INSERT.insert(ClassificationGroup(code="7", title=Upper(Value("expr")), level="major"))
+    GROUP_INSERT.insert(ClassificationGroup(pk=4242, code="8", title="Own key", level="major"))
+    assert ClassificationGroup.objects.get(code="7").title == "EXPR"
+    assert ClassificationGroup.objects.get(code="8").pk == 4242
+
+
+def test_only_plain_models_of_the_right_type_are_inserted():
+    with pytest.raises(ImproperlyConfigured, match="save"):
+        CompiledInsert(Occupation)
+    with pytest.raises(TypeError, match=r"expected a occupations\.ClassificationGroup"):
+        GROUP_INSERT.insert(Batch())
