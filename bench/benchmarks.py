@@ -208,19 +208,36 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
     rows_before = count_rows()
     harness.warm_up(base_url, [f"/consultations/{OPEN_CONSULTATION}/", "/bench-baseline/form/"])
     common = {"host": base_url, "users": scale.users, "seconds": scale.duration, "outdir": outdir}
-    product: LoadResult = harness.locust(
-        "CommentUser",
-        request_name="comment (POST)",
-        env={"BENCH_CONSULTATION": OPEN_CONSULTATION},
-        **common,
-    )
-    baseline: LoadResult = harness.locust(
-        "BaselineInsertUser", request_name="baseline insert (POST)", **common
-    )
+
+    def run_product() -> LoadResult:
+        return harness.locust(
+            "CommentUser",
+            request_name="comment (POST)",
+            env={"BENCH_CONSULTATION": OPEN_CONSULTATION},
+            **common,
+        )
+
+    def run_baseline() -> LoadResult:
+        return harness.locust("BaselineInsertUser", request_name="baseline insert (POST)", **common)
+
+    # In turns, each side first in every other round: a machine slowing down or speeding up
+    # during the run weighs on both sides alike.
+    products: list[LoadResult] = []
+    baselines: list[LoadResult] = []
+    for round_number in range(scale.intake_rounds):
+        if round_number % 2 == 0:
+            products.append(run_product())
+            baselines.append(run_baseline())
+        else:
+            baselines.append(run_baseline())
+            products.append(run_product())
+    product = harness.combine(products)
+    baseline = harness.combine(baselines)
     stored = comments.count() - comments_before
     stored_baseline = count_rows() - rows_before
     rps_ratio = _ratio(product.rps, baseline.rps)
     p99_ratio = _ratio(product.p99, baseline.p99)
+    round_ratios = [_ratio(p.rps, b.rps) for p, b in zip(products, baselines, strict=True)]
     result.add(
         "comment POST requests/s",
         round(product.rps, 1),
@@ -241,6 +258,11 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
     )
     result.add("comment POST p50", product.p50, "ms", baseline=baseline.p50,
                ratio=_ratio(product.p50, baseline.p50))  # fmt: skip
+    if len(round_ratios) > 1:
+        result.add(
+            f"requests/s ratio in each of {len(round_ratios)} rounds",
+            " / ".join(f"{ratio:.2f}×" for ratio in round_ratios),
+        )
     page = product.others.get("comment page (GET)", {})
     if page:
         result.add(
@@ -266,6 +288,8 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
         "stored_baseline_rows": stored_baseline,
         "users": scale.users,
         "seconds": scale.duration,
+        "rounds": scale.intake_rounds,
+        "round_ratios": round_ratios,
     }
     return result
 

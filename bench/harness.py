@@ -35,15 +35,18 @@ class Scale:
     users: int
     duration: int  # seconds of load per locust run
     changelist_repeats: int
+    # Intake runs the comment form and the bare insert view in turns, this many times each:
+    # the machine's speed drifts between runs, and turns give both sides the same drift.
+    intake_rounds: int
 
 
 SCALES = {
     "tiny": Scale("tiny", occupations=300, comments=3_000, users=2, duration=2,
-                  changelist_repeats=1),
+                  changelist_repeats=1, intake_rounds=1),
     "small": Scale("small", occupations=2_000, comments=100_000, users=8, duration=10,
-                   changelist_repeats=3),
+                   changelist_repeats=3, intake_rounds=3),
     "full": Scale("full", occupations=20_000, comments=1_000_000, users=8, duration=20,
-                  changelist_repeats=5),
+                  changelist_repeats=5, intake_rounds=3),
 }  # fmt: skip
 
 
@@ -223,6 +226,8 @@ class LoadResult:
     seconds: float
     # The run's other requests (pages fetched before the measured ones): name -> p50, count.
     others: dict = field(default_factory=dict)
+    # Locust's histogram of the measured requests: rounded milliseconds -> count.
+    response_times: dict = field(default_factory=dict)
 
     @property
     def successes(self) -> int:
@@ -322,6 +327,7 @@ def locust(
         p99=_percentile(times, 0.99),
         max=float(entry["max_response_time"]),
         seconds=elapsed,
+        response_times=dict(times),
         others={
             e["name"]: {
                 "requests": e["num_requests"],
@@ -332,6 +338,30 @@ def locust(
             for e in entries
             if e["name"] != request_name
         },
+    )
+
+
+def combine(runs: list[LoadResult]) -> LoadResult:
+    """Several runs of the same request as one: requests and failures added up, requests/s the
+    mean of the runs' (each measured for the same time), percentiles of all the requests."""
+    if len(runs) == 1:
+        return runs[0]
+    times: dict[str, int] = {}
+    for run in runs:
+        for milliseconds, count in run.response_times.items():
+            times[milliseconds] = times.get(milliseconds, 0) + count
+    return LoadResult(
+        name=runs[0].name,
+        requests=sum(run.requests for run in runs),
+        failures=sum(run.failures for run in runs),
+        rps=sum(run.rps for run in runs) / len(runs),
+        p50=_percentile(times, 0.50),
+        p90=_percentile(times, 0.90),
+        p99=_percentile(times, 0.99),
+        max=max(run.max for run in runs),
+        seconds=sum(run.seconds for run in runs),
+        others=runs[0].others,
+        response_times=times,
     )
 
 
