@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         if needs_data:
             run("generate", benchmarks.generate, target, scale, args.seed, required=True)
             if args.db == "postgres":
-                benchmarks.analyze(target)
+                benchmarks.settle(target)
         if {"api", "intake"} & set(args.only):
             with harness.gunicorn(target, workers=args.workers, logdir=workdir) as base_url:
                 run("api", benchmarks.api, base_url, scale, workdir)

@@ -93,12 +93,16 @@ def generate(target: Target, scale: Scale, seed: int) -> Result:
     return result
 
 
-def analyze(target: Target) -> None:
-    """Fresh planner statistics after the bulk load, as autovacuum would soon give them."""
+def settle(target: Target) -> None:
+    """Do before measuring what PostgreSQL does by itself some time after a bulk load, so that
+    it does not do it during a measured run: ``VACUUM (ANALYZE)`` (fresh planner statistics,
+    and the visibility map of the new rows: autovacuum vacuums a table after that many
+    inserts) and a ``CHECKPOINT`` (the load's dirty pages written out)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM (ANALYZE)")
+        cursor.execute("CHECKPOINT")
 
 
 def prepare_baselines() -> None:

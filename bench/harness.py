@@ -42,7 +42,7 @@ class Scale:
 
 SCALES = {
     "tiny": Scale("tiny", occupations=300, comments=3_000, users=2, duration=2,
-                  changelist_repeats=1, intake_rounds=1),
+                  changelist_repeats=1, intake_rounds=2),
     "small": Scale("small", occupations=2_000, comments=100_000, users=8, duration=10,
                    changelist_repeats=3, intake_rounds=3),
     "full": Scale("full", occupations=20_000, comments=1_000_000, users=8, duration=20,

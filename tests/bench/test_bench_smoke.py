@@ -78,6 +78,10 @@ def test_intake_stores_one_comment_per_success_response(run):
     assert details["product"]["failures"] == 0
     assert details["stored_comments"] == details["product"]["requests"]
     assert details["stored_baseline_rows"] == details["baseline"]["requests"] > 0
+    # Both sides ran in turns, and each round's ratio is reported.
+    assert details["rounds"] == 2
+    assert len(details["round_ratios"]) == 2 and all(details["round_ratios"])
+    assert "requests/s ratio in each of 2 rounds" in rows(run["intake"])
 
 
 def test_api_pages_and_304s_are_served(run):
