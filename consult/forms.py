@@ -99,6 +99,15 @@ class DraftChoiceField(forms.ModelChoiceField):
 
     queryset = property(_get_queryset, forms.ModelChoiceField._set_queryset)
 
+    def __deepcopy__(self, memo: dict) -> DraftChoiceField:
+        # ModelChoiceField clones its queryset for each form. Narrowing it makes a new
+        # queryset, so every form can start from the same one; the copy still gets choices of
+        # its own (Django #11183).
+        result = forms.Field.__deepcopy__(self, memo)
+        result._queryset = self._queryset
+        result.widget.choices = result.choices
+        return result
+
     def label_from_instance(self, obj: DraftOccupation) -> str:
         return f"{obj.position}. {obj.name}"
 
