@@ -46,9 +46,34 @@ def estimated_row_count(queryset: QuerySet) -> int | None:
     return None if row is None or row[0] is None else row[0]
 
 
+def rows_by_keys_first(page: QuerySet) -> QuerySet:
+    """The rows of the sliced queryset ``page``, found by their keys first.
+
+    ``OFFSET`` makes the database walk past every earlier row. Walking the order's index for
+    keys alone can skip the table (an index-only scan), and only the page's rows are then
+    read in full: one query, ``WHERE pk IN (<the page's keys>)``, in the same order. Left as
+    it is where the keys cannot stand for the rows (a queryset that removes duplicates,
+    groups or combines) or where the database cannot slice a subquery.
+    """
+    query = page.query
+    connection = connections[page.db]
+    if (
+        not query.is_sliced
+        or query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or not connection.features.allow_sliced_subqueries_with_in
+    ):
+        return page
+    whole = page._chain()
+    whole.query.clear_limits()
+    return whole.filter(pk__in=page.values("pk"))
+
+
 class EstimatedCountPaginator(Paginator):
     """Counts an unfiltered table from PostgreSQL's estimate instead of ``SELECT COUNT(*)``,
-    which reads the whole table on every page.
+    which reads the whole table on every page, and reads a page's rows by their keys first
+    (``rows_by_keys_first``).
 
     Exact wherever the estimate does not apply (see ``estimated_row_count``) or is below
     ``exact_below``, where counting is cheap and a visible error would be odd. ``estimated``
@@ -73,3 +98,9 @@ class EstimatedCountPaginator(Paginator):
             self.estimated = True
             return estimate
         return super().count
+
+    def page(self, number):
+        page = super().page(number)
+        if isinstance(page.object_list, QuerySet):
+            page.object_list = rows_by_keys_first(page.object_list)
+        return page

@@ -102,3 +102,65 @@ def test_a_filtered_page_counts_exactly(client_for, superuser, estimated, query,
     assert changelist.result_count == exact
     assert f"{exact} comments" in response.content.decode()
     assert [q for q in sql if FULL_COUNT.search(q)] == []
+
+
+# A page's rows read by their keys first ------------------------------------------------------
+
+
+@pytest.fixture
+def many_comments():
+    consultation = ConsultationFactory()
+    drafts = [DraftOccupationFactory(consultation=consultation) for _ in range(3)]
+    make_comments(consultation, drafts, 250)
+    # A run of equal times: the page's keys must break ties by id, as the full order does.
+    tied = list(Comment.objects.order_by("pk").values_list("pk", flat=True)[:60])
+    Comment.objects.filter(pk__in=tied).update(
+        submitted_at=Comment.objects.get(pk=tied[0]).submitted_at
+    )
+    return Comment.objects.all()
+
+
+@pytest.mark.parametrize("filters", [{}, {"status": "received"}, {"occupation__isnull": True}])
+def test_every_page_read_by_its_keys_has_the_rows_of_the_plain_slice(many_comments, filters):
+    queryset = (
+        Comment.objects.filter(**filters)
+        .select_related("consultation", "occupation")
+        .order_by("-submitted_at", "-pk")
+    )
+    expected = list(queryset.values_list("pk", flat=True))
+    paginator = EstimatedCountPaginator(queryset, 30)
+    assert paginator.num_pages > 2
+    seen = []
+    for number in paginator.page_range:
+        page = paginator.page(number)
+        with CaptureQueriesContext(connection) as ctx:
+            rows = list(page.object_list)
+            names = [comment.consultation.title for comment in rows]
+        assert len(ctx.captured_queries) == 1  # the related rows came with the page
+        assert re.search(
+            r'WHERE .*"consult_comment"\."id" IN \(SELECT', ctx.captured_queries[0]["sql"]
+        )
+        assert [comment.pk for comment in rows] == expected[(number - 1) * 30 : number * 30]
+        assert all(names)
+        seen += [comment.pk for comment in rows]
+    assert seen == expected
+
+
+def test_a_queryset_that_removes_duplicates_is_paged_as_it_is(many_comments):
+    queryset = Comment.objects.filter(consultation__drafts__isnull=False).distinct().order_by("-pk")
+    page = EstimatedCountPaginator(queryset, 10).page(2)
+    assert " IN (SELECT" not in str(page.object_list.query)
+    assert [c.pk for c in page.object_list] == list(
+        Comment.objects.order_by("-pk").values_list("pk", flat=True)[10:20]
+    )
+
+
+def test_a_middle_page_of_the_changelist_shows_its_rows_in_order(
+    client_for, superuser, many_comments
+):
+    response, sql = fetch(client_for(superuser), reverse(CHANGELIST) + "?p=2")
+    assert len(sql) <= MAX_QUERIES
+    shown = [comment.pk for comment in response.context["cl"].result_list]
+    assert shown == list(
+        Comment.objects.order_by("-submitted_at", "-pk").values_list("pk", flat=True)[100:200]
+    )
