@@ -205,7 +205,7 @@ COMMENT_VIOLATIONS = {
         lambda r: CommentFactory(
             consultation=r["consultation"], tracking_number=r["comment"].tracking_number
         ),
-        "unique:tracking_number",
+        "unique:comment_tracking_number_unique",
     ),
     "an empty body": (lambda r: r["comments"].update(body=""), "comment_body_length"),
     "a body over 5000 characters": (
