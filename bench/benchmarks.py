@@ -94,10 +94,10 @@ def generate(target: Target, scale: Scale, seed: int) -> Result:
 
 
 def settle(target: Target) -> None:
-    """Do before measuring what PostgreSQL does by itself some time after a bulk load, so that
-    it does not do it during a measured run: ``VACUUM (ANALYZE)`` (fresh planner statistics,
-    and the visibility map of the new rows: autovacuum vacuums a table after that many
-    inserts) and a ``CHECKPOINT`` (the load's dirty pages written out)."""
+    """Leave the database as a server in service would be some time after a bulk load, and do
+    it before measuring rather than during: ``VACUUM (ANALYZE)`` (fresh planner statistics,
+    and the new rows' visibility map, as autovacuum would set it; index-only scans need it)
+    and a ``CHECKPOINT`` (the load's dirty pages written out)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
