@@ -71,18 +71,7 @@ class CompiledQuery:
             for index, kind in positions:
                 params[index] = value if type(value) is kind else kind(value)
         rows = _fetch_all(connection, compiled.sql, params)
-        if not compiled.converters:
-            return [tuple(row) for row in rows]
-        converted = []
-        for row in rows:
-            row = list(row)
-            for index, (converters, expression) in compiled.converters.items():
-                value = row[index]
-                for converter in converters:
-                    value = converter(value, expression, connection)
-                row[index] = value
-            converted.append(tuple(row))
-        return converted
+        return [_convert(row, compiled.converters, connection) for row in rows]
 
     def _compile(self, using: str) -> _Compiled:
         connection = connections[using]
@@ -113,6 +102,17 @@ class CompiledQuery:
         )
         self._compiled[(using, connection.vendor)] = compiled
         return compiled
+
+
+def _convert(row, converters: dict[int, tuple[list, Any]], connection) -> tuple:
+    """``row`` with each column's converters applied, as the ORM's compiler applies them."""
+    if not converters:
+        return tuple(row)
+    row = list(row)
+    for index, (column_converters, expression) in converters.items():
+        for converter in column_converters:
+            row[index] = converter(row[index], expression, connection)
+    return tuple(row)
 
 
 def _fetch_all(connection: BaseDatabaseWrapper, sql: str, params: list) -> list:
@@ -212,10 +212,8 @@ class CompiledInsert:
         ]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            row = list(connection.ops.fetch_returned_insert_columns(cursor, None))
-        for index, (converters, expression) in compiled.converters.items():
-            for converter in converters:
-                row[index] = converter(row[index], expression, connection)
+            row = connection.ops.fetch_returned_insert_columns(cursor, None)
+        row = _convert(row, compiled.converters, connection)
         for field, value in zip(compiled.returning, row, strict=True):
             setattr(obj, field.attname, value)
         obj._state.adding = False
