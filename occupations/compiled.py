@@ -13,12 +13,19 @@ that offer one cache results, not SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, models
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connections,
+    models,
+    transaction,
+)
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet, signals
 from django.db.models.sql import InsertQuery
@@ -168,6 +175,12 @@ class CompiledInsert:
     needs more than the compiled statement (a primary key of its own, signal receivers for the
     model, an expression as a value, a backend that returns no columns from an INSERT) is
     saved with ``obj.save(force_insert=True)``.
+
+    ``unless_changed`` makes the INSERT conditional on rows read earlier: given ``(instance,
+    attnames)`` pairs, the row is stored only if each instance's row still holds the values
+    the instance has for those columns. The INSERT checks them itself (``INSERT … SELECT …
+    WHERE EXISTS …``), so a decision taken on a read that has since gone stale can never
+    store a row; ``insert()`` then returns False and stores nothing.
     """
 
     def __init__(self, model: type[models.Model]) -> None:
@@ -188,36 +201,61 @@ class CompiledInsert:
         self.model = model
         self._compiled: dict[tuple[str, str], _CompiledInsert] = {}
 
-    def insert(self, obj: models.Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    def insert(
+        self,
+        obj: models.Model,
+        *,
+        using: str = DEFAULT_DB_ALIAS,
+        unless_changed: Sequence[tuple[models.Model, Sequence[str]]] = (),
+    ) -> bool:
+        """Store ``obj``; True, or False when a row of ``unless_changed`` has changed."""
         if type(obj) is not self.model:
             raise TypeError(f"expected a {self.model._meta.label}, got {type(obj).__name__}")
         connection = connections[using]
+        guard = _Guard.of(unless_changed, connection)
         if (
             obj.pk is not None
             or not connection.features.can_return_columns_from_insert
             or signals.pre_save.has_listeners(self.model)
             or signals.post_save.has_listeners(self.model)
         ):
-            obj.save(force_insert=True, using=using)
-            return
+            return self._save(obj, using, guard)
         obj._prepare_related_fields_for_save(operation_name="save")
         compiled = self._compiled.get((using, connection.vendor)) or self._compile(using)
         values = [field.pre_save(obj, True) for field in compiled.fields]
         if any(hasattr(value, "resolve_expression") for value in values):
-            obj.save(force_insert=True, using=using)
-            return
+            return self._save(obj, using, guard)
         params = [
             field.get_db_prep_save(value, connection)
             for field, value in zip(compiled.fields, values, strict=True)
         ]
+        sql = compiled.sql
+        if guard.rows:
+            sql = guard.sql(compiled, connection)
+            params.extend(guard.params)
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             row = connection.ops.fetch_returned_insert_columns(cursor, None)
+        if row is None:
+            return False  # the guard held no row: nothing was inserted
         row = _convert(row, compiled.converters, connection)
         for field, value in zip(compiled.returning, row, strict=True):
             setattr(obj, field.attname, value)
         obj._state.adding = False
         obj._state.db = using
+        return True
+
+    def _save(self, obj: models.Model, using: str, guard: _Guard) -> bool:
+        """``obj.save()``, for the rows the compiled statement cannot take; with a guard, its
+        rows are read and locked in the same transaction first."""
+        if not guard.rows:
+            obj.save(force_insert=True, using=using)
+            return True
+        with transaction.atomic(using=using):
+            if not guard.holds(using):
+                return False
+            obj.save(force_insert=True, using=using)
+        return True
 
     def _compile(self, using: str) -> _CompiledInsert:
         connection = connections[using]
@@ -244,3 +282,85 @@ class CompiledInsert:
         )
         self._compiled[(using, connection.vendor)] = compiled
         return compiled
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """The rows an INSERT depends on, as read: for each, its model and ``(field, value,
+    database value)`` triples, the last as the database takes it in an exact lookup."""
+
+    rows: tuple[tuple[type[models.Model], tuple[tuple[models.Field, Any, Any], ...]], ...]
+
+    @classmethod
+    def of(cls, pairs: Sequence[tuple[models.Model, Sequence[str]]], connection) -> _Guard:
+        rows = []
+        for instance, attnames in pairs:
+            meta = instance._meta
+            fields = [meta.pk if name == "pk" else meta.get_field(name) for name in attnames]
+            if not any(field.primary_key for field in fields):
+                raise ImproperlyConfigured(f"A guard on {meta.label} must name its primary key.")
+            columns = []
+            for field in fields:
+                # Only columns that an exact lookup compares as they are: JSON, for one, is
+                # compared after normalising on some databases.
+                if not field.concrete or field.get_internal_type() == "JSONField":
+                    raise ImproperlyConfigured(f"{meta.label}.{field.name} cannot be guarded.")
+                value = getattr(instance, field.attname)
+                columns.append((field, value, field.get_db_prep_value(value, connection)))
+            rows.append((type(instance), tuple(columns)))
+        return cls(rows=tuple(rows))
+
+    @property
+    def params(self) -> list:
+        return [
+            prepared
+            for _model, columns in self.rows
+            for _field, value, prepared in columns
+            if value is not None
+        ]
+
+    @property
+    def shape(self) -> tuple:
+        """What the SQL depends on: the tables, columns and which values are NULL."""
+        return tuple(
+            (model, tuple((field.column, value is None) for field, value, _ in columns))
+            for model, columns in self.rows
+        )
+
+    def sql(self, compiled: _CompiledInsert, connection) -> str:
+        """``compiled``'s INSERT as ``INSERT … SELECT <values> WHERE <every row holds>``."""
+        key = (connection.vendor, compiled.sql, self.shape)
+        sql = _GUARDED_SQL.get(key)
+        if sql is None:
+            qn = connection.ops.quote_name
+            exists = []
+            for model, columns in self.rows:
+                table = qn(model._meta.db_table)
+                where = " AND ".join(
+                    f"{table}.{qn(field.column)} " + ("IS NULL" if value is None else "= %s")
+                    for field, value, _ in columns
+                )
+                exists.append(f"EXISTS (SELECT 1 FROM {table} WHERE {where})")
+            returning, _params = connection.ops.return_insert_columns(list(compiled.returning))
+            sql = (
+                f"INSERT INTO {qn(compiled.fields[0].model._meta.db_table)} "
+                f"({', '.join(qn(field.column) for field in compiled.fields)}) "
+                f"SELECT {', '.join(['%s'] * len(compiled.fields))} "
+                f"WHERE {' AND '.join(exists)} {returning}"
+            )
+            _GUARDED_SQL[key] = sql
+        return sql
+
+    def holds(self, using: str) -> bool:
+        """Whether every row still holds its values, locking those rows until the end of the
+        transaction (where the database can lock rows)."""
+        for model, columns in self.rows:
+            rows = model._default_manager.using(using).select_for_update()
+            lookup = {field.attname: value for field, value, _ in columns}
+            if not rows.filter(**lookup).exists():
+                return False
+        return True
+
+
+# Guarded INSERTs by database vendor, INSERT and guard shape: built once per process.
+_GUARDED_SQL: dict[tuple, str] = {}

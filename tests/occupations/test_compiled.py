@@ -240,3 +240,83 @@ def test_only_plain_models_of_the_right_type_are_inserted():
         CompiledInsert(Occupation)
     with pytest.raises(TypeError, match=r"expected a occupations\.ClassificationGroup"):
         GROUP_INSERT.insert(Batch())
+
+
+# A guarded insert stores its row only while the rows it was decided on hold.
+
+AS_READ = ("pk", "code", "title", "updated_at", "parent_id")
+
+
+@pytest.fixture
+def parent():
+    return ClassificationGroup.objects.create(code="3", title="Parent", level="major")
+
+
+def test_a_guarded_insert_stores_its_row_in_one_query_while_the_rows_hold(parent):
+    child = ClassificationGroup(code="3-01", title="Child", level="medium", parent=parent)
+    with CaptureQueriesContext(connection) as queries:
+        assert GROUP_INSERT.insert(child, unless_changed=[(parent, AS_READ)]) is True
+    (insert,) = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert insert.startswith('INSERT INTO "occupations_classificationgroup"')
+    assert "WHERE EXISTS (SELECT 1 FROM" in insert
+    # The major group has no parent: that is compared too, as IS NULL.
+    assert '"parent_id" IS NULL' in insert
+    assert child.pk is not None and not child._state.adding
+    assert ClassificationGroup.objects.get(code="3-01").parent == parent
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Renamed"},
+        {"title": "Parent' OR '1'='1"},
+        {"updated_at": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
+        {"code": "2"},
+    ],
+)
+def test_a_guarded_insert_stores_nothing_once_a_row_changed(parent, change):
+    ClassificationGroup.objects.filter(pk=parent.pk).update(**change)
+    child = ClassificationGroup(code="3-02", title="Child", level="medium", parent=parent)
+    assert GROUP_INSERT.insert(child, unless_changed=[(parent, AS_READ)]) is False
+    assert child.pk is None and child._state.adding
+    assert not ClassificationGroup.objects.filter(level="medium").exists()
+
+
+def test_a_guarded_insert_stores_nothing_once_a_row_is_gone(parent):
+    other = ClassificationGroup.objects.create(code="4", title="Other", level="major")
+    guard = [(parent, AS_READ), (other, ("pk", "code"))]
+    ClassificationGroup.objects.filter(pk=other.pk).delete()
+    child = ClassificationGroup(code="3-03", title="Child", level="medium", parent=parent)
+    assert GROUP_INSERT.insert(child, unless_changed=guard) is False
+    assert not ClassificationGroup.objects.filter(level="medium").exists()
+
+
+def test_a_row_saved_by_save_is_guarded_too(parent):
+    """A receiver of save signals sends the row through save(): the guard is read, with the
+    rows locked, in the same transaction."""
+    post_save.connect(_noop, sender=ClassificationGroup)
+    try:
+        held = ClassificationGroup(code="3-04", title="Held", level="medium", parent=parent)
+        assert GROUP_INSERT.insert(held, unless_changed=[(parent, AS_READ)]) is True
+        ClassificationGroup.objects.filter(pk=parent.pk).update(title="Renamed")
+        lost = ClassificationGroup(code="3-05", title="Lost", level="medium", parent=parent)
+        assert GROUP_INSERT.insert(lost, unless_changed=[(parent, AS_READ)]) is False
+    finally:
+        post_save.disconnect(_noop, sender=ClassificationGroup)
+    assert list(
+        ClassificationGroup.objects.filter(level="medium").values_list("code", flat=True)
+    ) == ["3-04"]
+
+
+def _noop(**kwargs):
+    pass
+
+
+def test_a_guard_names_the_primary_key_and_plain_columns_only(parent):
+    child = ClassificationGroup(code="3-06", title="Child", level="medium", parent=parent)
+    with pytest.raises(ImproperlyConfigured, match="primary key"):
+        GROUP_INSERT.insert(child, unless_changed=[(parent, ("code",))])
+    occupation = OccupationFactory()
+    with pytest.raises(ImproperlyConfigured, match="tasks cannot be guarded"):
+        GROUP_INSERT.insert(child, unless_changed=[(occupation, ("pk", "tasks"))])
+    assert not ClassificationGroup.objects.filter(level="medium").exists()
