@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from cachetools import TTLCache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, models
@@ -18,7 +20,9 @@ from consult import uploads
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
+    COMMENT_DRAFT_FIELDS,
     COMMENT_MAX_ATTACHMENTS,
+    COMMENT_WINDOW_FIELDS,
     Attachment,
     Comment,
     Consultation,
@@ -119,8 +123,8 @@ class DraftChoiceField(forms.ModelChoiceField):
 
 # What the form and ``workflow.submit_comment`` read of the chosen draft, and what accepting a
 # comment reads of the consultation: its window, and its slug for the links.
-CHOSEN_DRAFT_FIELDS = ("pk", "consultation_id", "position", "name", "status", "tasks")
-WINDOW_FIELDS = ("pk", "slug", "status", "opens_at", "closes_at")
+CHOSEN_DRAFT_FIELDS = (*COMMENT_DRAFT_FIELDS, "position", "name", "tasks")
+WINDOW_FIELDS = COMMENT_WINDOW_FIELDS
 
 
 def _attnames(model: type[models.Model], names: Sequence[str]) -> tuple[str, ...]:
@@ -156,6 +160,37 @@ _WINDOW_AND_DRAFT = CompiledQuery(
     slug=SLUG_PLACEHOLDER,
     pk=8_070_450_532_247_928_831,
 )
+
+
+# This process's recent reads of windows and chosen drafts. A comment decided on one is stored
+# only if what it was decided on still holds (``workflow.submit_comment``), so a read may be
+# reused for RECENT_READ_SECONDS; anything but a stored comment is decided again on a fresh read
+# (``views.comment_submit``). Rows only, never an absence, and each request makes instances of
+# its own from them. cachetools' TTLCache is not thread-safe: one lock around it.
+RECENT_READ_SECONDS = 300
+_recent_reads: TTLCache = TTLCache(maxsize=4096, ttl=RECENT_READ_SECONDS)
+_recent_reads_lock = threading.Lock()
+
+
+def _read_one(key: tuple, read: Callable[[], list[tuple]], *, recent: bool) -> tuple | None:
+    """The row ``read()`` gives (or None): with ``recent``, as this process last read it."""
+    if recent:
+        with _recent_reads_lock:
+            row = _recent_reads.get(key)
+        if row is not None:
+            return row
+    rows = read()
+    with _recent_reads_lock:
+        if rows:
+            _recent_reads[key] = rows[0]
+        else:
+            _recent_reads.pop(key, None)
+    return rows[0] if rows else None
+
+
+def forget_recent_reads() -> None:
+    with _recent_reads_lock:
+        _recent_reads.clear()
 
 
 def _from_row(model: type[models.Model], attnames: Sequence[str], values: Sequence) -> Any:
@@ -289,24 +324,31 @@ class CommentForm(forms.Form):
         field.chosen = chosen
 
     @staticmethod
-    def read_window(slug: str) -> Consultation | None:
-        """The public consultation ``slug`` with its ``WINDOW_FIELDS`` only, or None."""
-        rows = _WINDOW.rows(slug=slug)
-        return _from_row(Consultation, WINDOW_ATTNAMES, rows[0]) if rows else None
+    def read_window(slug: str, *, recent: bool = False) -> Consultation | None:
+        """The public consultation ``slug`` with its ``WINDOW_FIELDS`` only, or None; with
+        ``recent``, as this process last read it."""
+        row = _read_one(("window", slug), lambda: _WINDOW.rows(slug=slug), recent=recent)
+        return _from_row(Consultation, WINDOW_ATTNAMES, row) if row else None
 
     @staticmethod
-    def read_window_and_draft(slug: str, posted: str) -> DraftOccupation | None:
+    def read_window_and_draft(
+        slug: str, posted: str, *, recent: bool = False
+    ) -> DraftOccupation | None:
         """The posted draft, if it is an active draft of the public consultation ``slug``, with
         that consultation's ``WINDOW_FIELDS`` read in the same query as ``draft.consultation``:
-        what accepting a comment needs. None when ``posted`` names no such draft."""
+        what accepting a comment needs. None when ``posted`` names no such draft. With
+        ``recent``, as this process last read them."""
         if not (posted.isascii() and posted.isdigit()) or int(posted) > _largest_id():
             return None
-        rows = _WINDOW_AND_DRAFT.rows(slug=slug, pk=int(posted))
-        if not rows:
+        pk = int(posted)
+        row = _read_one(
+            ("draft", slug, pk), lambda: _WINDOW_AND_DRAFT.rows(slug=slug, pk=pk), recent=recent
+        )
+        if not row:
             return None
         split = len(CHOSEN_DRAFT_ATTNAMES)
-        draft = _from_row(DraftOccupation, CHOSEN_DRAFT_ATTNAMES, rows[0][:split])
-        draft.consultation = _from_row(Consultation, WINDOW_ATTNAMES, rows[0][split:])
+        draft = _from_row(DraftOccupation, CHOSEN_DRAFT_ATTNAMES, row[:split])
+        draft.consultation = _from_row(Consultation, WINDOW_ATTNAMES, row[split:])
         return draft
 
     def list_drafts(self, drafts: Sequence[DraftOccupation]) -> None:

@@ -20,7 +20,7 @@ from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
 from occupations.clients import client_ip
-from occupations.errors import WorkflowError
+from occupations.errors import StaleRead, WorkflowError
 from occupations.models import Batch
 
 COMMENTS_PER_PAGE = 50
@@ -151,20 +151,28 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     Refusals store nothing: rate limit (429), honeypot (a normal-looking thank-you page), a
     closed or not yet open window (the page again, with everything typed kept), invalid input
     (the page again, each error on its field).
+
+    The window (and the chosen draft, in the same query) is all a stored comment needs. A
+    comment is first decided on them as this process last read them: the INSERT stores it only
+    if they still hold. Anything else, a refusal included, is decided again on a fresh read;
+    the page is read in full only to show it again.
     """
-    # The window (and the chosen draft, in the same query) is all a stored comment needs; the
-    # page is read in full only to show it again.
-    chosen = (
-        CommentForm.read_window_and_draft(slug, request.POST.get("occupation", ""))
-        if request.method == "POST"
-        else None
-    )
-    consultation = chosen.consultation if chosen else CommentForm.read_window(slug)
-    if consultation is None:
-        raise Http404
     if request.method != "POST":
+        consultation = CommentForm.read_window(slug)
+        if consultation is None:
+            raise Http404
         return redirect(consultation)
     now = timezone.now()
+    posted = request.POST.get("occupation", "")
+    # A comment on a task is decided on the draft's tasks, which the INSERT does not check;
+    # attachments are checked and stored once.
+    recent = request.POST.get("field") != Comment.Field.TASK and not request.FILES
+    consultation, chosen = _window_and_draft(slug, posted, recent=recent)
+    if consultation is None and recent:
+        recent = False
+        consultation, chosen = _window_and_draft(slug, posted, recent=False)
+    if consultation is None:
+        raise Http404
     verdict = ratelimit.hit("comment", client_ip(request), ratelimit.comment_rate())
     if not verdict.allowed:
         response = render(
@@ -180,8 +188,39 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     if request.POST.get(HONEYPOT_FIELD, "").strip():
         return render(request, "site/comment_thanks.html", {"consultation": consultation})
+    if recent:
+        response = _take_comment(request, slug, consultation, chosen, now=now, final=False)
+        if response is not None:
+            return response
+        consultation, chosen = _window_and_draft(slug, posted, recent=False)
+        if consultation is None:
+            raise Http404
+    return _take_comment(request, slug, consultation, chosen, now=now, final=True)
 
+
+def _window_and_draft(
+    slug: str, posted: str, *, recent: bool
+) -> tuple[Consultation | None, DraftOccupation | None]:
+    chosen = CommentForm.read_window_and_draft(slug, posted, recent=recent)
+    if chosen is not None:
+        return chosen.consultation, chosen
+    return CommentForm.read_window(slug, recent=recent), None
+
+
+def _take_comment(
+    request: HttpRequest,
+    slug: str,
+    consultation: Consultation,
+    chosen: DraftOccupation | None,
+    *,
+    now: dt.datetime,
+    final: bool,
+) -> HttpResponse | None:
+    """Store the comment and redirect to its receipt, or refuse it; unless ``final``, None
+    instead of a refusal, to be decided again on a fresh read."""
     if not consultation.is_open_for_comments(now):
+        if not final:
+            return None
         consultation = _public_consultation(slug)
         drafts = _drafts(consultation)
         kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
@@ -207,6 +246,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     form = CommentForm(request.POST, request.FILES, consultation=consultation, chosen=chosen)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -228,12 +268,18 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
                 site_url=request.build_absolute_uri("/").rstrip("/"),
             )
         except WorkflowError as exc:
+            if not final:
+                return None
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            if isinstance(exc, StaleRead):
+                status = 409
         else:
             return redirect(comment)
+    elif not final:
+        return None
     consultation = _public_consultation(slug)
     return _consultation_page(
-        request, consultation, now=now, drafts=_drafts(consultation), form=form, status=400
+        request, consultation, now=now, drafts=_drafts(consultation), form=form, status=status
     )
 
 

@@ -26,7 +26,9 @@ from django_fsm import TransitionNotAllowed, can_proceed
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
+    COMMENT_DRAFT_FIELDS,
     COMMENT_MAX_ATTACHMENTS,
+    COMMENT_WINDOW_FIELDS,
     Attachment,
     Comment,
     Consultation,
@@ -37,7 +39,7 @@ from consult.models import (
 )
 from occupations.clients import hash_ip
 from occupations.compiled import CompiledInsert
-from occupations.errors import InvalidTransition, WorkflowError, require_permission
+from occupations.errors import InvalidTransition, StaleRead, WorkflowError, require_permission
 from occupations.models import (
     OCCUPATION_CODE_RE,
     Authority,
@@ -480,6 +482,10 @@ def submit_comment(
     be validated by the form; the rules that protect the data are checked again here. Sends the
     receipt e-mail after commit when an address was given; ``site_url`` (scheme and host, no
     trailing slash) makes the e-mail's link to the receipt absolute.
+
+    ``consultation`` and ``occupation`` are taken as read: the INSERT stores the comment only
+    if their ``COMMENT_WINDOW_FIELDS`` and ``COMMENT_DRAFT_FIELDS`` are unchanged in the
+    database, and raises ``StaleRead``, storing nothing, otherwise.
     """
     if not consultation.is_open_for_comments(now):
         raise InvalidTransition(_("This consultation is not accepting comments now."))
@@ -546,16 +552,19 @@ def submit_comment(
         ip_hash=hash_ip(ip),
     )
     lang = language or translation.get_language()
+    as_read = [(consultation, COMMENT_WINDOW_FIELDS)]
+    if occupation is not None:
+        as_read.append((occupation, COMMENT_DRAFT_FIELDS))
     if not attachments:
         # One row, one INSERT: nothing can be half-written, so no transaction of its own.
-        _insert_with_tracking_number(comment)
+        _insert_with_tracking_number(comment, as_read)
         if email:
             transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
         return comment
     stored: list = []
     try:
         with transaction.atomic():
-            _insert_with_tracking_number(comment)
+            _insert_with_tracking_number(comment, as_read)
             for upload in attachments:
                 attachment = Attachment(
                     comment=comment,
@@ -580,8 +589,9 @@ def submit_comment(
 _COMMENT_INSERT = CompiledInsert(Comment)
 
 
-def _insert_with_tracking_number(comment: Comment) -> None:
-    """INSERT ``comment`` under a fresh tracking number, drawing another on a clash.
+def _insert_with_tracking_number(comment: Comment, as_read: list) -> None:
+    """INSERT ``comment`` under a fresh tracking number, drawing another on a clash; only if
+    the rows ``as_read`` are unchanged (``StaleRead`` otherwise).
 
     32^12 numbers: a clash is rare, and a fresh number settles it. In autocommit the failed
     INSERT was its own statement and nothing needs undoing; inside a transaction a savepoint
@@ -593,13 +603,21 @@ def _insert_with_tracking_number(comment: Comment) -> None:
         try:
             if in_transaction:
                 with transaction.atomic():
-                    _COMMENT_INSERT.insert(comment)
+                    stored = _COMMENT_INSERT.insert(comment, unless_changed=as_read)
             else:
-                _COMMENT_INSERT.insert(comment)
-            return
+                stored = _COMMENT_INSERT.insert(comment, unless_changed=as_read)
         except IntegrityError:
             if not Comment.objects.filter(tracking_number=comment.tracking_number).exists():
                 raise
+            continue
+        if not stored:
+            raise StaleRead(
+                _(
+                    "The consultation or the occupation changed while your comment was being "
+                    "sent, and it was not stored. Check the page and send it again."
+                )
+            )
+        return
     # Five clashes in a row cannot happen in practice.
     raise WorkflowError(  # pragma: no cover
         _("Could not allocate a tracking number; please try again.")
