@@ -1416,7 +1416,7 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
         if not permitted(request, self, "consult.set_disposition", gettext("record dispositions")):
             return HttpResponseRedirect(back)
         comments, consultation = self._campaign_comments(request)
-        members = comments.filter(fingerprint=fingerprint).not_spam()
+        members = comments.of_campaign(fingerprint).not_spam()
         if not members.exists():
             raise Http404(gettext("No such campaign."))
         form = DispositionForm(request.POST if request.method == "POST" else None)

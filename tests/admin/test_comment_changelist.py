@@ -148,3 +148,34 @@ def test_a_page_reads_its_rows_in_order_from_the_newest_first_index(client_for, 
     (rows,) = [q for q in sql if "LIMIT 100" in q and 'FROM "consult_comment"' in q]
     assert "Index Scan using comment_newest_first" in plan(rows)
     assert "Sort" not in plan(rows)
+
+
+def test_a_campaign_is_every_comment_with_its_fingerprint_in_every_consultation():
+    first, second = (ConsultationFactory(status=Consultation.Status.CONSULTATION) for _ in "ab")
+    for consultation, body in [(first, "Keep it"), (second, "keep it!"), (first, "Other text")]:
+        CommentFactory(consultation=consultation, body=body)
+    fingerprint = comment_fingerprint("Keep it")
+    found = Comment.objects.of_campaign(fingerprint)
+    assert sorted(found.values_list("consultation_id", flat=True)) == sorted([first.pk, second.pk])
+    assert set(found) == set(Comment.objects.filter(fingerprint=fingerprint))
+    assert list(Comment.objects.filter(consultation=first).of_campaign(fingerprint)) == list(
+        Comment.objects.filter(consultation=first, fingerprint=fingerprint)
+    )
+
+
+@postgresql_only
+def test_a_campaign_is_found_in_the_campaign_index_without_one_on_the_fingerprint():
+    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    make_comments(consultation, [DraftOccupationFactory(consultation=consultation)], 1500)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE consult_comment")
+    fingerprint = Comment.objects.values_list("fingerprint", flat=True).first()
+    sql, params = Comment.objects.of_campaign(fingerprint).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(sql, params)
+    lines = plan(sql).splitlines()
+    assert "Index Scan using comment_campaign" in lines[0]
+    # The index is searched by consultation and fingerprint, not read whole for the fingerprint.
+    assert "Index Cond: ((consultation_id = " in lines[1], lines
+    indexes = {index.name for index in Comment._meta.indexes}
+    assert "comment_campaign" in indexes and "comment_fingerprint" not in indexes
