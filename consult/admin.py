@@ -1083,6 +1083,23 @@ class CampaignFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FingerprintFilter(admin.SimpleListFilter):
+    """``?fingerprint=<hash>``, the campaign links' parameter: one campaign's comments, looked
+    up through the campaign index (``of_campaign``). Shown only while applied."""
+
+    title = _("campaign text")
+    parameter_name = "fingerprint"
+
+    def lookups(self, request, model_admin):
+        value = request.GET.get(self.parameter_name, "")
+        return [(value, value[:12] + "…")] if value else []
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.of_campaign(self.value())
+        return queryset
+
+
 class CommentChangeList(ChangeList):
     """The comment changelist: campaign sizes for the page's rows only, in one grouped query
     after the page is sliced (a size per row of the whole table, computed before ``OFFSET``,
@@ -1173,6 +1190,7 @@ class CommentAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
         "occupation",
         "field",
         CampaignFilter,
+        FingerprintFilter,
         ("submitted_at", admin.DateFieldListFilter),
         "consent_to_publish",
     ]

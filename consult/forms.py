@@ -178,7 +178,8 @@ def _read_one(key: tuple, read: Callable[[], list[tuple]], *, recent: bool) -> t
         with _recent_reads_lock:
             row = _recent_reads.get(key)
         if row is not None:
-            return row
+            # A list (a draft's tasks) is copied: the row itself is shared by every request.
+            return tuple(list(value) if isinstance(value, list) else value for value in row)
     rows = read()
     with _recent_reads_lock:
         if rows:
@@ -189,6 +190,7 @@ def _read_one(key: tuple, read: Callable[[], list[tuple]], *, recent: bool) -> t
 
 
 def forget_recent_reads() -> None:
+    """Empty this process's recent reads (tests start from none)."""
     with _recent_reads_lock:
         _recent_reads.clear()
 
@@ -322,6 +324,15 @@ class CommentForm(forms.Form):
         field = self.fields["occupation"]
         field.consultation = consultation
         field.chosen = chosen
+
+    @staticmethod
+    def may_decide_on_recent_read(data, files) -> bool:
+        """Whether a comment posted with ``data`` and ``files`` may be decided on this
+        process's recent read of the window and draft: what it is decided on must be what the
+        INSERT checks (``COMMENT_WINDOW_FIELDS``, ``COMMENT_DRAFT_FIELDS``). A comment on a task
+        is also checked against the draft's tasks, which the INSERT does not compare; and
+        attachments are checked and stored once, on the read that decides."""
+        return data.get("field") != Comment.Field.TASK and not files
 
     @staticmethod
     def read_window(slug: str, *, recent: bool = False) -> Consultation | None:

@@ -592,7 +592,8 @@ class CommentQuerySet(models.QuerySet):
         consultations are named (a short list) so that the index is searched for the
         fingerprint within each of them; without them, the fingerprint alone would be a scan
         of the whole table."""
-        consultations = list(Consultation.objects.order_by().values_list("pk", flat=True))
+        consultations = Consultation.objects.using(self.db).order_by().values_list("pk", flat=True)
+        consultations = list(consultations)
         return self.filter(consultation_id__in=consultations, fingerprint=fingerprint)
 
     def campaigns(self, min_size: int = 2) -> models.QuerySet:

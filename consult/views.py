@@ -154,8 +154,9 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
 
     The window (and the chosen draft, in the same query) is all a stored comment needs. A
     comment is first decided on them as this process last read them: the INSERT stores it only
-    if they still hold. Anything else, a refusal included, is decided again on a fresh read;
-    the page is read in full only to show it again.
+    if they still hold. A closed window, an invalid form or a change since that read is decided
+    again on a fresh read, as is an unknown consultation (404); the rate limit and the honeypot
+    answer on the recent read. The page is read in full only to show it again.
     """
     if request.method != "POST":
         consultation = CommentForm.read_window(slug)
@@ -164,9 +165,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(consultation)
     now = timezone.now()
     posted = request.POST.get("occupation", "")
-    # A comment on a task is decided on the draft's tasks, which the INSERT does not check;
-    # attachments are checked and stored once.
-    recent = request.POST.get("field") != Comment.Field.TASK and not request.FILES
+    recent = CommentForm.may_decide_on_recent_read(request.POST, request.FILES)
     consultation, chosen = _window_and_draft(slug, posted, recent=recent)
     if consultation is None and recent:
         recent = False

@@ -179,8 +179,9 @@ class CompiledInsert:
     ``unless_changed`` makes the INSERT conditional on rows read earlier: given ``(instance,
     attnames)`` pairs, the row is stored only if each instance's row still holds the values
     the instance has for those columns. The INSERT checks them itself (``INSERT … SELECT …
-    WHERE EXISTS …``), so a decision taken on a read that has since gone stale can never
-    store a row; ``insert()`` then returns False and stores nothing.
+    WHERE EXISTS …``), as of the statement's snapshot: a change committed before the INSERT
+    began stops it, and ``insert()`` returns False, storing nothing; one committed while it
+    runs comes after it. (Rows stored with ``save()`` lock the guarded rows instead.)
     """
 
     def __init__(self, model: type[models.Model]) -> None:

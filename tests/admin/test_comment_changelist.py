@@ -165,8 +165,9 @@ def test_a_campaign_is_every_comment_with_its_fingerprint_in_every_consultation(
 
 @postgresql_only
 def test_a_campaign_is_found_in_the_campaign_index_without_one_on_the_fingerprint():
-    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
-    make_comments(consultation, [DraftOccupationFactory(consultation=consultation)], 1500)
+    for _ in range(2):
+        consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+        make_comments(consultation, [DraftOccupationFactory(consultation=consultation)], 800)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE consult_comment")
     fingerprint = Comment.objects.values_list("fingerprint", flat=True).first()
@@ -179,3 +180,13 @@ def test_a_campaign_is_found_in_the_campaign_index_without_one_on_the_fingerprin
     assert "Index Cond: ((consultation_id = " in lines[1], lines
     indexes = {index.name for index in Comment._meta.indexes}
     assert "comment_campaign" in indexes and "comment_fingerprint" not in indexes
+
+
+def test_the_changelist_lists_a_campaign_by_its_fingerprint_alone(client_for, superuser):
+    first, second = (ConsultationFactory(status=Consultation.Status.CONSULTATION) for _ in "ab")
+    for consultation, body in [(first, "Keep it"), (second, "keep it!"), (first, "Other text")]:
+        CommentFactory(consultation=consultation, body=body)
+    url = reverse(CHANGELIST) + f"?fingerprint={comment_fingerprint('Keep it')}"
+    response, sql = fetch(client_for(superuser), url)
+    assert response.content.decode().count('class="action-checkbox"') == 2
+    assert any('"consult_comment"."consultation_id" IN (' in q for q in sql)
