@@ -592,9 +592,10 @@ class CommentQuerySet(models.QuerySet):
         consultations are named (a short list) so that the index is searched for the
         fingerprint within each of them; without them, the fingerprint alone would be a scan
         of the whole table."""
-        consultations = Consultation.objects.using(self.db).order_by().values_list("pk", flat=True)
-        consultations = list(consultations)
-        return self.filter(consultation_id__in=consultations, fingerprint=fingerprint)
+        consultations = Consultation.objects.using(self.db).values_list("pk", flat=True)
+        return self.filter(
+            consultation_id__in=list(consultations.order_by()), fingerprint=fingerprint
+        )
 
     def campaigns(self, min_size: int = 2) -> models.QuerySet:
         """One row per fingerprint shared by at least ``min_size`` comments."""

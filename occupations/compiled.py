@@ -201,6 +201,8 @@ class CompiledInsert:
             )
         self.model = model
         self._compiled: dict[tuple[str, str], _CompiledInsert] = {}
+        # Guarded INSERTs by database alias, vendor and guard shape, as ``_compiled``.
+        self._guarded: dict[tuple, str] = {}
 
     def insert(
         self,
@@ -232,7 +234,10 @@ class CompiledInsert:
         ]
         sql = compiled.sql
         if guard.rows:
-            sql = guard.sql(compiled, connection)
+            key = (using, connection.vendor, guard.shape)
+            sql = self._guarded.get(key) or self._guarded.setdefault(
+                key, guard.sql(compiled, connection)
+            )
             params.extend(guard.params)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -330,27 +335,22 @@ class _Guard:
 
     def sql(self, compiled: _CompiledInsert, connection) -> str:
         """``compiled``'s INSERT as ``INSERT … SELECT <values> WHERE <every row holds>``."""
-        key = (connection.vendor, compiled.sql, self.shape)
-        sql = _GUARDED_SQL.get(key)
-        if sql is None:
-            qn = connection.ops.quote_name
-            exists = []
-            for model, columns in self.rows:
-                table = qn(model._meta.db_table)
-                where = " AND ".join(
-                    f"{table}.{qn(field.column)} " + ("IS NULL" if value is None else "= %s")
-                    for field, value, _ in columns
-                )
-                exists.append(f"EXISTS (SELECT 1 FROM {table} WHERE {where})")
-            returning, _params = connection.ops.return_insert_columns(list(compiled.returning))
-            sql = (
-                f"INSERT INTO {qn(compiled.fields[0].model._meta.db_table)} "
-                f"({', '.join(qn(field.column) for field in compiled.fields)}) "
-                f"SELECT {', '.join(['%s'] * len(compiled.fields))} "
-                f"WHERE {' AND '.join(exists)} {returning}"
+        qn = connection.ops.quote_name
+        exists = []
+        for model, columns in self.rows:
+            table = qn(model._meta.db_table)
+            where = " AND ".join(
+                f"{table}.{qn(field.column)} " + ("IS NULL" if value is None else "= %s")
+                for field, value, _ in columns
             )
-            _GUARDED_SQL[key] = sql
-        return sql
+            exists.append(f"EXISTS (SELECT 1 FROM {table} WHERE {where})")
+        returning, _params = connection.ops.return_insert_columns(list(compiled.returning))
+        return (
+            f"INSERT INTO {qn(compiled.fields[0].model._meta.db_table)} "
+            f"({', '.join(qn(field.column) for field in compiled.fields)}) "
+            f"SELECT {', '.join(['%s'] * len(compiled.fields))} "
+            f"WHERE {' AND '.join(exists)} {returning}"
+        )
 
     def holds(self, using: str) -> bool:
         """Whether every row still holds its values, locking those rows until the end of the
@@ -361,7 +361,3 @@ class _Guard:
             if not rows.filter(**lookup).exists():
                 return False
         return True
-
-
-# Guarded INSERTs by database vendor, INSERT and guard shape: built once per process.
-_GUARDED_SQL: dict[tuple, str] = {}
