@@ -55,11 +55,11 @@ from consult.models import (
     DraftOccupation,
     WindowExtension,
 )
-from consult.paginators import EstimatedCountPaginator
 from consult.reports import build_response_report
 from consult.resources import DraftOccupationResource
+from core.db.paginators import EstimatedCountPaginator
+from core.errors import NotPermitted, WorkflowError, require_permission
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin, parse_pk
-from occupations.errors import NotPermitted, WorkflowError, require_permission
 from occupations.models import ClassificationGroup
 
 admin.site.site_header = _("New occupations: staff")

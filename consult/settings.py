@@ -8,12 +8,13 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and passes ``manage.py check --depl
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from core.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,16 +58,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-_RATE = re.compile(r"^(0|\d+/(s|sec|m|min|h|hour|d|day))$")
-
-
 def env_rate(name: str, default: str) -> str:
-    """A rate such as ``10/h``; ``0`` disables the limit."""
+    """A rate such as ``10/h``; ``0`` disables the limit (``core.rates`` is the grammar)."""
     value = os.environ.get(name, default).strip()
-    if not _RATE.match(value):
-        raise ImproperlyConfigured(
-            f"{name} must look like '10/h' (per s, m, h or d) or be 0 to disable, got {value!r}."
-        )
+    try:
+        parse_rate(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} {exc}.") from None
     return value
 
 

@@ -15,12 +15,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consult import ratelimit, workflow
+from consult import workflow
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
-from occupations.clients import client_ip
-from occupations.errors import StaleRead, WorkflowError
+from core import ratelimit
+from core.clients import client_ip
+from core.errors import StaleRead, WorkflowError
 from occupations.models import Batch
 
 COMMENTS_PER_PAGE = 50

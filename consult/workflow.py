@@ -4,7 +4,7 @@ drafting --open_consultation--> consultation --begin_review--> review --publish-
 
 Each function checks the actor's permission, locks the rows it changes, calls the guarded model
 transition, and writes exactly one Transition row. A refused step raises a subclass of
-``occupations.errors.WorkflowError`` whose message says why; nothing is changed. The admin, the
+``core.errors.WorkflowError`` whose message says why; nothing is changed. The admin, the
 public form, management commands and tests all call these functions.
 """
 
@@ -37,9 +37,9 @@ from consult.models import (
     comment_fingerprint,
     new_tracking_number,
 )
-from occupations.clients import hash_ip
+from core.clients import hash_ip
+from core.errors import InvalidTransition, StaleRead, WorkflowError, require_permission
 from occupations.compiled import CompiledInsert
-from occupations.errors import InvalidTransition, StaleRead, WorkflowError, require_permission
 from occupations.models import (
     OCCUPATION_CODE_RE,
     Authority,

@@ -24,9 +24,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import InvalidTransition, WorkflowError
 from occupations import exports
 from occupations.admin_forms import AttachStandardForm, LinesField, add_workflow_error
-from occupations.errors import InvalidTransition, WorkflowError
 from occupations.models import (
     LEVELS_BY_KIND,
     Authority,

@@ -46,7 +46,7 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from occupations.clients import client_ip, hash_ip
+from core.clients import client_ip, hash_ip
 from occupations.exports import defuse
 
 # Part of every ETag: bump it whenever a representation changes, so that clients and caches

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from occupations.errors import InvalidTransition, require_permission
+from core.errors import InvalidTransition, require_permission
 from occupations.models import (
     LEVELS_BY_KIND,
     Authority,

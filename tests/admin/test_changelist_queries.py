@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
-from consult.paginators import EstimatedCountPaginator
+from core.db.paginators import EstimatedCountPaginator
 from occupations.models import Transition
 from occupations.workflow import (
     RequirementRow,

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consult.models import Comment, Consultation
-from consult.paginators import EstimatedCountPaginator, estimated_row_count
+from core.db.paginators import EstimatedCountPaginator, estimated_row_count
 from tests.admin.test_changelist_queries import make_comments
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
 

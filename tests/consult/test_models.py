@@ -16,7 +16,7 @@ from consult.models import (
     new_tracking_number,
     normalise_tracking_number,
 )
-from occupations.clients import hash_ip
+from core.clients import hash_ip
 from tests.factories import CommentFactory, DraftOccupationFactory
 
 pytestmark = pytest.mark.django_db

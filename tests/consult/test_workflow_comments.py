@@ -17,8 +17,8 @@ from consult.models import (
     Consultation,
     comment_fingerprint,
 )
-from occupations.clients import hash_ip
-from occupations.errors import InvalidTransition, NotPermitted, WorkflowError
+from core.clients import hash_ip
+from core.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
 from tests.factories import SHANGHAI, CommentFactory, ConsultationFactory, DraftOccupationFactory
 

@@ -6,7 +6,7 @@ import pytest
 
 from consult import workflow
 from consult.models import Consultation, DraftOccupation, WindowExtension
-from occupations.errors import InvalidTransition, NotPermitted, WorkflowError
+from core.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
 from tests.factories import SHANGHAI, ConsultationFactory, DraftOccupationFactory
 

@@ -6,7 +6,7 @@ import pytest
 
 from consult import workflow
 from consult.models import Consultation, DraftOccupation
-from occupations.errors import InvalidTransition, NotPermitted
+from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
 
 pytestmark = pytest.mark.django_db

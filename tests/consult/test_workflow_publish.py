@@ -9,7 +9,7 @@ from django.utils import translation
 
 from consult import workflow
 from consult.models import Consultation, DraftOccupation
-from occupations.errors import InvalidTransition, NotPermitted
+from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Batch, Occupation, Transition
 from tests.factories import (
     AuthorityFactory,

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from occupations.errors import InvalidTransition, NotPermitted
+from core.errors import InvalidTransition, NotPermitted
 from occupations.models import (
     LevelRequirement,
     LevelWeight,

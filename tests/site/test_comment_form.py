@@ -308,7 +308,7 @@ def test_a_workflow_refusal_is_shown_on_its_field(
     client, consultation, comment_url, valid_data, during, monkeypatch
 ):
     from consult import workflow
-    from occupations.errors import InvalidTransition
+    from core.errors import InvalidTransition
 
     def refuse(*args, **kwargs):
         raise InvalidTransition("That occupation is not in this consultation.", field="occupation")

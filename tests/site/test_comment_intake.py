@@ -20,7 +20,7 @@ from consult.models import (
     Consultation,
     DraftOccupation,
 )
-from occupations.errors import InvalidTransition, StaleRead
+from core.errors import InvalidTransition, StaleRead
 from tests.factories import ConsultationFactory
 from tests.site.conftest import make_draft
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from consult import ratelimit
 from consult.models import Comment
-from occupations.clients import client_ip
+from core import ratelimit
+from core.clients import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -14,30 +14,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from occupations.clients import hash_ip
+from core.clients import hash_ip
+from core.rates import Rate, parse_rate
 
-PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
-
-
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    period: int  # seconds
-
-
-def parse_rate(value: str) -> Rate | None:
-    """``"10/h"`` -> Rate(10, 3600); ``"0"`` (or an empty value) -> None, no limit.
-
-    Settings have already checked the format (``consult.settings.env_rate``).
-    """
-    value = (value or "").strip()
-    if value in {"", "0"}:
-        return None
-    count, _, unit = value.partition("/")
-    limit = int(count)
-    if limit == 0:
-        return None
-    return Rate(limit=limit, period=PERIODS[unit])
+__all__ = ["Rate", "Verdict", "comment_rate", "hit", "parse_rate"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""The consultation process: draft lists with their comment window, draft occupations, public
+comments and their moderation.
+
+State fields are django-fsm-2 ``FSMField(protected=True)``: only the verb-named transition methods
+below change them. Steps that touch several records (opening a consultation freezes every draft;
+publication creates registry records) are functions in ``consult.workflow``, which check the
+actor's permission, lock rows and write the Transition log.
+"""
+
+from consult.models.comments import (
+    ATTACHMENT_MAX_BYTES,
+    COMMENT_BODY_MAX_LENGTH,
+    COMMENT_DRAFT_FIELDS,
+    COMMENT_MAX_ATTACHMENTS,
+    COMMENT_WINDOW_FIELDS,
+    CROCKFORD_ALPHABET,
+    PUBLIC_COMMENT,
+    TRACKING_NUMBER_PATTERN,
+    Attachment,
+    Comment,
+    CommentQuerySet,
+    attachment_path,
+    comment_fingerprint,
+    new_tracking_number,
+    normalise_tracking_number,
+)
+from consult.models.consultations import (
+    ONE_SECOND,
+    Consultation,
+    ConsultationQuerySet,
+    WindowExtension,
+    whole_second,
+)
+from consult.models.drafts import (
+    DRAFT_LIST_FIELDS,
+    DRAFT_TEXT_FIELDS,
+    DraftOccupation,
+    DraftOccupationQuerySet,
+)
+
+__all__ = [
+    "ATTACHMENT_MAX_BYTES",
+    "COMMENT_BODY_MAX_LENGTH",
+    "COMMENT_DRAFT_FIELDS",
+    "COMMENT_MAX_ATTACHMENTS",
+    "COMMENT_WINDOW_FIELDS",
+    "CROCKFORD_ALPHABET",
+    "DRAFT_LIST_FIELDS",
+    "DRAFT_TEXT_FIELDS",
+    "ONE_SECOND",
+    "PUBLIC_COMMENT",
+    "TRACKING_NUMBER_PATTERN",
+    "Attachment",
+    "Comment",
+    "CommentQuerySet",
+    "Consultation",
+    "ConsultationQuerySet",
+    "DraftOccupation",
+    "DraftOccupationQuerySet",
+    "WindowExtension",
+    "attachment_path",
+    "comment_fingerprint",
+    "new_tracking_number",
+    "normalise_tracking_number",
+    "whole_second",
+]

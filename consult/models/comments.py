@@ -1,0 +1,392 @@
+"""Public comments on a consultation, their attachments and moderation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from pathlib import PurePath
+
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from consult.models.consultations import Consultation
+from consult.models.drafts import DraftOccupation
+from core.errors import InvalidTransition
+
+COMMENT_BODY_MAX_LENGTH = 5000
+COMMENT_MAX_ATTACHMENTS = 3
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Crockford base32 without I, L, O and U: tracking numbers read aloud over the phone.
+CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# \A and \Z rather than ^ and $ for the reason given at OCCUPATION_CODE_PATTERN.
+TRACKING_NUMBER_PATTERN = r"\A[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\Z"
+
+
+def new_tracking_number() -> str:
+    # 32 symbols are 5 bits each: one draw of 60 random bits is 12 uniform symbols.
+    bits = secrets.randbits(60)
+    chars = "".join(CROCKFORD_ALPHABET[(bits >> (5 * i)) & 31] for i in range(12))
+    return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
+
+
+def normalise_tracking_number(value: str) -> str:
+    """Accept the forms people type: lower case, no dashes, O for 0, I or L for 1."""
+    cleaned = value.strip().upper().replace("-", "").replace(" ", "")
+    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(cleaned) != 12:
+        return value
+    return f"{cleaned[0:4]}-{cleaned[4:8]}-{cleaned[8:12]}"
+
+
+def comment_fingerprint(body: str) -> str:
+    """Identical texts up to case, width, spacing and punctuation share a fingerprint; a
+    campaign is a set of comments with the same fingerprint."""
+    text = unicodedata.normalize("NFKC", body).casefold()
+    kept = "".join(ch for ch in text if ch.isalnum())
+    return hashlib.sha256(kept.encode("utf-8")).hexdigest()
+
+
+# What the public may see: moderated to published, with the author's consent. A module
+# constant because the partial index of ``Comment.Meta`` must state the very same condition
+# (PostgreSQL uses a partial index only for a WHERE that implies its condition).
+PUBLIC_COMMENT = Q(status="published", consent_to_publish=True)
+
+# What accepting a comment is decided on, read before the form is checked: the consultation's
+# window, and the chosen draft's list and status. The comment's INSERT stores it only if these
+# are still as read (workflow.submit_comment), so the read may be a recent one.
+COMMENT_WINDOW_FIELDS = ("pk", "slug", "status", "opens_at", "closes_at")
+COMMENT_DRAFT_FIELDS = ("pk", "consultation_id", "status")
+
+
+class CommentQuerySet(models.QuerySet):
+    def published(self) -> CommentQuerySet:
+        """What the public may see: moderated to published, with the author's consent."""
+        return self.filter(PUBLIC_COMMENT)
+
+    def not_spam(self) -> CommentQuerySet:
+        return self.exclude(status=Comment.Status.SPAM)
+
+    def awaiting_moderation(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.RECEIVED)
+
+    def in_campaign(self, member: bool = True) -> CommentQuerySet:
+        """The comments that share their consultation and fingerprint with another comment
+        (``member=False``: those that do not), i.e. campaign size >= 2 (or 1). An ``EXISTS``
+        that stops at the first other member, not a count per comment."""
+        other = Comment.objects.filter(
+            consultation=OuterRef("consultation"), fingerprint=OuterRef("fingerprint")
+        ).exclude(pk=OuterRef("pk"))
+        return self.filter(Exists(other) if member else ~Exists(other))
+
+    def campaign_sizes(self, comments: Iterable[Comment]) -> dict[tuple[int, str], int]:
+        """The campaign size of each given comment, keyed by ``(consultation_id,
+        fingerprint)``: how many comments of this queryset share its consultation and
+        fingerprint, itself included (1 when it stands alone). One grouped query, for a page
+        of comments, not a table."""
+        keys = {(c.consultation_id, c.fingerprint) for c in comments}
+        if not keys:
+            return {}
+        rows = (
+            self.filter(
+                consultation_id__in={k[0] for k in keys}, fingerprint__in={k[1] for k in keys}
+            )
+            .order_by()
+            .values_list("consultation_id", "fingerprint")
+            # COUNT(*), not COUNT(id): the comment_campaign index can answer it alone.
+            .annotate(n=Count("*"))
+        )
+        sizes = {(consultation, fingerprint): n for consultation, fingerprint, n in rows}
+        return {key: sizes.get(key, 1) for key in keys}
+
+    def of_campaign(self, fingerprint: str) -> CommentQuerySet:
+        """The comments with ``fingerprint``, found in the comment_campaign index: the
+        consultations are named (a short list) so that the index is searched for the
+        fingerprint within each of them; without them, the fingerprint alone would be a scan
+        of the whole table."""
+        consultations = Consultation.objects.using(self.db).values_list("pk", flat=True)
+        return self.filter(
+            consultation_id__in=list(consultations.order_by()), fingerprint=fingerprint
+        )
+
+    def campaigns(self, min_size: int = 2) -> models.QuerySet:
+        """One row per fingerprint shared by at least ``min_size`` comments."""
+        return (
+            self.values("fingerprint")
+            .annotate(size=Count("pk"))
+            .filter(size__gte=min_size)
+            .order_by("-size", "fingerprint")
+        )
+
+
+class Comment(FSMModelMixin, models.Model):
+    """A public comment on a consultation, or on one draft (and one field of it)."""
+
+    class Field(models.TextChoices):
+        WHOLE = "", _("the occupation as a whole")
+        NAME = "name", _("name")
+        CODE = "code", _("code")
+        DEFINITION = "definition", _("definition")
+        TASK = "task", _("a main task")
+        JOB_TYPES = "job_types", _("job types")
+        MARKERS = "markers", _("green / digital markers")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        PUBLISHED = "published", _("published")
+        HIDDEN = "hidden", _("hidden")
+        SPAM = "spam", _("spam")
+
+    class Disposition(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ADOPTED = "adopted", _("adopted")
+        PARTLY_ADOPTED = "partly_adopted", _("partly adopted")
+        NOT_ADOPTED = "not_adopted", _("not adopted")
+        NOTED = "noted", _("noted")
+
+    # Indexed as the first column of the indexes in Meta, not on its own.
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="comments", db_index=False
+    )
+    occupation = models.ForeignKey(
+        DraftOccupation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("occupation"),
+    )
+    field = models.CharField(_("field"), max_length=10, choices=Field.choices, blank=True)
+    task_number = models.PositiveSmallIntegerField(_("task number"), null=True, blank=True)
+    body = models.TextField(_("comment"))
+    proposed_text = models.TextField(_("proposed text"), blank=True)
+    author_name = models.CharField(_("name"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    consent_to_publish = models.BooleanField(_("consent to publish"), default=False)
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, editable=False)
+    # Unique by a constraint in Meta rather than ``unique=True``, which on PostgreSQL adds a
+    # second index (varchar_pattern_ops, for LIKE) that no query here uses and that every
+    # comment's INSERT would have to update.
+    tracking_number = models.CharField(_("tracking number"), max_length=14, editable=False)
+    status = FSMField(
+        _("moderation status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.RECEIVED,
+        protected=True,
+    )
+    fingerprint = models.CharField(max_length=64, editable=False)
+    disposition = models.CharField(
+        _("disposition"),
+        max_length=14,
+        choices=Disposition.choices,
+        default=Disposition.PENDING,
+    )
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Moves with moderation and dispositions: the API's Last-Modified reads it.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        permissions = [
+            ("moderate_comment", _("Can moderate comments")),
+            ("set_disposition", _("Can record dispositions and replies")),
+        ]
+        # Every index is a cost on each stored comment. The single-column ones are declared
+        # here rather than with db_index=True, which on PostgreSQL adds a second, LIKE-pattern
+        # index that no query of these choice and hash columns uses.
+        indexes = [
+            models.Index(fields=["status"], name="comment_status"),
+            models.Index(fields=["disposition"], name="comment_disposition"),
+            models.Index(fields=["consultation", "status"], name="comment_consultation_status"),
+            # Campaigns are looked up by consultation and fingerprint (``of_campaign``): no
+            # index on the fingerprint alone, a random key that every stored comment would
+            # write to a page of its own (a third of the comment's WAL after a checkpoint).
+            models.Index(fields=["consultation", "fingerprint"], name="comment_campaign"),
+            # The admin changelist's and the export's order: a page reads its rows from the
+            # index instead of sorting the table.
+            models.Index(fields=["-submitted_at", "-id"], name="comment_newest_first"),
+            # A consultation's public comments in page order: the public page reads its 50 rows
+            # in order from this index, with no sort, and can count from it.
+            models.Index(
+                fields=["consultation", "submitted_at", "id"],
+                condition=PUBLIC_COMMENT,
+                name="comment_public_in_order",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["received", "published", "hidden", "spam"]),
+                name="comment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    disposition__in=[
+                        "pending",
+                        "adopted",
+                        "partly_adopted",
+                        "not_adopted",
+                        "noted",
+                    ]
+                ),
+                name="comment_disposition_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    field__in=["", "name", "code", "definition", "task", "job_types", "markers"]
+                ),
+                name="comment_field_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(occupation__isnull=False) | Q(field=""),
+                name="comment_field_needs_occupation",
+            ),
+            models.CheckConstraint(
+                condition=Q(field="task", task_number__isnull=False, task_number__gte=1)
+                | (~Q(field="task") & Q(task_number__isnull=True)),
+                name="comment_task_number_iff_task",
+            ),
+            models.UniqueConstraint(
+                fields=["tracking_number"], name="comment_tracking_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(tracking_number__regex=TRACKING_NUMBER_PATTERN),
+                name="comment_tracking_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThan(Length("body"), 0),
+                    LessThanOrEqual(Length("body"), COMMENT_BODY_MAX_LENGTH),
+                ),
+                name="comment_body_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("comment-receipt", kwargs={"tracking_number": self.tracking_number})
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.consent_to_publish
+
+    @property
+    def public_author(self) -> str:
+        return self.author_name or str(_("Anonymous"))
+
+    @property
+    def target_display(self) -> str:
+        if self.occupation_id is None:
+            return str(_("the whole list"))
+        if self.field == self.Field.TASK:
+            return gettext("%(occupation)s — task %(number)s") % {
+                "occupation": self.occupation.name,
+                "number": self.task_number,
+            }
+        if self.field:
+            return f"{self.occupation.name} — {self.get_field_display()}"
+        return self.occupation.name
+
+    @transition(
+        field=status,
+        source=[Status.RECEIVED, Status.HIDDEN, Status.SPAM],
+        target=Status.PUBLISHED,
+    )
+    def publish(self) -> None:
+        if not self.consent_to_publish:
+            raise InvalidTransition(
+                gettext("Comment %(number)s cannot be published: its author did not consent.")
+                % {"number": self.tracking_number}
+            )
+
+    @transition(
+        field=status, source=[Status.RECEIVED, Status.PUBLISHED, Status.SPAM], target=Status.HIDDEN
+    )
+    def hide(self) -> None:
+        """Keep the comment out of public view (it still counts in the report)."""
+
+    @transition(
+        field=status,
+        source=[Status.RECEIVED, Status.PUBLISHED, Status.HIDDEN],
+        target=Status.SPAM,
+    )
+    def mark_spam(self) -> None:
+        """Spam is left out of every count and of the report."""
+
+    def set_disposition(self, *, disposition: str, reply: str, now: dt.datetime) -> None:
+        if disposition not in self.Disposition.values:
+            raise InvalidTransition(
+                gettext("Unknown disposition %(value)r.") % {"value": disposition},
+                field="disposition",
+            )
+        if self.status == self.Status.SPAM:
+            raise InvalidTransition(
+                gettext("Comment %(number)s is spam; spam gets no disposition.")
+                % {"number": self.tracking_number}
+            )
+        self.disposition = disposition
+        self.reply = reply.strip()
+        self.replied_at = now if self.reply else None
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A random name: what the uploader called the file is kept only as metadata."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        PDF = "application/pdf", "PDF"
+        DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX"
+        ODT = "application/vnd.oasis.opendocument.text", "ODT"
+        TXT = "text/plain", "TXT"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        ordering = ["comment_id", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__lte=ATTACHMENT_MAX_BYTES), name="attachment_at_most_10mb"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    content_type__in=[
+                        "application/pdf",
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        "application/vnd.oasis.opendocument.text",
+                        "text/plain",
+                    ]
+                ),
+                name="attachment_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

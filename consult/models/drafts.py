@@ -1,0 +1,234 @@
+"""Draft occupations: the proposed text the public comments on, with its history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from consult.models.consultations import Consultation
+from core.errors import InvalidTransition
+from occupations.models import (
+    OCCUPATION_CODE_PATTERN,
+    ClassificationGroup,
+    Occupation,
+    OccupationText,
+    TimeStamped,
+    validate_occupation_code,
+)
+
+# The fields of a draft whose text the public comments on and staff may revise.
+DRAFT_TEXT_FIELDS = (
+    "proposed_code",
+    "name",
+    "alternative_names",
+    "definition",
+    "tasks",
+    "job_types",
+    "green",
+    "digital",
+    "group_id",
+)
+# The text fields that hold a list of strings, in order (what the API shows as lists).
+DRAFT_LIST_FIELDS = {"alternative_names", "tasks", "job_types"}
+
+
+class DraftOccupationQuerySet(models.QuerySet):
+    def in_order(self) -> DraftOccupationQuerySet:
+        return self.order_by("position", "pk")
+
+    def active(self) -> DraftOccupationQuerySet:
+        return self.exclude(status=DraftOccupation.Status.WITHDRAWN)
+
+    def public(self) -> DraftOccupationQuerySet:
+        """The list as the public saw it: a draft withdrawn before the consultation opened was
+        never part of it (its text was never frozen), so it is never shown."""
+        return self.exclude(status=DraftOccupation.Status.WITHDRAWN, consulted_text={})
+
+
+class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
+    """A proposed occupation in one consultation's draft list."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PROPOSED = "proposed", _("proposed")
+        ACCEPTED = "accepted", _("accepted")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="drafts")
+    position = models.PositiveSmallIntegerField(_("position"))
+    proposed_code = models.CharField(
+        _("proposed code"), max_length=11, blank=True, validators=[validate_occupation_code]
+    )
+    group = models.ForeignKey(
+        ClassificationGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("major group"),
+    )
+    status = FSMField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        protected=True,
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    # The text as the public saw it when the consultation opened (DRAFT_TEXT_FIELDS).
+    consulted_text = models.JSONField(default=dict, blank=True, editable=False)
+    occupation = models.OneToOneField(
+        Occupation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="draft",
+        verbose_name=_("published occupation"),
+    )
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "consulted_text"])
+    objects = DraftOccupationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["consultation_id", "position"]
+        verbose_name = _("draft occupation")
+        verbose_name_plural = _("draft occupations")
+        permissions = [
+            ("withdraw_draft", _("Can withdraw a draft occupation")),
+            ("accept_draft", _("Can accept a draft occupation for publication")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "position"], name="draft_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "proposed", "accepted", "withdrawn"]),
+                name="draft_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | ~Q(withdrawal_reason=""),
+                name="draft_withdrawal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_code="") | Q(proposed_code__regex=OCCUPATION_CODE_PATTERN),
+                name="draft_code_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(occupation__isnull=True) | Q(status="accepted"),
+                name="draft_published_only_if_accepted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def text(self) -> dict:
+        """The revisable text, as stored in ``consulted_text``."""
+        return {name: getattr(self, name) for name in DRAFT_TEXT_FIELDS}
+
+    def changes_since_consultation(self) -> dict[str, tuple]:
+        """``{field: (consulted, current)}`` for every field revised since the public saw it."""
+        if not self.consulted_text:
+            return {}
+        current = self.text()
+        return {
+            name: (self.consulted_text.get(name), current[name])
+            for name in DRAFT_TEXT_FIELDS
+            if self.consulted_text.get(name) != current[name]
+        }
+
+    def revise(self, changes: dict) -> list[str]:
+        """Apply ``changes`` (a subset of DRAFT_TEXT_FIELDS); returns the fields that changed.
+
+        Allowed while drafting and during review, never while the public is reading the text
+        nor after publication, and never on a withdrawn draft.
+        """
+        allowed = {Consultation.Status.DRAFTING, Consultation.Status.REVIEW}
+        if self.consultation.status not in allowed:
+            raise InvalidTransition(
+                gettext(
+                    "Drafts can be revised only while drafting or during review, not while the "
+                    "consultation is %(status)s."
+                )
+                % {"status": self.consultation.get_status_display()}
+            )
+        if self.status == self.Status.WITHDRAWN:
+            raise InvalidTransition(
+                gettext("A withdrawn draft cannot be revised; reinstate it first.")
+            )
+        unknown = set(changes) - set(DRAFT_TEXT_FIELDS)
+        if unknown:
+            raise InvalidTransition(
+                gettext("These fields cannot be revised: %(fields)s.")
+                % {"fields": ", ".join(sorted(unknown))},
+                field=sorted(unknown)[0],
+            )
+        for name in DRAFT_LIST_FIELDS & set(changes):
+            value = changes[name]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InvalidTransition(
+                    gettext("%(field)s must be a list of texts.") % {"field": name}, field=name
+                )
+        changed = [name for name, value in changes.items() if getattr(self, name) != value]
+        for name in changed:
+            setattr(self, name, changes[name])
+        return changed
+
+    @transition(field=status, source=Status.DRAFT, target=Status.PROPOSED)
+    def propose(self) -> None:
+        """Freeze the text the public will comment on."""
+        self.consulted_text = self.text()
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.ACCEPTED)
+    def accept(self) -> None:
+        if self.consultation.status != Consultation.Status.REVIEW:
+            raise InvalidTransition(gettext("Drafts are accepted during review."))
+
+    @transition(
+        field=status,
+        source=[Status.DRAFT, Status.PROPOSED, Status.ACCEPTED],
+        target=Status.WITHDRAWN,
+    )
+    def withdraw(self, *, reason: str) -> None:
+        if self.consultation.status not in {
+            Consultation.Status.DRAFTING,
+            Consultation.Status.REVIEW,
+        }:
+            raise InvalidTransition(
+                gettext("Drafts can be withdrawn only while drafting or during review.")
+            )
+        if not reason.strip():
+            raise InvalidTransition(gettext("Give a reason for the withdrawal."), field="reason")
+        self.withdrawal_reason = reason.strip()
+
+    @transition(
+        field=status,
+        source=Status.WITHDRAWN,
+        target=RETURN_VALUE(Status.DRAFT, Status.PROPOSED),
+    )
+    def reinstate(self) -> str:
+        """Back to ``draft`` while drafting (the text is not frozen yet), to ``proposed`` during
+        review."""
+        if self.consultation.status == Consultation.Status.DRAFTING:
+            self.withdrawal_reason = ""
+            return self.Status.DRAFT
+        if self.consultation.status != Consultation.Status.REVIEW:
+            raise InvalidTransition(
+                gettext("Withdrawn drafts can be reinstated while drafting or during review.")
+            )
+        if not self.consulted_text:
+            raise InvalidTransition(
+                gettext(
+                    "“%(name)s” was withdrawn before the consultation opened; the public never "
+                    "saw it, so it cannot join the list during review."
+                )
+                % {"name": self.name}
+            )
+        self.withdrawal_reason = ""
+        return self.Status.PROPOSED

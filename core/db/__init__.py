@@ -1,0 +1,1 @@
+"""Database helpers that work through Django's public query API."""
