@@ -12,16 +12,14 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consult import workflow
+from consult import intake
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
 from core import ratelimit
 from core.clients import client_ip
-from core.errors import StaleRead, WorkflowError
 from occupations.models import Batch
 
 COMMENTS_PER_PAGE = 50
@@ -99,7 +97,7 @@ def _consultation_page(
         # "Comment on this occupation" links preselect the draft (?occupation=<id>).
         chosen = request.GET.get("occupation", "")
         initial = {"occupation": chosen} if chosen in {str(d.pk) for d in active} else {}
-        form = CommentForm(initial=initial, consultation=consultation)
+        form = CommentForm(initial=initial, target=intake.Target(consultation))
     if form is not None:
         form.list_drafts(active)
     comments = (
@@ -147,145 +145,90 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
-    """Accept a comment if the window is open at the moment the POST arrives.
+    """Take a comment if the window is open at the moment the POST arrives.
 
     Refusals store nothing: rate limit (429), honeypot (a normal-looking thank-you page), a
-    closed or not yet open window (the page again, with everything typed kept), invalid input
-    (the page again, each error on its field).
-
-    The window (and the chosen draft, in the same query) is all a stored comment needs. A
-    comment is first decided on them as this process last read them: the INSERT stores it only
-    if they still hold. A closed window, an invalid form or a change since that read is decided
-    again on a fresh read, as is an unknown consultation (404); the rate limit and the honeypot
-    answer on the recent read. The page is read in full only to show it again.
+    closed or not yet open window (403: the page again, with everything typed kept), invalid
+    input (400: the page again, each error on its field).
     """
     if request.method != "POST":
-        consultation = CommentForm.read_window(slug)
+        consultation = intake.read_consultation(slug)
         if consultation is None:
             raise Http404
         return redirect(consultation)
     now = timezone.now()
-    posted = request.POST.get("occupation", "")
-    recent = CommentForm.may_decide_on_recent_read(request.POST, request.FILES)
-    consultation, chosen = _window_and_draft(slug, posted, recent=recent)
-    if consultation is None and recent:
-        recent = False
-        consultation, chosen = _window_and_draft(slug, posted, recent=False)
-    if consultation is None:
+    target = intake.read_target(slug, request.POST.get("occupation", ""))
+    if target is None:
         raise Http404
     verdict = ratelimit.hit("comment", client_ip(request), ratelimit.comment_rate())
     if not verdict.allowed:
-        response = render(
-            request,
-            "site/rate_limited.html",
-            {
-                "consultation": consultation,
-                "retry_minutes": math.ceil(verdict.retry_after / 60),
-            },
-            status=429,
-        )
-        response["Retry-After"] = str(verdict.retry_after)
-        return response
+        return _rate_limited(request, target.consultation, verdict.retry_after)
     if request.POST.get(HONEYPOT_FIELD, "").strip():
-        return render(request, "site/comment_thanks.html", {"consultation": consultation})
-    if recent:
-        response = _take_comment(request, slug, consultation, chosen, now=now, final=False)
-        if response is not None:
-            return response
-        consultation, chosen = _window_and_draft(slug, posted, recent=False)
-        if consultation is None:
-            raise Http404
-    return _take_comment(request, slug, consultation, chosen, now=now, final=True)
-
-
-def _window_and_draft(
-    slug: str, posted: str, *, recent: bool
-) -> tuple[Consultation | None, DraftOccupation | None]:
-    chosen = CommentForm.read_window_and_draft(slug, posted, recent=recent)
-    if chosen is not None:
-        return chosen.consultation, chosen
-    return CommentForm.read_window(slug, recent=recent), None
-
-
-def _take_comment(
-    request: HttpRequest,
-    slug: str,
-    consultation: Consultation,
-    chosen: DraftOccupation | None,
-    *,
-    now: dt.datetime,
-    final: bool,
-) -> HttpResponse | None:
-    """Store the comment and redirect to its receipt, or refuse it; unless ``final``, None
-    instead of a refusal, to be decided again on a fresh read."""
-    if not consultation.is_open_for_comments(now):
-        if not final:
-            return None
-        consultation = _public_consultation(slug)
-        drafts = _drafts(consultation)
+        return render(request, "site/comment_thanks.html", {"consultation": target.consultation})
+    refusal = intake.window_refusal(target.consultation, now)
+    if refusal:
         kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
         kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
-        if consultation.state(now) == Consultation.State.SCHEDULED:
-            refusal = _(
-                "Your comment was not sent: comments are accepted from %(opens_at)s (Beijing "
-                "time). Your text is kept below."
-            ) % {"opens_at": _when(consultation.opens_at)}
-        else:
-            refusal = _(
-                "Your comment was not sent: the consultation closed at %(closes_at)s (Beijing "
-                "time). Your text is kept below so that you can copy it."
-            ) % {"closes_at": _when(consultation.closes_at)}
-        return _consultation_page(
-            request,
-            consultation,
-            now=now,
-            drafts=drafts,
-            form=CommentForm(initial=kept, consultation=consultation),
-            refusal=refusal,
-            status=403,
-        )
+        form = CommentForm(initial=kept, target=target)
+        return _page_again(request, slug, now=now, form=form, refusal=refusal, status=403)
+    form = CommentForm(request.POST, request.FILES, target=target)
+    if not form.is_valid():
+        return _page_again(request, slug, now=now, form=form, status=400)
+    data = form.cleaned_data
+    comment = intake.submit_comment(
+        target,
+        now=now,
+        body=data["body"],
+        field=data["field"],
+        task_number=data["task_number"],
+        proposed_text=data["proposed_text"],
+        name=data["name"],
+        organisation=data["organisation"],
+        email=data["email"],
+        consent_to_publish=data["consent_to_publish"],
+        attachments=data["attachments"],
+        sender=intake.Sender(
+            ip=client_ip(request),
+            language=translation.get_language(),
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+        ),
+    )
+    return redirect(comment)
 
-    form = CommentForm(request.POST, request.FILES, consultation=consultation, chosen=chosen)
-    status = 400
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            comment = workflow.submit_comment(
-                consultation,
-                now=now,
-                body=data["body"],
-                occupation=data["occupation"],
-                field=data["field"],
-                task_number=data["task_number"],
-                proposed_text=data["proposed_text"],
-                name=data["name"],
-                organisation=data["organisation"],
-                email=data["email"],
-                consent_to_publish=data["consent_to_publish"],
-                attachments=data["attachments"],
-                ip=client_ip(request),
-                language=translation.get_language(),
-                site_url=request.build_absolute_uri("/").rstrip("/"),
-            )
-        except WorkflowError as exc:
-            if not final:
-                return None
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            if isinstance(exc, StaleRead):
-                status = 409
-        else:
-            return redirect(comment)
-    elif not final:
-        return None
+
+def _rate_limited(
+    request: HttpRequest, consultation: Consultation, retry_after: int
+) -> HttpResponse:
+    response = render(
+        request,
+        "site/rate_limited.html",
+        {"consultation": consultation, "retry_minutes": math.ceil(retry_after / 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _page_again(
+    request: HttpRequest,
+    slug: str,
+    *,
+    now: dt.datetime,
+    form: CommentForm,
+    refusal: str = "",
+    status: int,
+) -> HttpResponse:
+    """The consultation's page, read in full, with a refused comment's form."""
     consultation = _public_consultation(slug)
     return _consultation_page(
-        request, consultation, now=now, drafts=_drafts(consultation), form=form, status=status
+        request,
+        consultation,
+        now=now,
+        drafts=_drafts(consultation),
+        form=form,
+        refusal=refusal,
+        status=status,
     )
-
-
-def _when(value: dt.datetime) -> str:
-    # To the second: the person needs to see that the boundary has passed.
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @require_GET

@@ -15,31 +15,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from consult.models import (
-    ATTACHMENT_MAX_BYTES,
-    COMMENT_BODY_MAX_LENGTH,
-    COMMENT_DRAFT_FIELDS,
-    COMMENT_MAX_ATTACHMENTS,
-    COMMENT_WINDOW_FIELDS,
-    Attachment,
     Comment,
     Consultation,
     DraftOccupation,
     WindowExtension,
-    comment_fingerprint,
-    new_tracking_number,
 )
-from core.clients import hash_ip
-from core.errors import InvalidTransition, StaleRead, WorkflowError, require_permission
-from occupations.compiled import CompiledInsert
+from core.errors import InvalidTransition, WorkflowError, require_permission
 from occupations.models import (
     OCCUPATION_CODE_RE,
     Authority,
@@ -446,198 +433,6 @@ def reinstate_draft(draft: DraftOccupation, *, by) -> DraftOccupation:
 
 
 # Comments ----------------------------------------------------------------------------------
-
-
-@dataclass
-class UploadedAttachment:
-    """A file already checked by the form: its detected type and its content."""
-
-    name: str
-    content_type: str
-    file: object  # a django.core.files.File
-    size: int
-
-
-def submit_comment(
-    consultation: Consultation,
-    *,
-    now: dt.datetime,
-    body: str,
-    occupation: DraftOccupation | None = None,
-    field: str = "",
-    task_number: int | None = None,
-    proposed_text: str = "",
-    name: str = "",
-    organisation: str = "",
-    email: str = "",
-    consent_to_publish: bool = False,
-    attachments: Iterable[UploadedAttachment] = (),
-    ip: str = "",
-    language: str | None = None,
-    site_url: str = "",
-) -> Comment:
-    """Store a public comment with its attachments, if the window is open at ``now``.
-
-    ``now`` is the moment the request arrived, by the server clock. The inputs are expected to
-    be validated by the form; the rules that protect the data are checked again here. Sends the
-    receipt e-mail after commit when an address was given; ``site_url`` (scheme and host, no
-    trailing slash) makes the e-mail's link to the receipt absolute.
-
-    ``consultation`` and ``occupation`` are taken as read: the INSERT stores the comment only
-    if their ``COMMENT_WINDOW_FIELDS`` and ``COMMENT_DRAFT_FIELDS`` are unchanged in the
-    database, and raises ``StaleRead``, storing nothing, otherwise.
-    """
-    if not consultation.is_open_for_comments(now):
-        raise InvalidTransition(_("This consultation is not accepting comments now."))
-    if occupation is not None and occupation.consultation_id != consultation.pk:
-        raise InvalidTransition(
-            _("That occupation is not in this consultation."), field="occupation"
-        )
-    if occupation is not None and occupation.status == DraftOccupation.Status.WITHDRAWN:
-        raise InvalidTransition(_("Choose an occupation from this draft list."), field="occupation")
-    if occupation is None and field:
-        raise InvalidTransition(
-            _("Choose an occupation to comment on one of its fields."), field="field"
-        )
-    # The database refuses these too, but with an IntegrityError that says nothing to the
-    # person who typed the comment.
-    if not body or not body.strip():
-        raise InvalidTransition(_("Write a comment."), field="body")
-    if len(body) > COMMENT_BODY_MAX_LENGTH:
-        raise InvalidTransition(
-            _("A comment has at most %(max)s characters; this one has %(length)s.")
-            % {"max": COMMENT_BODY_MAX_LENGTH, "length": len(body)},
-            field="body",
-        )
-    if field not in Comment.Field.values:
-        raise InvalidTransition(_("Unknown field %(field)r.") % {"field": field}, field="field")
-    if field == Comment.Field.TASK:
-        if task_number is None or task_number < 1:
-            raise InvalidTransition(_("Say which task the comment is about."), field="task_number")
-        if task_number > len(occupation.tasks):
-            raise InvalidTransition(
-                ngettext(
-                    "“%(name)s” has %(count)s main task; there is no task %(number)s.",
-                    "“%(name)s” has %(count)s main tasks; there is no task %(number)s.",
-                    len(occupation.tasks),
-                )
-                % {"name": occupation.name, "count": len(occupation.tasks), "number": task_number},
-                field="task_number",
-            )
-    attachments = list(attachments)
-    if len(attachments) > COMMENT_MAX_ATTACHMENTS:
-        raise InvalidTransition(
-            _("Attach at most %(max)s files.") % {"max": COMMENT_MAX_ATTACHMENTS},
-            field="attachments",
-        )
-    for upload in attachments:
-        if upload.size > ATTACHMENT_MAX_BYTES:
-            raise InvalidTransition(
-                _("%(name)s is larger than 10 MB.") % {"name": upload.name},
-                field="attachments",
-            )
-    comment = Comment(
-        consultation=consultation,
-        occupation=occupation,
-        field=field,
-        task_number=task_number if field == Comment.Field.TASK else None,
-        body=body,
-        proposed_text=proposed_text,
-        author_name=name,
-        organisation=organisation,
-        email=email,
-        consent_to_publish=consent_to_publish,
-        submitted_at=now,
-        fingerprint=comment_fingerprint(body),
-        ip_hash=hash_ip(ip),
-    )
-    lang = language or translation.get_language()
-    as_read = [(consultation, COMMENT_WINDOW_FIELDS)]
-    if occupation is not None:
-        as_read.append((occupation, COMMENT_DRAFT_FIELDS))
-    if not attachments:
-        # One row, one INSERT: nothing can be half-written, so no transaction of its own.
-        _insert_with_tracking_number(comment, as_read)
-        if email:
-            transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
-        return comment
-    stored: list = []
-    try:
-        with transaction.atomic():
-            _insert_with_tracking_number(comment, as_read)
-            for upload in attachments:
-                attachment = Attachment(
-                    comment=comment,
-                    original_name=upload.name[:255],
-                    content_type=upload.content_type,
-                    size=upload.size,
-                )
-                attachment.file.save(upload.name, upload.file, save=False)
-                stored.append(attachment.file)
-                attachment.save()
-            if email:
-                transaction.on_commit(lambda: _send_receipt(comment, lang, site_url))
-    except BaseException:
-        # The rows are rolled back; the files written for them (personal data) must go too.
-        for file in stored:
-            file.storage.delete(file.name)
-        raise
-    return comment
-
-
-# Every comment is one INSERT of the same columns: compiled once, it costs a third less Python.
-_COMMENT_INSERT = CompiledInsert(Comment)
-
-
-def _insert_with_tracking_number(comment: Comment, as_read: list) -> None:
-    """INSERT ``comment`` under a fresh tracking number, drawing another on a clash; only if
-    the rows ``as_read`` are unchanged (``StaleRead`` otherwise).
-
-    32^12 numbers: a clash is rare, and a fresh number settles it. In autocommit the failed
-    INSERT was its own statement and nothing needs undoing; inside a transaction a savepoint
-    keeps the clash from breaking the caller's transaction.
-    """
-    in_transaction = transaction.get_connection().in_atomic_block
-    for _attempt in range(5):
-        comment.tracking_number = new_tracking_number()
-        try:
-            if in_transaction:
-                with transaction.atomic():
-                    stored = _COMMENT_INSERT.insert(comment, unless_changed=as_read)
-            else:
-                stored = _COMMENT_INSERT.insert(comment, unless_changed=as_read)
-        except IntegrityError:
-            if not Comment.objects.filter(tracking_number=comment.tracking_number).exists():
-                raise
-            continue
-        if not stored:
-            raise StaleRead(
-                _(
-                    "The consultation or the occupation changed while your comment was being "
-                    "sent, and it was not stored. Check the page and send it again."
-                )
-            )
-        return
-    # Five clashes in a row cannot happen in practice.
-    raise WorkflowError(  # pragma: no cover
-        _("Could not allocate a tracking number; please try again.")
-    )
-
-
-def _send_receipt(comment: Comment, language: str, site_url: str = "") -> None:
-    with translation.override(language):
-        context = {
-            "comment": comment,
-            "consultation": comment.consultation,
-            "receipt_url": site_url + comment.get_absolute_url(),
-        }
-        send_mail(
-            subject=_("Your comment %(number)s was received") % {"number": comment.tracking_number},
-            message=render_to_string("emails/comment_receipt.txt", context),
-            from_email=None,
-            recipient_list=[comment.email],
-            fail_silently=True,
-        )
 
 
 @dataclass

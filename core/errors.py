@@ -23,11 +23,6 @@ class InvalidTransition(WorkflowError):
     """The object is not in a state from which the step is allowed, or a precondition fails."""
 
 
-class StaleRead(WorkflowError):
-    """What the step was decided on changed in the database before the step was stored:
-    nothing was stored, and deciding again on a fresh read may give another answer."""
-
-
 class NotPermitted(WorkflowError):
     """The acting user lacks the permission the step requires."""
 

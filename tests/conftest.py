@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 
-from consult.forms import forget_recent_reads
 from tests.factories import (
     SHANGHAI,
     ConsultationFactory,
@@ -19,16 +18,14 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Each test starts with an empty cache (rate limits, throttles) and no recent reads of
-    consultation windows, has its own media folder, and hashes passwords quickly (staff
-    fixtures set one; the production hasher is slow)."""
+    """Each test starts with an empty cache (rate limits, throttles), has its own media
+    folder, and hashes passwords quickly (staff fixtures set one; the production hasher is
+    slow)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    forget_recent_reads()
     yield
     cache.clear()
-    forget_recent_reads()
 
 
 @pytest.fixture

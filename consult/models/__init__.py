@@ -10,9 +10,7 @@ actor's permission, lock rows and write the Transition log.
 from consult.models.comments import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
-    COMMENT_DRAFT_FIELDS,
     COMMENT_MAX_ATTACHMENTS,
-    COMMENT_WINDOW_FIELDS,
     CROCKFORD_ALPHABET,
     PUBLIC_COMMENT,
     TRACKING_NUMBER_PATTERN,
@@ -41,9 +39,7 @@ from consult.models.drafts import (
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "COMMENT_BODY_MAX_LENGTH",
-    "COMMENT_DRAFT_FIELDS",
     "COMMENT_MAX_ATTACHMENTS",
-    "COMMENT_WINDOW_FIELDS",
     "CROCKFORD_ALPHABET",
     "DRAFT_LIST_FIELDS",
     "DRAFT_TEXT_FIELDS",

@@ -62,12 +62,6 @@ def comment_fingerprint(body: str) -> str:
 # (PostgreSQL uses a partial index only for a WHERE that implies its condition).
 PUBLIC_COMMENT = Q(status="published", consent_to_publish=True)
 
-# What accepting a comment is decided on, read before the form is checked: the consultation's
-# window, and the chosen draft's list and status. The comment's INSERT stores it only if these
-# are still as read (workflow.submit_comment), so the read may be a recent one.
-COMMENT_WINDOW_FIELDS = ("pk", "slug", "status", "opens_at", "closes_at")
-COMMENT_DRAFT_FIELDS = ("pk", "consultation_id", "status")
-
 
 class CommentQuerySet(models.QuerySet):
     def published(self) -> CommentQuerySet:

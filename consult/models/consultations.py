@@ -152,7 +152,15 @@ class Consultation(FSMModelMixin, TimeStamped):
 
     def state(self, now: dt.datetime) -> str | None:
         """``scheduled``, ``open`` or ``closed`` by the clock; None while drafting."""
-        if self.status == self.Status.DRAFTING or self.opens_at is None:
+        if self.status == self.Status.DRAFTING:
+            return None
+        return self.window_state(now)
+
+    def window_state(self, now: dt.datetime) -> str | None:
+        """Where ``now`` falls in the window, whatever the status; None with no window. The
+        window is read in whole seconds, both ends included. Every rule about the window asks
+        this method (or ``state``)."""
+        if self.opens_at is None or self.closes_at is None:
             return None
         now = whole_second(now)
         if now < whole_second(self.opens_at):
@@ -195,7 +203,7 @@ class Consultation(FSMModelMixin, TimeStamped):
             raise InvalidTransition(
                 gettext("The window must open before it closes."), field="closes_at"
             )
-        if self.closes_at <= now:
+        if self.window_state(now) == self.State.CLOSED:
             raise InvalidTransition(
                 gettext("The window's closing time has already passed."), field="closes_at"
             )
@@ -208,7 +216,7 @@ class Consultation(FSMModelMixin, TimeStamped):
             raise InvalidTransition(
                 gettext("Only a consultation in public consultation can have its window extended.")
             )
-        if whole_second(now) > self.closes_at:
+        if self.state(now) == self.State.CLOSED:
             raise InvalidTransition(
                 gettext("The window has already closed; it cannot be extended."), field="closes_at"
             )
@@ -222,7 +230,7 @@ class Consultation(FSMModelMixin, TimeStamped):
     @transition(field=status, source=Status.CONSULTATION, target=Status.REVIEW)
     def begin_review(self, *, now: dt.datetime) -> None:
         """Only once the window has closed (``now`` is past ``closes_at``)."""
-        if whole_second(now) <= self.closes_at:
+        if self.state(now) != self.State.CLOSED:
             raise InvalidTransition(
                 gettext("The comment window is still open until %(closes_at)s.")
                 % {"closes_at": timezone.localtime(self.closes_at).strftime("%Y-%m-%d %H:%M:%S")}
@@ -231,7 +239,7 @@ class Consultation(FSMModelMixin, TimeStamped):
     @transition(field=status, source=Status.REVIEW, target=Status.PUBLISHED)
     def mark_published(self, *, batch: Batch, now: dt.datetime) -> None:
         """Record the batch this consultation became; ``consult.workflow`` creates it."""
-        if whole_second(now) <= self.closes_at:
+        if self.state(now) != self.State.CLOSED:
             raise InvalidTransition(gettext("A consultation cannot be published before it closes."))
         self.batch = batch
 

@@ -123,10 +123,16 @@ def test_opening_is_refused_without_a_window(publisher, window):
 
 
 def test_opening_is_refused_once_the_closing_time_has_passed(drafting, publisher, window):
+    """The window's last second still counts (``Consultation.window_state``), the next not."""
     with pytest.raises(InvalidTransition, match="closing time has already passed"):
-        workflow.open_consultation(drafting, by=publisher, now=window[1])
+        workflow.open_consultation(drafting, by=publisher, now=window[1] + dt.timedelta(seconds=1))
     _unchanged(drafting, S.DRAFTING)
     assert set(drafting.drafts.values_list("status", flat=True)) == {"draft"}
+
+
+def test_opening_in_the_windows_last_second_is_allowed(drafting, publisher, window):
+    opened = workflow.open_consultation(drafting, by=publisher, now=window[1])
+    assert opened.status == S.CONSULTATION
 
 
 # extend_window -----------------------------------------------------------------------------

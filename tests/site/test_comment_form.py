@@ -12,7 +12,6 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
-from consult.forms import CommentForm
 from consult.models import Attachment, Comment
 from tests.factories import ConsultationFactory, DraftOccupationFactory
 from tests.site.conftest import minimal_docx, minimal_odt, minimal_pdf, upload
@@ -304,21 +303,6 @@ def test_a_refused_form_keeps_what_was_typed(client, consultation, comment_url, 
     assert 'href="#id_email"' in html
 
 
-def test_a_workflow_refusal_is_shown_on_its_field(
-    client, consultation, comment_url, valid_data, during, monkeypatch
-):
-    from consult import workflow
-    from core.errors import InvalidTransition
-
-    def refuse(*args, **kwargs):
-        raise InvalidTransition("That occupation is not in this consultation.", field="occupation")
-
-    monkeypatch.setattr(workflow, "submit_comment", refuse)
-    response = client.post(comment_url, valid_data)
-    assert response.status_code == 400
-    assert "Occupation: That occupation is not in this consultation." in error_summary(response)
-
-
 # Honeypot and CSRF ---------------------------------------------------------------------------
 
 
@@ -450,32 +434,3 @@ def test_attachments_are_never_served_publicly(
     receipt = client.get(attachment.comment.get_absolute_url()).content.decode()
     assert attachment.file.name not in receipt
     assert "a.pdf" not in receipt
-
-
-# Forms share the fields they never change ---------------------------------------------------
-
-
-def test_forms_share_every_field_but_the_occupation_and_keep_their_own_state(consultation):
-    drafts = list(consultation.drafts.in_order())
-    refused = CommentForm(
-        {"body": "", "name": "Refused Name", "task_number": "abc"}, consultation=consultation
-    )
-    assert not refused.is_valid()
-    refused.list_drafts(drafts[:1])
-    fresh = CommentForm(consultation=consultation)
-    fresh.list_drafts(drafts)
-
-    shared = set(CommentForm.base_fields) - {"occupation"}
-    assert all(refused.fields[name] is fresh.fields[name] for name in shared)
-    assert refused.fields["occupation"] is not fresh.fields["occupation"]
-    assert CommentForm.base_fields["occupation"] not in (
-        refused.fields["occupation"],
-        fresh.fields["occupation"],
-    )
-    # Each form lists its own drafts, and nothing of the refused form reaches the fresh one.
-    assert len(list(refused.fields["occupation"].choices)) == 2
-    assert len(list(fresh.fields["occupation"].choices)) == len(drafts) + 1
-    html = str(fresh)
-    assert "Refused Name" not in html and "errorlist" not in html
-    assert "Write your comment." in str(refused["body"].errors)
-    assert fresh.errors == {}

@@ -1,0 +1,338 @@
+"""The whole comment path (DESIGN §5): read what a comment is about, the one set of checks on
+what a person sent, and storing it with its attachments and receipt.
+
+The public form (``consult.forms.CommentForm``) runs these checks on its fields and shows their
+messages; ``submit_comment`` stores what passed them. A comment costs two queries: the window
+(with the chosen draft, when there is one) and the INSERT.
+
+Nothing here needs to lock or re-check what it read. The window only moves later (an extension);
+a draft can be withdrawn only while drafting or in review, and in neither is the window open.
+So a comment taken at ``now`` on a read made moments before is a comment the rules allow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from consult import uploads
+from consult.models import (
+    ATTACHMENT_MAX_BYTES,
+    COMMENT_MAX_ATTACHMENTS,
+    Attachment,
+    Comment,
+    Consultation,
+    ConsultationQuerySet,
+    DraftOccupation,
+    comment_fingerprint,
+    new_tracking_number,
+)
+from core.clients import hash_ip
+from core.errors import InvalidTransition
+
+# C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# 32^12 tracking numbers: a clash is all but impossible, and a fresh number settles one.
+TRACKING_NUMBER_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a comment is about: a public consultation, and one of its active drafts or None
+    for the list as a whole."""
+
+    consultation: Consultation
+    draft: DraftOccupation | None = None
+
+
+@dataclass(frozen=True)
+class UploadedAttachment:
+    """A file that passed ``check_attachments``: its detected type and its content."""
+
+    name: str
+    content_type: str
+    file: IO[bytes]  # a django.core.files.File
+    size: int
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def read_consultation(slug: str) -> Consultation | None:
+    """The public consultation ``slug``, or None."""
+    return Consultation.objects.public().filter(slug=slug).first()
+
+
+def read_target(slug: str, occupation: str = "") -> Target | None:
+    """The public consultation ``slug`` and, if ``occupation`` is the id of one of its active
+    drafts, that draft, read with its consultation in one query; None when there is no such
+    consultation. An ``occupation`` that names no such draft gives a target without a draft
+    (the form then refuses it)."""
+    if occupation.isascii() and occupation.isdigit():
+        draft = (
+            DraftOccupation.objects.active()
+            .select_related("consultation")
+            .filter(ConsultationQuerySet.public_condition("consultation__"))
+            .filter(pk=int(occupation), consultation__slug=slug)
+            .first()
+        )
+        if draft is not None:
+            return Target(draft.consultation, draft)
+    consultation = read_consultation(slug)
+    return None if consultation is None else Target(consultation)
+
+
+# Checks -------------------------------------------------------------------------------------
+
+
+def check_plain_text(value: str, *, multiline: bool) -> None:
+    """Text typed by a person holds no control characters (a text of several lines keeps its
+    tabs and line ends)."""
+    pattern = CONTROL_CHARACTERS_IN_LINES if multiline else CONTROL_CHARACTERS
+    if value and pattern.search(value):
+        raise ValidationError(
+            _("Remove the control characters (invisible characters such as NUL) from this text."),
+            code="control_characters",
+        )
+
+
+def check_part(
+    draft: DraftOccupation | None, part: str, task_number: int | None
+) -> dict[str, ValidationError]:
+    """What is wrong with commenting on ``part`` (a ``Comment.Field``) of ``draft``, by the
+    name of the input to blame; empty when nothing is."""
+    if part and draft is None:
+        return {
+            "field": ValidationError(
+                _("Choose an occupation to comment on one of its parts."), code="needs_occupation"
+            )
+        }
+    if part != Comment.Field.TASK or draft is None:
+        return {}
+    count = len(draft.tasks)
+    if count == 0:
+        message = _("This occupation has no numbered tasks.")
+    elif task_number is None:
+        message = _("Give the number of the task you comment on.")
+    elif task_number > count:
+        message = ngettext(
+            "“%(name)s” has %(count)d task; choose number 1.",
+            "“%(name)s” has %(count)d tasks; choose a number from 1 to %(count)d.",
+            count,
+        ) % {"name": draft.name, "count": count}
+    else:
+        return {}
+    return {"task_number": ValidationError(message, code="task_number")}
+
+
+def check_attachments(files: Sequence) -> list[UploadedAttachment]:
+    """The uploaded ``files`` (Django ``UploadedFile``s) as checked attachments: at most three,
+    each at most 10 MB, not empty, and a PDF, DOCX, ODT or TXT file by its content as well as
+    its name. Raises ValidationError with one message per refused file."""
+    if len(files) > COMMENT_MAX_ATTACHMENTS:
+        raise ValidationError(
+            ngettext(
+                "Attach at most %(max)d files; you chose %(count)d.",
+                "Attach at most %(max)d files; you chose %(count)d.",
+                len(files),
+            )
+            % {"max": COMMENT_MAX_ATTACHMENTS, "count": len(files)},
+            code="too_many",
+        )
+    problems = [problem for upload in files if (problem := _file_problem(upload))]
+    if problems:
+        raise ValidationError(problems)
+    return [
+        UploadedAttachment(
+            name=upload.name,
+            content_type=uploads.extension_kind(upload.name),
+            file=upload,
+            size=upload.size,
+        )
+        for upload in files
+    ]
+
+
+def _file_problem(upload) -> ValidationError | None:
+    params = {"name": upload.name}
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        return ValidationError(
+            _("“%(name)s” is %(size)s; each file may be at most 10 MB."),
+            code="too_large",
+            params={**params, "size": filesizeformat(upload.size)},
+        )
+    if upload.size == 0:
+        return ValidationError(_("“%(name)s” is empty."), code="empty", params=params)
+    expected = uploads.extension_kind(upload.name)
+    if expected is None:
+        return ValidationError(
+            _("“%(name)s”: only PDF, DOCX, ODT and TXT files are accepted."),
+            code="extension",
+            params=params,
+        )
+    if uploads.detect_kind(upload) != expected:
+        return ValidationError(
+            _(
+                "“%(name)s” is not a real %(kind)s file: files are checked by their content, "
+                "not their name."
+            ),
+            code="content",
+            params={**params, "kind": Attachment.Kind(expected).label},
+        )
+    return None
+
+
+# Storing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent a comment and how to answer them: the client address (stored only as a salted
+    hash), the page's language (the receipt's) and the site's address (the receipt's link)."""
+
+    ip: str = ""
+    language: str | None = None
+    site_url: str = ""
+
+
+def submit_comment(
+    target: Target,
+    *,
+    now: dt.datetime,
+    body: str,
+    field: str = "",
+    task_number: int | None = None,
+    proposed_text: str = "",
+    name: str = "",
+    organisation: str = "",
+    email: str = "",
+    consent_to_publish: bool = False,
+    attachments: Iterable[UploadedAttachment] = (),
+    sender: Sender = Sender(),
+) -> Comment:
+    """Store a comment on ``target`` with its attachments, and mail its receipt after commit
+    when an address was given.
+
+    Requires the window open at ``now``, the moment the request arrived (InvalidTransition
+    otherwise, storing nothing), and inputs that passed this module's checks, as the form's
+    do; the database refuses what breaks its constraints. All or nothing: on any error no row
+    is kept and no attachment file is left on disk.
+    """
+    if not target.consultation.is_open_for_comments(now):
+        raise InvalidTransition(_("This consultation is not accepting comments now."))
+    if target.draft is not None and target.draft.consultation_id != target.consultation.pk:
+        raise InvalidTransition(
+            _("That occupation is not in this consultation."), field="occupation"
+        )
+    comment = Comment(
+        consultation=target.consultation,
+        occupation=target.draft,
+        field=field,
+        task_number=task_number if field == Comment.Field.TASK else None,
+        body=body,
+        proposed_text=proposed_text,
+        author_name=name,
+        organisation=organisation,
+        email=email,
+        consent_to_publish=consent_to_publish,
+        submitted_at=now,
+        fingerprint=comment_fingerprint(body),
+        ip_hash=hash_ip(sender.ip),
+    )
+    attachments = list(attachments)
+    for attempt in range(1, TRACKING_NUMBER_ATTEMPTS + 1):
+        comment.tracking_number = new_tracking_number()
+        try:
+            _store(comment, attachments)
+        except IntegrityError:
+            clash = Comment.objects.filter(tracking_number=comment.tracking_number).exists()
+            if not clash or attempt == TRACKING_NUMBER_ATTEMPTS:
+                raise
+            continue
+        break
+    if email:
+        language = sender.language or translation.get_language()
+        transaction.on_commit(lambda: _send_receipt(comment, language, sender.site_url))
+    return comment
+
+
+def _store(comment: Comment, attachments: list[UploadedAttachment]) -> None:
+    """INSERT the comment and its attachments, all or nothing.
+
+    A comment alone is one INSERT, all or nothing by itself in autocommit. With attachments,
+    or inside a caller's transaction, it is a transaction (a savepoint there) of its own, so
+    that a refused row rolls back alone and the caller's transaction stays usable; the files
+    written for rows rolled back are deleted, since they hold personal data.
+    """
+    if not attachments and not transaction.get_connection().in_atomic_block:
+        comment.save(force_insert=True)
+        return
+    written = []
+    try:
+        with transaction.atomic():
+            comment.save(force_insert=True)
+            for upload in attachments:
+                attachment = Attachment(
+                    comment=comment,
+                    original_name=upload.name[:255],
+                    content_type=upload.content_type,
+                    size=upload.size,
+                )
+                attachment.file.save(upload.name, upload.file, save=False)
+                written.append(attachment.file)
+                attachment.save()
+    except BaseException:
+        for file in written:
+            file.storage.delete(file.name)
+        raise
+
+
+def _send_receipt(comment: Comment, language: str, site_url: str = "") -> None:
+    with translation.override(language):
+        context = {
+            "comment": comment,
+            "consultation": comment.consultation,
+            "receipt_url": site_url + comment.get_absolute_url(),
+        }
+        send_mail(
+            subject=_("Your comment %(number)s was received") % {"number": comment.tracking_number},
+            message=render_to_string("emails/comment_receipt.txt", context),
+            from_email=None,
+            recipient_list=[comment.email],
+            fail_silently=True,
+        )
+
+
+def window_refusal(consultation: Consultation, now: dt.datetime) -> str:
+    """Why ``consultation`` takes no comment at ``now``, for the person who sent one; empty
+    while its window is open."""
+    state = consultation.state(now)
+    if state == Consultation.State.OPEN:
+        return ""
+    if state == Consultation.State.SCHEDULED:
+        return _(
+            "Your comment was not sent: comments are accepted from %(opens_at)s (Beijing time). "
+            "Your text is kept below."
+        ) % {"opens_at": _to_the_second(consultation.opens_at)}
+    return _(
+        "Your comment was not sent: the consultation closed at %(closes_at)s (Beijing time). "
+        "Your text is kept below so that you can copy it."
+    ) % {"closes_at": _to_the_second(consultation.closes_at)}
+
+
+def _to_the_second(value: dt.datetime) -> str:
+    # The person needs to see that the boundary has passed.
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
