@@ -3,7 +3,7 @@ field, and what was done with it.
 
 ``build_response_report(consultation, public=...)`` serves both the staff view in the admin and
 the public ``/consultations/<slug>/report/`` page. It runs a constant number of queries (four)
-whatever the number of comments: counts and campaigns are aggregated in the database, and the
+whatever the number of comments: counts and repeated texts are aggregated in the database, and the
 texts shown are fetched in one query with only the columns a report may show (never e-mail or
 IP hash).
 
@@ -11,9 +11,11 @@ Counting rules:
 
 - spam is left out of everything;
 - every other comment (received, published, hidden) counts, whatever the variant;
-- a campaign is a set of at least two comments with the same ``fingerprint`` (identical
-  normalised text) on the same target; it appears once, with its size;
-- ``submissions`` counts a campaign once, ``comments`` counts each of its members.
+- a repeated text is a set of at least two comments with the same ``fingerprint`` (identical
+  normalised text) on the same target; it appears once, with its size. It is not a campaign
+  (``Comment.objects.campaigns()``: the same text anywhere in one consultation), of which it
+  is the part that landed on one target;
+- ``submissions`` counts a repeated text once, ``comments`` counts each of its copies.
 
 The public variant lists only the texts and replies of comments that are published and whose
 author consented to publication; the staff variant lists every non-spam comment's text.
@@ -50,7 +52,7 @@ def disposition_rows(
 
 @dataclass
 class ReportComment:
-    """One comment's text as a report may show it (a campaign's text is shown once)."""
+    """One comment's text as a report may show it (a repeated text is shown once)."""
 
     tracking_number: str
     submitted_at: dt.datetime
@@ -63,12 +65,12 @@ class ReportComment:
     disposition_label: str
     reply: str
     replied_at: dt.datetime | None
-    # How many comments share this text on this target (1 unless it heads a campaign).
-    campaign_size: int = 1
+    # How many comments share this text on this target (1 unless it heads a repeated text).
+    repeats: int = 1
 
 
 @dataclass
-class Campaign:
+class RepeatedText:
     """Comments with the same normalised text on the same target, counted once."""
 
     fingerprint: str
@@ -86,7 +88,7 @@ class FieldReport:
     comments: int = 0
     submissions: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
-    campaigns: list[Campaign] = field(default_factory=list)
+    repeated_texts: list[RepeatedText] = field(default_factory=list)
     texts: list[ReportComment] = field(default_factory=list)
 
     @property
@@ -119,7 +121,7 @@ class ResponseReport:
     occupations: list[OccupationReport]
     comments: int = 0
     submissions: int = 0
-    campaign_count: int = 0
+    repeated_text_count: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
 
     @property
@@ -182,7 +184,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
         .annotate(n=Count("pk"))
         .values_list(*target, "disposition", "n")
     )
-    campaigns = (
+    repeated = (
         comments.order_by()
         .values(*target, "fingerprint")
         .annotate(size=Count("pk"))
@@ -210,23 +212,23 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
         report.comments += n
         report.dispositions[disposition] = report.dispositions.get(disposition, 0) + n
 
-    campaign_index: dict[tuple, Campaign] = {}
-    for occupation_id, key, task_number, fingerprint, size in campaigns:
+    repeated_index: dict[tuple, RepeatedText] = {}
+    for occupation_id, key, task_number, fingerprint, size in repeated:
         report = field_report(occupation_id, key, task_number)
-        campaign = Campaign(fingerprint=fingerprint, size=size)
-        report.campaigns.append(campaign)
-        campaign_index[(occupation_id, key, task_number, fingerprint)] = campaign
+        text = RepeatedText(fingerprint=fingerprint, size=size)
+        report.repeated_texts.append(text)
+        repeated_index[(occupation_id, key, task_number, fingerprint)] = text
 
     for report in fields.values():
-        report.campaigns.sort(key=lambda c: (-c.size, c.fingerprint))
-        report.submissions = report.comments - sum(c.size - 1 for c in report.campaigns)
+        report.repeated_texts.sort(key=lambda c: (-c.size, c.fingerprint))
+        report.submissions = report.comments - sum(c.size - 1 for c in report.repeated_texts)
 
     labels = dict(Comment.Disposition.choices)
     seen_text: dict[tuple, ReportComment] = {}
     for row in texts:
         k = (row["occupation_id"], row["field"], row["task_number"])
-        campaign = campaign_index.get((*k, row["fingerprint"]))
-        if campaign is not None and (*k, row["fingerprint"]) in seen_text:
+        repeated_text = repeated_index.get((*k, row["fingerprint"]))
+        if repeated_text is not None and (*k, row["fingerprint"]) in seen_text:
             continue
         item = ReportComment(
             tracking_number=row["tracking_number"],
@@ -240,7 +242,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
             disposition_label=str(labels.get(row["disposition"], row["disposition"])),
             reply=row["reply"],
             replied_at=row["replied_at"],
-            campaign_size=campaign.size if campaign is not None else 1,
+            repeats=repeated_text.size if repeated_text is not None else 1,
         )
         seen_text[(*k, row["fingerprint"])] = item
         field_report(*k).texts.append(item)
@@ -273,5 +275,5 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
         report.submissions += part.submissions
         for value, n in part.dispositions.items():
             report.dispositions[value] = report.dispositions.get(value, 0) + n
-    report.campaign_count = sum(len(r.campaigns) for r in fields.values())
+    report.repeated_text_count = sum(len(r.repeated_texts) for r in fields.values())
     return report

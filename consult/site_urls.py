@@ -31,8 +31,8 @@ urlpatterns = [
         name="comment-receipt",
     ),
     path("occupations/", occupation_views.occupation_list, name="occupation-list"),
-    path("occupations/<int:pk>/", occupation_views.occupation_detail, name="occupation-detail"),
-    path("batches/<slug:slug>/", occupation_views.batch_detail, name="batch-detail"),
+    path("occupations/<int:pk>/", consult_views.occupation_detail, name="occupation-detail"),
+    path("batches/<slug:slug>/", consult_views.batch_detail, name="batch-detail"),
     path("feeds/consultations/", consult_feeds.ConsultationsFeed(), name="feed-consultations"),
     path(
         "feeds/consultations/atom/",

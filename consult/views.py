@@ -14,13 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consult import intake
+from consult import intake, textdiff
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
 from core import ratelimit
 from core.clients import client_ip
-from occupations.models import Batch
+from occupations import views as registry_views
+from occupations.models import Batch, ClassificationGroup
 
 COMMENTS_PER_PAGE = 50
 LATEST_BATCHES = 6
@@ -265,3 +266,31 @@ def comment_receipt(request: HttpRequest, tracking_number: str) -> HttpResponse:
     response = render(request, "site/comment_receipt.html", {"comment": comment})
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# The registry's pages, with what the consultation that produced a record says about it -------
+
+
+@require_GET
+def occupation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The registry's occupation page, and, when the occupation came out of a consultation, a
+    link to it with what changed between the consulted and the published text."""
+    occupation = registry_views.published_occupation(pk)
+    draft = (
+        DraftOccupation.objects.filter(occupation=occupation).select_related("consultation").first()
+    )
+    extra: dict = {"draft": draft, "consultation": None, "changed": []}
+    if draft is not None and draft.consulted_text:
+        group_ids = {draft.consulted_text.get("group_id"), occupation.group_id} - {None}
+        groups = {g.pk: str(g) for g in ClassificationGroup.objects.filter(pk__in=group_ids)}
+        extra["consultation"] = draft.consultation
+        extra["changed"] = textdiff.changes(draft.consulted_text, occupation, groups)
+    return registry_views.occupation_page(request, occupation, extra)
+
+
+@require_GET
+def batch_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The registry's batch page, linked to the consultation it was published from."""
+    batch = registry_views.published_batch(slug)
+    consultation = Consultation.objects.filter(batch=batch).first()
+    return registry_views.batch_page(request, batch, {"consultation": consultation})

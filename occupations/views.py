@@ -1,9 +1,9 @@
 """Public pages of the registry (DESIGN §5): the published catalogue, one occupation with its
 skill standards, one batch.
 
-Nothing here imports the consultation app. An occupation that came out of a consultation has a
-reverse one-to-one ``draft`` (declared on the consultation side); it is read with ``getattr`` so
-that the registry works with or without that app.
+The registry reads nothing of the consultation app. The project's pages add what a consultation
+says about a record (``consult.views``) through the ``extra`` context of ``occupation_page`` and
+``batch_page``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from occupations import textdiff
 from occupations.forms import CatalogueFilterForm, with_standard_flag
 from occupations.models import (
     Batch,
-    ClassificationGroup,
     Occupation,
     SkillStandard,
     StandardLevel,
@@ -51,40 +49,29 @@ def occupation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def occupation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def published_occupation(pk: int) -> Occupation:
+    """The published occupation ``pk`` with its standards and their levels, or 404."""
     levels = StandardLevel.objects.order_by("rank").prefetch_related("requirements", "weights")
     standards = SkillStandard.objects.order_by("pk").prefetch_related(
         "authorities", Prefetch("levels", queryset=levels)
     )
-    occupation = get_object_or_404(
+    return get_object_or_404(
         Occupation.objects.with_related().prefetch_related(Prefetch("standards", standards)),
         pk=pk,
     )
-    draft = getattr(occupation, "draft", None)
-    changed: list[textdiff.ChangedField] = []
-    consultation = None
-    if draft is not None and draft.consulted_text:
-        consultation = draft.consultation
-        group_ids = {draft.consulted_text.get("group_id"), occupation.group_id} - {None}
-        groups = {g.pk: str(g) for g in ClassificationGroup.objects.filter(pk__in=group_ids)}
-        changed = textdiff.changes(draft.consulted_text, occupation, groups)
+
+
+def occupation_page(
+    request: HttpRequest, occupation: Occupation, extra: dict | None = None
+) -> HttpResponse:
     return render(
         request,
         "site/occupation_detail.html",
-        {
-            "section": "occupations",
-            "occupation": occupation,
-            "draft": draft,
-            "consultation": consultation,
-            "changed": changed,
-        },
+        {"section": "occupations", "occupation": occupation, **(extra or {})},
     )
 
 
-@require_GET
-def batch_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    batch = get_object_or_404(Batch.objects.prefetch_related("authorities"), slug=slug)
+def batch_page(request: HttpRequest, batch: Batch, extra: dict | None = None) -> HttpResponse:
     occupations = list(
         with_standard_flag(batch.occupations.select_related("group")).order_by("position", "pk")
     )
@@ -95,7 +82,12 @@ def batch_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "section": "occupations",
             "batch": batch,
             "occupations": occupations,
-            "consultation": getattr(batch, "consultation", None),
             "unnamed": (batch.announced_count or 0) - len(occupations),
+            **(extra or {}),
         },
     )
+
+
+def published_batch(slug: str) -> Batch:
+    """The published batch ``slug`` with its authorities, or 404."""
+    return get_object_or_404(Batch.objects.prefetch_related("authorities"), slug=slug)

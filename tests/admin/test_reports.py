@@ -80,10 +80,10 @@ def test_a_campaign_is_counted_once_with_its_size(consultation):
     name = report.occupations[1].fields[0]
     assert name.comments == 4
     assert name.submissions == 2
-    assert [c.size for c in name.campaigns] == [3]
-    assert name.campaigns[0].fingerprint == comment_fingerprint(body)
-    assert sorted(t.campaign_size for t in name.texts) == [1, 3]
-    assert report.campaign_count == 1
+    assert [c.size for c in name.repeated_texts] == [3]
+    assert name.repeated_texts[0].fingerprint == comment_fingerprint(body)
+    assert sorted(t.repeats for t in name.texts) == [1, 3]
+    assert report.repeated_text_count == 1
     assert report.submissions == 2
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django.utils import translation
 
-from occupations import textdiff
+from consult import textdiff
 
 
 def test_chinese_text_is_compared_by_character():

@@ -1,8 +1,8 @@
 """Side-by-side changes between the text the public commented on and the published record.
 
-The consultation side keeps that text as a plain dict (``DraftOccupation.consulted_text``); this
-module only reads the dict, so the registry still never imports the consultation app.
-Differences are computed by character, which suits Chinese (no spaces) and English alike.
+The consultation keeps that text as a plain dict (``DraftOccupation.consulted_text``), compared
+here with the registry's ``Occupation`` it became. Differences are computed by character, which
+suits Chinese (no spaces) and English alike.
 """
 
 from __future__ import annotations
