@@ -31,13 +31,18 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else echo "Chromium not found: install Debian's 'chromium' package to run the browser tests."; fi
 
-test: install browser
+# The architecture checks first: a broken layer or an untyped workflow fails before any test.
+test: lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style, complexity (ruff's C90), migrations in step with the models, the import contracts
+# and the types of the modules mypy holds (pyproject.toml has each tool's configuration).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 # Benchmarks on their own PostgreSQL database under gunicorn (bench/README.md).
 # BENCH_SCALE=small|full (default full); BENCH_ARGS for more, e.g. --only intake,api.

@@ -166,6 +166,107 @@ def _sort_key(key: str, task_number: int | None) -> tuple[int, int]:
     return (FIELD_ORDER.index(key) if key in FIELD_ORDER else len(FIELD_ORDER), task_number or 0)
 
 
+Target = tuple[int | None, str, int | None]  # (occupation_id, field, task_number)
+
+
+class _FieldReports(dict[Target, FieldReport]):
+    """The reports of every target met so far, created on first use."""
+
+    def of(self, occupation_id: int | None, key: str, task_number: int | None) -> FieldReport:
+        target = (occupation_id, key, task_number)
+        if target not in self:
+            label = _("The whole list") if occupation_id is None else _field_label(key, task_number)
+            self[target] = FieldReport(key=key, label=label, task_number=task_number)
+        return self[target]
+
+
+def _add_dispositions(total: dict[str, int], part: dict[str, int]) -> None:
+    for value, n in part.items():
+        total[value] = total.get(value, 0) + n
+
+
+def _count_comments(fields: _FieldReports, counts) -> None:
+    """Add the ``(target..., disposition, n)`` rows to each target's counts."""
+    for occupation_id, key, task_number, disposition, n in counts:
+        report = fields.of(occupation_id, key, task_number)
+        report.comments += n
+        _add_dispositions(report.dispositions, {disposition: n})
+
+
+def _collect_repeated_texts(fields: _FieldReports, repeated) -> dict[tuple, RepeatedText]:
+    """Attach the ``(target..., fingerprint, size)`` rows to their targets, largest first.
+
+    Returns the repeated texts by ``(target..., fingerprint)``; a target's submissions count each
+    of its repeated texts once.
+    """
+    repeated_index: dict[tuple, RepeatedText] = {}
+    for occupation_id, key, task_number, fingerprint, size in repeated:
+        text = RepeatedText(fingerprint=fingerprint, size=size)
+        fields.of(occupation_id, key, task_number).repeated_texts.append(text)
+        repeated_index[(occupation_id, key, task_number, fingerprint)] = text
+    for report in fields.values():
+        report.repeated_texts.sort(key=lambda c: (-c.size, c.fingerprint))
+        report.submissions = report.comments - sum(c.size - 1 for c in report.repeated_texts)
+    return repeated_index
+
+
+def _report_comment(
+    row: dict, repeated: RepeatedText | None, labels: dict[str, str]
+) -> ReportComment:
+    disposition = row["disposition"]
+    return ReportComment(
+        tracking_number=row["tracking_number"],
+        submitted_at=row["submitted_at"],
+        author=row["author_name"] or str(_("Anonymous")),
+        organisation=row["organisation"],
+        body=row["body"],
+        proposed_text=row["proposed_text"],
+        status=row["status"],
+        disposition=disposition,
+        disposition_label=str(labels.get(disposition, disposition)),
+        reply=row["reply"],
+        replied_at=row["replied_at"],
+        repeats=repeated.size if repeated is not None else 1,
+    )
+
+
+def _list_texts(fields: _FieldReports, texts, repeated_index: dict[tuple, RepeatedText]) -> None:
+    """Add each text to its target in order; a repeated text is listed once, at its first."""
+    labels = dict(Comment.Disposition.choices)
+    seen: set[tuple] = set()
+    for row in texts:
+        target = (row["occupation_id"], row["field"], row["task_number"])
+        text_key = (*target, row["fingerprint"])
+        repeated = repeated_index.get(text_key)
+        if repeated is not None and text_key in seen:
+            continue
+        seen.add(text_key)
+        fields.of(*target).texts.append(_report_comment(row, repeated, labels))
+
+
+def _task_text(draft: DraftOccupation, task_number: int) -> str:
+    """The task as the public read it (the consulted text when frozen), or "" if out of range."""
+    tasks = (draft.consulted_text or {}).get("tasks") or draft.tasks
+    return tasks[task_number - 1] if 0 < task_number <= len(tasks) else ""
+
+
+def _section(draft: DraftOccupation | None, fields: _FieldReports) -> OccupationReport:
+    """The report of one draft (or of the whole list for ``None``), its fields in order."""
+    occupation_id = draft.pk if draft is not None else None
+    label = draft.name if draft is not None else _("The whole list")
+    result = OccupationReport(draft=draft, label=label)
+    mine = [(k, r) for k, r in fields.items() if k[0] == occupation_id]
+    mine.sort(key=lambda item: _sort_key(item[0][1], item[0][2]))
+    for (_occ, key, task_number), report in mine:
+        if draft is not None and key == "task" and task_number:
+            report.task_text = _task_text(draft, task_number)
+        result.fields.append(report)
+        result.comments += report.comments
+        result.submissions += report.submissions
+        _add_dispositions(result.dispositions, report.dispositions)
+    return result
+
+
 def build_response_report(consultation: Consultation, *, public: bool) -> ResponseReport:
     """Build the response report of ``consultation``.
 
@@ -198,82 +299,20 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
         .values(*_TEXT_COLUMNS)
     )
 
-    fields: dict[tuple, FieldReport] = {}
+    fields = _FieldReports()
+    _count_comments(fields, counts)
+    repeated_index = _collect_repeated_texts(fields, repeated)
+    _list_texts(fields, texts, repeated_index)
 
-    def field_report(occupation_id, key, task_number) -> FieldReport:
-        k = (occupation_id, key, task_number)
-        if k not in fields:
-            label = _("The whole list") if occupation_id is None else _field_label(key, task_number)
-            fields[k] = FieldReport(key=key, label=label, task_number=task_number)
-        return fields[k]
-
-    for occupation_id, key, task_number, disposition, n in counts:
-        report = field_report(occupation_id, key, task_number)
-        report.comments += n
-        report.dispositions[disposition] = report.dispositions.get(disposition, 0) + n
-
-    repeated_index: dict[tuple, RepeatedText] = {}
-    for occupation_id, key, task_number, fingerprint, size in repeated:
-        report = field_report(occupation_id, key, task_number)
-        text = RepeatedText(fingerprint=fingerprint, size=size)
-        report.repeated_texts.append(text)
-        repeated_index[(occupation_id, key, task_number, fingerprint)] = text
-
-    for report in fields.values():
-        report.repeated_texts.sort(key=lambda c: (-c.size, c.fingerprint))
-        report.submissions = report.comments - sum(c.size - 1 for c in report.repeated_texts)
-
-    labels = dict(Comment.Disposition.choices)
-    seen_text: dict[tuple, ReportComment] = {}
-    for row in texts:
-        k = (row["occupation_id"], row["field"], row["task_number"])
-        repeated_text = repeated_index.get((*k, row["fingerprint"]))
-        if repeated_text is not None and (*k, row["fingerprint"]) in seen_text:
-            continue
-        item = ReportComment(
-            tracking_number=row["tracking_number"],
-            submitted_at=row["submitted_at"],
-            author=row["author_name"] or str(_("Anonymous")),
-            organisation=row["organisation"],
-            body=row["body"],
-            proposed_text=row["proposed_text"],
-            status=row["status"],
-            disposition=row["disposition"],
-            disposition_label=str(labels.get(row["disposition"], row["disposition"])),
-            reply=row["reply"],
-            replied_at=row["replied_at"],
-            repeats=repeated_text.size if repeated_text is not None else 1,
-        )
-        seen_text[(*k, row["fingerprint"])] = item
-        field_report(*k).texts.append(item)
-
-    def section(draft: DraftOccupation | None) -> OccupationReport:
-        occupation_id = draft.pk if draft is not None else None
-        label = draft.name if draft is not None else _("The whole list")
-        result = OccupationReport(draft=draft, label=label)
-        mine = [(k, r) for k, r in fields.items() if k[0] == occupation_id]
-        mine.sort(key=lambda item: _sort_key(item[0][1], item[0][2]))
-        for (_occ, key, task_number), report in mine:
-            if draft is not None and key == "task" and task_number:
-                tasks = (draft.consulted_text or {}).get("tasks") or draft.tasks
-                if 0 < task_number <= len(tasks):
-                    report.task_text = tasks[task_number - 1]
-            result.fields.append(report)
-            result.comments += report.comments
-            result.submissions += report.submissions
-            for value, n in report.dispositions.items():
-                result.dispositions[value] = result.dispositions.get(value, 0) + n
-        return result
-
-    whole = section(None)
-    occupations = [section(draft) for draft in drafts]
     report = ResponseReport(
-        consultation=consultation, public=public, whole_list=whole, occupations=occupations
+        consultation=consultation,
+        public=public,
+        whole_list=_section(None, fields),
+        occupations=[_section(draft, fields) for draft in drafts],
     )
     for part in report.sections:
         report.comments += part.comments
         report.submissions += part.submissions
-        for value, n in part.dispositions.items():
-            report.dispositions[value] = report.dispositions.get(value, 0) + n
+        _add_dispositions(report.dispositions, part.dispositions)
     report.repeated_text_count = sum(len(r.repeated_texts) for r in fields.values())
     return report

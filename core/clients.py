@@ -9,9 +9,10 @@ import hmac
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address: ``REMOTE_ADDR``, or the entry of ``X-Forwarded-For`` written by
     the outermost of ``settings.TRUSTED_PROXY_COUNT`` proxies.
 

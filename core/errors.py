@@ -6,6 +6,11 @@ and, where one input is to blame, the name of the field or record it concerns.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser, AnonymousUser
+
 
 class WorkflowError(Exception):
     """A workflow step was refused; ``message`` says why."""
@@ -27,7 +32,7 @@ class NotPermitted(WorkflowError):
     """The acting user lacks the permission the step requires."""
 
 
-def require_permission(user, perm: str, action: str) -> None:
+def require_permission(user: AbstractUser | AnonymousUser | None, perm: str, action: str) -> None:
     """Raise ``NotPermitted`` unless ``user`` holds ``perm`` (``app_label.codename``)."""
     if user is None or not user.is_active or not user.has_perm(perm):
         who = getattr(user, "get_username", lambda: "anonymous")()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from typing import Any
+
+from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -65,7 +67,7 @@ def rows_by_keys_first(page: QuerySet) -> QuerySet:
         or not connection.features.allow_sliced_subqueries_with_in
     ):
         return page
-    whole = page._chain()
+    whole = page.all()
     whole.query.clear_limits()
     return whole.filter(pk__in=page.values("pk"))
 
@@ -83,7 +85,7 @@ class EstimatedCountPaginator(Paginator):
 
     exact_below = 10_000
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.estimated = False
 
@@ -99,7 +101,7 @@ class EstimatedCountPaginator(Paginator):
             return estimate
         return super().count
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page:
         page = super().page(number)
         if isinstance(page.object_list, QuerySet):
             page.object_list = rows_by_keys_first(page.object_list)
