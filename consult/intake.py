@@ -16,9 +16,10 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
@@ -64,7 +65,7 @@ class UploadedAttachment:
 
     name: str
     content_type: str
-    file: IO[bytes]  # a django.core.files.File
+    file: File
     size: int
 
 
@@ -138,7 +139,7 @@ def check_part(
     return {"task_number": ValidationError(message, code="task_number")}
 
 
-def check_attachments(files: Sequence) -> list[UploadedAttachment]:
+def check_attachments(files: Sequence[UploadedFile]) -> list[UploadedAttachment]:
     """The uploaded ``files`` (Django ``UploadedFile``s) as checked attachments: at most three,
     each at most 10 MB, not empty, and a PDF, DOCX, ODT or TXT file by its content as well as
     its name. Raises ValidationError with one message per refused file."""
@@ -152,39 +153,44 @@ def check_attachments(files: Sequence) -> list[UploadedAttachment]:
             % {"max": COMMENT_MAX_ATTACHMENTS, "count": len(files)},
             code="too_many",
         )
-    problems = [problem for upload in files if (problem := _file_problem(upload))]
+    checked, problems = [], []
+    for upload in files:
+        try:
+            kind = _checked_kind(upload)
+        except ValidationError as problem:
+            problems.append(problem)
+            continue
+        checked.append(
+            UploadedAttachment(
+                name=upload.name or "", content_type=kind, file=upload, size=upload.size or 0
+            )
+        )
     if problems:
         raise ValidationError(problems)
-    return [
-        UploadedAttachment(
-            name=upload.name,
-            content_type=uploads.extension_kind(upload.name),
-            file=upload,
-            size=upload.size,
-        )
-        for upload in files
-    ]
+    return checked
 
 
-def _file_problem(upload) -> ValidationError | None:
+def _checked_kind(upload: UploadedFile) -> str:
+    """The ``Attachment.Kind`` of ``upload``; ValidationError naming the file if refused."""
     params = {"name": upload.name}
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        return ValidationError(
+    size = upload.size or 0
+    if size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
             _("“%(name)s” is %(size)s; each file may be at most 10 MB."),
             code="too_large",
-            params={**params, "size": filesizeformat(upload.size)},
+            params={**params, "size": filesizeformat(size)},
         )
-    if upload.size == 0:
-        return ValidationError(_("“%(name)s” is empty."), code="empty", params=params)
-    expected = uploads.extension_kind(upload.name)
+    if size == 0:
+        raise ValidationError(_("“%(name)s” is empty."), code="empty", params=params)
+    expected = uploads.extension_kind(upload.name or "")
     if expected is None:
-        return ValidationError(
+        raise ValidationError(
             _("“%(name)s”: only PDF, DOCX, ODT and TXT files are accepted."),
             code="extension",
             params=params,
         )
     if uploads.detect_kind(upload) != expected:
-        return ValidationError(
+        raise ValidationError(
             _(
                 "“%(name)s” is not a real %(kind)s file: files are checked by their content, "
                 "not their name."
@@ -192,7 +198,7 @@ def _file_problem(upload) -> ValidationError | None:
             code="content",
             params={**params, "kind": Attachment.Kind(expected).label},
         )
-    return None
+    return expected
 
 
 # Storing ------------------------------------------------------------------------------------
@@ -296,7 +302,8 @@ def _store(comment: Comment, attachments: list[UploadedAttachment]) -> None:
                 attachment.save()
     except BaseException:
         for file in written:
-            file.storage.delete(file.name)
+            if file.name:
+                file.storage.delete(file.name)
         raise
 
 
@@ -322,7 +329,7 @@ def window_refusal(consultation: Consultation, now: dt.datetime) -> str:
     state = consultation.state(now)
     if state == Consultation.State.OPEN:
         return ""
-    if state == Consultation.State.SCHEDULED:
+    if state == Consultation.State.SCHEDULED and consultation.opens_at is not None:
         return _(
             "Your comment was not sent: comments are accepted from %(opens_at)s (Beijing time). "
             "Your text is kept below."
@@ -333,6 +340,7 @@ def window_refusal(consultation: Consultation, now: dt.datetime) -> str:
     ) % {"closes_at": _to_the_second(consultation.closes_at)}
 
 
-def _to_the_second(value: dt.datetime) -> str:
-    # The person needs to see that the boundary has passed.
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+def _to_the_second(value: dt.datetime | None) -> str:
+    # The person needs to see that the boundary has passed. A public consultation always has
+    # its window (consultation_window_set_once_public).
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""

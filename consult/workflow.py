@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -37,8 +38,14 @@ from occupations.models import (
     precision_is_consistent,
 )
 
+if TYPE_CHECKING:
+    from core.errors import Actor
 
-def _transition(obj, method_name: str, /, **kwargs) -> tuple[str, str]:
+# The rows a step locks before changing them.
+Locked = TypeVar("Locked", Consultation, DraftOccupation, Comment)
+
+
+def _transition(obj: Any, method_name: str, /, **kwargs: Any) -> tuple[str, str]:
     """Run a django-fsm transition method; return (source, target) of the status field.
 
     django-fsm's own refusal (wrong source state) is turned into an InvalidTransition that
@@ -54,7 +61,7 @@ def _transition(obj, method_name: str, /, **kwargs) -> tuple[str, str]:
     return source, obj.status
 
 
-def _wrong_state(obj, method_name: str) -> InvalidTransition:
+def _wrong_state(obj: Any, method_name: str) -> InvalidTransition:
     return InvalidTransition(
         _("%(object)s is %(status)s; “%(step)s” is not allowed from that state.")
         % {
@@ -65,7 +72,7 @@ def _wrong_state(obj, method_name: str) -> InvalidTransition:
     )
 
 
-def _lock(model, pk):
+def _lock(model: type[Locked], pk: int) -> Locked:
     """Re-read a row under ``SELECT … FOR UPDATE``: the caller's copy may be stale, and two
     staff members may press the same button at once."""
     return model.objects.select_for_update().get(pk=pk)
@@ -74,7 +81,7 @@ def _lock(model, pk):
 # Consultation ------------------------------------------------------------------------------
 
 
-def open_consultation(consultation: Consultation, *, by, now: dt.datetime) -> Consultation:
+def open_consultation(consultation: Consultation, *, by: Actor, now: dt.datetime) -> Consultation:
     """Open the draft list to the public: requires a future window and at least one draft.
 
     Freezes the text of every active draft (``DraftOccupation.consulted_text``) and makes it
@@ -98,7 +105,7 @@ def open_consultation(consultation: Consultation, *, by, now: dt.datetime) -> Co
 def extend_window(
     consultation: Consultation,
     *,
-    by,
+    by: Actor,
     now: dt.datetime,
     closes_at: dt.datetime,
     reason: str,
@@ -114,7 +121,9 @@ def extend_window(
         raise InvalidTransition(_("The new closing time needs a time zone."), field="closes_at")
     with transaction.atomic():
         locked = _lock(Consultation, consultation.pk)
-        previous = locked.closes_at
+        # Set once the consultation is public (consultation_window_set_once_public), which
+        # extend_window requires.
+        previous = cast(dt.datetime, locked.closes_at)
         locked.extend_window(now=now, closes_at=closes_at)
         locked.save(update_fields=["closes_at", "updated_at"])
         WindowExtension.objects.create(
@@ -142,7 +151,7 @@ def extend_window(
     return locked
 
 
-def begin_review(consultation: Consultation, *, by, now: dt.datetime) -> Consultation:
+def begin_review(consultation: Consultation, *, by: Actor, now: dt.datetime) -> Consultation:
     """Move a consultation whose window has closed into review.
 
     ``by`` is a user holding ``consult.begin_review``, or None when the scheduled command
@@ -245,7 +254,7 @@ def publication_problems(consultation: Consultation) -> list[PublicationProblem]
 def publish_consultation(
     consultation: Consultation,
     *,
-    by,
+    by: Actor,
     now: dt.datetime,
     slug: str,
     title: str,
@@ -347,7 +356,12 @@ def publish_consultation(
 
 
 def revise_draft(
-    draft: DraftOccupation, *, by, changes: dict, note: str = "", now: dt.datetime | None = None
+    draft: DraftOccupation,
+    *,
+    by: Actor,
+    changes: dict,
+    note: str = "",
+    now: dt.datetime | None = None,
 ) -> list[str]:
     """Apply text changes to a draft while drafting or in review; history is kept.
 
@@ -385,7 +399,14 @@ def revise_draft(
 
 
 def _draft_step(
-    draft: DraftOccupation, *, by, perm: str, action: str, method: str, note: str = "", **kwargs
+    draft: DraftOccupation,
+    *,
+    by: Actor,
+    perm: str,
+    action: str,
+    method: str,
+    note: str = "",
+    **kwargs: Any,
 ) -> DraftOccupation:
     require_permission(by, perm, action.replace("_", " "))
     with transaction.atomic():
@@ -403,7 +424,7 @@ def _draft_step(
     return locked
 
 
-def accept_draft(draft: DraftOccupation, *, by) -> DraftOccupation:
+def accept_draft(draft: DraftOccupation, *, by: Actor) -> DraftOccupation:
     """Accept a proposed draft for publication (review only). Requires
     ``consult.accept_draft``."""
     return _draft_step(
@@ -411,7 +432,7 @@ def accept_draft(draft: DraftOccupation, *, by) -> DraftOccupation:
     )
 
 
-def withdraw_draft(draft: DraftOccupation, *, by, reason: str) -> DraftOccupation:
+def withdraw_draft(draft: DraftOccupation, *, by: Actor, reason: str) -> DraftOccupation:
     """Withdraw a draft with a reason (drafting or review). Requires ``consult.withdraw_draft``."""
     return _draft_step(
         draft,
@@ -424,7 +445,7 @@ def withdraw_draft(draft: DraftOccupation, *, by, reason: str) -> DraftOccupatio
     )
 
 
-def reinstate_draft(draft: DraftOccupation, *, by) -> DraftOccupation:
+def reinstate_draft(draft: DraftOccupation, *, by: Actor) -> DraftOccupation:
     """Bring a withdrawn draft back: as a draft while drafting, as proposed during review.
     Requires ``consult.withdraw_draft``."""
     return _draft_step(
@@ -444,7 +465,7 @@ class BulkResult:
 MODERATION_ACTIONS = {"publish": "publish", "hide": "hide", "mark_spam": "mark_spam"}
 
 
-def moderate_comments(comments: Iterable[Comment], *, by, action: str) -> BulkResult:
+def moderate_comments(comments: Iterable[Comment], *, by: Actor, action: str) -> BulkResult:
     """Publish, hide or mark as spam each comment; a comment that cannot take the step is
     reported in ``refused`` with the reason, the others change. Requires
     ``consult.moderate_comment``."""
@@ -470,7 +491,7 @@ def moderate_comments(comments: Iterable[Comment], *, by, action: str) -> BulkRe
 
 
 def set_disposition(
-    comments: Iterable[Comment], *, by, disposition: str, reply: str, now: dt.datetime
+    comments: Iterable[Comment], *, by: Actor, disposition: str, reply: str, now: dt.datetime
 ) -> BulkResult:
     """Record what was done with each comment and the staff reply (a campaign takes one call).
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser, AnonymousUser
+    from typing import TypeAlias
+
+    from django.contrib.auth.models import AnonymousUser, User
+
+    # Who takes a workflow step: a user, or None for the system acting on its own (a schedule,
+    # the seed loader).
+    Actor: TypeAlias = User | None
 
 
 class WorkflowError(Exception):
@@ -32,7 +38,7 @@ class NotPermitted(WorkflowError):
     """The acting user lacks the permission the step requires."""
 
 
-def require_permission(user: AbstractUser | AnonymousUser | None, perm: str, action: str) -> None:
+def require_permission(user: User | AnonymousUser | None, perm: str, action: str) -> None:
     """Raise ``NotPermitted`` unless ``user`` holds ``perm`` (``app_label.codename``)."""
     if user is None or not user.is_active or not user.has_perm(perm):
         who = getattr(user, "get_username", lambda: "anonymous")()

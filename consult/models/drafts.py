@@ -93,6 +93,8 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at", "consulted_text"])
+    # Set before a save to give its history row a reason (simple_history reads it).
+    _change_reason: str
     objects = DraftOccupationQuerySet.as_manager()
 
     class Meta:
