@@ -17,22 +17,15 @@ from rest_framework import serializers
 from rest_framework.routers import DefaultRouter
 
 from consult.models import Comment, Consultation, DraftOccupation
+from core.api.filters import StableOrderingFilter, UpdatedSinceFilter
+from core.api.schema import ID_PARAMETER, detail_schema, list_schema
+from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.api import (
     BatchViewSet,
     OccupationViewSet,
     ReferenceFilter,
     StandardViewSet,
     StringListField,
-)
-from occupations.api_support import (
-    ID_PARAMETER,
-    ID_REGEX,
-    SLUG_REGEX,
-    ReadOnlyApiViewSet,
-    StableOrderingFilter,
-    UpdatedSinceFilter,
-    detail_schema,
-    list_schema,
 )
 
 # Filters -----------------------------------------------------------------------------------

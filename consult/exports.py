@@ -1,5 +1,5 @@
 """Exports of comments for staff: CSV streamed (by ``COPY`` on PostgreSQL), XLSX in write-only
-mode; ``occupations.exports`` does the work.
+mode; ``core.exports`` does the work.
 
 The e-mail address and the IP hash of a comment are never exported.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from occupations.exports import export_queryset
+from core.exports import export_queryset
 
 COMMENT_COLUMNS = (
     ("tracking_number", "tracking number"),

@@ -15,20 +15,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
-from occupations.api_support import (
-    ID_PARAMETER,
-    ID_REGEX,
-    SLUG_REGEX,
-    AbsoluteUrlField,
-    ReadOnlyApiViewSet,
+from core.api.conditional import whole_table
+from core.api.filters import (
     StableOrderingFilter,
     StrictBooleanFilter,
     UpdatedSinceFilter,
     YearFilter,
-    detail_schema,
-    list_schema,
-    whole_table,
 )
+from core.api.relations import AbsoluteUrlField
+from core.api.schema import ID_PARAMETER, detail_schema, list_schema
+from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.models import (
     SEARCH_MAX_LENGTH,
     Authority,

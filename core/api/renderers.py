@@ -1,0 +1,46 @@
+"""CSV as an API format: the renderer that makes ``?format=csv`` known, and the CSV body of
+serialized records, in the cell spec of every spreadsheet the project writes
+(``core.exports.cells``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from rest_framework.renderers import BaseRenderer
+
+from core.exports.cells import TRUE_FALSE, csv_chunks
+
+
+class CSVRenderer(BaseRenderer):
+    """Makes ``?format=csv`` (and ``Accept: text/csv``) a known format. Lists and details
+    stream their own CSV body (``ReadOnlyApiViewSet``); errors are answered in JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return json.dumps(data, default=str).encode()
+
+
+def value_at(record: dict, column: str) -> Any:
+    """The value at a dotted column path (``batch.slug``) of a serialized record; a path
+    through a list yields a list (``standards.id``: the id of each standard)."""
+    value: Any = record
+    for part in column.split("."):
+        if isinstance(value, list):
+            value = [item.get(part) if isinstance(item, dict) else None for item in value]
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def csv_lines(columns: Sequence[str], records: Iterable[dict]) -> Iterator[str]:
+    """The CSV of serialized ``records``, one row each, a header row of the ``columns`` first.
+    Booleans are ``true``/``false``, as in the JSON the same records are."""
+    rows = ([value_at(record, column) for column in columns] for record in records)
+    return csv_chunks(columns, rows, booleans=TRUE_FALSE)

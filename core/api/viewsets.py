@@ -1,0 +1,185 @@
+"""The base of every read-only API viewset: list and detail of public records, with CSV,
+HTTP validators and caching headers, the throttle, and JSON errors whatever the format."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.http import Http404, HttpResponseBase, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from core.api import conditional
+from core.api.conditional import Validators
+from core.api.pagination import ApiPagination
+from core.api.renderers import CSVRenderer, csv_lines
+from core.api.throttling import ApiRateThrottle
+
+# Lookup patterns of detail routes (``lookup_value_regex``).
+SLUG_REGEX = r"[-a-zA-Z0-9_]+"
+ID_REGEX = r"[0-9]+"
+# Rows fetched per database round trip while a CSV streams; prefetches run once per chunk.
+CSV_CHUNK_SIZE = 500
+
+
+class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and detail of public records, with CSV, validators and caching headers.
+
+    Subclasses give ``get_queryset()`` (public rows only, filterable, without output
+    annotations), ``decorate()`` (the select/prefetch/annotations the serializer needs),
+    ``freshness()`` (aggregates that change whenever the response would) and
+    ``csv_columns``.
+    """
+
+    pagination_class = ApiPagination
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    throttle_classes = [ApiRateThrottle]
+    cache_max_age = 300
+    csv_columns: list[str] = []
+    csv_name = "export"
+
+    # Hooks --------------------------------------------------------------------------------
+
+    def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset
+
+    def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        """One aggregate query. ``count`` is the number of rows of ``queryset`` (the list's
+        paginator takes it as its count); ``last_modified`` (a datetime or None) is the
+        latest change."""
+        return queryset.order_by().aggregate(
+            count=models.Count("pk"), last_modified=models.Max("updated_at")
+        )
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "now": self.now}
+
+    @property
+    def now(self) -> dt.datetime:
+        if not hasattr(self, "_now"):
+            self._now = timezone.now()
+        return self._now
+
+    # Actions ------------------------------------------------------------------------------
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        validators = self.validators(queryset)
+        not_modified = self.not_modified(validators)
+        if not_modified is not None:
+            return not_modified
+        queryset = self.decorate(queryset)
+        if not queryset.ordered:
+            # An aggregate annotation drops Meta.ordering; pages need a stable order.
+            queryset = queryset.order_by(*(queryset.model._meta.ordering or ["pk"]))
+        if self.wants_csv():
+            return self.with_validators(
+                self.csv_response(queryset.iterator(CSV_CHUNK_SIZE)), validators
+            )
+        # The validators have counted these rows already.
+        count = validators.count if validators else None
+        page = self.paginator.paginate_queryset(queryset, self.request, view=self, count=count)
+        serializer = self.get_serializer(page, many=True)
+        return self.with_validators(self.get_paginated_response(serializer.data), validators)
+
+    def retrieve(self, request, *args, **kwargs):
+        queryset = self.lookup_queryset()
+        validators = self.validators(queryset)
+        if validators and not validators.count:
+            raise NotFound()
+        not_modified = self.not_modified(validators)
+        if not_modified is not None:
+            return not_modified
+        instance = self.decorate(queryset).first()
+        if instance is None:
+            raise NotFound()
+        self.check_object_permissions(request, instance)
+        if self.wants_csv():
+            return self.with_validators(self.csv_response([instance]), validators)
+        serializer = self.get_serializer(instance)
+        return self.with_validators(Response(serializer.data), validators)
+
+    def lookup_queryset(self) -> models.QuerySet:
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        try:
+            return self.get_queryset().filter(**{self.lookup_field: self.kwargs[lookup_url_kwarg]})
+        except (TypeError, ValueError, DjangoValidationError):
+            raise NotFound() from None
+
+    # CSV ----------------------------------------------------------------------------------
+
+    def wants_csv(self) -> bool:
+        return getattr(self.request.accepted_renderer, "format", None) == "csv"
+
+    def csv_response(self, instances: Iterable[models.Model]) -> StreamingHttpResponse:
+        serializer = self.get_serializer()
+        represent: Callable[[models.Model], dict] = serializer.to_representation
+        records = (represent(instance) for instance in instances)
+        response = StreamingHttpResponse(
+            csv_lines(self.csv_columns, records), content_type="text/csv; charset=utf-8"
+        )
+        name = self.csv_name
+        if self.action != "list":
+            name = "-".join([name, *(str(value) for value in self.kwargs.values())])
+        filename = "".join(ch for ch in name if ch.isalnum() or ch in "-_")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+
+    # HTTP validators and caching ----------------------------------------------------------
+
+    def uses_validators(self) -> bool:
+        """The browsable API is for people at a browser: no validators, no shared caching."""
+        return not isinstance(self.request.accepted_renderer, BrowsableAPIRenderer)
+
+    def validators(self, queryset: models.QuerySet) -> Validators | None:
+        if not self.uses_validators():
+            return None
+        identity = [
+            self.basename,
+            self.action,
+            sorted(self.kwargs.items()),
+            sorted(self.request.query_params.lists()),
+            self.request.accepted_media_type,
+            get_language(),
+        ]
+        return conditional.validators_for(identity, self.freshness(queryset))
+
+    def not_modified(self, validators: Validators | None) -> HttpResponseBase | None:
+        if validators is None:
+            return None
+        response = conditional.not_modified(self.request._request, validators)
+        return None if response is None else self.with_validators(response, validators)
+
+    def with_validators(
+        self, response: HttpResponseBase, validators: Validators | None
+    ) -> HttpResponseBase:
+        return conditional.with_validators(response, validators, max_age=self.cache_max_age)
+
+    # Errors -------------------------------------------------------------------------------
+
+    def perform_content_negotiation(self, request, force: bool = False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            # DRF answers an unknown ?format= with 404; it is a bad parameter value.
+            raise ValidationError({"format": [_("Unknown format; use json or csv.")]}) from None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and isinstance(getattr(response, "accepted_renderer", None), CSVRenderer)
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
