@@ -310,6 +310,7 @@ class Comment(FSMModelMixin, models.Model):
         field=status,
         source=[Status.RECEIVED, Status.HIDDEN, Status.SPAM],
         target=Status.PUBLISHED,
+        permission="consult.moderate_comment",
     )
     def publish(self) -> None:
         if not self.consent_to_publish:
@@ -319,7 +320,10 @@ class Comment(FSMModelMixin, models.Model):
             )
 
     @transition(
-        field=status, source=[Status.RECEIVED, Status.PUBLISHED, Status.SPAM], target=Status.HIDDEN
+        field=status,
+        source=[Status.RECEIVED, Status.PUBLISHED, Status.SPAM],
+        target=Status.HIDDEN,
+        permission="consult.moderate_comment",
     )
     def hide(self) -> None:
         """Keep the comment out of public view (it still counts in the report)."""
@@ -328,6 +332,7 @@ class Comment(FSMModelMixin, models.Model):
         field=status,
         source=[Status.RECEIVED, Status.PUBLISHED, Status.HIDDEN],
         target=Status.SPAM,
+        permission="consult.moderate_comment",
     )
     def mark_spam(self) -> None:
         """Spam is left out of every count and of the report."""
