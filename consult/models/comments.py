@@ -51,7 +51,7 @@ def normalise_tracking_number(value: str) -> str:
 
 def comment_fingerprint(body: str) -> str:
     """Identical texts up to case, width, spacing and punctuation share a fingerprint; a
-    campaign is a set of comments with the same fingerprint."""
+    campaign is the comments of one consultation with the same fingerprint."""
     text = unicodedata.normalize("NFKC", body).casefold()
     kept = "".join(ch for ch in text if ch.isalnum())
     return hashlib.sha256(kept.encode("utf-8")).hexdigest()
@@ -103,23 +103,20 @@ class CommentQuerySet(models.QuerySet):
         sizes = {(consultation, fingerprint): n for consultation, fingerprint, n in rows}
         return {key: sizes.get(key, 1) for key in keys}
 
-    def of_campaign(self, fingerprint: str) -> CommentQuerySet:
-        """The comments with ``fingerprint``, found in the comment_campaign index: the
-        consultations are named (a short list) so that the index is searched for the
-        fingerprint within each of them; without them, the fingerprint alone would be a scan
-        of the whole table."""
-        consultations = Consultation.objects.using(self.db).values_list("pk", flat=True)
-        return self.filter(
-            consultation_id__in=list(consultations.order_by()), fingerprint=fingerprint
-        )
+    def of_campaign(self, consultation: Consultation | int, fingerprint: str) -> CommentQuerySet:
+        """The comments of one campaign: ``consultation``'s (an instance or a key) with
+        ``fingerprint``, found in the comment_campaign index."""
+        return self.filter(consultation=consultation, fingerprint=fingerprint)
 
     def campaigns(self, min_size: int = 2) -> models.QuerySet:
-        """One row per fingerprint shared by at least ``min_size`` comments."""
+        """One row per campaign, ``consultation_id`` and ``fingerprint`` with its ``size``:
+        each consultation's fingerprints shared by at least ``min_size`` comments, largest
+        first. The same text in two consultations is two campaigns."""
         return (
-            self.values("fingerprint")
+            self.values("consultation_id", "fingerprint")
             .annotate(size=Count("pk"))
             .filter(size__gte=min_size)
-            .order_by("-size", "fingerprint")
+            .order_by("-size", "consultation_id", "fingerprint")
         )
 
 
@@ -304,6 +301,7 @@ class Comment(FSMModelMixin, models.Model):
         field=status,
         source=[Status.RECEIVED, Status.HIDDEN, Status.SPAM],
         target=Status.PUBLISHED,
+        permission="consult.moderate_comment",
     )
     def publish(self) -> None:
         if not self.consent_to_publish:
@@ -313,7 +311,10 @@ class Comment(FSMModelMixin, models.Model):
             )
 
     @transition(
-        field=status, source=[Status.RECEIVED, Status.PUBLISHED, Status.SPAM], target=Status.HIDDEN
+        field=status,
+        source=[Status.RECEIVED, Status.PUBLISHED, Status.SPAM],
+        target=Status.HIDDEN,
+        permission="consult.moderate_comment",
     )
     def hide(self) -> None:
         """Keep the comment out of public view (it still counts in the report)."""
@@ -322,6 +323,7 @@ class Comment(FSMModelMixin, models.Model):
         field=status,
         source=[Status.RECEIVED, Status.PUBLISHED, Status.HIDDEN],
         target=Status.SPAM,
+        permission="consult.moderate_comment",
     )
     def mark_spam(self) -> None:
         """Spam is left out of every count and of the report."""

@@ -191,7 +191,12 @@ class Consultation(FSMModelMixin, TimeStamped):
 
     # Transitions (one record each; consult.workflow wraps them) ---------------------------
 
-    @transition(field=status, source=Status.DRAFTING, target=Status.CONSULTATION)
+    @transition(
+        field=status,
+        source=Status.DRAFTING,
+        target=Status.CONSULTATION,
+        permission="consult.open_consultation",
+    )
     def open_consultation(self, *, now: dt.datetime) -> None:
         """Requires a window that ends in the future and at least one draft not withdrawn."""
         if self.opens_at is None or self.closes_at is None:
@@ -227,7 +232,12 @@ class Consultation(FSMModelMixin, TimeStamped):
             )
         self.closes_at = closes_at
 
-    @transition(field=status, source=Status.CONSULTATION, target=Status.REVIEW)
+    @transition(
+        field=status,
+        source=Status.CONSULTATION,
+        target=Status.REVIEW,
+        permission="consult.begin_review",
+    )
     def begin_review(self, *, now: dt.datetime) -> None:
         """Only once the window has closed (``now`` is past ``closes_at``)."""
         if self.state(now) != self.State.CLOSED:
@@ -236,7 +246,12 @@ class Consultation(FSMModelMixin, TimeStamped):
                 % {"closes_at": timezone.localtime(self.closes_at).strftime("%Y-%m-%d %H:%M:%S")}
             )
 
-    @transition(field=status, source=Status.REVIEW, target=Status.PUBLISHED)
+    @transition(
+        field=status,
+        source=Status.REVIEW,
+        target=Status.PUBLISHED,
+        permission="consult.publish_consultation",
+    )
     def mark_published(self, *, batch: Batch, now: dt.datetime) -> None:
         """Record the batch this consultation became; ``consult.workflow`` creates it."""
         if self.state(now) != self.State.CLOSED:

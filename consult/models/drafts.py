@@ -182,12 +182,23 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
             setattr(self, name, changes[name])
         return changed
 
-    @transition(field=status, source=Status.DRAFT, target=Status.PROPOSED)
+    # Part of opening the consultation, never a step of its own.
+    @transition(
+        field=status,
+        source=Status.DRAFT,
+        target=Status.PROPOSED,
+        permission="consult.open_consultation",
+    )
     def propose(self) -> None:
         """Freeze the text the public will comment on."""
         self.consulted_text = self.text()
 
-    @transition(field=status, source=Status.PROPOSED, target=Status.ACCEPTED)
+    @transition(
+        field=status,
+        source=Status.PROPOSED,
+        target=Status.ACCEPTED,
+        permission="consult.accept_draft",
+    )
     def accept(self) -> None:
         if self.consultation.status != Consultation.Status.REVIEW:
             raise InvalidTransition(gettext("Drafts are accepted during review."))
@@ -196,6 +207,7 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         field=status,
         source=[Status.DRAFT, Status.PROPOSED, Status.ACCEPTED],
         target=Status.WITHDRAWN,
+        permission="consult.withdraw_draft",
     )
     def withdraw(self, *, reason: str) -> None:
         if self.consultation.status not in {
@@ -213,6 +225,7 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         field=status,
         source=Status.WITHDRAWN,
         target=RETURN_VALUE(Status.DRAFT, Status.PROPOSED),
+        permission="consult.withdraw_draft",
     )
     def reinstate(self) -> str:
         """Back to ``draft`` while drafting (the text is not frozen yet), to ``proposed`` during

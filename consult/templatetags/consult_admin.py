@@ -6,6 +6,7 @@ from django import template
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django_fsm import has_transition_perm
 
 from consult.models import Comment, Consultation
 
@@ -23,11 +24,10 @@ def staff_attention(context) -> dict:
         return result
     now = timezone.now()
     if user.has_perm("consult.view_consultation"):
-        may_begin = user.has_perm("consult.begin_review")
         result["awaiting_review"] = [
             {
                 "consultation": consultation,
-                "url": may_begin
+                "url": has_transition_perm(consultation.begin_review, user)
                 and reverse("admin:consult_consultation_begin_review", args=[consultation.pk]),
                 "change_url": reverse("admin:consult_consultation_change", args=[consultation.pk]),
             }

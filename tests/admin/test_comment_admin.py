@@ -4,7 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from consult.models import Attachment, Comment, Consultation
+from consult import workflow
+from consult.models import Attachment, Comment, Consultation, comment_fingerprint
 from occupations.models import Transition
 from tests.admin.conftest import messages_of
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
@@ -42,6 +43,10 @@ def act(client, action, comments, **extra):
         reverse(CHANGELIST),
         {"action": action, "_selected_action": [c.pk for c in comments], **extra},
     )
+
+
+def mark_spam(comment, by):
+    workflow.moderate_comments([comment], by=by, action="mark_spam")
 
 
 def statuses(comments):
@@ -112,7 +117,7 @@ def test_a_bulk_disposition_goes_through_an_intermediate_page(client_for, modera
 
 
 def test_spam_gets_no_disposition_and_is_reported(client_for, moderator, comments):
-    Comment.objects.filter(pk=comments[1].pk).update(status="spam")
+    mark_spam(comments[1], moderator)
     response = act(
         client_for(moderator),
         "disposition_action",
@@ -148,7 +153,7 @@ def test_the_change_form_records_a_disposition_through_the_workflow(
 
 
 def test_the_change_form_refuses_a_disposition_for_spam(client_for, moderator, comments):
-    Comment.objects.filter(pk=comments[0].pk).update(status="spam")
+    mark_spam(comments[0], moderator)
     url = reverse("admin:consult_comment_change", args=[comments[0].pk])
     response = client_for(moderator).post(url, {"disposition": "adopted", "reply": "", **INLINE})
     assert response.status_code == 200
@@ -165,19 +170,87 @@ def campaign(consultation):
     return [CommentFactory(consultation=consultation, body=t) for t in texts]
 
 
+def campaign_disposition_url(member: Comment) -> str:
+    """The disposition page of ``member``'s campaign: its consultation and its text."""
+    return reverse(
+        "admin:consult_comment_campaign_disposition",
+        args=[member.consultation_id, member.fingerprint],
+    )
+
+
 def test_a_campaign_is_one_row_with_its_size(client_for, moderator, campaign, comments):
     response = client_for(moderator).get(reverse("admin:consult_comment_campaigns"))
     body = response.content.decode()
     assert body.count('class="campaign"') == 1
     assert '<td class="size">3</td>' in body
-    fingerprint = campaign[0].fingerprint
-    listed = client_for(moderator).get(reverse(CHANGELIST) + f"?fingerprint={fingerprint}")
+    member = campaign[0]
+    listed = client_for(moderator).get(
+        reverse(CHANGELIST)
+        + f"?fingerprint={member.fingerprint}&consultation__id__exact={member.consultation_id}"
+    )
     assert listed.content.decode().count('class="action-checkbox"') == 3
 
 
+@pytest.fixture
+def same_text_elsewhere(campaign):
+    """The campaign's text sent to a second consultation too, twice."""
+    other = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    return [CommentFactory(consultation=other, body="KEEP the old name") for _ in range(2)]
+
+
+def test_the_same_text_in_two_consultations_is_two_campaigns(
+    client_for, moderator, campaign, same_text_elsewhere
+):
+    body = client_for(moderator).get(reverse("admin:consult_comment_campaigns")).content.decode()
+    assert body.count('class="campaign"') == 2
+    assert '<td class="size">3</td>' in body and '<td class="size">2</td>' in body
+    for member in (campaign[0], same_text_elsewhere[0]):
+        assert campaign_disposition_url(member) in body
+    sizes = {(row["consultation_id"], row["size"]) for row in Comment.objects.campaigns()}
+    assert sizes == {
+        (campaign[0].consultation_id, 3),
+        (same_text_elsewhere[0].consultation_id, 2),
+    }
+
+
+def test_a_campaign_disposition_changes_only_its_consultations_comments(
+    client_for, moderator, campaign, same_text_elsewhere
+):
+    response = client_for(moderator).post(
+        campaign_disposition_url(same_text_elsewhere[0]),
+        {"disposition": "noted", "reply": "Noted."},
+    )
+    assert "2 comments given a disposition." in messages_of(response)
+    assert response["Location"].endswith(f"?consultation={same_text_elsewhere[0].consultation_id}")
+    noted = Comment.objects.filter(disposition="noted")
+    assert set(noted) == set(same_text_elsewhere)
+    assert {c.disposition for c in Comment.objects.filter(pk__in=[c.pk for c in campaign])} == {
+        "pending"
+    }
+    logged = Transition.objects.filter(action="set_disposition")
+    # Each comment of the campaign written to the log once, no other.
+    assert sorted(logged.values_list("object_id", flat=True)) == sorted(
+        c.pk for c in same_text_elsewhere
+    )
+
+
+def test_a_campaign_disposition_of_an_unknown_campaign_is_not_found(
+    client_for, moderator, campaign, same_text_elsewhere
+):
+    """A text that the consultation never received is no campaign of it."""
+    member = campaign[0]
+    other = same_text_elsewhere[0].consultation_id
+    url = reverse(
+        "admin:consult_comment_campaign_disposition",
+        args=[other, comment_fingerprint("Split the task list")],
+    )
+    assert client_for(moderator).get(url).status_code == 404
+    assert client_for(moderator).get(campaign_disposition_url(member)).status_code == 200
+
+
 def test_a_disposition_for_a_whole_campaign(client_for, moderator, campaign, comments):
-    Comment.objects.filter(pk=campaign[2].pk).update(status="spam")
-    url = reverse("admin:consult_comment_campaign_disposition", args=[campaign[0].fingerprint])
+    mark_spam(campaign[2], moderator)
+    url = campaign_disposition_url(campaign[0])
     client = client_for(moderator)
     assert "Keep the old name!" in client.get(url).content.decode()
     response = client.post(url, {"disposition": "not_adopted", "reply": "The name stays."})
@@ -188,7 +261,7 @@ def test_a_disposition_for_a_whole_campaign(client_for, moderator, campaign, com
 
 
 def test_an_editor_may_not_set_a_campaign_disposition(client_for, editor, campaign):
-    url = reverse("admin:consult_comment_campaign_disposition", args=[campaign[0].fingerprint])
+    url = campaign_disposition_url(campaign[0])
     response = client_for(editor).post(url, {"disposition": "noted", "reply": ""})
     assert "consult.set_disposition" in messages_of(response)[0]
     assert set(Comment.objects.values_list("disposition", flat=True)) == {"pending"}

@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from consult.models import Consultation, DraftOccupation, WindowExtension
+from consult import workflow
+from consult.models import Consultation, WindowExtension
 from occupations.models import Batch, Transition
 from tests.admin.conftest import messages_of
 from tests.factories import SHANGHAI, AuthorityFactory, DraftOccupationFactory
@@ -21,15 +22,6 @@ AFTER = dt.datetime(2026, 7, 18, 0, 0, 0, tzinfo=SHANGHAI)
 
 def url(name, pk):
     return reverse(f"admin:consult_consultation_{name}", args=[pk])
-
-
-def set_status(consultation, status):
-    Consultation.objects.filter(pk=consultation.pk).update(status=status)
-    DraftOccupation.objects.filter(consultation=consultation).update(
-        status=DraftOccupation.Status.PROPOSED
-    )
-    for draft in consultation.drafts.all():
-        DraftOccupation.objects.filter(pk=draft.pk).update(consulted_text=draft.text())
 
 
 # Open ---------------------------------------------------------------------------------------
@@ -89,8 +81,9 @@ def test_the_open_button_shows_only_for_publishers(client_for, publisher, editor
 
 
 @pytest.fixture
-def consulting(drafting):
-    set_status(drafting, Consultation.Status.CONSULTATION)
+def consulting(drafting, superuser):
+    """The drafting consultation, opened through the workflow before its window."""
+    workflow.open_consultation(drafting, by=superuser, now=BEFORE)
     drafting.refresh_from_db()
     return drafting
 
@@ -171,17 +164,16 @@ def test_a_moderator_may_not_begin_the_review(client_for, moderator, consulting)
 
 
 @pytest.fixture
-def reviewed(drafting):
-    set_status(drafting, Consultation.Status.REVIEW)
-    first, second = drafting.drafts.in_order()
-    DraftOccupation.objects.filter(pk=first.pk).update(
-        status="accepted", proposed_code="6-28-01-17"
-    )
-    DraftOccupation.objects.filter(pk=second.pk).update(
-        status="withdrawn", withdrawal_reason="Merged into the first."
-    )
-    drafting.refresh_from_db()
-    return drafting
+def reviewed(consulting, superuser):
+    """In review after its window, through the workflow: the first draft accepted with a code,
+    the second withdrawn."""
+    workflow.begin_review(consulting, by=superuser, now=AFTER)
+    first, second = consulting.drafts.in_order()
+    workflow.revise_draft(first, by=superuser, changes={"proposed_code": "6-28-01-17"})
+    workflow.accept_draft(first, by=superuser)
+    workflow.withdraw_draft(second, by=superuser, reason="Merged into the first.")
+    consulting.refresh_from_db()
+    return consulting
 
 
 PUBLISH = {
@@ -323,7 +315,7 @@ def test_drafts_edited_inline_are_revised_through_the_workflow(client_for, edito
 
 
 def test_a_list_item_too_long_names_its_field(client_for, editor, drafting):
-    from consult.admin_forms import DraftOccupationForm
+    from consult.admin.forms import DraftOccupationForm
 
     form = DraftOccupationForm(
         data={"position": 1, "name": "X", "tasks": "ok\n" + "x" * 1001, "job_types": ""}

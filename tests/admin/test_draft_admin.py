@@ -1,10 +1,14 @@
 """Drafts in the admin: revision through the workflow with history and a side-by-side diff;
 accept, withdraw and reinstate per role; import from a spreadsheet with a preview."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from consult import workflow
 from consult.models import Consultation, DraftOccupation
 from occupations.models import Transition
 from tests.admin.conftest import messages_of
@@ -12,23 +16,32 @@ from tests.factories import ConsultationFactory, DraftOccupationFactory
 
 pytestmark = pytest.mark.django_db
 
+SECOND = dt.timedelta(seconds=1)
+
 
 def url(name, pk):
     return reverse(f"admin:consult_draftoccupation_{name}", args=[pk])
 
 
 @pytest.fixture
-def in_review():
-    consultation = ConsultationFactory(status=Consultation.Status.REVIEW)
+def in_consultation(superuser):
+    """A proposed draft of a consultation opened to the public through the workflow."""
+    consultation = ConsultationFactory()
     draft = DraftOccupationFactory(
         consultation=consultation,
         name="Hydrogen producer",
         tasks=["Inspect equipment.", "Record readings."],
-        status=DraftOccupation.Status.PROPOSED,
     )
-    DraftOccupation.objects.filter(pk=draft.pk).update(consulted_text=draft.text())
-    draft.refresh_from_db()
-    return draft
+    workflow.open_consultation(consultation, by=superuser, now=timezone.now())
+    return DraftOccupation.objects.get(pk=draft.pk)
+
+
+@pytest.fixture
+def in_review(in_consultation, superuser):
+    """The same draft once the review has begun after the window (through the workflow)."""
+    consultation = in_consultation.consultation
+    workflow.begin_review(consultation, by=superuser, now=consultation.closes_at + SECOND)
+    return DraftOccupation.objects.get(pk=in_consultation.pk)
 
 
 def revise_data(draft, **changes):
@@ -75,8 +88,8 @@ def test_a_malformed_code_is_refused_on_its_field(client_for, editor, in_review)
     assert in_review.proposed_code == ""
 
 
-def test_revising_while_the_public_reads_is_refused(client_for, editor, in_review):
-    Consultation.objects.filter(pk=in_review.consultation_id).update(status="consultation")
+def test_revising_while_the_public_reads_is_refused(client_for, editor, in_consultation):
+    in_review = in_consultation
     response = client_for(editor).post(
         url("revise", in_review.pk), revise_data(in_review, name="Hydrogen maker")
     )
@@ -155,8 +168,8 @@ def test_a_withdrawal_needs_a_reason(client_for, editor, in_review):
     assert in_review.status == "proposed"
 
 
-def test_accepting_outside_review_is_refused(client_for, editor, in_review):
-    Consultation.objects.filter(pk=in_review.consultation_id).update(status="consultation")
+def test_accepting_outside_review_is_refused(client_for, editor, in_consultation):
+    in_review = in_consultation
     response = client_for(editor).post(url("accept", in_review.pk), {"confirm": "1"})
     assert response.status_code == 200
     assert "Drafts are accepted during review." in messages_of(response)

@@ -17,7 +17,7 @@ from consult.models import (
     normalise_tracking_number,
 )
 from core.clients import hash_ip
-from tests.factories import CommentFactory, DraftOccupationFactory
+from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -176,15 +176,18 @@ def test_only_published_comments_with_consent_are_public():
     assert Comment.objects.awaiting_moderation().count() == 1
 
 
-def test_campaigns_group_comments_by_normalised_text():
+def test_campaigns_group_one_consultations_comments_by_normalised_text():
+    consultation, other = ConsultationFactory(), ConsultationFactory()
     for body in ["Keep the name!", "keep the name", "KEEP THE NAME."]:
-        CommentFactory(body=body)
+        CommentFactory(consultation=consultation, body=body)
     for body in ["Add a task.", "add a task"]:
-        CommentFactory(body=body)
-    CommentFactory(body="A lone voice.")
+        CommentFactory(consultation=consultation, body=body)
+    CommentFactory(consultation=consultation, body="A lone voice.")
+    CommentFactory(consultation=other, body="Keep the name")  # another consultation's text
     campaigns = list(Comment.objects.campaigns())
     assert [c["size"] for c in campaigns] == [3, 2]
     assert campaigns[0]["fingerprint"] == comment_fingerprint("keep the name")
+    assert {c["consultation_id"] for c in campaigns} == {consultation.pk}
     assert [c["size"] for c in Comment.objects.campaigns(min_size=3)] == [3]
 
 

@@ -145,11 +145,15 @@ def test_a_disposition_and_reply_are_recorded(moderator, status, window):
 
 def test_one_call_answers_a_whole_campaign(moderator, window):
     body = "Please keep the old name!"
-    campaign = [CommentFactory(body=body.upper() if i % 2 else body) for i in range(3)]
-    other = CommentFactory(body="Something else.")
+    consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
+    campaign = [
+        CommentFactory(consultation=consultation, body=body.upper() if i % 2 else body)
+        for i in range(3)
+    ]
+    other = CommentFactory(consultation=consultation, body="Something else.")
     (group,) = Comment.objects.campaigns()
     assert group["size"] == 3
-    members = Comment.objects.filter(fingerprint=group["fingerprint"])
+    members = Comment.objects.of_campaign(group["consultation_id"], group["fingerprint"])
     result = workflow.set_disposition(
         members, by=moderator, disposition="noted", reply="Noted.", now=window[1]
     )

@@ -1,5 +1,6 @@
-"""Forms of the staff admin: list fields edited one item per line, and the confirmation forms of
-the workflow steps. They validate input only; the steps themselves are in ``consult.workflow``.
+"""Forms of the staff admin: list fields edited one item per line, the confirmation forms of
+the workflow steps, and a comment's reply form. They validate input only; the steps themselves
+are in ``consult.workflow``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import DRAFT_TEXT_FIELDS, Comment, DraftOccupation
+from core.errors import WorkflowError
 from occupations.admin_forms import LinesField, add_workflow_error, split_lines
 from occupations.models import Authority, DatePrecision
 
@@ -131,3 +133,27 @@ class DispositionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5, "cols": 70}),
         help_text=_("Shown with each comment in the response report once published."),
     )
+
+
+class CommentReplyForm(forms.ModelForm):
+    """A comment's change form: disposition and reply only; ``clean`` asks the comment itself
+    whether it may take them. (The public comment form is ``consult.forms.CommentForm``.)"""
+
+    class Meta:
+        model = Comment
+        fields = ["disposition", "reply"]
+        widgets = {"reply": forms.Textarea(attrs={"rows": 5, "cols": 80})}
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and {"disposition", "reply"} & set(self.changed_data):
+            fresh = Comment.objects.get(pk=self.instance.pk)
+            try:
+                fresh.set_disposition(
+                    disposition=data.get("disposition", ""),
+                    reply=data.get("reply", ""),
+                    now=timezone.now(),
+                )
+            except WorkflowError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return data
