@@ -11,7 +11,7 @@ from consult.models import (
 )
 from core.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
-from tests.factories import CommentFactory
+from tests.factories import CommentFactory, ConsultationFactory
 
 pytestmark = pytest.mark.django_db
 
