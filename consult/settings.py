@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "import_export",
     "occupations",
     "consult",
+    "seeds",
 ]
 # Benchmarks only (bench/README.md): bare-framework baseline views under /bench-baseline/.
 BENCH_BASELINES = env_bool("BENCH_BASELINES", False)
