@@ -110,10 +110,11 @@ INSTALLED_APPS = [
     "consult",
     "seeds",
 ]
-# Benchmarks only (bench/README.md): bare-framework baseline views under /bench-baseline/.
+# Benchmarks only (bench/README.md): bare-framework baseline views under /bench-baseline/ and
+# the generate_load_data command.
 BENCH_BASELINES = env_bool("BENCH_BASELINES", False)
 if BENCH_BASELINES:
-    INSTALLED_APPS.append("bench.baseline")
+    INSTALLED_APPS += ["bench", "bench.baseline"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
