@@ -15,7 +15,10 @@ Two stages, so that bad data never half-loads:
    Loading the same files twice changes nothing.
 
 The loader writes registry records (batches, occupations, standards) directly: it is the
-registry's historic import, not the publication workflow, so it writes no Transition. Consultation
+registry's historic import, not the publication workflow, so it writes no Transition for them. A
+standard's level rows are the exception: the registry writes them in one place,
+``occupations.workflow.set_standard_levels``, which the loader calls as the system (``by=None``),
+so a level set the load creates or replaces is logged like any other. Consultation
 and draft statuses are historical facts here, stored as data when the records are created (the
 model constructor is the one place django-fsm lets a protected state be set). Fields the files
 do not carry (an occupation's code, comments, anything staff add later) are never touched.

@@ -13,9 +13,9 @@ from occupations.models import (
     DatePrecision,
     Occupation,
     SkillStandard,
-    StandardLevel,
     precision_is_consistent,
 )
+from occupations.workflow import set_standard_levels
 from seeds.batches import OccupationSeed
 from seeds.files import Fields, Origin, SeedError, Source, list_of_records, parse_yaml
 from seeds.reference import known_authorities
@@ -152,20 +152,22 @@ def load_standards(
                 outcome = CREATED if outcome == CREATED else UPDATED
         report.add("skill standards", seed.origin, outcome, changed)
 
-        wanted = [(rank, key) for rank, key in enumerate(seed.levels, start=1)]
-        current = sorted(standard.levels.values_list("rank", "key"))
-        level_origin = Origin(seed.origin.file, f"{seed.origin.record} levels")
-        if current == wanted:
-            for _rank, _key in wanted:
-                report.counts["standard levels"][UNCHANGED] += 1
-            continue
-        # A level set that differs (a changed kind) is replaced whole: the database accepts
-        # only the kind's exact set.
-        with guard(level_origin):
-            standard.levels.all().delete()
-            StandardLevel.objects.bulk_create(
-                StandardLevel(standard=standard, kind=seed.kind, rank=rank, key=key)
-                for rank, key in wanted
-            )
-        report.counts["standard levels"][CREATED] += len(wanted)
-        report.lines.append(f"{level_origin.file}: {level_origin.record}: {CREATED}")
+        _load_levels(standard, seed, report)
+
+
+def _load_levels(standard: SkillStandard, seed: StandardSeed, report: LoadReport) -> None:
+    """Give the standard the file's level set through the registry's one writer of level rows,
+    acting as the system (``by=None``); a set already in place is left alone, unlogged."""
+    current = {level.key for level in standard.levels.all()}
+    added = [key for key in seed.levels if key not in current]
+    report.counts["standard levels"][UNCHANGED] += len(seed.levels) - len(added)
+    if current == set(seed.levels):
+        return
+    level_origin = Origin(seed.origin.file, f"{seed.origin.record} levels")
+    with guard(level_origin):
+        # A changed kind replaces the whole set: the database accepts only the kind's levels.
+        set_standard_levels(
+            standard, by=None, keys=seed.levels, note=f"Seed import: {seed.origin.file}."
+        )
+    report.counts["standard levels"][CREATED] += len(added)
+    report.lines.append(f"{level_origin.file}: {level_origin.record}: {CREATED}")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.db.models import Model
 
+from core.errors import WorkflowError
 from occupations.models import Authority
 from seeds.files import Origin, SeedError, Source
 
@@ -124,10 +125,13 @@ def source_list(sources: Iterable[Source]) -> list[dict[str, str]]:
 
 @contextmanager
 def guard(origin: Origin) -> Iterator[None]:
-    """Turn a refusal by a model check or the database into a SeedError naming the record."""
+    """Turn a refusal by a model check, a workflow step or the database into a SeedError naming
+    the record."""
     try:
         yield
     except ValidationError as exc:
         raise SeedError(origin.file, origin.record, "; ".join(exc.messages)) from exc
+    except WorkflowError as exc:
+        raise SeedError(origin.file, origin.record, exc.message) from exc
     except DatabaseError as exc:
         raise SeedError(origin.file, origin.record, f"refused by the database: {exc}") from exc
