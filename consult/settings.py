@@ -108,11 +108,13 @@ INSTALLED_APPS = [
     "import_export",
     "occupations",
     "consult",
+    "seeds",
 ]
-# Benchmarks only (bench/README.md): bare-framework baseline views under /bench-baseline/.
+# Benchmarks only (bench/README.md): bare-framework baseline views under /bench-baseline/ and
+# the generate_load_data command.
 BENCH_BASELINES = env_bool("BENCH_BASELINES", False)
 if BENCH_BASELINES:
-    INSTALLED_APPS.append("bench.baseline")
+    INSTALLED_APPS += ["bench", "bench.baseline"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

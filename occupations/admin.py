@@ -2,9 +2,9 @@
 
 Batches and occupations are published through the consultation workflow (or the historic seed
 import) and are read-only here; only their skill standards are edited. A standard is attached
-by ``occupations.workflow.attach_skill_standard`` (the add view), a level's tables are replaced
-by ``set_level_tables``, and the level set and weight tables are checked by the same functions
-the workflow uses. The transition log is read-only.
+by ``occupations.workflow.attach_skill_standard`` (the add view); its level set and a level's
+tables are written by ``set_standard_levels`` (through ``set_level_tables`` for one level), and
+the forms check them with the same validators first. The transition log is read-only.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -28,7 +27,6 @@ from core.errors import InvalidTransition, WorkflowError
 from occupations import exports
 from occupations.admin_forms import AttachStandardForm, LinesField, add_workflow_error
 from occupations.models import (
-    LEVELS_BY_KIND,
     Authority,
     Batch,
     ClassificationGroup,
@@ -40,10 +38,12 @@ from occupations.models import (
     Transition,
 )
 from occupations.workflow import (
+    LevelTables,
     RequirementRow,
     WeightRow,
     attach_skill_standard,
     set_level_tables,
+    set_standard_levels,
     validate_level_keys,
     validate_weights,
 )
@@ -307,23 +307,29 @@ class SkillStandardAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not StandardLevel:
             return super().save_formset(request, form, formset, change)
-        standard = form.instance
-        keys = LEVELS_BY_KIND[standard.kind]
-        instances = formset.save(commit=False)
-        for level in formset.deleted_objects:
-            level.delete()
-        try:
-            with transaction.atomic():
-                for level in instances:
-                    level.standard = standard
-                    level.kind = standard.kind
-                    level.rank = keys.index(level.key) + 1
-                    level.save()
-        except IntegrityError:
-            # Two existing levels swapping keys would pass through a duplicate rank.
+        # Sorts the rows into new, changed and deleted levels without writing them (the change
+        # message reads the lists); ``set_standard_levels`` writes them.
+        formset.save(commit=False)
+        if formset.changed_objects:
+            # A level keeps its key: a new key on a row would move its tables to another level.
             raise InvalidTransition(
                 gettext("Levels cannot swap keys; delete one level and add it again.")
-            ) from None
+            )
+        if not (formset.new_objects or formset.deleted_objects):
+            return None
+        # Keys as stored: the rows' instances already carry what was posted.
+        stored = dict(form.instance.levels.values_list("pk", "key"))
+        deleted = {stored[level.pk] for level in formset.deleted_objects}
+        kept = [key for key in stored.values() if key not in deleted]
+        added = [level.key for level in formset.new_objects]
+        set_standard_levels(
+            form.instance,
+            by=request.user,
+            keys=[*kept, *added],
+            # A level deleted and added again starts with empty tables, as a new row would.
+            tables={key: LevelTables() for key in added if key in deleted},
+        )
+        return None
 
     def add_view(self, request, form_url="", extra_context=None):
         """Attach a standard to a published occupation through ``attach_skill_standard``."""

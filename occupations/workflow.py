@@ -1,15 +1,18 @@
 """Registry steps that touch several records: attaching a skill standard with its levels, and
-replacing a level's requirement and weight tables.
+writing a standard's level rows (its level set, and each level's requirement and weight tables).
 
 Only a registry ``Occupation`` (which exists only once published) can take a standard, so a
-draft can never have one. Each step checks the actor's permission and writes one Transition.
+draft can never have one. Level rows are written by ``_write_level_rows`` alone, for the two
+steps here; the admin and the seed import call ``set_standard_levels``. Each step checks the
+actor's permission and writes one Transition.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Model
@@ -28,6 +31,9 @@ from occupations.models import (
     Transition,
     precision_is_consistent,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
 
 def validate_level_keys(kind: str, keys: Sequence[str]) -> None:
@@ -144,10 +150,7 @@ def attach_skill_standard(
             notes=notes,
         )
         standard.authorities.set(authorities)
-        StandardLevel.objects.bulk_create(
-            StandardLevel(standard=standard, kind=kind, rank=rank, key=key)
-            for rank, key in enumerate(LEVELS_BY_KIND[kind], start=1)
-        )
+        _write_level_rows(standard, current=[], keys=keys, tables={})
         # The occupation's published record now lists the standard: incremental sync sees it.
         locked.save(update_fields=["updated_at"])
         Transition.objects.record(standard, action="attach_standard", source="", target=kind, by=by)
@@ -162,36 +165,133 @@ class RequirementRow:
     knowledge_requirements: str = ""
 
 
+@dataclass(frozen=True)
+class LevelTables:
+    """A level's requirement rows, in their order, and its weight rows."""
+
+    requirements: Sequence[RequirementRow] = ()
+    weights: Sequence[WeightRow] = ()
+
+
+def _write_level_rows(
+    standard: SkillStandard,
+    *,
+    current: Sequence[StandardLevel],
+    keys: Sequence[str],
+    tables: Mapping[str, LevelTables],
+) -> tuple[list[str], list[str]]:
+    """Bring ``standard``'s levels from ``current`` to ``keys`` (already checked against its
+    kind) and replace the tables of the levels named in ``tables``; return the keys added and
+    removed. The one place that writes StandardLevel, LevelRequirement and LevelWeight rows."""
+    order = LEVELS_BY_KIND[standard.kind]
+    removed = [level.key for level in current if level.key not in keys]
+    # Levels go before their replacements are created: a rank is unique within a standard.
+    StandardLevel.objects.filter(standard=standard, key__in=removed).delete()
+    kept = {level.key for level in current} - set(removed)
+    added = [key for key in order if key in keys and key not in kept]
+    StandardLevel.objects.bulk_create(
+        StandardLevel(standard=standard, kind=standard.kind, rank=order.index(key) + 1, key=key)
+        for key in added
+    )
+    for level in StandardLevel.objects.filter(standard=standard, key__in=list(tables)):
+        rows = tables[level.key]
+        level.requirements.all().delete()
+        level.weights.all().delete()
+        LevelRequirement.objects.bulk_create(
+            LevelRequirement(level=level, position=i, **row.__dict__)
+            for i, row in enumerate(rows.requirements, start=1)
+        )
+        LevelWeight.objects.bulk_create(
+            LevelWeight(level=level, category=row.category, item=row.item, weight=row.weight)
+            for row in rows.weights
+        )
+    return added, removed
+
+
+def _levels_note(added: Sequence[str], removed: Sequence[str], tables: Sequence[str]) -> str:
+    parts = []
+    if added:
+        parts.append(_("Levels added: %(keys)s.") % {"keys": ", ".join(added)})
+    if removed:
+        parts.append(_("Levels removed: %(keys)s.") % {"keys": ", ".join(removed)})
+    if tables:
+        parts.append(_("Tables replaced: %(keys)s.") % {"keys": ", ".join(tables)})
+    return " ".join(parts)
+
+
+def _require_saved_standard(standard: Model) -> None:
+    if not isinstance(standard, SkillStandard) or standard.pk is None:
+        raise InvalidTransition(
+            _("Levels belong to a skill standard of a published occupation; %(object)s is not one.")
+            % {"object": standard},
+            field="standard",
+        )
+
+
+def set_standard_levels(
+    standard: SkillStandard,
+    *,
+    by: AbstractUser | None,
+    keys: Sequence[str] | None = None,
+    tables: Mapping[str, LevelTables] | None = None,
+    note: str = "",
+) -> SkillStandard:
+    """Write a standard's level rows and log one ``set_levels`` Transition.
+
+    ``keys`` is the whole level set, in any order (default: the levels the standard has), and
+    must be exactly its kind's. A level that stays keeps its tables; one left out is deleted
+    with them; one added is created with empty tables, ranked in its kind's order. ``tables``
+    replaces the requirement and weight tables of the levels it names; each weight table that
+    has rows sums to 100. The standard's ``updated_at`` moves.
+
+    ``by`` is a user holding ``occupations.change_skillstandard``, or None when the seed import
+    (``manage.py loadseeds``) writes the registry's history on its own.
+    """
+    if by is not None:
+        require_permission(by, "occupations.change_skillstandard", _("edit a skill standard"))
+    _require_saved_standard(standard)
+    tables = dict(tables or {})
+    for rows in tables.values():
+        validate_weights(rows.weights)
+    with transaction.atomic():
+        # Locked so that two editors of one standard write its levels one after the other.
+        locked = SkillStandard.objects.select_for_update().get(pk=standard.pk)
+        current = list(locked.levels.all())
+        wanted = list(keys) if keys is not None else [level.key for level in current]
+        validate_level_keys(locked.kind, wanted)
+        unknown = sorted(set(tables) - set(wanted))
+        if unknown:
+            raise InvalidTransition(
+                _("%(key)s is not a level of this standard.") % {"key": unknown[0]},
+                field="levels",
+            )
+        added, removed = _write_level_rows(locked, current=current, keys=wanted, tables=tables)
+        # The levels are part of the standard's published record: the API's validators and
+        # incremental sync read its updated_at.
+        locked.save(update_fields=["updated_at"])
+        Transition.objects.record(
+            locked,
+            action="set_levels",
+            source=current[0].kind if current else "",
+            target=locked.kind,
+            by=by,
+            note=" ".join(filter(None, [_levels_note(added, removed, list(tables)), note])),
+        )
+    return locked
+
+
 def set_level_tables(
     level: StandardLevel,
     *,
-    by,
+    by: AbstractUser,
     requirements: Sequence[RequirementRow],
     weights: Sequence[WeightRow],
 ) -> StandardLevel:
-    """Replace a level's requirements and weight tables; weights must sum to 100 per table.
-
-    Requires ``occupations.change_skillstandard``.
-    """
-    require_permission(by, "occupations.change_skillstandard", _("edit a skill standard"))
-    validate_weights(weights)
-    with transaction.atomic():
-        locked = StandardLevel.objects.select_for_update().get(pk=level.pk)
-        locked.requirements.all().delete()
-        locked.weights.all().delete()
-        LevelRequirement.objects.bulk_create(
-            LevelRequirement(level=locked, position=i, **row.__dict__)
-            for i, row in enumerate(requirements, start=1)
-        )
-        LevelWeight.objects.bulk_create(
-            LevelWeight(level=locked, category=row.category, item=row.item, weight=row.weight)
-            for row in weights
-        )
-        Transition.objects.record(
-            locked.standard,
-            action="set_level_tables",
-            source=locked.key,
-            target=locked.key,
-            by=by,
-        )
-    return locked
+    """Replace one level's requirements and weight tables: ``set_standard_levels`` with that
+    level alone in ``tables``. Requires ``occupations.change_skillstandard``."""
+    set_standard_levels(
+        level.standard,
+        by=by,
+        tables={level.key: LevelTables(requirements=requirements, weights=weights)},
+    )
+    return level

@@ -1,5 +1,6 @@
 """Registry admin: published records read-only, standards attached through the workflow,
-level sets and weight tables checked by the workflow's validators, the log read-only."""
+level sets and weight tables checked by the workflow's validators and written (and logged) by
+it, the log read-only."""
 
 import pytest
 from django.urls import reverse
@@ -150,6 +151,52 @@ def test_a_valid_level_set_saves(client_for, publisher, standard):
         (2, "intermediate"),
         (3, "advanced"),
     ]
+    # The levels were not touched: no level step is logged.
+    assert not Transition.objects.filter(action="set_levels").exists()
+
+
+def test_a_level_deleted_and_added_again_starts_empty_and_is_logged(
+    client_for, publisher, standard
+):
+    advanced = standard.levels.get(key="advanced")
+    LevelWeight.objects.create(level=advanced, category="skill", item="Old", weight=100)
+    change = reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+    data = level_formset(standard, ["primary", "intermediate", "advanced", "advanced"], delete=[2])
+    data["levels-3-standard"] = str(standard.pk)
+
+    response = client_for(publisher).post(change, data)
+
+    assert response.status_code == 302
+    assert [(lv.rank, lv.key) for lv in standard.levels.all()] == [
+        (1, "primary"),
+        (2, "intermediate"),
+        (3, "advanced"),
+    ]
+    assert not LevelWeight.objects.exists()
+    step = Transition.objects.get(action="set_levels")
+    assert (step.content_object, step.actor, step.note) == (
+        standard,
+        publisher,
+        "Tables replaced: advanced.",
+    )
+
+
+def test_a_missing_level_added_in_the_admin_is_logged(client_for, publisher, standard):
+    standard.levels.filter(key="advanced").delete()
+    change = reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+    data = level_formset(standard, ["primary", "intermediate", "advanced"])
+    data["levels-2-standard"] = str(standard.pk)
+
+    response = client_for(publisher).post(change, data)
+
+    assert response.status_code == 302
+    assert [(lv.rank, lv.key) for lv in standard.levels.all()] == [
+        (1, "primary"),
+        (2, "intermediate"),
+        (3, "advanced"),
+    ]
+    step = Transition.objects.get(action="set_levels")
+    assert (step.actor, step.note) == (publisher, "Levels added: advanced.")
 
 
 def tables(requirements, weights):
@@ -176,7 +223,7 @@ def tables(requirements, weights):
     return data
 
 
-def test_level_tables_are_saved_through_set_level_tables(client_for, publisher, standard):
+def test_level_tables_are_saved_and_logged(client_for, publisher, standard):
     level = standard.levels.get(key="primary")
     url = reverse("admin:occupations_standardlevel_change", args=[level.pk])
     response = client_for(publisher).post(
@@ -192,7 +239,8 @@ def test_level_tables_are_saved_through_set_level_tables(client_for, publisher, 
         (2, "Deployment"),
     ]
     assert sorted(LevelWeight.objects.values_list("weight", flat=True)) == [40, 60]
-    assert Transition.objects.filter(action="set_level_tables").count() == 1
+    step = Transition.objects.get(action="set_levels")
+    assert (step.actor, step.note) == (publisher, "Tables replaced: primary.")
 
 
 def test_weights_must_sum_to_100(client_for, publisher, standard):

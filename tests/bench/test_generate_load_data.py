@@ -7,10 +7,10 @@ import re
 from collections import Counter
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 from django.utils import timezone
 
-from consult.management.commands.generate_load_data import Generator
+from bench.loaddata import Generator
 from consult.models import (
     TRACKING_NUMBER_PATTERN,
     Comment,
@@ -23,6 +23,12 @@ from occupations.models import LEVELS_BY_KIND, Occupation, SkillStandard
 pytestmark = pytest.mark.django_db
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def bench_app(settings):
+    """The command comes with the ``bench`` app, which only a bench run installs."""
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
 
 
 def generate(**options) -> None:
@@ -39,7 +45,7 @@ def generate(**options) -> None:
     )
 
 
-def test_generates_the_requested_rows_with_the_shapes_the_product_relies_on():
+def test_generates_the_requested_rows_with_the_shapes_the_product_relies_on(bench_app):
     generate()
     occupations = Occupation.objects.filter(batch__slug__startswith="load-")
     assert occupations.count() == 150
@@ -66,7 +72,7 @@ def test_generates_the_requested_rows_with_the_shapes_the_product_relies_on():
     ).exists()
 
 
-def test_comments_have_unique_tracking_numbers_campaigns_and_both_languages():
+def test_comments_have_unique_tracking_numbers_campaigns_and_both_languages(bench_app):
     generate()
     comments = list(Comment.objects.all())
     assert len(comments) == 800
@@ -102,7 +108,13 @@ def test_the_same_seed_gives_the_same_text():
     ]
 
 
-def test_refuses_to_run_twice_on_one_database():
+def test_refuses_to_run_twice_on_one_database(bench_app):
     generate(occupations=10, comments=10)
     with pytest.raises(CommandError, match="already holds generated load data"):
         generate(occupations=10, comments=10)
+
+
+def test_the_command_exists_only_where_the_bench_app_is_installed(settings):
+    assert "generate_load_data" not in get_commands()
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
+    assert get_commands()["generate_load_data"] == "bench"

@@ -1,4 +1,5 @@
-"""Registry steps: attaching a skill standard with its level set, and a level's tables."""
+"""Registry steps: attaching a skill standard with its level set, and writing a standard's level
+rows (its level set and each level's tables), each logged."""
 
 import datetime as dt
 
@@ -14,10 +15,12 @@ from occupations.models import (
     Transition,
 )
 from occupations.workflow import (
+    LevelTables,
     RequirementRow,
     WeightRow,
     attach_skill_standard,
     set_level_tables,
+    set_standard_levels,
 )
 from tests.factories import (
     AuthorityFactory,
@@ -171,13 +174,18 @@ def test_attaching_is_refused_without_the_permission(occupation, request, role):
     _nothing_attached()
 
 
-# set_level_tables --------------------------------------------------------------------------
+# set_standard_levels -----------------------------------------------------------------------
 
 
 @pytest.fixture
-def level(occupation, publisher):
+def standard(occupation, publisher):
     standard = attach_skill_standard(occupation, by=publisher, title="S", kind="technical")
     Transition.objects.all().delete()
+    return standard
+
+
+@pytest.fixture
+def level(standard):
     return standard.levels.get(key="intermediate")
 
 
@@ -187,6 +195,194 @@ WEIGHTS = [
     WeightRow("skill", "Data annotation", 45),
     WeightRow("skill", "Model training", 55),
 ]
+
+
+def _levels(standard):
+    return [(lvl.rank, lvl.key, lvl.kind) for lvl in standard.levels.order_by("rank")]
+
+
+def _tables(standard):
+    """Every row of the standard's level tables, by level key."""
+    return {
+        "requirements": sorted(
+            LevelRequirement.objects.filter(level__standard=standard).values_list(
+                "level__key", "position", "work_area"
+            )
+        ),
+        "weights": sorted(
+            LevelWeight.objects.filter(level__standard=standard).values_list(
+                "level__key", "category", "item", "weight"
+            )
+        ),
+    }
+
+
+def test_a_standards_level_rows_are_written_and_logged(standard, publisher):
+    LevelRequirement.objects.create(
+        level=standard.levels.get(key="primary"), position=1, work_area="Kept"
+    )
+    before = SkillStandard.objects.get(pk=standard.pk).updated_at
+    set_standard_levels(
+        standard,
+        by=publisher,
+        keys=list(reversed(TECHNICAL)),
+        tables={
+            "intermediate": LevelTables(
+                requirements=[RequirementRow("Data preparation"), RequirementRow("Training")],
+                weights=WEIGHTS,
+            ),
+            "advanced": LevelTables(weights=[WeightRow("skill", "Model tuning", 100)]),
+        },
+        note="From the 2024 edition.",
+    )
+
+    assert _levels(standard) == [
+        (1, "primary", "technical"),
+        (2, "intermediate", "technical"),
+        (3, "advanced", "technical"),
+    ]
+    assert _tables(standard) == {
+        "requirements": [
+            ("intermediate", 1, "Data preparation"),
+            ("intermediate", 2, "Training"),
+            ("primary", 1, "Kept"),
+        ],
+        "weights": sorted(
+            [("intermediate", w.category, w.item, w.weight) for w in WEIGHTS]
+            + [("advanced", "skill", "Model tuning", 100)]
+        ),
+    }
+    (step,) = Transition.objects.all()
+    assert (step.content_object, step.action, step.source, step.target, step.actor) == (
+        standard,
+        "set_levels",
+        "technical",
+        "technical",
+        publisher,
+    )
+    assert step.note == "Tables replaced: intermediate, advanced. From the 2024 edition."
+    # The API's validators read the standard's updated_at.
+    assert SkillStandard.objects.get(pk=standard.pk).updated_at > before
+
+
+def test_the_seed_import_replaces_the_level_set_of_a_changed_kind_as_the_system(standard):
+    """The loader changes a standard's kind in its own write, then hands the level rows to the
+    workflow with ``by=None``: the old set goes with its tables, the new one is complete."""
+    LevelWeight.objects.create(
+        level=standard.levels.get(key="advanced"), category="skill", item="Gone", weight=100
+    )
+    SkillStandard.objects.filter(pk=standard.pk).update(kind="skill")
+
+    set_standard_levels(standard, by=None, keys=SKILL, note="Seed import.")
+
+    assert _levels(standard) == [(rank, key, "skill") for rank, key in enumerate(SKILL, 1)]
+    assert _tables(standard) == {"requirements": [], "weights": []}
+    (step,) = Transition.objects.all()
+    assert (step.action, step.source, step.target, step.actor) == (
+        "set_levels",
+        "technical",
+        "skill",
+        None,
+    )
+    assert step.note == (
+        "Levels added: level5, level4, level3, level2, level1. "
+        "Levels removed: primary, intermediate, advanced. Seed import."
+    )
+
+
+def test_a_missing_level_is_added_in_its_kinds_place(standard, publisher):
+    standard.levels.filter(key="intermediate").delete()
+    set_standard_levels(standard, by=publisher, keys=TECHNICAL)
+    assert _levels(standard) == [(r, k, "technical") for r, k in enumerate(TECHNICAL, 1)]
+    assert Transition.objects.get().note == "Levels added: intermediate."
+
+
+def _nothing_written(standard, before):
+    assert _levels(standard) == [(r, k, "technical") for r, k in enumerate(TECHNICAL, 1)]
+    assert _tables(standard) == before
+    assert not Transition.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [[*TECHNICAL, "level4"], ["primary", "intermediate"], SKILL, [], ["primary", "primary"]],
+)
+def test_writing_a_level_set_that_does_not_match_the_kind_is_refused(standard, publisher, keys):
+    before = _tables(standard)
+    with pytest.raises(InvalidTransition, match="A technical standard has exactly the levels"):
+        set_standard_levels(standard, by=publisher, keys=keys)
+    _nothing_written(standard, before)
+
+
+def test_levels_with_weights_that_do_not_sum_to_100_are_refused(standard, publisher):
+    LevelWeight.objects.create(
+        level=standard.levels.get(key="primary"), category="skill", item="Kept", weight=100
+    )
+    before = _tables(standard)
+    with pytest.raises(InvalidTransition, match="sum to 90, not 100") as exc:
+        set_standard_levels(
+            standard,
+            by=publisher,
+            tables={
+                "intermediate": LevelTables(weights=WEIGHTS),
+                "primary": LevelTables(
+                    weights=[WeightRow("skill", "A", 60), WeightRow("skill", "B", 30)]
+                ),
+            },
+        )
+    assert exc.value.field == "weight"
+    _nothing_written(standard, before)
+
+
+def test_tables_for_a_level_outside_the_set_are_refused(standard, publisher):
+    before = _tables(standard)
+    with pytest.raises(InvalidTransition, match="level3 is not a level of this standard"):
+        set_standard_levels(
+            standard,
+            by=publisher,
+            tables={"level3": LevelTables(requirements=[RequirementRow("X")])},
+        )
+    _nothing_written(standard, before)
+
+
+def _not_standards_of_published_occupations():
+    return {
+        "a draft occupation": lambda: DraftOccupationFactory(
+            consultation=ConsultationFactory(), name="Draft pilot"
+        ),
+        "a published occupation itself": lambda: Occupation.objects.get(),
+        "an unsaved standard": lambda: SkillStandard(
+            occupation=Occupation.objects.get(), title="Unsaved", kind="technical"
+        ),
+    }
+
+
+@pytest.mark.parametrize("target", list(_not_standards_of_published_occupations()))
+def test_level_rows_are_written_only_for_a_standard_of_a_published_occupation(
+    standard, publisher, target
+):
+    obj = _not_standards_of_published_occupations()[target]()
+    with pytest.raises(InvalidTransition, match="skill standard of a published occupation") as exc:
+        set_standard_levels(obj, by=publisher, keys=TECHNICAL)
+    assert str(obj) in str(exc.value)
+    assert StandardLevel.objects.count() == 3
+    assert not Transition.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["editor", "moderator", "outsider"])
+def test_writing_level_rows_is_refused_without_the_permission(standard, request, role):
+    before = _tables(standard)
+    with pytest.raises(NotPermitted, match=r"occupations\.change_skillstandard"):
+        set_standard_levels(
+            standard,
+            by=request.getfixturevalue(role),
+            keys=TECHNICAL,
+            tables={"primary": LevelTables(requirements=[RequirementRow("X")])},
+        )
+    _nothing_written(standard, before)
+
+
+# set_level_tables: one level's tables, through set_standard_levels ---------------------------
 
 
 def test_a_levels_tables_are_replaced(level, publisher):
@@ -210,10 +406,10 @@ def test_a_levels_tables_are_replaced(level, publisher):
         totals[weight.category] = totals.get(weight.category, 0) + weight.weight
     assert totals == {"knowledge": 100, "skill": 100}
     (step,) = Transition.objects.all()
-    assert (step.content_object, step.action, step.source, step.actor) == (
+    assert (step.content_object, step.action, step.note, step.actor) == (
         level.standard,
-        "set_level_tables",
-        "intermediate",
+        "set_levels",
+        "Tables replaced: intermediate.",
         publisher,
     )
 

@@ -19,6 +19,7 @@ from occupations.models import (
     Occupation,
     SkillStandard,
     StandardLevel,
+    Transition,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ def snapshot() -> dict[str, list]:
             DraftOccupation,
             SkillStandard,
             StandardLevel,
+            Transition,
         )
     } | {
         "batch authorities": list(
@@ -266,6 +268,53 @@ def test_the_ten_national_standards_hang_off_their_occupations_with_three_levels
         "fourth-batch-2021",
     }
     assert standards.get(occupation__name="Digital Management Professionals")
+
+
+def test_the_level_sets_are_written_by_the_registry_workflow_as_the_system(loaded):
+    """Once per standard, on the first load only: the fixture loaded twice."""
+    steps = Transition.objects.all()
+    assert steps.count() == 10
+    assert {step.content_object for step in steps} == set(SkillStandard.objects.all())
+    assert set(steps.values_list("action", "source", "target", "actor", "note")) == {
+        (
+            "set_levels",
+            "",
+            "technical",
+            None,
+            "Levels added: primary, intermediate, advanced. "
+            "Seed import: standards/national-skill-standards.yaml.",
+        )
+    }
+
+
+def test_a_standard_whose_kind_changes_in_its_file_gets_the_new_level_set(seed_copy):
+    loadseeds("--path", str(seed_copy))
+    path = seed_copy / "standards" / "national-skill-standards.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("kind: technical", "kind: skill", 1).replace(
+            "levels: [primary, intermediate, advanced]",
+            "levels: [level5, level4, level3, level2, level1]",
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+    output = loadseeds("--path", str(seed_copy))
+
+    record = "standard 1 (National vocational and technical skills standard: Integrated Circuit"
+    assert f"{record} Engineering Technicians): updated (kind)" in output
+    assert f"{record} Engineering Technicians) levels: created" in output
+    standard = SkillStandard.objects.get(
+        occupation__name="Integrated Circuit Engineering Technicians"
+    )
+    assert [(lv.rank, lv.key, lv.kind) for lv in standard.levels.order_by("rank")] == [
+        (rank, key, "skill")
+        for rank, key in enumerate(["level5", "level4", "level3", "level2", "level1"], start=1)
+    ]
+    step = Transition.objects.for_object(standard).latest("pk")
+    assert (step.source, step.target, step.actor) == ("technical", "skill", None)
+    assert StandardLevel.objects.count() == 32
 
 
 def test_the_2026_draft_list_is_in_review_with_its_twelve_proposed_drafts(loaded):

@@ -8,6 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from seeds import loader
+from seeds.files import SeedError
+from seeds.writing import UNCHANGED
 
 
 class Command(BaseCommand):
@@ -59,7 +61,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"Seed files in {directory} are valid."))
                 return
             report = loader.load(seeds)
-        except loader.SeedError as exc:
+        except SeedError as exc:
             raise CommandError(
                 f"Seed data not loaded, nothing was changed. {exc.file}: {exc.record}: "
                 f"{exc.message}"
@@ -67,7 +69,7 @@ class Command(BaseCommand):
         if verbosity >= 1:
             # What was created or updated; with -v 2 also what was already in place.
             for line in report.lines:
-                if verbosity >= 2 or not line.endswith(loader.UNCHANGED):
+                if verbosity >= 2 or not line.endswith(UNCHANGED):
                     self.stdout.write(line)
         self.stdout.write(report.table())
         elapsed = time.perf_counter() - started

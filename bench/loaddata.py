@@ -1,4 +1,5 @@
-"""``manage.py generate_load_data``: fill a database with generated data for the benchmarks.
+"""The load-data generator behind ``manage.py generate_load_data``: a database filled with
+generated data for the benchmarks.
 
 The data looks like the real thing at scale: published batches of occupations (Chinese names
 with English alternative names, definitions, numbered tasks, job types), skill standards with
@@ -22,10 +23,25 @@ import sys
 import time
 from collections.abc import Iterator
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils import timezone
 
+from bench.wordpools import (
+    CAMPAIGN_TEXTS_EN,
+    CAMPAIGN_TEXTS_ZH,
+    EN_CLOSINGS,
+    EN_CONTEXTS,
+    EN_OPENINGS,
+    FIELDS,
+    JOB_TYPES,
+    OBJECTS,
+    ORGANISATIONS,
+    ROLES,
+    TASK_OBJECTS,
+    TASK_VERBS,
+    ZH_CLOSINGS,
+    ZH_CONTEXTS,
+    ZH_OPENINGS,
+)
 from consult.models import (
     CROCKFORD_ALPHABET,
     Comment,
@@ -45,150 +61,6 @@ from occupations.models import (
 
 SLUG_PREFIX = "load-"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-# Word pools for occupation names: field + object + role, in Chinese and English.
-FIELDS = [
-    ("智能制造", "intelligent manufacturing"),
-    ("工业互联网", "industrial internet"),
-    ("人工智能", "artificial intelligence"),
-    ("区块链", "blockchain"),
-    ("云计算", "cloud computing"),
-    ("物联网", "internet of things"),
-    ("大数据", "big data"),
-    ("数字孪生", "digital twin"),
-    ("低空飞行", "low-altitude flight"),
-    ("氢能", "hydrogen energy"),
-    ("储能", "energy storage"),
-    ("碳排放", "carbon emission"),
-    ("碳汇", "carbon sink"),
-    ("新能源汽车", "new energy vehicle"),
-    ("集成电路", "integrated circuit"),
-    ("虚拟现实", "virtual reality"),
-    ("康复辅助", "rehabilitation aid"),
-    ("健康照护", "health care"),
-    ("城市轨道交通", "urban rail transit"),
-    ("农业经理", "agricultural management"),
-    ("电子竞技", "e-sports"),
-    ("网络直播", "live streaming"),
-    ("供应链", "supply chain"),
-    ("无人机", "drone"),
-    ("家庭教育", "family education"),
-    ("建筑信息模型", "building information modelling"),
-    ("数据安全", "data security"),
-    ("智慧养老", "smart elderly care"),
-]
-OBJECTS = [
-    ("装备", "equipment"),
-    ("系统", "systems"),
-    ("平台", "platform"),
-    ("数据", "data"),
-    ("服务", "services"),
-    ("工程", "engineering"),
-    ("运营", "operations"),
-    ("测试", "testing"),
-    ("应用", "applications"),
-    ("网络", "networks"),
-]
-ROLES = [
-    ("工程技术人员", "engineering technician"),
-    ("运维员", "maintenance worker"),
-    ("操作员", "operator"),
-    ("管理师", "manager"),
-    ("设计师", "designer"),
-    ("技术员", "technician"),
-    ("分析师", "analyst"),
-    ("检验员", "inspector"),
-    ("调试员", "commissioning worker"),
-    ("咨询师", "consultant"),
-    ("培训师", "trainer"),
-    ("安全员", "safety officer"),
-]
-TASK_VERBS = [
-    ("负责", "Be responsible for"),
-    ("开展", "Carry out"),
-    ("组织", "Organise"),
-    ("参与", "Take part in"),
-    ("制定", "Draw up"),
-]
-TASK_OBJECTS = [
-    ("{f}{o}的安装、调试与维护", "installing, commissioning and maintaining {fe} {oe}"),
-    ("{f}{o}的需求分析与方案设计", "requirements analysis and design of {fe} {oe}"),
-    ("{f}{o}运行数据的采集、监测与分析", "collecting, monitoring and analysing {fe} data"),
-    ("{f}{o}的质量检验与故障诊断", "quality inspection and fault diagnosis of {fe} {oe}"),
-    ("{f}相关标准、规范和操作规程", "standards and operating procedures for {fe}"),
-    ("{f}{o}的技术培训与咨询", "training and advice on {fe} {oe}"),
-    ("{f}项目的进度、成本和安全管理", "schedule, cost and safety of {fe} projects"),
-    ("{f}{o}的网络与数据安全防护", "network and data security of {fe} {oe}"),
-]
-JOB_TYPES = ["运维", "研发", "测试", "实施", "管理", "设计", "操作", "培训"]
-
-# Comment text: sentences in Chinese and in English, combined with numbers and names.
-ZH_OPENINGS = [
-    "建议将“{name}”的名称调整为“{alt}”。",
-    "“{name}”的定义过于宽泛，建议补充具体的工作对象。",
-    "我单位约有{n}名从业人员从事“{name}”相关工作，支持列入目录。",
-    "主要工作任务第{t}项与现有职业存在交叉，建议删除或合并。",
-    "建议在“{name}”下增设{jt}工种。",
-    "该职业与{field}行业发展密切相关，建议尽快发布。",
-    "从业人员规模估计在{n}人左右，建议补充职业技能等级划分。",
-    "建议将“{name}”归入第{g}大类。",
-]
-# Every individual comment opens with its writer's context, which carries a number: texts
-# written one by one rarely coincide, so only campaigns share a fingerprint.
-ZH_CONTEXTS = [
-    "我在{field}领域工作了{y}年，所在单位有{n}名员工。",
-    "本单位是{field}企业，现有相关从业人员{n}人。",
-    "作为{field}专业教师，我已培养学生{n}名。",
-    "我们协会覆盖{field}企业{n}家。",
-]
-EN_CONTEXTS = [
-    "I have worked in {fe} for {y} years, at a firm of {n} people.",
-    "We are a {fe} company with {n} staff in related roles.",
-    "As a {fe} lecturer I have trained {n} students.",
-    "Our association represents {n} {fe} firms.",
-]
-ZH_CLOSINGS = [
-    "以上意见供参考。",
-    "望予以采纳。",
-    "请在技能标准中予以体现。",
-    "建议听取行业协会的意见。",
-    "",
-]
-EN_OPENINGS = [
-    'Consider renaming "{alt}" to better match industry usage.',
-    "Task {t} overlaps with an occupation already in the classification.",
-    "Our organisation employs about {n} people in this role and supports its inclusion.",
-    "The definition should name the equipment the worker operates.",
-    "Please add a {jte} job type under this occupation.",
-    "The {fe} sector needs this occupation recognised as soon as possible.",
-    "The draft should state the skill levels expected for about {n} workers.",
-    "This occupation belongs in major group {g}, not where it is now.",
-]
-EN_CLOSINGS = [
-    "Thank you for the opportunity to comment.",
-    "We would welcome a reply.",
-    "Industry associations should be consulted.",
-    "",
-]
-ORGANISATIONS = [
-    "{field}产业联盟",
-    "{field}行业协会",
-    "某职业技术学院",
-    "某市人力资源服务中心",
-    "{fe} industry association",
-    "Vocational training centre",
-    "",
-    "",
-]
-CAMPAIGN_TEXTS_ZH = [
-    "强烈支持将“{name}”列入新职业目录！这是{n}名从业者的共同心声。",
-    "我们反对将“{name}”与现有职业合并，请保留为独立职业。",
-    "请尽快发布“{name}”的国家职业技能标准，从业者急需。",
-]
-CAMPAIGN_TEXTS_EN = [
-    'We strongly support adding "{alt}" to the classification. {n} workers depend on it.',
-    'Please keep "{alt}" as a separate occupation; do not merge it.',
-]
 
 
 def _progress(label: str, done: int, total: int, started: float, *, enabled: bool) -> None:
@@ -627,80 +499,3 @@ class Generator:
                 Comment.objects.bulk_create(rows)
             _progress("comments", end, total, started, enabled=self.progress)
         return total, len(campaign_pool)
-
-
-class Command(BaseCommand):
-    help = (
-        "Fill the database with generated load data for benchmarks: batches of occupations "
-        "with skill standards, consultations in every state with draft lists, and public "
-        "comments (Chinese and English, some in campaigns). The same --seed gives the same "
-        "data. Refuses to run on a database that already has generated data."
-    )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--occupations", type=int, default=20_000)
-        parser.add_argument("--comments", type=int, default=1_000_000)
-        parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument(
-            "--consultations",
-            type=int,
-            default=24,
-            help="Consultations to create: all but two are published (one per batch, as far "
-            "as there are batches), one is in review and one is open for comments now.",
-        )
-        parser.add_argument("--occupations-per-batch", type=int, default=200)
-        parser.add_argument(
-            "--standard-share",
-            type=float,
-            default=0.1,
-            help="Share of the generated occupations that get a skill standard.",
-        )
-        parser.add_argument(
-            "--campaign-share",
-            type=float,
-            default=0.3,
-            help="Share of the comments that repeat a campaign text.",
-        )
-        parser.add_argument("--batch-size", type=int, default=5000)
-        parser.add_argument(
-            "--no-progress", action="store_true", help="Do not draw progress lines on stderr."
-        )
-
-    def handle(self, *args, **options) -> None:
-        for name in ("occupations", "comments", "batch_size", "occupations_per_batch"):
-            if options[name] < (1 if name != "comments" else 0):
-                raise CommandError(f"--{name.replace('_', '-')} must be positive.")
-        if options["consultations"] < 2:
-            raise CommandError("--consultations must be at least 2 (one open, one in review).")
-        if options["occupations_per_batch"] > 30_000:
-            raise CommandError("--occupations-per-batch must be at most 30,000.")
-        if Batch.objects.filter(slug__startswith=SLUG_PREFIX).exists():
-            raise CommandError(
-                "This database already holds generated load data; use a fresh database."
-            )
-        progress = not options["no_progress"] and options["verbosity"] >= 1
-        generator = Generator(
-            seed=options["seed"],
-            batch_size=options["batch_size"],
-            progress=progress,
-            now=timezone.now().replace(microsecond=0),
-            log=self.stdout.write,
-        )
-        started = time.perf_counter()
-        batches = generator.batches_and_occupations(
-            options["occupations"], options["occupations_per_batch"]
-        )
-        standards = generator.standards(options["standard_share"])
-        consultations = generator.consultations(options["consultations"], batches)
-        comments, campaigns = generator.comments(
-            options["comments"], consultations, options["campaign_share"]
-        )
-        elapsed = time.perf_counter() - started
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Generated {options['occupations']:,} occupations in {len(batches):,} batches, "
-                f"{standards:,} skill standards, {len(consultations)} consultations and "
-                f"{comments:,} comments ({campaigns} campaign texts) in {elapsed:.1f} s "
-                f"(seed {options['seed']})."
-            )
-        )

@@ -1,0 +1,141 @@
+"""Reference data: the major groups of the classification and the issuing authorities, which the
+other seed files name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from occupations.models import Authority, ClassificationGroup
+from seeds.files import Fields, Origin, SeedError, Source, list_of_records, parse_yaml
+from seeds.writing import LoadReport, guard, sync
+
+MAJOR_GROUP_CODE_RE = re.compile(r"^[1-8]$")
+
+
+MAJOR_GROUPS_FILE = "reference/major_groups.yaml"
+AUTHORITIES_FILE = "reference/authorities.yaml"
+
+
+@dataclass(frozen=True)
+class GroupSeed:
+    origin: Origin
+    code: str
+    title: str
+    title_en: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class AuthoritySeed:
+    origin: Origin
+    name: str
+    name_zh: str
+    abbreviation: str
+    sources: tuple[Source, ...]
+
+
+def read_groups(directory: Path) -> tuple[GroupSeed, ...]:
+    name, data = parse_yaml(directory, directory / MAJOR_GROUPS_FILE)
+    groups = []
+    for index, item in enumerate(list_of_records(name, data, None), start=1):
+        label = f"group {item.get('code')}" if isinstance(item, dict) else f"record {index}"
+        record = Fields(
+            item,
+            Origin(name, label),
+            required={"code", "title", "title_en", "sources"},
+            optional=set(),
+        )
+        code = record.raw("code")
+        if not isinstance(code, str) or not MAJOR_GROUP_CODE_RE.match(code):
+            record.fail(f'\'code\' must be a major group code in quotes, "1" to "8": {code!r}')
+        groups.append(
+            GroupSeed(
+                origin=record.origin,
+                code=code,
+                title=record.text("title", blank=False),
+                title_en=record.text("title_en"),
+                sources=record.sources(),
+            )
+        )
+    codes = [group.code for group in groups]
+    for group in groups:
+        if codes.count(group.code) > 1:
+            raise SeedError(name, group.origin.record, "the code is listed twice")
+    return tuple(groups)
+
+
+def read_authorities(directory: Path) -> tuple[AuthoritySeed, ...]:
+    name, data = parse_yaml(directory, directory / AUTHORITIES_FILE)
+    authorities = []
+    for index, item in enumerate(list_of_records(name, data, None), start=1):
+        label = f"authority {index}"
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            label = f"authority {index} ({item['name']})"
+        record = Fields(
+            item,
+            Origin(name, label),
+            required={"name", "sources"},
+            optional={"name_zh", "abbreviation"},
+        )
+        authorities.append(
+            AuthoritySeed(
+                origin=record.origin,
+                name=record.text("name", blank=False),
+                name_zh=record.text("name_zh"),
+                abbreviation=record.text("abbreviation"),
+                sources=record.sources(),
+            )
+        )
+    names = [authority.name for authority in authorities]
+    for authority in authorities:
+        if names.count(authority.name) > 1:
+            raise SeedError(name, authority.origin.record, "the name is listed twice")
+    return tuple(authorities)
+
+
+def known_authorities(record: Fields, key: str, known: set[str]) -> tuple[str, ...]:
+    names = record.texts(key)
+    for authority in names:
+        if authority not in known:
+            record.fail(f"authority {authority!r} is not in {AUTHORITIES_FILE}")
+    return names
+
+
+def load_groups(seeds: Iterable[GroupSeed], report: LoadReport) -> dict[str, ClassificationGroup]:
+    existing = {group.code: group for group in ClassificationGroup.objects.all()}
+    groups = {}
+    for seed in seeds:
+        with guard(seed.origin):
+            group, outcome, changed = sync(
+                ClassificationGroup,
+                existing.get(seed.code),
+                {"code": seed.code},
+                {
+                    "title": seed.title,
+                    "title_en": seed.title_en,
+                    "level": ClassificationGroup.Level.MAJOR,
+                    "parent": None,
+                },
+            )
+        report.add("major groups", seed.origin, outcome, changed)
+        groups[seed.code] = group
+    return groups
+
+
+def load_authorities(seeds: Iterable[AuthoritySeed], report: LoadReport) -> dict[str, Authority]:
+    existing = {authority.name: authority for authority in Authority.objects.all()}
+    authorities = {}
+    for seed in seeds:
+        with guard(seed.origin):
+            authority, outcome, changed = sync(
+                Authority,
+                existing.get(seed.name),
+                {"name": seed.name},
+                {"name_zh": seed.name_zh, "abbreviation": seed.abbreviation},
+            )
+        report.add("authorities", seed.origin, outcome, changed)
+        authorities[seed.name] = authority
+    return authorities
