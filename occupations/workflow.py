@@ -33,7 +33,7 @@ from occupations.models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser
+    from core.errors import Actor
 
 
 def validate_level_keys(kind: str, keys: Sequence[str]) -> None:
@@ -89,7 +89,7 @@ def validate_weights(rows: Sequence[WeightRow]) -> None:
 def attach_skill_standard(
     occupation: Model,
     *,
-    by,
+    by: Actor,
     title: str,
     kind: str,
     levels: Sequence[str] | None = None,
@@ -231,7 +231,7 @@ def _require_saved_standard(standard: Model) -> None:
 def set_standard_levels(
     standard: SkillStandard,
     *,
-    by: AbstractUser | None,
+    by: Actor,
     keys: Sequence[str] | None = None,
     tables: Mapping[str, LevelTables] | None = None,
     note: str = "",
@@ -283,7 +283,7 @@ def set_standard_levels(
 def set_level_tables(
     level: StandardLevel,
     *,
-    by: AbstractUser,
+    by: Actor,
     requirements: Sequence[RequirementRow],
     weights: Sequence[WeightRow],
 ) -> StandardLevel:
