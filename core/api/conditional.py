@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
-from django.db.models.expressions import RawSQL
+from django.db import models
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -73,28 +72,18 @@ def with_validators(
     return response
 
 
-# SQL of whole_table() subqueries by model, aggregate and database vendor: compiling them
-# took as long as the rest of a 304.
-_WHOLE_TABLE_SQL: dict[tuple[str, str, str], tuple[str, tuple, models.Field]] = {}
-
-
-def whole_table(model: type[models.Model], aggregate: models.Aggregate) -> models.Expression:
+def whole_table(model: type[models.Model], aggregate: models.Aggregate) -> models.Aggregate:
     """``aggregate`` over every row of ``model``'s table, as a value for another query's
     ``aggregate()``: an uncorrelated subquery, which the database computes once, so that one
-    round trip answers for several tables. Its SQL is compiled once per process."""
-    key = (model._meta.label, repr(aggregate), connection.vendor)
-    if key not in _WHOLE_TABLE_SQL:
-        queryset = (
-            model._default_manager.order_by()
-            # Grouping by a constant leaves no GROUP BY: one row, even for an empty table.
-            .annotate(whole_table=models.Value(1))
-            .values("whole_table")
-            .annotate(value=aggregate)
-            .values("value")
-        )
-        sql, params = queryset.query.sql_with_params()
-        output_field = queryset.query.annotations["value"].output_field
-        _WHOLE_TABLE_SQL[key] = (sql, tuple(params), output_field)
-    sql, params, output_field = _WHOLE_TABLE_SQL[key]
+    round trip answers for several tables. Over an outer query without rows it is None, as
+    every aggregate is; that query's own count already tells its validators apart."""
+    rows = (
+        model._default_manager.order_by()
+        # Grouping by a constant leaves no GROUP BY: one row, even for an empty table.
+        .annotate(whole_table=models.Value(1))
+        .values("whole_table")
+        .annotate(value=aggregate)
+        .values("value")
+    )
     # aggregate() takes aggregates only; the maximum of one value is that value.
-    return models.Max(RawSQL(sql, params, output_field=output_field))
+    return models.Max(models.Subquery(rows))

@@ -44,7 +44,7 @@ class YearFilter(filters.Filter):
 
     field_class = forms.IntegerField
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("lookup_expr", "year")
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 9999)
@@ -71,7 +71,7 @@ class UpdatedSinceFilter(filters.IsoDateTimeFilter):
 
     field_class = SafeIsoDateTimeField
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("field_name", "updated_at")
         kwargs.setdefault("lookup_expr", "gte")
         kwargs.setdefault("label", "Changed at or after this ISO 8601 date-time")
@@ -81,7 +81,7 @@ class UpdatedSinceFilter(filters.IsoDateTimeFilter):
 class StableOrderingFilter(filters.OrderingFilter):
     """``ordering`` with a final ``pk`` so that pages never overlap or skip rows."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
             "label", "Sort by these fields, comma-separated; a leading - reverses one"
         )

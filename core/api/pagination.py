@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -15,8 +21,10 @@ class CountedPaginator(Paginator):
     """A paginator that may be told how many rows its queryset has, so that it does not
     count them again."""
 
-    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs) -> None:
-        super().__init__(object_list, per_page, *args, **kwargs)
+    def __init__(
+        self, object_list: QuerySet[Any, Any] | Sequence[Any], per_page: int, *, count: int | None
+    ) -> None:
+        super().__init__(object_list, per_page)
         if count is not None:
             self.count = count  # takes the place of the cached property
 
@@ -28,20 +36,37 @@ class ApiPagination(PageNumberPagination):
     ``page_size``; a page past the end, or not a number, is a 404.
     """
 
-    page_size = DEFAULT_PAGE_SIZE
+    page_size: int = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    known_count: int | None = None
 
-    def django_paginator_class(self, object_list, per_page) -> CountedPaginator:
-        return CountedPaginator(object_list, per_page, count=self.known_count)
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
+        *,
+        count: int | None = None,
+    ) -> list[Any]:
+        """The rows of the requested page of ``queryset``; ``count``, if given, is its number
+        of rows, so that they are not counted again.
 
-    def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
-        """``count``, if given, is the number of rows of ``queryset``."""
-        self.known_count = count
-        return super().paginate_queryset(queryset, request, view)
+        DRF's own steps, with a ``CountedPaginator``: DRF makes its paginator from the queryset
+        and the page size alone, so a count known beforehand could not reach it."""
+        self.request = request
+        paginator = CountedPaginator(queryset, self.get_page_size(request), count=count)
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            message = self.invalid_page_message.format(page_number=page_number, message=str(exc))
+            raise NotFound(message) from None
+        if paginator.num_pages > 1 and self.template is not None:
+            # The browsable API shows the page links.
+            self.display_page_controls = True
+        return list(self.page)
 
-    def get_page_size(self, request) -> int:
+    def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
@@ -55,7 +80,7 @@ class ApiPagination(PageNumberPagination):
             )
         return min(value, self.max_page_size)
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
             {
                 "name": self.page_query_param,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
+from rest_framework.request import Request
 
 # A lookup value made of these characters appears in a reversed path as it is.
 URL_SAFE_LOOKUP = re.compile(r"[-a-zA-Z0-9_]+")
@@ -20,9 +21,11 @@ class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
     """The record's absolute API URL, without the query parameters (``format``) of the request
     that produced it."""
 
-    _url_around: tuple[Any, str, str] | None = None
+    _url_around: tuple[Request | None, str, str] | None = None
 
-    def get_url(self, obj, view_name, request, format):
+    def get_url(
+        self, obj: models.Model, view_name: str, request: Request | None, format: str | None
+    ) -> str | None:
         lookup_value = getattr(obj, self.lookup_field)
         if lookup_value in (None, ""):
             return None
@@ -36,7 +39,7 @@ class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
         before, after = self._url_around_lookup(view_name, request)
         return f"{before}{value}{after}"
 
-    def _url_around_lookup(self, view_name: str, request) -> tuple[str, str]:
+    def _url_around_lookup(self, view_name: str, request: Request | None) -> tuple[str, str]:
         """The absolute URL of ``view_name``'s detail route before and after its lookup."""
         if self._url_around is None or self._url_around[0] is not request:
             path = reverse(view_name, kwargs={self.lookup_url_kwarg: URL_PLACEHOLDER})

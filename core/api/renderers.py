@@ -5,7 +5,7 @@ serialized records, in the cell spec of every spreadsheet the project writes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rest_framework.renderers import BaseRenderer
@@ -21,11 +21,16 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         return json.dumps(data, default=str).encode()
 
 
-def value_at(record: dict, column: str) -> Any:
+def value_at(record: dict[str, Any], column: str) -> Any:
     """The value at a dotted column path (``batch.slug``) of a serialized record; a path
     through a list yields a list (``standards.id``: the id of each standard)."""
     value: Any = record
@@ -39,7 +44,7 @@ def value_at(record: dict, column: str) -> Any:
     return value
 
 
-def csv_lines(columns: Sequence[str], records: Iterable[dict]) -> Iterator[str]:
+def csv_lines(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> Iterator[str]:
     """The CSV of serialized ``records``, one row each, a header row of the ``columns`` first.
     Booleans are ``true``/``false``, as in the JSON the same records are."""
     rows = ([value_at(record, column) for column in columns] for record in records)

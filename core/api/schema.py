@@ -3,11 +3,15 @@ validator headers, the error bodies, and ``extend_schema`` for list and detail a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+
+# What extend_schema decorates: a view, viewset or one of their methods.
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 ID_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the record."
@@ -93,7 +97,7 @@ def _read_schema(
     description: str,
     parameters: Sequence[OpenApiParameter],
     bad_request: str,
-):
+) -> Callable[[_View], _View]:
     return extend_schema(
         description=description,
         parameters=[*parameters, FORMAT_PARAMETER, *VALIDATOR_HEADERS],
@@ -113,7 +117,7 @@ def list_schema(
     *,
     description: str,
     parameters: Sequence[OpenApiParameter] = (),
-):
+) -> Callable[[_View], _View]:
     """``extend_schema`` for a list action: JSON page or CSV, validators, errors."""
     return _read_schema(
         serializer,
@@ -128,7 +132,7 @@ def detail_schema(
     *,
     description: str,
     parameters: Sequence[OpenApiParameter] = (),
-):
+) -> Callable[[_View], _View]:
     """``extend_schema`` for a detail action: JSON or a one-row CSV, validators, errors."""
     return _read_schema(
         serializer, description=description, parameters=parameters, bad_request="Unknown format."

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
 from core.clients import client_ip, hash_ip
 from core.rates import parse_rate
@@ -16,6 +18,8 @@ class ApiRateThrottle(SimpleRateThrottle):
     salted hash of the address, never the address."""
 
     scope = "api"
+    # Set from parse_rate() by SimpleRateThrottle.__init__; its stubs do not declare it.
+    num_requests: int | None
 
     def get_rate(self) -> str:
         return settings.API_THROTTLE_RATE
@@ -26,12 +30,12 @@ class ApiRateThrottle(SimpleRateThrottle):
         parsed = parse_rate(rate or "")
         return (None, None) if parsed is None else (parsed.limit, parsed.period)
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         # DRF knows only a missing rate as "no limit"; "0" parses to no limit too.
         if self.num_requests is None:
             return True
         return super().allow_request(request, view)
 
-    def get_cache_key(self, request, view) -> str:
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         ident = hash_ip(client_ip(request))[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,7 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import conditional
@@ -40,7 +42,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     ``csv_columns``.
     """
 
-    pagination_class = ApiPagination
+    pagination_class: type[ApiPagination] = ApiPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     throttle_classes = [ApiRateThrottle]
     cache_max_age = 300
@@ -60,18 +62,27 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             count=models.Count("pk"), last_modified=models.Max("updated_at")
         )
 
-    def get_serializer_context(self) -> dict:
+    def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": self.now}
 
-    @property
+    @cached_property
     def now(self) -> dt.datetime:
-        if not hasattr(self, "_now"):
-            self._now = timezone.now()
-        return self._now
+        """The time of this request, the same for every record of the response."""
+        return timezone.now()
+
+    @cached_property
+    def paginator(self) -> ApiPagination:
+        """The list's paginator, one per request, which takes the validators' count."""
+        return self.pagination_class()
 
     # Actions ------------------------------------------------------------------------------
 
-    def list(self, request, *args, **kwargs):
+    # The actions answer a 304 or a streamed CSV too. DRF takes any HttpResponseBase from a
+    # handler (APIView.finalize_response asserts no more); its stubs say Response, hence the
+    # ignores here and on finalize_response().
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         queryset = self.filter_queryset(self.get_queryset())
         validators = self.validators(queryset)
         not_modified = self.not_modified(validators)
@@ -91,7 +102,9 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = self.get_serializer(page, many=True)
         return self.with_validators(self.get_paginated_response(serializer.data), validators)
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         queryset = self.lookup_queryset()
         validators = self.validators(queryset)
         if validators and not validators.count:
@@ -166,15 +179,19 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
 
     # Errors -------------------------------------------------------------------------------
 
-    def perform_content_negotiation(self, request, force: bool = False):
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[BaseRenderer, str]:
         try:
             return super().perform_content_negotiation(request, force)
         except Http404:
             # DRF answers an unknown ?format= with 404; it is a bad parameter value.
             raise ValidationError({"format": [_("Unknown format; use json or csv.")]}) from None
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
         if (
             isinstance(response, Response)
             and response.status_code >= 400

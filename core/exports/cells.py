@@ -31,16 +31,17 @@ def defuse(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def cell(value, tz: dt.tzinfo | None = None, *, booleans: tuple[str, str] = YES_NO) -> object:
+def cell(
+    value: object, tz: dt.tzinfo | None = None, *, booleans: tuple[str, str] = YES_NO
+) -> object:
     """A value as a spreadsheet cell: text with formulas defused, whole numbers as they are,
     null as empty, booleans as ``booleans`` (true first), times in local time (``tz``, by
     default the current time zone) to the second, dates in ISO form, a list one item per line
     (a list inside it joined by ``"; "``), a mapping as JSON."""
-    kind = type(value)
     # Exact types first: this runs for every value of every exported row.
-    if kind is str:
+    if type(value) is str:
         return defuse(value)
-    if kind is int:
+    if type(value) is int:
         return value
     if value is None:
         return ""
@@ -51,7 +52,7 @@ def cell(value, tz: dt.tzinfo | None = None, *, booleans: tuple[str, str] = YES_
     return value
 
 
-def _text(value, tz: dt.tzinfo | None, booleans: tuple[str, str], separator: str) -> str:
+def _text(value: object, tz: dt.tzinfo | None, booleans: tuple[str, str], separator: str) -> str:
     """``value`` as the text of a cell or of one item of a list cell, not yet defused."""
     if value is None:
         return ""
@@ -69,7 +70,7 @@ def _text(value, tz: dt.tzinfo | None, booleans: tuple[str, str], separator: str
 
 
 def csv_chunks(
-    header: Sequence[str], rows: Iterable[Sequence], *, booleans: tuple[str, str] = YES_NO
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, booleans: tuple[str, str] = YES_NO
 ) -> Iterator[str]:
     """The CSV text of ``rows``, each value formatted by ``cell``, after a byte-order mark (so
     spreadsheet programs read UTF-8) and the header, ``ROWS_PER_CHUNK`` rows at a time."""

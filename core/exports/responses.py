@@ -4,6 +4,7 @@ there are."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterable, Sequence
 
@@ -27,13 +28,15 @@ def csv_response(filename: str, chunks: Iterable[str | bytes]) -> StreamingHttpR
     return response
 
 
-def _xlsx_value(value, tz):
+def _xlsx_value(value: object, tz: dt.tzinfo) -> object:
     value = cell(value, tz)
     # Characters XML cannot hold would make the file unreadable.
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence]):
+def xlsx_response(
+    filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> FileResponse:
     """An XLSX file built in write-only mode (rows are written and forgotten) in a temporary
     file, then streamed from disk."""
     workbook = Workbook(write_only=True)
@@ -56,7 +59,7 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
 
 def export_queryset(
     queryset: models.QuerySet, columns: Columns, *, fmt: str, basename: str, title: str
-):
+) -> StreamingHttpResponse:
     """``columns`` of every row of ``queryset``, in its order, as a CSV (streamed) or XLSX
     (``fmt`` is ``csv`` or ``xlsx``) download named after ``basename`` and the local time."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

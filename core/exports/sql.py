@@ -12,15 +12,23 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldError
 from django.db import connections, models
 from django.db.models import Case, F, Func, Value, When
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.fields.related import RelatedField
+from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.functions import Cast, Concat, Left, NullIf
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
 
 from core.exports.cells import FORMULA_PREFIXES, YES_NO
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 # Bytes of COPY output per chunk handed to the server.
 COPY_CHUNK_BYTES = 64 * 1024
@@ -29,7 +37,7 @@ COPY_CHUNK_BYTES = 64 * 1024
 Columns = Sequence[tuple[str, str]]
 
 
-def _defused(expression) -> Case:
+def _defused(expression: F | Func) -> Case:
     """``cells.defuse`` in SQL: an apostrophe before a text starting with a formula
     character."""
     return Case(
@@ -68,12 +76,22 @@ class _LocalTime(Func):
     template = "to_char(timezone(%(tzname)s, %(expressions)s), 'YYYY-MM-DD HH24:MI:SS')"
     output_field = models.TextField()
 
-    def __init__(self, expression, *, tzname: str) -> None:
+    def __init__(self, expression: F, *, tzname: str) -> None:
         super().__init__(expression)
         self.tzname = tzname
 
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, tzname="%s", **extra_context)
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        sql, params = super().as_sql(
+            compiler, connection, function, template, arg_joiner, tzname="%s", **extra_context
+        )
         return sql, (self.tzname, *params)
 
 
@@ -84,12 +102,14 @@ class _IsoDate(Func):
 
 def _field_at(model: type[models.Model], path: str) -> models.Field:
     """The model field that ``values_list(path)`` reads (a foreign key's target field)."""
-    field = None
-    for name in path.split(LOOKUP_SEP):
-        if field is not None:
-            model = field.related_model
-        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-    while field.is_relation:
+    *relations, name = path.split(LOOKUP_SEP)
+    for relation in relations:
+        related_model = model._meta.get_field(relation).related_model
+        if related_model is None:
+            raise FieldError(f"{relation!r} of {path!r} is not a relation.")
+        model = related_model
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    while isinstance(field, RelatedField | ForeignObjectRel):
         field = field.target_field
     return field
 
@@ -114,7 +134,7 @@ def _boolean_cell(value: F) -> Case:
     )
 
 
-def _formatted(field: models.Field, value: F, tzname: str):
+def _formatted(field: models.Field, value: F, tzname: str) -> Func | Case | None:
     """``value`` of ``field`` formatted as text, or None where there is no rule for it."""
     if isinstance(field, models.DateTimeField):
         return _LocalTime(value, tzname=tzname)
@@ -131,7 +151,7 @@ def _formatted(field: models.Field, value: F, tzname: str):
     return None
 
 
-def sql_cell(model: type[models.Model], path: str, *, tzname: str):
+def sql_cell(model: type[models.Model], path: str, *, tzname: str) -> NullIf:
     """An expression that formats ``path`` in PostgreSQL exactly as ``cells.cell`` formats
     its value for staff (booleans yes/no), as text: NULL (an unquoted empty cell) for NULL and
     for an empty text. JSON values are expected to be lists of strings or strings; other JSON
@@ -168,7 +188,7 @@ def copy_csv_chunks(queryset: models.QuerySet, columns: Columns) -> Iterator[byt
     return _copy_chunks(queryset.db, statement, params, header.getvalue().encode())
 
 
-def _copy_chunks(using: str, statement: str, params, head: bytes) -> Iterator[bytes]:
+def _copy_chunks(using: str, statement: str, params: Sequence[Any], head: bytes) -> Iterator[bytes]:
     # Runs while the server iterates the response, after the view has returned: outside any
     # ATOMIC_REQUESTS transaction (committed by then), so the COPY is one autocommitted
     # statement, on the request's connection, which Django may close (CONN_MAX_AGE) only at
