@@ -74,7 +74,10 @@ class UploadedAttachment:
 
 def read_consultation(slug: str) -> Consultation | None:
     """The public consultation ``slug``, or None."""
-    return Consultation.objects.public().filter(slug=slug).first()
+    try:
+        return Consultation.objects.public().get(slug=slug)
+    except Consultation.DoesNotExist:
+        return None
 
 
 def read_target(slug: str, occupation: str = "") -> Target | None:
@@ -83,14 +86,16 @@ def read_target(slug: str, occupation: str = "") -> Target | None:
     consultation. An ``occupation`` that names no such draft gives a target without a draft
     (the form then refuses it)."""
     if occupation.isascii() and occupation.isdigit():
-        draft = (
+        drafts = (
             DraftOccupation.objects.active()
             .select_related("consultation")
             .filter(ConsultationQuerySet.public_condition("consultation__"))
-            .filter(pk=int(occupation), consultation__slug=slug)
-            .first()
         )
-        if draft is not None:
+        try:
+            draft = drafts.get(pk=int(occupation), consultation__slug=slug)
+        except DraftOccupation.DoesNotExist:
+            pass
+        else:
             return Target(draft.consultation, draft)
     consultation = read_consultation(slug)
     return None if consultation is None else Target(consultation)
