@@ -38,6 +38,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	# bandit (no medium or high finding unexplained) and check --deploy with production settings
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/staff/test_security_checks.py
 
 # Benchmarks on their own PostgreSQL database under gunicorn (bench/README.md).
 # BENCH_SCALE=small|full (default full); BENCH_ARGS for more, e.g. --only intake,api.
