@@ -2,9 +2,9 @@
 
 Public pages get ``settings.CONTENT_SECURITY_POLICY``: everything from this origin only, no
 inline script or style, never framed, forms post only here. The admin (with its two-step
-sign-in) and the API docs run third-party code that sets inline styles and draws images from
-``data:`` URIs, so they get ``CSP_ADMIN_DIRECTIVES`` and ``CSP_API_DOCS_DIRECTIVES``: the same
-policy with only that added. A view's own ``@csp`` decorator still wins.
+sign-in) carries inline styles, and the API docs (Swagger UI) inline styles and ``data:``
+images, so they get ``CSP_ADMIN_DIRECTIVES`` and ``CSP_API_DOCS_DIRECTIVES``: the same policy
+with only that added. A view's own ``@csp`` decorator still wins.
 """
 
 from __future__ import annotations
