@@ -125,7 +125,11 @@ def test_a_staff_member_enrols_a_second_factor(live_server, page_for, artifacts,
     page.screenshot(path=str(artifacts / "staff-enrol-1-welcome.png"), full_page=True)
     page.get_by_role("button", name="Next").click()
     page.wait_for_selector("img[alt='QR Code']")
-    assert page.locator("img[alt='QR Code']").evaluate("image => image.naturalWidth") > 0
+    width = page.locator("img[alt='QR Code']").evaluate(
+        """image => image.complete ? image.naturalWidth
+            : new Promise((done) => { image.onload = () => done(image.naturalWidth); })"""
+    )
+    assert width > 0  # the QR code (a same-origin SVG) was drawn
     page.screenshot(path=str(artifacts / "staff-enrol-2-qr-code.png"), full_page=True)
     secret = page.locator("a[href^='otpauth://']").inner_text().strip()
     page.fill("input[name=generator-token]", totp_code(secret))
