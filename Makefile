@@ -43,6 +43,9 @@ lint: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
+	# bandit (no medium or high finding unexplained) and check --deploy with production settings
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/staff/test_security_checks.py \
+		tests/test_project.py::test_the_deployment_check_is_clean_with_production_settings
 
 # Benchmarks on their own PostgreSQL database under gunicorn (bench/README.md).
 # BENCH_SCALE=small|full (default full); BENCH_ARGS for more, e.g. --only intake,api.

@@ -26,3 +26,5 @@ class ConsultConfig(AppConfig):
         # After every migrate and flush (test databases flush between transactional tests):
         # the role groups come back with exactly their permissions.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="consult.sync_roles")
+        # Connects the sign-in signal that starts a staff session's clock.
+        from consult import staff_auth  # noqa: F401

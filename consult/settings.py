@@ -7,6 +7,7 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and passes ``manage.py check --depl
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -293,3 +294,106 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# ---------------------------------------------------------------------------------------------
+# Staff accounts: second factor, lockout, content security policy, session limits.
+# Kept in one block so that the rest of this module reads as before.
+# ---------------------------------------------------------------------------------------------
+
+
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    value = os.environ.get(name, default).strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, got {value!r}.")
+    return value
+
+
+# "required": staff without a verified second factor use no admin page (enrolment first);
+# "optional": a staff member with a device is asked for it, one without signs in with the
+# password alone (the demo of `make run`).
+STAFF_2FA = env_choice(
+    "STAFF_2FA", "required" if PRODUCTION else "optional", {"required", "optional"}
+)
+
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
+    "axes",
+    "csp",
+]
+# The verified-device flag is read after authentication; axes answers for locked sign-ins
+# last, once every other middleware has seen the request.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "consult.staff_auth.StaffSessionMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("consult.staff_auth.StaffSessionMiddleware") + 1,
+    "consult.staff_auth.SecondFactorMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "consult.content_security.PolicyByPathMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Every sign-in goes through the two-step login (the admin's own login page redirects there).
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "admin:index"
+TWO_FACTOR_PATCH_ADMIN = True
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "New occupations staff")
+
+# Lockout: 5 failures for one (username, client address) pair lock that pair for 15 minutes;
+# never the account from everywhere nor the address for every account. The store is the
+# database, shared by every web node.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
+AXES_LOCKOUT_CALLABLE = "consult.staff_auth.lockout_response"
+AXES_USERNAME_CALLABLE = "consult.staff_auth.sign_in_username"
+AXES_VERBOSE = False
+
+# Staff sessions: 8 hours from sign-in at most, 30 minutes without a request; publishing asks
+# for the password (and second factor) again when the sign-in is older than 15 minutes.
+STAFF_SESSION_MAX_AGE = dt.timedelta(hours=8)
+STAFF_SESSION_IDLE = dt.timedelta(minutes=30)
+STAFF_REAUTH_AFTER = dt.timedelta(minutes=15)
+
+# Content Security Policy: the public pages run no inline code and are never framed; the admin
+# and the API docs get what their own assets need (consult.content_security).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Admin templates (Django's change list, django-import-export's, django-simple-history's and the
+# workflow steps' step_base.html) carry inline styles; no admin page needs inline script.
+CSP_ADMIN_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+}
+# Swagger UI has a style element, injects more, and draws its icons from data: URIs.
+CSP_API_DOCS_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+}

@@ -81,7 +81,7 @@ def test_make_run_serves_the_home_page_and_the_admin(served):
     assert "[Sample]" in home or "示例" in home
     status, login = _get(f"{base}/admin/login/")
     assert status == 200
-    assert 'name="username"' in login
+    assert 'name="auth-username"' in login
     status, api = _get(f"{base}/api/v1/batches/?format=json")
     assert status == 200
     assert '"count":6' in api.replace(" ", "")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.admin.forms import add_workflow_error
 from consult.admin.steps import Step, step_named, steps_of
+from consult.reauth import reauthentication_redirect
 from core.errors import NotPermitted, WorkflowError, require_permission
 
 
@@ -107,6 +108,8 @@ class WorkflowStepsMixin:
         )
         if not permitted(request, self, step):
             return HttpResponseRedirect(change_url)
+        if step.reauthenticate and (detour := reauthentication_redirect(request)):
+            return detour
         form = step.form(
             request.POST if request.method == "POST" else None, **step.form_kwargs(obj)
         )

@@ -67,6 +67,7 @@ class Step:
     form_kwargs: Callable[[Any], dict] = _nothing  # the form's instance or initial data
     context: Callable[[Any], dict] = _nothing  # what the template shows besides the form
     changelist_action: str = ""  # offered on the changelist for one selected object
+    reauthenticate: bool = False  # a grave step: asks for a recent sign-in (consult.reauth)
     done: str = ""  # what a changed object became, in the bulk actions' messages
 
     @property
@@ -279,6 +280,7 @@ STEPS = [
         },
         context=_publish_context,
         changelist_action=_("Publish the selected consultation…"),
+        reauthenticate=True,
     ),
     Step(
         DraftOccupation,

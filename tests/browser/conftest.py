@@ -53,20 +53,49 @@ def browser():
         instance.close()
 
 
+# Every page reports Content Security Policy violations to the test, whichever policy it has.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportViolation(
+    `${event.documentURI}: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+  );
+});
+"""
+
+
 @pytest.fixture
-def page_for(browser):
-    """``page_for(language)`` opens a fresh browser context that prefers that language."""
+def csp_violations() -> list[str]:
+    """The violations seen by every page of the test; a test that expects some empties it."""
+    return []
+
+
+@pytest.fixture
+def page_for(browser, csp_violations):
+    """``page_for(language)`` opens a fresh browser context that prefers that language.
+
+    A test fails if any of its pages meets a Content Security Policy violation (reported by the
+    page's ``securitypolicyviolation`` event or Chromium's console).
+    """
     contexts = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            csp_violations.append(message.text)
 
     def make(language: str = "en"):
         context = browser.new_context(locale=language, viewport={"width": 1200, "height": 900})
         context.set_default_timeout(10_000)
+        context.expose_binding("reportViolation", lambda _source, text: csp_violations.append(text))
+        context.add_init_script(REPORT_VIOLATIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", on_console)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content Security Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The publish confirmation page in a real browser: a publisher logs in through the admin login
-form, sees what publication will do, and publishes."""
+"""The publish confirmation page in a real browser: a publisher signs in through the two-step
+login form, sees what publication will do, and publishes."""
 
 import datetime as dt
 
@@ -47,9 +47,9 @@ def test_a_publisher_confirms_publication(live_server, page_for, artifacts, in_r
     AuthorityFactory(name="National Bureau of Statistics")
     page = page_for("en")
     page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "publisher")
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("input[type=submit]")
+    page.fill("input[name=auth-username]", "publisher")
+    page.fill("input[name=auth-password]", "correct horse battery")
+    page.get_by_role("button", name="Next").click()
     page.wait_for_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/consult/consultation/{in_review.pk}/change/")
