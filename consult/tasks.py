@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import outbox, workflow
+from consult import export_jobs, outbox, workflow
 
 
 @task()
@@ -19,14 +19,24 @@ def deliver_mail(mail_id: int) -> str:
 
 @task()
 def sweep() -> dict[str, int]:
-    """Re-enqueue mail whose task was lost."""
-    return {"mail_requeued": outbox.sweep(now=timezone.now())}
+    """Re-enqueue mail whose task was lost; remove exports past their day."""
+    now = timezone.now()
+    return {
+        "mail_requeued": outbox.sweep(now=now),
+        "exports_removed": export_jobs.remove_expired(now=now),
+    }
 
 
 @task()
 def begin_due_reviews() -> list[str]:
     """Begin the review of every consultation whose window has closed."""
     return [c.slug for c in workflow.begin_due_reviews(now=timezone.now())]
+
+
+@task()
+def build_comment_export(job_id: int) -> str:
+    """Build the spreadsheet of one export job (``consult.export_jobs.build``)."""
+    return export_jobs.build(job_id)
 
 
 @task()

@@ -35,7 +35,7 @@ from consult.models.drafts import (
     DraftOccupation,
     DraftOccupationQuerySet,
 )
-from consult.models.jobs import ScheduledRun
+from consult.models.jobs import ExportJob, ExportJobQuerySet, ScheduledRun
 from consult.models.mail import DeliveryAttempt, OutgoingMail, OutgoingMailQuerySet
 
 __all__ = [
@@ -56,6 +56,8 @@ __all__ = [
     "DeliveryAttempt",
     "DraftOccupation",
     "DraftOccupationQuerySet",
+    "ExportJob",
+    "ExportJobQuerySet",
     "OutgoingMail",
     "OutgoingMailQuerySet",
     "ScheduledRun",

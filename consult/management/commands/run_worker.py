@@ -70,7 +70,7 @@ class ScheduleTicker(threading.Thread):
 
 class Command(BaseCommand):
     help = (
-        "Run a worker of the task queue (mail, schedules). Run one or more per "
+        "Run a worker of the task queue (mail, exports, schedules). Run one or more per "
         "machine; each claims tasks from the database."
     )
 
