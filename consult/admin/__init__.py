@@ -11,7 +11,13 @@ actions a user sees; the workflow functions check the same permissions again.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from consult.admin import comments, consultations, drafts  # noqa: F401  (registers the admins)
+from consult.admin import (  # noqa: F401  (registers the admins)
+    comments,
+    consultations,
+    drafts,
+    exports,
+    mail,
+)
 
 admin.site.site_header = _("New occupations: staff")
 admin.site.site_title = _("New occupations staff")
