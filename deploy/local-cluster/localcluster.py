@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -45,6 +45,7 @@ SMTP_PORT = 2525
 PROXY_ADDRESS = ("127.0.0.1", 8443)
 PROXY_URL = f"https://{PROXY_ADDRESS[0]}:{PROXY_ADDRESS[1]}"
 TOOLS = ("ip", "haproxy", "socat", "openssl")
+DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "redis": 6379}
 # Sync workers per web node: a small machine runs two nodes and the worker side by side.
 WEB_WORKERS = int(os.environ.get("CLUSTER_WEB_WORKERS", "3"))
 
@@ -63,26 +64,20 @@ def missing_tools() -> list[str]:
     return [tool for tool in TOOLS if shutil.which(tool) is None]
 
 
-def forwarded(url: str) -> tuple[str, SplitResult]:
-    """``url`` as a node sees it: the host's loopback service on the bridge address, same port.
-
-    Returns the rewritten URL and the original's parts. Only a service on the host's loopback
-    can be forwarded: a node has no route to anywhere else.
-    """
+def forwarded(url: str) -> tuple[str, int]:
+    """``url`` as a node sees it: the host's loopback service on the bridge address, same
+    port; and that port. Only a service on the host's loopback can be forwarded: a node has
+    no route to anywhere else."""
     parts = urlsplit(url)
-    if parts.hostname not in {"127.0.0.1", "localhost"} or parts.port is None:
-        if parts.hostname in {"127.0.0.1", "localhost"}:
-            default = {"postgres": 5432, "postgresql": 5432, "redis": 6379}.get(parts.scheme)
-            if default:
-                parts = parts._replace(netloc=f"{parts.netloc}:{default}")
-                return forwarded(parts.geturl())
+    if parts.hostname not in {"127.0.0.1", "localhost"}:
         raise ClusterError(
             f"{parts.scheme}:// on {parts.hostname!r}: the cluster forwards only services on "
             "the host's loopback (127.0.0.1)."
         )
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
     userinfo = parts.netloc.rpartition("@")[0]
-    netloc = (userinfo + "@" if userinfo else "") + f"{BRIDGE_ADDRESS}:{parts.port}"
-    return parts._replace(netloc=netloc).geturl(), parts
+    netloc = (userinfo + "@" if userinfo else "") + f"{BRIDGE_ADDRESS}:{port}"
+    return parts._replace(netloc=netloc).geturl(), port
 
 
 class Cluster:
@@ -200,7 +195,7 @@ class Cluster:
         """Start a task worker called ``name`` in the worker namespace."""
         return self._spawn(
             name,
-            [self.python, "manage.py", "db_worker"],
+            [self.python, "manage.py", "run_worker"],
             env=self._node_env(name),
             ns=namespace(name),
         )
@@ -377,17 +372,17 @@ class Cluster:
 
     def _start_forward(self, url: str) -> None:
         """Forward the bridge address's port to the same port on the host's loopback."""
-        _, parts = forwarded(url)
-        name = f"forward-{parts.port}"
+        port = forwarded(url)[1]
+        name = f"forward-{port}"
         self._spawn(
             name,
             [
                 "socat",
-                f"TCP-LISTEN:{parts.port},bind={BRIDGE_ADDRESS},reuseaddr,fork,backlog=256",
-                f"TCP:127.0.0.1:{parts.port}",
+                f"TCP-LISTEN:{port},bind={BRIDGE_ADDRESS},reuseaddr,fork,backlog=256",
+                f"TCP:127.0.0.1:{port}",
             ],
         )
-        self._wait_for_port(name, BRIDGE_ADDRESS, parts.port)
+        self._wait_for_port(name, BRIDGE_ADDRESS, port)
 
     def _spawn(
         self, name: str, argv: list[str], *, env: dict[str, str] | None = None, ns: str = ""
