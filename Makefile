@@ -16,13 +16,20 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Everything a newcomer needs: database, real seed data, admin account, an open sample
-# consultation, and the server at http://127.0.0.1:$(PORT)/.
+# consultation, the server at http://127.0.0.1:$(PORT)/ and one worker of the task queue
+# (e-mail, schedules, exports) beside it. Each runs in its own process group (set -m), so the
+# trap can stop both, runserver's reloader child included, on Ctrl-C, on TERM, or when either
+# exits on its own.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py loadseeds
 	$(BIN)/python manage.py setup_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@bash -c 'set -m; \
+	  $(BIN)/python manage.py run_worker & worker=$$!; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & web=$$!; \
+	  trap "trap - EXIT INT TERM; kill -TERM -$$web -$$worker 2>/dev/null; wait" EXIT INT TERM; \
+	  wait -n'
 
 # Headless Chromium for the browser tests (Debian's package; needs root for apt-get).
 browser:

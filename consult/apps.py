@@ -26,3 +26,9 @@ class ConsultConfig(AppConfig):
         # After every migrate and flush (test databases flush between transactional tests):
         # the role groups come back with exactly their permissions.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="consult.sync_roles")
+        # The admin of the outbox, beside consult.admin.
+        from django.contrib import admin
+
+        from consult import mail_admin
+
+        mail_admin.register(admin.site)

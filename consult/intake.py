@@ -3,7 +3,8 @@ what a person sent, and storing it with its attachments and receipt.
 
 The public form (``consult.forms.CommentForm``) runs these checks on its fields and shows their
 messages; ``submit_comment`` stores what passed them. A comment costs two queries: the window
-(with the chosen draft, when there is one) and the INSERT.
+(with the chosen draft, when there is one) and the INSERT; one with an address also writes its
+receipt to the outbox in the same transaction, and the worker sends it, never the request.
 
 Nothing here needs to lock or re-check what it read. The window only moves later (an extension);
 a draft can be withdrawn only while drafting or in review, and in neither is the window open.
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consult import uploads
+from consult import outbox, uploads
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_MAX_ATTACHMENTS,
@@ -36,6 +36,7 @@ from consult.models import (
     Consultation,
     ConsultationQuerySet,
     DraftOccupation,
+    OutgoingMail,
     comment_fingerprint,
     new_tracking_number,
 )
@@ -223,8 +224,8 @@ def submit_comment(
     attachments: Iterable[UploadedAttachment] = (),
     sender: Sender = Sender(),
 ) -> Comment:
-    """Store a comment on ``target`` with its attachments, and mail its receipt after commit
-    when an address was given.
+    """Store a comment on ``target`` with its attachments and, when an address was given, its
+    receipt in the outbox (delivered by a worker once the comment is committed).
 
     Requires the window open at ``now``, the moment the request arrived (InvalidTransition
     otherwise, storing nothing), and inputs that passed this module's checks, as the form's
@@ -253,37 +254,45 @@ def submit_comment(
         ip_hash=hash_ip(sender.ip),
     )
     attachments = list(attachments)
+    language = (sender.language or translation.get_language()) if email else ""
     for attempt in range(1, TRACKING_NUMBER_ATTEMPTS + 1):
         comment.tracking_number = new_tracking_number()
         try:
-            _store(comment, attachments)
+            _store(comment, attachments, receipt_language=language, site_url=sender.site_url)
         except IntegrityError:
             clash = Comment.objects.filter(tracking_number=comment.tracking_number).exists()
             if not clash or attempt == TRACKING_NUMBER_ATTEMPTS:
                 raise
             continue
         break
-    if email:
-        language = sender.language or translation.get_language()
-        transaction.on_commit(lambda: _send_receipt(comment, language, sender.site_url))
     return comment
 
 
-def _store(comment: Comment, attachments: list[UploadedAttachment]) -> None:
-    """INSERT the comment and its attachments, all or nothing.
+def _store(
+    comment: Comment,
+    attachments: list[UploadedAttachment],
+    *,
+    receipt_language: str = "",
+    site_url: str = "",
+) -> None:
+    """INSERT the comment, its attachments and, with a ``receipt_language``, its receipt in the
+    outbox, all or nothing.
 
-    A comment alone is one INSERT, all or nothing by itself in autocommit. With attachments,
-    or inside a caller's transaction, it is a transaction (a savepoint there) of its own, so
-    that a refused row rolls back alone and the caller's transaction stays usable; the files
-    written for rows rolled back are deleted, since they hold personal data.
+    A comment alone is one INSERT, all or nothing by itself in autocommit. With attachments or
+    a receipt, or inside a caller's transaction, it is a transaction (a savepoint there) of its
+    own, so that a refused row rolls back alone and the caller's transaction stays usable; the
+    files written for rows rolled back are deleted, since they hold personal data.
     """
-    if not attachments and not transaction.get_connection().in_atomic_block:
+    alone = not attachments and not receipt_language
+    if alone and not transaction.get_connection().in_atomic_block:
         comment.save(force_insert=True)
         return
     written = []
     try:
         with transaction.atomic():
             comment.save(force_insert=True)
+            if receipt_language:
+                _write_receipt(comment, receipt_language, site_url)
             for upload in attachments:
                 attachment = Attachment(
                     comment=comment,
@@ -300,19 +309,20 @@ def _store(comment: Comment, attachments: list[UploadedAttachment]) -> None:
         raise
 
 
-def _send_receipt(comment: Comment, language: str, site_url: str = "") -> None:
+def _write_receipt(comment: Comment, language: str, site_url: str) -> None:
     with translation.override(language):
         context = {
             "comment": comment,
             "consultation": comment.consultation,
             "receipt_url": site_url + comment.get_absolute_url(),
         }
-        send_mail(
+        outbox.write_mail(
+            kind=OutgoingMail.Kind.RECEIPT,
+            recipient=comment.email,
+            language=language,
             subject=_("Your comment %(number)s was received") % {"number": comment.tracking_number},
-            message=render_to_string("emails/comment_receipt.txt", context),
-            from_email=None,
-            recipient_list=[comment.email],
-            fail_silently=True,
+            body=render_to_string("emails/comment_receipt.txt", context),
+            now=comment.submitted_at,
         )
 
 

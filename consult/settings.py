@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "django_fsm",
     "simple_history",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "occupations",
     "consult",
 ]
@@ -231,18 +233,30 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# E-mail: console by default, SMTP when EMAIL_HOST is set.
+# E-mail: console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's
+# workers (consult.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = env_str("EMAIL_HOST")
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # A relay on this machine (a local MTA, a test server) seldom speaks TLS.
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_HOST not in {"localhost", "127.0.0.1", "::1"})
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Task queue: Django's Tasks API (the django-tasks backport) on the database backend, so the
+# embedded default needs no other service; `manage.py run_worker` runs the workers.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # Comments: per-client-IP limit (e.g. "10/h"; "0" disables) and the salt for IP hashes.
 COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "10/h")

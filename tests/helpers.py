@@ -27,3 +27,31 @@ def plan(sql: str) -> str:
         finally:
             for switch in switches:
                 cursor.execute(f"RESET {switch}")
+
+
+def run_queued_tasks(worker_id: str = "test-worker") -> None:
+    """Run every task that is ready, as ``manage.py run_worker --batch`` would, in this
+    process (without the worker's signal handlers, which belong to pytest here). The worker
+    closes the connection between tasks, as a request does; in a test that would close the
+    connection holding the test's transaction, so it is kept open."""
+    from unittest import mock
+
+    from django_tasks_db.management.commands import db_worker
+
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _worker(worker_id).run()
+
+
+def _worker(worker_id: str):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )

@@ -1,4 +1,5 @@
-"""`make run` from the README serves the public pages and the admin.
+"""`make run` from the README serves the public pages and the admin, with a worker of the task
+queue beside the server that sends a comment's receipt.
 
 Runs the real Makefile target in a subprocess against a throw-away SQLite file (the virtual
 environment is already installed, so the install step is a no-op), waits for the server, fetches
@@ -7,11 +8,14 @@ pages over HTTP, then stops the server. Not marked django_db: it never touches t
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -87,3 +91,35 @@ def test_make_run_serves_the_home_page_and_the_admin(served):
     assert '"count":6' in api.replace(" ", "")
     output = log.read_text()
     assert "admin" in output
+
+
+def _post_comment(base: str, slug: str, email: str) -> str:
+    """Post a comment through the public form (with its CSRF cookie); the receipt's URL."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    page = opener.open(f"{base}/consultations/{slug}/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = {"csrfmiddlewaretoken": token, "body": "A comment from make run.", "email": email}
+    request = urllib.request.Request(
+        f"{base}/consultations/{slug}/comment/",
+        data=urllib.parse.urlencode(data).encode(),
+        headers={"Referer": f"{base}/"},
+    )
+    with opener.open(request, timeout=10) as response:
+        return response.url
+
+
+def test_make_run_sends_a_receipt_through_its_worker(served):
+    base, log = served
+    receipt_url = _post_comment(base, "sample-draft-list", "visitor@example.org")
+    number = receipt_url.rstrip("/").rsplit("/", 1)[-1]
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", number)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "Mail #" not in log.read_text():
+        time.sleep(0.5)
+    output = log.read_text()
+    # The console backend prints the receipt from the worker's process, not the server's.
+    assert "consult.tasks.deliver_mail state=SUCCESSFUL" in output
+    assert "To: visitor@example.org" in output
+    assert "Mail #1 sent (attempt 1)." in output

@@ -35,6 +35,8 @@ from consult.models.drafts import (
     DraftOccupation,
     DraftOccupationQuerySet,
 )
+from consult.models.jobs import ScheduledRun
+from consult.models.mail import DeliveryAttempt, OutgoingMail, OutgoingMailQuerySet
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
@@ -51,8 +53,12 @@ __all__ = [
     "CommentQuerySet",
     "Consultation",
     "ConsultationQuerySet",
+    "DeliveryAttempt",
     "DraftOccupation",
     "DraftOccupationQuerySet",
+    "OutgoingMail",
+    "OutgoingMailQuerySet",
+    "ScheduledRun",
     "WindowExtension",
     "attachment_path",
     "comment_fingerprint",

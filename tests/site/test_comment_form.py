@@ -14,6 +14,7 @@ from django.test import Client
 
 from consult.models import Attachment, Comment
 from tests.factories import ConsultationFactory, DraftOccupationFactory
+from tests.helpers import run_queued_tasks
 from tests.site.conftest import minimal_docx, minimal_odt, minimal_pdf, upload
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_an_unknown_consultation_takes_no_comments(client, consultation, valid_d
 # Success ------------------------------------------------------------------------------------
 
 
-def test_a_full_comment_is_stored_with_its_target_and_a_receipt_is_mailed(
+def test_a_full_comment_is_stored_with_its_target_and_its_receipt_mailed_by_the_worker(
     client, consultation, comment_url, valid_data, during, django_capture_on_commit_callbacks
 ):
     draft = consultation.drafts.get(position=1)
@@ -141,6 +142,8 @@ def test_a_full_comment_is_stored_with_its_target_and_a_receipt_is_mailed(
     assert comment.author_name == "张三"
     assert comment.consent_to_publish is True
     assert comment.fingerprint and comment.ip_hash and comment.ip_hash != "127.0.0.1"
+    assert mail.outbox == []
+    run_queued_tasks()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["person@example.org"]

@@ -1,0 +1,112 @@
+"""A worker of the task queue: ``django_tasks_db``'s ``db_worker``, after a check that the
+database it claims tasks from is reachable and migrated, with the schedule ticking beside it
+(``consult.schedules``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from consult import schedules
+
+logger = logging.getLogger("consult.worker")
+
+
+def database_problem() -> str:
+    """Why the worker cannot use its database, naming the setting to fix; empty if it can."""
+    database = settings.DATABASES["default"]
+    if os.environ.get("DATABASE_URL"):
+        where = (
+            f"DATABASE_URL ({database['ENGINE'].rsplit('.', 1)[-1]} database "
+            f"{database.get('NAME')!r} on {database.get('HOST') or 'localhost'}"
+            f":{database.get('PORT') or 'default port'})"
+        )
+    else:
+        where = f"the SQLite file {database['NAME']} (SQLITE_PATH; DATABASE_URL is not set)"
+    connection = connections["default"]
+    try:
+        connection.ensure_connection()
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        # The driver's first line: the reason (refused, unknown host, no such database),
+        # never the URL's password.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"The worker cannot reach its database, {where}: {reason}. Check DATABASE_URL."
+    if pending:
+        return (
+            f"The worker's database, {where}, is not migrated "
+            f"({len(pending)} migrations to apply): "
+            "run `manage.py migrate` first."
+        )
+    return ""
+
+
+class ScheduleTicker(threading.Thread):
+    """Enqueues due periodic tasks every ``schedules.TICK`` seconds, in its own thread (and so
+    its own database connection) beside the worker's loop."""
+
+    def __init__(self) -> None:
+        super().__init__(name="schedules", daemon=True)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(schedules.TICK):
+            try:
+                schedules.enqueue_due(now=timezone.now())
+            except DatabaseError as exc:
+                logger.warning("Schedules not checked this time: %s", type(exc).__name__)
+            finally:
+                connections.close_all()
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a worker of the task queue (mail, schedules). Run one or more per "
+        "machine; each claims tasks from the database."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
+        parser.add_argument("--max-tasks", type=int, default=None)
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument(
+            "--no-schedules",
+            action="store_false",
+            dest="schedules",
+            help="Do not enqueue periodic tasks from this worker.",
+        )
+
+    def handle(self, *args, batch: bool, max_tasks, interval: float, schedules: bool, **options):
+        problem = database_problem()
+        if problem:
+            raise CommandError(problem)
+        if schedules:
+            _tick_once()
+            if not batch:
+                ScheduleTicker().start()
+        worker_options = {"batch": batch, "interval": interval, "reload": False}
+        if max_tasks:
+            worker_options["max_tasks"] = max_tasks
+        call_command(
+            "db_worker",
+            startup_delay=False,
+            verbosity=options["verbosity"],
+            stdout=self.stdout,
+            stderr=self.stderr,
+            **worker_options,
+        )
+
+
+def _tick_once() -> None:
+    enqueued = schedules.enqueue_due(now=timezone.now())
+    if enqueued:
+        logger.info("Periodic tasks enqueued: %s", ", ".join(enqueued))

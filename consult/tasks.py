@@ -1,0 +1,36 @@
+"""The task queue's tasks (Django's Tasks API through the django-tasks backport; under Django 6
+the import becomes ``django.tasks``). Each is a thin call into the module that owns the rule;
+arguments are ids, never addresses or other personal data, since the queue stores them."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks import task
+
+from consult import outbox, workflow
+
+
+@task()
+def deliver_mail(mail_id: int) -> str:
+    """Try to send one outgoing mail (``consult.outbox.deliver``)."""
+    return outbox.deliver(mail_id)
+
+
+@task()
+def sweep() -> dict[str, int]:
+    """Re-enqueue mail whose task was lost."""
+    return {"mail_requeued": outbox.sweep(now=timezone.now())}
+
+
+@task()
+def begin_due_reviews() -> list[str]:
+    """Begin the review of every consultation whose window has closed."""
+    return [c.slug for c in workflow.begin_due_reviews(now=timezone.now())]
+
+
+@task()
+def prune_task_results() -> None:
+    """Delete the queue's rows of tasks finished more than two weeks ago (a sweep a minute
+    adds 1,440 a day)."""
+    call_command("prune_db_task_results", min_age_days=14, verbosity=0)
