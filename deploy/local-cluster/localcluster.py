@@ -110,8 +110,8 @@ class Cluster:
     # Bringing it up and down ---------------------------------------------------------------
 
     def up(self) -> None:
-        """Build the network and start every part (the worker only where the project has one);
-        returns once HAProxy sees both web nodes healthy. Anything left from an earlier run is
+        """Build the network and start every part; returns once HAProxy sees both web nodes
+        healthy. Anything left from an earlier run is
         removed first. Raises ClusterError, with the log that explains it, if a part fails."""
         if os.geteuid() != 0:
             raise ClusterError("the local cluster needs root (network namespaces, a bridge).")
@@ -132,8 +132,7 @@ class Cluster:
         for node in ("web1", "web2"):
             self.start_web(node)
         self.start_proxy()
-        if self.has_worker():
-            self.start_worker("worker")
+        self.start_worker("worker")
         self.wait_for_backends({"web1": "UP", "web2": "UP"})
 
     def down(self) -> None:
@@ -199,18 +198,6 @@ class Cluster:
             env=self._node_env(name),
             ns=namespace(name),
         )
-
-    def has_worker(self) -> bool:
-        """Whether the project has a task queue to run (``django_tasks_db`` installed in its
-        settings)."""
-        probe = [
-            self.python,
-            "-c",
-            "import django; django.setup(); from django.apps import apps; "
-            "print(apps.is_installed('django_tasks_db'))",
-        ]
-        result = self._run(probe, env=self._node_env("web1"))
-        return result.stdout.strip().endswith("True")
 
     def start_smtp(self, delay: float = 0.0) -> int:
         """Start the SMTP server on the bridge address; ``delay`` seconds per message."""
