@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from consult.models import Consultation
 from tests.cluster.traffic import Proxy
@@ -137,3 +138,21 @@ def open_consultation(transactional_db) -> Consultation:
     consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
     make_draft(consultation, 1, name="Hydrogen producer")
     return consultation
+
+
+def sweep_as_if_time_passed() -> int:
+    """Let the outbox's sweep run now on what it would take up later; how many mails it gets.
+
+    The sweep takes a pending mail once ``outbox.SWEEP_GRACE`` has passed since it fell due,
+    a leased one only after its lease (minutes), and runs once a minute. Rather than wait that
+    long, this moves each pending mail's due time back past the grace, as the clock would, and
+    the sweep's next run to now; the worker's next tick then runs the sweep itself.
+    """
+    from consult import outbox
+    from consult.models import OutgoingMail, ScheduledRun
+
+    now = timezone.now()
+    pending = OutgoingMail.objects.filter(status=OutgoingMail.Status.PENDING)
+    count = pending.update(next_attempt_at=now - outbox.SWEEP_GRACE)
+    ScheduledRun.objects.filter(name="sweep").update(next_run_at=now)
+    return count

@@ -226,3 +226,11 @@ def delivered(mailbox: Path) -> dict[str, int]:
         for recipient in message.get_all("To", []):
             counts[str(recipient)] = counts.get(str(recipient), 0) + 1
     return counts
+
+
+def wait_until(condition, timeout: float) -> float:
+    """Poll ``condition`` until it holds; the seconds waited (``timeout`` if it never did)."""
+    started = time.monotonic()
+    while not condition() and time.monotonic() - started < timeout:
+        time.sleep(0.5)
+    return time.monotonic() - started
