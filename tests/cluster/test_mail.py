@@ -92,12 +92,15 @@ def test_receipts_held_while_smtp_is_down_are_delivered_once_when_it_is_back(
 def test_a_slow_smtp_server_does_not_slow_the_comment_form(
     cluster, proxy, open_consultation, mailbox, fast_smtp_after, figures
 ):
-    """Rounds alternate a fast server and one that holds each message 5 s, so that whatever
-    else the machine does weighs on both alike."""
-    times: dict[float, list[float]] = {0.0: [], float(SLOW_SMTP_SECONDS): []}
+    """Rounds alternate a fast server and one that holds each message 5 s (fast-slow,
+    slow-fast, fast-slow), so that whatever else the machine does weighs on both alike; each
+    side's p99 is the median of its rounds' p99s, so that one round disturbed from outside does
+    not decide."""
+    slow_delay = float(SLOW_SMTP_SECONDS)
+    p99s: dict[float, list[float]] = {0.0: [], slow_delay: []}
     requests = 0
-    for round_number in range(3):
-        for delay in times:
+    for round_number, order in enumerate([(0.0, slow_delay), (slow_delay, 0.0), (0.0, slow_delay)]):
+        for delay in order:
             cluster.stop("smtp")
             cluster.start_smtp(delay=delay)
             load = Load(
@@ -109,14 +112,14 @@ def test_a_slow_smtp_server_does_not_slow_the_comment_form(
             ).run()
             assert len(load.successes) == len(load.attempts)
             requests += len(load.attempts)
-            times[delay] += [attempt.ended - attempt.started for attempt in load.successes]
-    fast, slow = (statistics.quantiles(times[delay], n=100)[98] for delay in times)
+            p99s[delay].append(load.p99())
+    fast, slow = statistics.median(p99s[0.0]), statistics.median(p99s[slow_delay])
     figures.record(
         "comment POST p99, fast and slow SMTP",
         requests=requests,
-        posts_with_fast_smtp=len(times[0.0]),
-        posts_with_slow_smtp=len(times[float(SLOW_SMTP_SECONDS)]),
         smtp_seconds_per_message=SLOW_SMTP_SECONDS,
+        p99_fast_smtp_rounds=[round(value, 3) for value in p99s[0.0]],
+        p99_slow_smtp_rounds=[round(value, 3) for value in p99s[slow_delay]],
         p99_fast_smtp_seconds=round(fast, 3),
         p99_slow_smtp_seconds=round(slow, 3),
         ratio=round(slow / fast, 3),
