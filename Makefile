@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: install run serve test lint browser bench clean
+.PHONY: install run serve test lint browser cluster cluster-down cluster-packages bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,24 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else echo "Chromium not found: install Debian's 'chromium' package to run the browser tests."; fi
 
+# The cluster tests' Debian packages, where those tests run: on PostgreSQL, as root.
+cluster-packages:
+	@case "$$DATABASE_URL" in postgres*) \
+		if [ "$$(id -u)" = 0 ]; then deploy/local-cluster/packages.sh; fi ;; esac
+
 # The architecture checks first: a broken layer or an untyped workflow fails before any test.
-test: lint browser
+test: lint browser cluster-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production shape on one machine (deploy/local-cluster/README.md): two web nodes and a
+# task worker in network namespaces behind HAProxy at https://127.0.0.1:8443/, on the local
+# PostgreSQL (DATABASE_URL, default database consult_cluster) and Redis. Needs root.
+cluster: install
+	deploy/local-cluster/packages.sh
+	$(BIN)/python deploy/local-cluster/localcluster.py up --prepare
+
+cluster-down:
+	$(PYTHON) deploy/local-cluster/localcluster.py down
 
 # Style, complexity (ruff's C90), migrations in step with the models, the import contracts
 # and the types of the modules mypy holds (pyproject.toml has each tool's configuration).
