@@ -477,7 +477,9 @@ def main() -> None:
     parser.add_argument(
         "--run-dir",
         type=Path,
-        default=Path(os.environ.get("CLUSTER_RUN_DIR", "/tmp/consult-cluster")),
+        # Inside the project rather than a shared /tmp, where another local user could have
+        # made the folder first: the cluster runs as root.
+        default=Path(os.environ.get("CLUSTER_RUN_DIR", HERE / "run")),
     )
     args = parser.parse_args()
     cluster = from_environment(args.run_dir)

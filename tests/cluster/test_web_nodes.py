@@ -7,6 +7,8 @@ import time
 
 import pytest
 from django.conf import global_settings
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consult.models import Comment
 from tests.cluster.conftest import COMMENT_RATE_LIMIT
@@ -14,6 +16,8 @@ from tests.cluster.traffic import Load, comment_form, new_client_address
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+SIGN_IN = "/admin/account/login/"
 
 
 def test_comments_through_the_proxy_land_on_both_nodes(proxy, open_consultation, figures):
@@ -75,18 +79,36 @@ def test_the_comment_rate_limit_holds_across_both_nodes(proxy, open_consultation
 
 
 def test_an_admin_session_opened_on_one_node_is_valid_on_the_other(proxy, settings, figures):
+    """Signed in with the password and a second factor (required in production), through the
+    two steps of the sign-in form, which may each land on either node."""
     # The nodes verify with the production hashers, not the tests' quick one.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
-    UserFactory(username="clusteradmin", password="a-cluster-admin-password", is_superuser=True)
-    cookies, token = proxy.form_page("/admin/login/")
-    login = proxy.request(
+    admin = UserFactory(
+        username="clusteradmin", password="a-cluster-admin-password", is_superuser=True
+    )
+    device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    cookies, token = proxy.form_page(SIGN_IN)
+    password_step = proxy.request(
         "POST",
-        "/admin/login/?next=/admin/",
+        f"{SIGN_IN}?next=/admin/",
         form={
             "csrfmiddlewaretoken": token,
-            "username": "clusteradmin",
-            "password": "a-cluster-admin-password",
-            "next": "/admin/",
+            "login_view-current_step": "auth",
+            "auth-username": "clusteradmin",
+            "auth-password": "a-cluster-admin-password",
+        },
+        cookies=cookies,
+    )
+    assert password_step.status == 200, password_step.text[:1000]
+    cookies = {**cookies, **password_step.cookies()}
+    code = str(totp(device.bin_key, device.step, device.t0, device.digits)).zfill(device.digits)
+    login = proxy.request(
+        "POST",
+        f"{SIGN_IN}?next=/admin/",
+        form={
+            "csrfmiddlewaretoken": token,
+            "login_view-current_step": "token",
+            "token-otp_token": code,
         },
         cookies=cookies,
     )

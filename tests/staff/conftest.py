@@ -14,7 +14,9 @@ LOGIN = "/admin/account/login/"
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(settings):
+    """Pages in English (the site's default is Chinese) for a client that asks for nothing."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

@@ -22,10 +22,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consult.models import Attachment, Comment, WindowExtension
+from consult import outbox
+from consult.models import Attachment, Comment, ExportJob, OutgoingMail, WindowExtension
+from consult.tasks import deliver_mail
 from occupations.models import (
     LevelRequirement,
     LevelWeight,
@@ -137,6 +140,27 @@ ACCESS = {
     "consult_windowextension_changelist":           "n  n  y  y",
     "consult_windowextension_delete":               "n  n  n  n",
     "consult_windowextension_history":              "n  n  y  y",
+    # background work: the outbox, export jobs (each seen by who asked), the task queue
+    "app_list:django_tasks_database":               "n  n  n  y",
+    "consult_outgoingmail_add":                     "n  n  n  n",
+    "consult_outgoingmail_change":                  "n  n  n  y",
+    "consult_outgoingmail_changelist":              "n  n  n  y",
+    "consult_outgoingmail_delete":                  "n  n  n  n",
+    "consult_outgoingmail_history":                 "n  n  n  y",
+    "consult_exportjob_add":                        "n  n  n  n",
+    # another member's job: sent back to the admin index, as for any row out of one's queryset
+    "consult_exportjob_change":                     "y  r  r  y",
+    "consult_exportjob_changelist":                 "y  y  y  y",
+    "consult_exportjob_delete":                     "n  n  n  n",
+    "consult_exportjob_download":                   "n  n  n  n",
+    "consult_exportjob_history":                    "y  r  r  y",
+    "consult_exportjob_request":                    "y  y  y  y",
+    "consult_exportjob_status":                     "y  n  n  y",
+    "django_tasks_database_dbtaskresult_add":       "n  n  n  n",
+    "django_tasks_database_dbtaskresult_change":    "n  n  n  y",
+    "django_tasks_database_dbtaskresult_changelist": "n  n  n  y",
+    "django_tasks_database_dbtaskresult_delete":    "n  n  n  n",
+    "django_tasks_database_dbtaskresult_history":   "n  n  n  y",
     # the registry
     "occupations_authority_add":                    "n  n  y  y",
     "occupations_authority_change":                 "n  n  y  y",
@@ -242,6 +266,16 @@ def sample_objects() -> dict[str, object]:
     AccessFailureLog.objects.create(
         username="editor", ip_address="203.0.113.7", user_agent="test", locked_out=False
     )
+    mail = outbox.write_mail(
+        kind=OutgoingMail.Kind.RECEIPT,
+        recipient="someone@example.org",
+        language="en",
+        subject="Your comment was received",
+        body="Thank you.",
+        now=timezone.now(),
+    )
+    deliver_mail.enqueue(mail.pk)  # a task result row
+    ExportJob.objects.create(requested_by=staff, requested_at=timezone.now())
     samples = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by("pk").first()
@@ -273,6 +307,7 @@ def argument(name: str, model, samples) -> str:
         "action": "publish",
         "fingerprint": comment.fingerprint,
         "consultation": str(comment.consultation_id),
+        "token": str(getattr(row, "token", "")),
     }
     return special[name]
 

@@ -16,10 +16,6 @@ EXPLAINED = {
     ("B610", "**(extra(consultation) if extra else {}),"): (
         "a local callback named `extra`, not QuerySet.extra(): no SQL is written"
     ),
-    ("B611", "return models.Max(RawSQL(sql, params, output_field=output_field))"): (
-        "the SQL is compiled by Django from a QuerySet of the code's own; values stay bound "
-        "parameters"
-    ),
     ("B506", "return name, yaml.load(text, Loader=loader)  # a safe loader (C when available)"): (
         "the loader is yaml.CSafeLoader or yaml.SafeLoader, chosen the line before"
     ),

@@ -68,3 +68,9 @@ def smtp(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Pages in English (the site's default is Chinese) for a client that asks for nothing."""
+    settings.LANGUAGE_CODE = "en"
