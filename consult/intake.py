@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
 
 from consult import outbox, uploads
 from consult.models import (
@@ -41,7 +42,7 @@ from consult.models import (
     comment_fingerprint,
     new_tracking_number,
 )
-from core.clients import hash_ip
+from core.clients import client_key, hash_ip
 from core.errors import InvalidTransition
 
 # C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
@@ -213,13 +214,16 @@ def _checked_kind(upload: UploadedFile) -> str:
 @dataclass(frozen=True)
 class Sender:
     """Who sent a comment and how to answer them: the client address (stored only as a salted
-    hash), the page's language (the receipt's) and the site's address (the receipt's link)."""
+    hash, of its /64 for IPv6: the client the rate limit counts), the page's language (the
+    receipt's) and the site's address (the receipt's link)."""
 
     ip: str = ""
     language: str | None = None
     site_url: str = ""
 
 
+# What a person typed stays out of error reports (the debug page, mails to ADMINS).
+@sensitive_variables("body", "proposed_text", "name", "organisation", "email", "comment")
 def submit_comment(
     target: Target,
     *,
@@ -262,7 +266,7 @@ def submit_comment(
         consent_to_publish=consent_to_publish,
         submitted_at=now,
         fingerprint=comment_fingerprint(body),
-        ip_hash=hash_ip(sender.ip),
+        ip_hash=hash_ip(client_key(sender.ip)),
     )
     attachments = list(attachments)
     language = (sender.language or translation.get_language()) if email else ""
@@ -336,6 +340,14 @@ def _write_receipt(comment: Comment, language: str, site_url: str) -> None:
             body=render_to_string("emails/comment_receipt.txt", context),
             now=comment.submitted_at,
         )
+
+
+def comments_sent_since(ip: str, since: float) -> int:
+    """How many comments were stored from the client at ``ip`` (counted as the limit counts
+    it: an IPv6 client by its /64) from the Unix time ``since`` on: the comment limit's count
+    when the shared cache is down, so that it still holds across every process."""
+    start = dt.datetime.fromtimestamp(since, tz=dt.UTC)
+    return Comment.objects.sent_from(hash_ip(client_key(ip)), start).count()
 
 
 def window_refusal(consultation: Consultation, now: dt.datetime) -> str:

@@ -8,6 +8,8 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and passes ``manage.py check --depl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -262,8 +264,9 @@ TASKS = {
 }
 
 # Comments: per-client-IP limit (e.g. "10/h"; "0" disables) and the salt for IP hashes.
+# Comments: per-client limit (e.g. "10/h"; "0" disables). The salt of client-address hashes
+# is IP_HASH_SECRET, in the block on limits and hardening below.
 COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "10/h")
-IP_HASH_SALT = env_str("IP_HASH_SALT", SECRET_KEY)
 # Number of proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -414,3 +417,33 @@ CSP_API_DOCS_DIRECTIVES = {
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
 }
+# Limits and hardening -----------------------------------------------------------------------
+# The shared cache is an accelerator, not a dependency: a Redis that does not answer costs a
+# request at most these many milliseconds per call (redis-py waits forever by default), and the
+# limiters then fall back (core.ratelimit, core.api.throttling).
+CACHE_CONNECT_TIMEOUT_MS = env_int("CACHE_CONNECT_TIMEOUT_MS", 200, minimum=1)
+CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 200, minimum=1)
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": CACHE_CONNECT_TIMEOUT_MS / 1000,
+        "socket_timeout": CACHE_SOCKET_TIMEOUT_MS / 1000,
+    }
+# The salt of stored client-address hashes. Named *_SECRET so that Django's error reports mask
+# it (IP_HASH_SALT, its former name, is still read). By default derived from SECRET_KEY, not the
+# key itself: a salt that leaks must not give away the key that signs sessions.
+IP_HASH_SECRET = (
+    env_str("IP_HASH_SECRET")
+    or env_str("IP_HASH_SALT")
+    or hmac.new(SECRET_KEY.encode(), b"consult ip hash salt", hashlib.sha256).hexdigest()
+)
+# How old a trusted proxy's X-Request-Start may be, in seconds, to be the moment a comment was
+# sent (core.clients.request_started_at); older, the server's clock is used.
+REQUEST_START_MAX_AGE = env_int("REQUEST_START_MAX_AGE", 300, minimum=0)
+# Bodies in a charset the app does not read are refused before anything parses them.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "core.middleware.RefuseUnreadableBodies",
+)
+# Error reports mask personal data (sensitive_post_parameters, sensitive_variables) on the debug
+# page too, not only in the mails of a server with DEBUG off.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.AlwaysSafeExceptionReporterFilter"

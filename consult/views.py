@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consult import intake, textdiff
@@ -19,7 +20,7 @@ from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
 from core import ratelimit
-from core.clients import client_ip
+from core.clients import client_ip, request_started_at
 from occupations import views as registry_views
 from occupations.models import Batch, ClassificationGroup
 
@@ -37,6 +38,7 @@ KEPT_INPUTS = (
     "email",
     "consent_to_publish",
 )
+PERSONAL_INPUTS = ("body", "proposed_text", "name", "organisation", "email")
 
 
 @require_GET
@@ -144,27 +146,37 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# What a person typed stays out of error reports (the debug page, mails to ADMINS): the posted
+# fields, and the local variables that hold them.
+@sensitive_variables("data", "kept")
+@sensitive_post_parameters(*PERSONAL_INPUTS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
-    """Take a comment if the window is open at the moment the POST arrives.
+    """Take a comment if the window is open at the moment the POST arrives (at the first
+    trusted proxy: ``core.clients.request_started_at``).
 
     Refusals store nothing: rate limit (429), honeypot (a normal-looking thank-you page), a
     closed or not yet open window (403: the page again, with everything typed kept), invalid
-    input (400: the page again, each error on its field).
+    input (400: the page again, each error on its field). The limit counts stored comments and
+    honeypot hits only, so that a person correcting a form is not charged for each try.
     """
     if request.method != "POST":
         consultation = intake.read_consultation(slug)
         if consultation is None:
             raise Http404
         return redirect(consultation)
-    now = timezone.now()
+    now = request_started_at(request)
     target = intake.read_target(slug, request.POST.get("occupation", ""))
     if target is None:
         raise Http404
-    verdict = ratelimit.hit("comment", client_ip(request), ratelimit.comment_rate())
+    ip, rate = client_ip(request), ratelimit.comment_rate()
+    verdict = ratelimit.check(
+        "comment", ip, rate, fallback=lambda since: intake.comments_sent_since(ip, since)
+    )
     if not verdict.allowed:
         return _rate_limited(request, target.consultation, verdict.retry_after)
     if request.POST.get(HONEYPOT_FIELD, "").strip():
+        ratelimit.charge("comment", ip, rate)
         return render(request, "site/comment_thanks.html", {"consultation": target.consultation})
     refusal = intake.window_refusal(target.consultation, now)
     if refusal:
@@ -189,11 +201,12 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         consent_to_publish=data["consent_to_publish"],
         attachments=data["attachments"],
         sender=intake.Sender(
-            ip=client_ip(request),
+            ip=ip,
             language=translation.get_language(),
             site_url=request.build_absolute_uri("/").rstrip("/"),
         ),
     )
+    ratelimit.charge("comment", ip, rate)
     return redirect(comment)
 
 

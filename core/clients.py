@@ -4,12 +4,18 @@ throttles)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
+import re
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
+
+# HAProxy's date(0,us): whole microseconds since the epoch, at most 17 digits (year 5138).
+REQUEST_START_PATTERN = re.compile(r"\At=([0-9]{1,17})\Z")
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -40,4 +46,50 @@ def hash_ip(ip: str) -> str:
     (an unsalted hash of an IPv4 address is reversed by trying all of them)."""
     if not ip:
         return ""
-    return hmac.new(str(settings.IP_HASH_SALT).encode(), ip.encode(), hashlib.sha256).hexdigest()
+    salt = str(settings.IP_HASH_SECRET).encode()
+    return hmac.new(salt, ip.encode(), hashlib.sha256).hexdigest()
+
+
+# IPv6 hands a subscriber a whole /64 (RFC 6177), so its addresses are one client to a limit.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_key(ip: str) -> str:
+    """What counts as one client for limits and stored hashes: an IPv4 address itself, an
+    IPv6 address by its /64 network (an IPv4-mapped one as its IPv4 address); anything that is
+    not an address, unchanged."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False))
+    return str(address)
+
+
+def request_started_at(request: HttpRequest) -> dt.datetime:
+    """The moment the request reached the first trusted proxy, or the server's clock.
+
+    With ``settings.TRUSTED_PROXY_COUNT`` at least 1, the proxy in front sets
+    ``X-Request-Start: t=<microseconds since the epoch>`` (HAProxy:
+    ``http-request set-header X-Request-Start t=%[date(0,us)]``), overwriting anything the
+    client sent. A value from the future or older than ``settings.REQUEST_START_MAX_AGE``
+    seconds is not believed (a wrong clock or a replay), nor is one without a trusted proxy,
+    since the client could have written it; the server's clock answers then.
+    """
+    now = timezone.now()
+    if settings.TRUSTED_PROXY_COUNT <= 0:
+        return now
+    match = REQUEST_START_PATTERN.match(request.META.get("HTTP_X_REQUEST_START", ""))
+    if match is None:
+        return now
+    micros = int(match.group(1))
+    try:
+        started = dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return now
+    if started > now or now - started > dt.timedelta(seconds=settings.REQUEST_START_MAX_AGE):
+        return now
+    return started

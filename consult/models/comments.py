@@ -103,6 +103,13 @@ class CommentQuerySet(models.QuerySet):
         sizes = {(consultation, fingerprint): n for consultation, fingerprint, n in rows}
         return {key: sizes.get(key, 1) for key in keys}
 
+    def sent_from(self, ip_hash: str, since: dt.datetime) -> CommentQuerySet:
+        """The comments stored from the client whose address hashes to ``ip_hash``
+        (``core.clients``) from ``since`` on: what the comment limit counts when the shared
+        cache is down. Read through the ``comment_newest_first`` index, the last period's rows
+        only, so no index of its own costs every stored comment."""
+        return self.filter(submitted_at__gte=since, ip_hash=ip_hash)
+
     def of_campaign(self, consultation: Consultation | int, fingerprint: str) -> CommentQuerySet:
         """The comments of one campaign: ``consultation``'s (an instance or a key) with
         ``fingerprint``, found in the comment_campaign index."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.http import Http404, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpResponseBase, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -179,6 +179,12 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
 
     # Errors -------------------------------------------------------------------------------
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        problems = query_parameter_problems(request.query_params)
+        if problems:
+            raise ValidationError(problems)
+        super().initial(request, *args, **kwargs)
+
     def perform_content_negotiation(
         self, request: Request, force: bool = False
     ) -> tuple[BaseRenderer, str]:
@@ -200,3 +206,15 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
         return response
+
+
+def query_parameter_problems(params: QueryDict) -> dict[str, list[str]]:
+    """What is wrong with the query parameters themselves, by parameter name: one without a
+    name (``?=1``), or an empty ``format`` (DRF would ignore both silently)."""
+    problems: dict[str, list[str]] = {}
+    if "" in params:
+        message = _("A query parameter has no name (“=%(value)s”); write name=value.")
+        problems[""] = [str(message) % {"value": params.get("", "")[:50]}]
+    if params.get("format", None) == "":
+        problems["format"] = [str(_("Give a format: json or csv, or leave the parameter out."))]
+    return problems

@@ -151,7 +151,7 @@ def test_an_extension_moves_the_boundary(open_consultation, publisher, window):
 def test_a_comment_on_one_task_keeps_its_target_and_a_receipt_number(
     open_consultation, window, settings
 ):
-    settings.IP_HASH_SALT = "pepper"
+    settings.IP_HASH_SECRET = "pepper"
     draft = open_consultation.drafts.get(position=1)
     comment = _comment(
         open_consultation,

@@ -1,4 +1,5 @@
-"""The per-client limit on comments: a fixed window in the shared cache, a readable 429."""
+"""The per-client limit on comments: a sliding window in the shared cache that counts stored
+comments and honeypot hits, an IPv6 client by its /64, and a readable 429."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.test import RequestFactory
 
 from consult.models import Comment
 from core import ratelimit
-from core.clients import client_ip
+from core.clients import client_ip, client_key
 
 pytestmark = pytest.mark.django_db
 
@@ -65,14 +66,51 @@ def test_zero_disables_the_limit(client, consultation, comment_url, valid_data, 
     assert Comment.objects.count() == 15
 
 
-def test_refused_submissions_count_too(
+def test_invalid_forms_a_person_corrects_are_not_counted(
     client, consultation, comment_url, valid_data, during, settings
 ):
-    """A flood of invalid posts is a flood all the same."""
     settings.COMMENT_RATE_LIMIT = "3/h"
-    for _ in range(3):
+    for _ in range(5):
         assert client.post(comment_url, {**valid_data, "body": ""}).status_code == 400
+    for _ in range(3):
+        assert client.post(comment_url, valid_data).status_code == 302
     assert client.post(comment_url, valid_data).status_code == 429
+    assert Comment.objects.count() == 3
+
+
+def test_honeypot_hits_are_counted(client, consultation, comment_url, valid_data, during, settings):
+    settings.COMMENT_RATE_LIMIT = "2/h"
+    for _ in range(2):
+        response = client.post(comment_url, {**valid_data, "website": "http://spam.example"})
+        assert response.status_code == 200
+    assert client.post(comment_url, valid_data).status_code == 429
+    assert Comment.objects.count() == 0
+
+
+def test_an_ipv6_client_is_counted_by_its_64(
+    client, consultation, comment_url, valid_data, during, settings
+):
+    settings.COMMENT_RATE_LIMIT = "2/h"
+    for host in range(1, 3):
+        response = client.post(comment_url, valid_data, REMOTE_ADDR=f"2001:db8:1:2::{host}")
+        assert response.status_code == 302
+    for address in ("2001:db8:1:2:ffff::9", "2001:db8:1:2:a:b:c:d"):
+        assert client.post(comment_url, valid_data, REMOTE_ADDR=address).status_code == 429
+    assert client.post(comment_url, valid_data, REMOTE_ADDR="2001:db8:1:3::1").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("", ""),
+    ],
+)
+def test_the_client_key_is_an_ipv4_address_or_an_ipv6_64(address, key):
+    assert client_key(address) == key
 
 
 @pytest.mark.parametrize(
@@ -111,11 +149,59 @@ def test_the_client_address_honours_only_trusted_proxies(
     assert client_ip(request) == expected
 
 
-def test_hits_in_one_window_are_counted_atomically_in_the_cache():
-    rate = ratelimit.Rate(limit=3, period=60)
-    verdicts = [ratelimit.hit("test", "198.51.100.7", rate, now=1_000_000.0) for _ in range(4)]
-    assert [v.count for v in verdicts] == [1, 2, 3, 4]
-    assert [v.allowed for v in verdicts] == [True, True, True, False]
-    assert verdicts[-1].retry_after == 20  # 1,000,000 is 40 s into its minute
-    fresh = ratelimit.hit("test", "198.51.100.7", rate, now=1_000_020.0)
-    assert (fresh.count, fresh.allowed) == (1, True)
+def test_the_window_slides_so_a_burst_across_a_window_edge_is_counted_whole():
+    """A fixed window let 10 through in 1.5 s at 5 a minute: 5 at the end of one minute and 5
+    at the start of the next."""
+    rate = ratelimit.Rate(limit=5, period=60)
+    minute = 1_000_020.0  # a minute boundary (1,000,020 = 60 * 16,667)
+    allowed = 0
+    for n in range(10):
+        now = minute - 0.75 + n * 0.15
+        verdict = ratelimit.check("test", "198.51.100.7", rate, now=now)
+        if verdict.allowed:
+            ratelimit.charge("test", "198.51.100.7", rate, now=now)
+            allowed += 1
+    assert allowed == 5
+    refused = ratelimit.check("test", "198.51.100.7", rate, now=minute + 1)
+    assert not refused.allowed
+    # Room for one more once the previous minute's hits have faded enough.
+    later = minute + refused.retry_after + 1
+    assert ratelimit.check("test", "198.51.100.7", rate, now=later).allowed
+
+
+def test_checking_counts_nothing_and_charging_counts_one():
+    rate = ratelimit.Rate(limit=2, period=60)
+    for _ in range(5):
+        assert ratelimit.check("test", "198.51.100.7", rate, now=1_000_000.0).allowed
+    ratelimit.charge("test", "198.51.100.7", rate, now=1_000_000.0)
+    ratelimit.charge("test", "198.51.100.7", rate, now=1_000_001.0)
+    verdict = ratelimit.check("test", "198.51.100.7", rate, now=1_000_002.0)
+    assert (verdict.allowed, verdict.count) == (False, 2)
+    # 1,000,002 is 42 s into its minute: 18 s to its end, then 30 s for its 2 hits to weigh 1.
+    assert verdict.retry_after == 48
+
+
+def test_a_failing_cache_asks_the_fallback_and_warns_once_a_minute(monkeypatch, caplog):
+    class Down:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("Redis is down")
+
+            return fail
+
+    monkeypatch.setattr(ratelimit, "cache", Down())
+    monkeypatch.setattr(ratelimit, "_last_warning", {})
+    rate = ratelimit.Rate(limit=3, period=3600)
+    asked = []
+
+    def stored(since):
+        asked.append(since)
+        return 3
+
+    verdict = ratelimit.check("test", "198.51.100.7", rate, now=10_000.0, fallback=stored)
+    assert (verdict.allowed, verdict.count) == (False, 3)
+    assert asked == [10_000.0 - 3600]
+    assert ratelimit.check("test", "198.51.100.7", rate, now=10_000.0).allowed
+    ratelimit.charge("test", "198.51.100.7", rate, now=10_000.0)
+    warnings = [r for r in caplog.records if "Shared cache unavailable" in r.getMessage()]
+    assert len(warnings) == 1
