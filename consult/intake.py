@@ -47,6 +47,9 @@ from core.errors import InvalidTransition
 # C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The most a request may carry: three files of 10 MB, the typed text and the multipart framing.
+# The proxy in front refuses larger bodies before they reach the app (README).
+COMMENT_REQUEST_MAX_BYTES = 32 * 1024 * 1024
 # 32^12 tracking numbers: a clash is all but impossible, and a fresh number settles one.
 TRACKING_NUMBER_ATTEMPTS = 5
 
@@ -174,6 +177,32 @@ def check_attachments(files: Sequence[UploadedFile]) -> list[UploadedAttachment]
     if problems:
         raise ValidationError(problems)
     return checked
+
+
+def check_upload_while_reading(name: str, *, number: int, received: int, total: int) -> None:
+    """The limits on files as they arrive, checked before more is read: ``name`` is the
+    ``number``-th file of the request (from 1), ``received`` bytes of it and ``total`` bytes of
+    all files have been read. Raises ValidationError naming the file when there are more than
+    three files, the file passes 10 MB, or the files together pass the request's cap."""
+    params = {"name": name, "max": COMMENT_MAX_ATTACHMENTS}
+    if number > COMMENT_MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("“%(name)s” was not read: attach at most %(max)d files."),
+            code="too_many",
+            params=params,
+        )
+    if received > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is larger than 10 MB; each file may be at most 10 MB."),
+            code="too_large",
+            params=params,
+        )
+    if total > COMMENT_REQUEST_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” was not read: the files together may be at most 30 MB."),
+            code="too_large_together",
+            params=params,
+        )
 
 
 def _checked_kind(upload: UploadedFile) -> str:
