@@ -26,7 +26,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from consult import outbox, uploads
 from consult.models import (
@@ -41,6 +41,7 @@ from consult.models import (
     comment_fingerprint,
     new_tracking_number,
 )
+from consult.screening import Refusal, screen
 from core.clients import hash_ip
 from core.errors import InvalidTransition
 
@@ -71,6 +72,26 @@ class UploadedAttachment:
     content_type: str
     file: File
     size: int
+
+
+# What content screening refuses, by Refusal code (consult.screening says how each is found).
+SCREENING_REFUSALS = {
+    Refusal.ZIP_BOMB: gettext_lazy(
+        "“%(name)s” would inflate to more than 100 MB (or 100 times its size) when opened."
+    ),
+    Refusal.MACROS: gettext_lazy("“%(name)s” contains macros; save it without them."),
+    Refusal.PDF_ACTIVE: gettext_lazy(
+        "“%(name)s” contains scripts, automatic actions or embedded files; save or print it "
+        "as a plain PDF."
+    ),
+    Refusal.PDF_UNREADABLE: gettext_lazy(
+        "“%(name)s” could not be checked: the PDF is damaged or encrypted."
+    ),
+    Refusal.POLYGLOT: gettext_lazy("“%(name)s” is at once a PDF and a zip archive."),
+    Refusal.MARKUP: gettext_lazy(
+        "“%(name)s” contains web page markup (HTML, SVG or XML); send plain text."
+    ),
+}
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -233,6 +254,9 @@ def _checked_kind(upload: UploadedFile) -> str:
             code="content",
             params={**params, "kind": Attachment.Kind(expected).label},
         )
+    refusal = screen(upload, expected)
+    if refusal is not None:
+        raise ValidationError(SCREENING_REFUSALS[refusal], code=refusal.value, params=params)
     return expected
 
 
