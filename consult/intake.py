@@ -14,6 +14,7 @@ So a comment taken at ``now`` on a read made moments before is a comment the rul
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,8 +43,11 @@ from consult.models import (
     new_tracking_number,
 )
 from consult.screening import Refusal, screen
+from core import clamd
 from core.clients import hash_ip
 from core.errors import InvalidTransition
+
+logger = logging.getLogger(__name__)
 
 # C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -257,7 +261,38 @@ def _checked_kind(upload: UploadedFile) -> str:
     refusal = screen(upload, expected)
     if refusal is not None:
         raise ValidationError(SCREENING_REFUSALS[refusal], code=refusal.value, params=params)
+    _check_for_malware(upload)
     return expected
+
+
+def _check_for_malware(upload: UploadedFile) -> None:
+    """Scan ``upload`` with the configured clamd, if any. A file is refused when clamd finds
+    something and also when clamd cannot answer: nothing is stored unscanned."""
+    scanner = clamd.configured_scanner()
+    if scanner is None:
+        return
+    params = {"name": upload.name}
+    upload.seek(0)
+    try:
+        found = scanner.scan(upload)
+    except clamd.ScannerUnavailable as error:
+        logger.warning("Attachment refused: the virus scanner did not answer (%s)", error)
+        raise ValidationError(
+            _(
+                "“%(name)s” could not be checked for viruses just now, so it was not accepted. "
+                "Try again later, or send your comment without it."
+            ),
+            code="scanner_unavailable",
+            params=params,
+        ) from None
+    finally:
+        upload.seek(0)
+    if found is not None:
+        raise ValidationError(
+            _("“%(name)s” contains a virus or other malware (%(signature)s)."),
+            code="malware",
+            params={**params, "signature": found},
+        )
 
 
 # Storing ------------------------------------------------------------------------------------

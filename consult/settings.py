@@ -245,6 +245,10 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+CLAMD_HOST = env_str("CLAMD_HOST")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 
 # E-mail: console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's
 # workers (consult.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
