@@ -72,6 +72,8 @@ def test_the_public_explanation_is_shown_once_the_report_is_public(consultation,
 
     assert EXPLANATION in pages[f"/consultations/{consultation.slug}/"]
     assert EXPLANATION in pages[f"/consultations/{consultation.slug}/report/"]
+    api = Client().get(f"/api/v1/consultations/{consultation.slug}/").json()
+    assert [d["public_explanation"] for d in api["occupations"]] == [EXPLANATION, ""]
 
 
 def test_the_public_explanation_waits_for_the_report(consultation, editor):
@@ -87,6 +89,8 @@ def test_the_public_explanation_waits_for_the_report(consultation, editor):
     assert "notice-closed" in page
     assert EXPLANATION not in page
     assert "legal office" not in page
+    api = Client().get(f"/api/v1/consultations/{consultation.slug}/").json()
+    assert [d["public_explanation"] for d in api["occupations"]] == ["", ""]
 
 
 def test_the_withdraw_step_labels_the_note_internal_and_the_explanation_public(
