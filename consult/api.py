@@ -89,6 +89,12 @@ class DraftSummarySerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="proposed_code", help_text=_("Proposed code."))
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
+    public_explanation = serializers.SerializerMethodField(
+        help_text=_(
+            "Why a withdrawn draft was withdrawn, as published once the report is public; "
+            "empty before then and for other drafts."
+        )
+    )
 
     class Meta:
         model = DraftOccupation
@@ -102,7 +108,12 @@ class DraftSummarySerializer(serializers.ModelSerializer):
             "green",
             "digital",
             "status",
+            "public_explanation",
         ]
+
+    def get_public_explanation(self, draft: DraftOccupation) -> str:
+        # The withdrawal's internal note (withdrawal_reason) is never exposed.
+        return draft.public_explanation if draft.consultation.report_is_public else ""
 
 
 class ConsultationSerializer(serializers.ModelSerializer):

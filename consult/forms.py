@@ -53,8 +53,10 @@ class CommentForm(forms.Form):
 
     ``target`` is what ``intake.read_target`` read for the posted occupation: a posted
     occupation is valid only if it is that target's draft, so that checking it reads nothing
-    more, whatever the length of the list. ``cleaned_data["occupation"]`` is a DraftOccupation
-    or None and ``cleaned_data["attachments"]`` a list of ``intake.UploadedAttachment``.
+    more, whatever the length of the list. ``upload_refusal`` is why the upload handler
+    stopped reading the files, if it did (``consult.uploadhandlers``).
+    ``cleaned_data["occupation"]`` is a DraftOccupation or None and
+    ``cleaned_data["attachments"]`` a list of ``intake.UploadedAttachment``.
     """
 
     occupation = forms.CharField(
@@ -138,9 +140,16 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, target: intake.Target, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        target: intake.Target,
+        upload_refusal: ValidationError | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.target = target
+        self.upload_refusal = upload_refusal
 
     def list_drafts(self, drafts: Sequence[DraftOccupation]) -> None:
         """Show ``drafts`` (the consultation's active drafts, already read for the page) as the
@@ -161,6 +170,8 @@ class CommentForm(forms.Form):
         return draft
 
     def clean_attachments(self) -> list[intake.UploadedAttachment]:
+        if self.upload_refusal is not None:
+            raise self.upload_refusal
         return intake.check_attachments(self.cleaned_data.get("attachments") or [])
 
     def clean(self) -> dict:

@@ -14,6 +14,7 @@ So a comment taken at ``now`` on a read made moments before is a comment the rul
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from consult import outbox, uploads
@@ -42,12 +43,19 @@ from consult.models import (
     comment_fingerprint,
     new_tracking_number,
 )
+from consult.screening import Refusal, screen
+from core import clamd
 from core.clients import client_key, hash_ip
 from core.errors import InvalidTransition
+
+logger = logging.getLogger(__name__)
 
 # C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The most a request may carry: three files of 10 MB, the typed text and the multipart framing.
+# The proxy in front refuses larger bodies before they reach the app (README).
+COMMENT_REQUEST_MAX_BYTES = 32 * 1024 * 1024
 # 32^12 tracking numbers: a clash is all but impossible, and a fresh number settles one.
 TRACKING_NUMBER_ATTEMPTS = 5
 
@@ -69,6 +77,26 @@ class UploadedAttachment:
     content_type: str
     file: File
     size: int
+
+
+# What content screening refuses, by Refusal code (consult.screening says how each is found).
+SCREENING_REFUSALS = {
+    Refusal.ZIP_BOMB: gettext_lazy(
+        "“%(name)s” would inflate to more than 100 MB (or 100 times its size) when opened."
+    ),
+    Refusal.MACROS: gettext_lazy("“%(name)s” contains macros; save it without them."),
+    Refusal.PDF_ACTIVE: gettext_lazy(
+        "“%(name)s” contains scripts, automatic actions or embedded files; save or print it "
+        "as a plain PDF."
+    ),
+    Refusal.PDF_UNREADABLE: gettext_lazy(
+        "“%(name)s” could not be checked: the PDF is damaged or encrypted."
+    ),
+    Refusal.POLYGLOT: gettext_lazy("“%(name)s” is at once a PDF and a zip archive."),
+    Refusal.MARKUP: gettext_lazy(
+        "“%(name)s” contains web page markup (HTML, SVG or XML); send plain text."
+    ),
+}
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -177,6 +205,32 @@ def check_attachments(files: Sequence[UploadedFile]) -> list[UploadedAttachment]
     return checked
 
 
+def check_upload_while_reading(name: str, *, number: int, received: int, total: int) -> None:
+    """The limits on files as they arrive, checked before more is read: ``name`` is the
+    ``number``-th file of the request (from 1), ``received`` bytes of it and ``total`` bytes of
+    all files have been read. Raises ValidationError naming the file when there are more than
+    three files, the file passes 10 MB, or the files together pass the request's cap."""
+    params = {"name": name, "max": COMMENT_MAX_ATTACHMENTS}
+    if number > COMMENT_MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("“%(name)s” was not read: attach at most %(max)d files."),
+            code="too_many",
+            params=params,
+        )
+    if received > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is larger than 10 MB; each file may be at most 10 MB."),
+            code="too_large",
+            params=params,
+        )
+    if total > COMMENT_REQUEST_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” was not read: the files together may be at most 30 MB."),
+            code="too_large_together",
+            params=params,
+        )
+
+
 def _checked_kind(upload: UploadedFile) -> str:
     """The ``Attachment.Kind`` of ``upload``; ValidationError naming the file if refused."""
     params = {"name": upload.name}
@@ -205,7 +259,41 @@ def _checked_kind(upload: UploadedFile) -> str:
             code="content",
             params={**params, "kind": Attachment.Kind(expected).label},
         )
+    refusal = screen(upload, expected)
+    if refusal is not None:
+        raise ValidationError(SCREENING_REFUSALS[refusal], code=refusal.value, params=params)
+    _check_for_malware(upload)
     return expected
+
+
+def _check_for_malware(upload: UploadedFile) -> None:
+    """Scan ``upload`` with the configured clamd, if any. A file is refused when clamd finds
+    something and also when clamd cannot answer: nothing is stored unscanned."""
+    scanner = clamd.configured_scanner()
+    if scanner is None:
+        return
+    params = {"name": upload.name}
+    upload.seek(0)
+    try:
+        found = scanner.scan(upload)
+    except clamd.ScannerUnavailable as error:
+        logger.warning("Attachment refused: the virus scanner did not answer (%s)", error)
+        raise ValidationError(
+            _(
+                "“%(name)s” could not be checked for viruses just now, so it was not accepted. "
+                "Try again later, or send your comment without it."
+            ),
+            code="scanner_unavailable",
+            params=params,
+        ) from None
+    finally:
+        upload.seek(0)
+    if found is not None:
+        raise ValidationError(
+            _("“%(name)s” contains a virus or other malware (%(signature)s)."),
+            code="malware",
+            params={**params, "signature": found},
+        )
 
 
 # Storing ------------------------------------------------------------------------------------

@@ -238,6 +238,20 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Uploads: the limits on attachments (three files, 10 MB each, a 32 MiB body) are applied while
+# a request is read, before anything reaches the disk; the handlers after the first are
+# Django's defaults. CLAMD_SOCKET, or CLAMD_HOST and CLAMD_PORT, name a ClamAV daemon that
+# scans every attachment before it is stored.
+FILE_UPLOAD_HANDLERS = [
+    "consult.uploadhandlers.AttachmentLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+CLAMD_HOST = env_str("CLAMD_HOST")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
+
 # E-mail: console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's
 # workers (consult.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")

@@ -184,7 +184,12 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
         form = CommentForm(initial=kept, target=target)
         return _page_again(request, slug, now=now, form=form, refusal=refusal, status=403)
-    form = CommentForm(request.POST, request.FILES, target=target)
+    form = CommentForm(
+        request.POST,
+        request.FILES,
+        target=target,
+        upload_refusal=getattr(request, "upload_refusal", None),
+    )
     if not form.is_valid():
         return _page_again(request, slug, now=now, form=form, status=400)
     data = form.cleaned_data

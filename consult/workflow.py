@@ -432,8 +432,12 @@ def accept_draft(draft: DraftOccupation, *, by: Actor) -> DraftOccupation:
     )
 
 
-def withdraw_draft(draft: DraftOccupation, *, by: Actor, reason: str) -> DraftOccupation:
-    """Withdraw a draft with a reason (drafting or review). Requires ``consult.withdraw_draft``."""
+def withdraw_draft(
+    draft: DraftOccupation, *, by: Actor, reason: str, public_explanation: str = ""
+) -> DraftOccupation:
+    """Withdraw a draft (drafting or review) with ``reason``, an internal note for staff, and
+    an optional ``public_explanation`` shown once the report is public. Requires
+    ``consult.withdraw_draft``."""
     return _draft_step(
         draft,
         by=by,
@@ -442,6 +446,7 @@ def withdraw_draft(draft: DraftOccupation, *, by: Actor, reason: str) -> DraftOc
         method="withdraw",
         note=reason.strip() if reason else "",
         reason=reason or "",
+        public_explanation=public_explanation or "",
     )
 
 

@@ -72,3 +72,13 @@ def drafting(db, window):
     DraftOccupationFactory(consultation=consultation, position=1, name="Hydrogen producer")
     DraftOccupationFactory(consultation=consultation, position=2, name="Low-altitude pilot")
     return consultation
+
+
+@pytest.fixture(scope="session")
+def clamd_socket():
+    """The Unix socket of a clamd started for this test run (``tests.clamav``)."""
+    from tests.clamav import start_clamd, stop_clamd
+
+    process, socket_path = start_clamd()
+    yield str(socket_path)
+    stop_clamd(process, socket_path)

@@ -60,7 +60,7 @@ class DraftInline(admin.StackedInline):
         ("tasks_display", "job_types_display"),
         "alternative_names_display",
         ("green", "digital", "group"),
-        "withdrawal_reason",
+        ("withdrawal_reason", "public_explanation"),
     ]
 
     def _drafting(self, obj) -> bool:

@@ -126,6 +126,7 @@ class DraftOccupationAdmin(
             "position",
             "status",
             "withdrawal_reason",
+            "public_explanation",
             "occupation",
             "name",
             "proposed_code",
@@ -290,7 +291,11 @@ class DraftOccupationAdmin(
             form = WithdrawForm(request.POST)
             if form.is_valid():
                 self._each(
-                    request, queryset, self.step("withdraw"), reason=form.cleaned_data["reason"]
+                    request,
+                    queryset,
+                    self.step("withdraw"),
+                    reason=form.cleaned_data["reason"],
+                    public_explanation=form.cleaned_data["public_explanation"],
                 )
                 return None
         else:

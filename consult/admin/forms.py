@@ -117,7 +117,18 @@ class ConfirmForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("reason for withdrawal"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+        label=_("internal note (staff only)"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Why the draft is withdrawn. Never shown to the public."),
+    )
+    public_explanation = forms.CharField(
+        label=_("public explanation (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_(
+            "Shown on the consultation page and in the report once the report is public "
+            "(review or published)."
+        ),
     )
 
 

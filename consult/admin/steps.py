@@ -198,7 +198,12 @@ def _accept(draft: DraftOccupation, form, by) -> Outcome:
 
 
 def _withdraw(draft: DraftOccupation, form, by) -> Outcome:
-    workflow.withdraw_draft(draft, by=by, reason=form.cleaned_data["reason"])
+    workflow.withdraw_draft(
+        draft,
+        by=by,
+        reason=form.cleaned_data["reason"],
+        public_explanation=form.cleaned_data["public_explanation"],
+    )
     return gettext("“%(name)s” is withdrawn.") % {"name": draft.name}, messages.SUCCESS
 
 

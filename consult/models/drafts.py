@@ -78,7 +78,10 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         default=Status.DRAFT,
         protected=True,
     )
-    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    # Staff only: why the draft was withdrawn. The public sees public_explanation, and only
+    # once the report is public.
+    withdrawal_reason = models.TextField(_("internal note on the withdrawal"), blank=True)
+    public_explanation = models.TextField(_("public explanation of the withdrawal"), blank=True)
     # The text as the public saw it when the consultation opened (DRAFT_TEXT_FIELDS).
     consulted_text = models.JSONField(default=dict, blank=True, editable=False)
     occupation = models.OneToOneField(
@@ -209,7 +212,9 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         target=Status.WITHDRAWN,
         permission="consult.withdraw_draft",
     )
-    def withdraw(self, *, reason: str) -> None:
+    def withdraw(self, *, reason: str, public_explanation: str = "") -> None:
+        """Withdraw with ``reason``, an internal note for staff, and optionally a
+        ``public_explanation`` shown once the consultation's report is public."""
         if self.consultation.status not in {
             Consultation.Status.DRAFTING,
             Consultation.Status.REVIEW,
@@ -220,6 +225,7 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for the withdrawal."), field="reason")
         self.withdrawal_reason = reason.strip()
+        self.public_explanation = public_explanation.strip()
 
     @transition(
         field=status,
@@ -231,7 +237,7 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         """Back to ``draft`` while drafting (the text is not frozen yet), to ``proposed`` during
         review."""
         if self.consultation.status == Consultation.Status.DRAFTING:
-            self.withdrawal_reason = ""
+            self.withdrawal_reason = self.public_explanation = ""
             return self.Status.DRAFT
         if self.consultation.status != Consultation.Status.REVIEW:
             raise InvalidTransition(
@@ -245,5 +251,5 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
                 )
                 % {"name": self.name}
             )
-        self.withdrawal_reason = ""
+        self.withdrawal_reason = self.public_explanation = ""
         return self.Status.PROPOSED

@@ -198,7 +198,7 @@ def test_bulk_accept_and_withdraw(client_for, editor, in_review):
     response = client.post(changelist, {"action": "accept_action", **selected})
     assert "2 drafts accepted." in messages_of(response)
     page = client.post(changelist, {"action": "withdraw_action", **selected})
-    assert page.status_code == 200 and "reason for withdrawal" in page.content.decode().lower()
+    assert page.status_code == 200 and "internal note (staff only)" in page.content.decode().lower()
     response = client.post(
         changelist, {"action": "withdraw_action", "apply": "1", "reason": "Merged.", **selected}
     )

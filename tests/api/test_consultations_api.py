@@ -32,6 +32,7 @@ DRAFT_FIELDS = {
     "green",
     "digital",
     "status",
+    "public_explanation",
 }
 COMMENT_FIELDS = {
     "id",
@@ -75,6 +76,7 @@ def test_every_consultation_past_drafting_with_every_field(client, consultations
         "green": True,
         "digital": False,
         "status": "proposed",
+        "public_explanation": "",
     }
     assert [d["name"] for d in open_one["occupations"]] == [
         "Hydrogen producer",

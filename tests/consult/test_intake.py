@@ -268,6 +268,22 @@ def test_too_many_or_too_large_attachments_are_refused_with_their_names():
     assert exc.value.messages == ["“big.txt” is 10.0\xa0MB; each file may be at most 10 MB."]
 
 
+@pytest.mark.parametrize(
+    ("number", "received", "total", "message"),
+    [
+        (4, 0, 3, "“f.pdf” was not read: attach at most 3 files."),
+        (1, ATTACHMENT_MAX_BYTES + 1, ATTACHMENT_MAX_BYTES + 1, "is larger than 10 MB"),
+        (3, 1, intake.COMMENT_REQUEST_MAX_BYTES + 1, "the files together may be at most 30 MB"),
+    ],
+)
+def test_files_are_refused_by_name_while_they_are_read(number, received, total, message):
+    intake.check_upload_while_reading("f.pdf", number=3, received=ATTACHMENT_MAX_BYTES, total=0)
+    with pytest.raises(ValidationError) as refused:
+        intake.check_upload_while_reading("f.pdf", number=number, received=received, total=total)
+    assert message in refused.value.messages[0]
+    assert "f.pdf" in refused.value.messages[0]
+
+
 def test_a_body_of_exactly_5000_characters_is_accepted(open_consultation, window):
     comment = _comment(open_consultation, window[0], body="字" * COMMENT_BODY_MAX_LENGTH)
     assert len(Comment.objects.get(pk=comment.pk).body) == COMMENT_BODY_MAX_LENGTH

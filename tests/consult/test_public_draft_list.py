@@ -45,12 +45,19 @@ def test_a_draft_withdrawn_before_opening_is_never_public(opened_with_a_withdraw
 
 
 def test_a_draft_withdrawn_during_review_stays_on_the_public_list(drafting, editor, publisher):
-    """The public commented on it; the page says it was withdrawn and why."""
+    """The public commented on it; the page says it was withdrawn and gives the public
+    explanation, never the internal note."""
     workflow.open_consultation(drafting, by=publisher, now=drafting.opens_at - dt.timedelta(days=1))
     workflow.begin_review(drafting, by=publisher, now=drafting.closes_at + dt.timedelta(1))
     second = drafting.drafts.get(position=2)
-    workflow.withdraw_draft(second, by=editor, reason="Merged into the first.")
+    workflow.withdraw_draft(
+        second,
+        by=editor,
+        reason="Legal office objected.",
+        public_explanation="Merged into the first.",
+    )
     assert second.pk in set(drafting.drafts.public().values_list("pk", flat=True))
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get(drafting.get_absolute_url()).content.decode()
     assert "Low-altitude pilot" in page
     assert "Merged into the first." in page
+    assert "Legal office objected." not in page

@@ -398,7 +398,7 @@ BAD_FILES = {
     "empty file": ([("empty.txt", b"")], "is empty"),
     "four files": (
         [(f"f{i}.pdf", minimal_pdf()) for i in range(4)],
-        "Attach at most 3 files; you chose 4.",
+        "“f3.pdf” was not read: attach at most 3 files.",
     ),
 }
 
