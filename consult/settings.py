@@ -169,6 +169,10 @@ if os.environ.get("DATABASE_URL"):
             "DATABASE_URL is not a valid database URL: expected postgres://… or sqlite:///…, "
             + (f"got the scheme {scheme!r}." if separator else "got no scheme.")
         )
+    # Connections are kept between requests, and each request's first query is preceded by a
+    # ping, so that a restarted or failed-over database costs no request an error. The ping is
+    # one round trip (bench/README.md); no connection pool, which gunicorn's sync workers,
+    # one request at a time each, would not use.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
