@@ -35,7 +35,19 @@ def numbered(items: list) -> str:
     return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((i,) for i in items)))
 
 
-class DraftInline(admin.StackedInline):
+class DraftListDisplays:
+    """How the draft admin and the draft list inline show a draft's list fields."""
+
+    @admin.display(description=_("main tasks"))
+    def tasks_display(self, obj: DraftOccupation) -> str:
+        return numbered(obj.tasks)
+
+    @admin.display(description=_("job types"))
+    def job_types_display(self, obj: DraftOccupation) -> str:
+        return "; ".join(obj.job_types) or "—"
+
+
+class DraftInline(DraftListDisplays, admin.StackedInline):
     """The draft list, editable while drafting; later, each draft has its own page."""
 
     model = DraftOccupation
@@ -75,14 +87,6 @@ class DraftInline(admin.StackedInline):
         return [
             name for row in self.public_fields for name in ((row,) if isinstance(row, str) else row)
         ]
-
-    @admin.display(description=_("main tasks"))
-    def tasks_display(self, obj: DraftOccupation) -> str:
-        return numbered(obj.tasks)
-
-    @admin.display(description=_("job types"))
-    def job_types_display(self, obj: DraftOccupation) -> str:
-        return "; ".join(obj.job_types) or "—"
 
     @admin.display(description=_("alternative names"))
     def alternative_names_display(self, obj: DraftOccupation) -> str:

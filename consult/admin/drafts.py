@@ -22,7 +22,7 @@ from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from consult.admin.confirm import WorkflowStepsMixin
-from consult.admin.consultations import numbered
+from consult.admin.consultations import DraftListDisplays
 from consult.admin.forms import DraftOccupationForm, WithdrawForm
 from consult.admin.steps import Step
 from consult.models import DRAFT_TEXT_FIELDS, Comment, Consultation, DraftOccupation
@@ -65,7 +65,11 @@ class ConsultationStatusFilter(admin.SimpleListFilter):
 
 @admin.register(DraftOccupation)
 class DraftOccupationAdmin(
-    WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, ImportMixin, SimpleHistoryAdmin
+    DraftListDisplays,
+    WorkflowStepsMixin,
+    WorkflowErrorsAsMessagesMixin,
+    ImportMixin,
+    SimpleHistoryAdmin,
 ):
     form = DraftOccupationForm
     resource_classes = [DraftOccupationResource]
@@ -185,14 +189,6 @@ class DraftOccupationAdmin(
     def comment_total(self, obj: DraftOccupation) -> str:
         url = reverse("admin:consult_comment_changelist") + f"?occupation__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.comment_total)
-
-    @admin.display(description=_("main tasks"))
-    def tasks_display(self, obj: DraftOccupation) -> str:
-        return numbered(obj.tasks)
-
-    @admin.display(description=_("job types"))
-    def job_types_display(self, obj: DraftOccupation) -> str:
-        return "; ".join(obj.job_types) or "—"
 
     @admin.display(description=_("changes since consultation"))
     def changes_display(self, obj: DraftOccupation) -> str:
