@@ -86,7 +86,8 @@ def test_an_admin_session_opened_on_one_node_is_valid_on_the_other(proxy, settin
     admin = UserFactory(
         username="clusteradmin", password="a-cluster-admin-password", is_superuser=True
     )
-    device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    # two_factor asks for the code of the user's device named "default".
+    device = TOTPDevice.objects.create(user=admin, name="default", confirmed=True)
     cookies, token = proxy.form_page(SIGN_IN)
     password_step = proxy.request(
         "POST",
@@ -99,7 +100,10 @@ def test_an_admin_session_opened_on_one_node_is_valid_on_the_other(proxy, settin
         },
         cookies=cookies,
     )
-    assert password_step.status == 200, password_step.text[:1000]
+    assert password_step.status == 200, (
+        password_step.headers.get("Location"),
+        password_step.text[:1000],
+    )
     cookies = {**cookies, **password_step.cookies()}
     code = str(totp(device.bin_key, device.step, device.t0, device.digits)).zfill(device.digits)
     login = proxy.request(
