@@ -43,6 +43,8 @@ class ChangedField:
     is_list: bool
     before: Side
     after: Side
+    # The consulted_text key of the field ("definition", "tasks", ...).
+    key: str = ""
 
 
 def inline(old: str, new: str) -> tuple[list[Segment], list[Segment]]:
@@ -104,7 +106,7 @@ def changes(consulted: dict, occupation, groups: dict | None = None) -> list[Cha
             continue
         if isinstance(old, list) or isinstance(new, list):
             before, after = _list_sides([str(v) for v in old or []], [str(v) for v in new or []])
-            result.append(ChangedField(str(label), True, before, after))
+            result.append(ChangedField(str(label), True, before, after, key))
             continue
         if key == "group_id":
             old, new = groups.get(old, old), groups.get(new, new)
@@ -112,5 +114,5 @@ def changes(consulted: dict, occupation, groups: dict | None = None) -> list[Cha
             x, y = [("del", _display(old))], [("ins", _display(new))]
         else:
             x, y = inline(_display(old), _display(new))
-        result.append(ChangedField(str(label), False, Side([x]), Side([y])))
+        result.append(ChangedField(str(label), False, Side([x]), Side([y]), key))
     return result

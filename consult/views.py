@@ -11,18 +11,20 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consult import intake, textdiff
+from consult import answers, intake
+from consult.analysis import build_analysis
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
 from core import ratelimit
 from core.clients import client_ip, request_started_at
 from occupations import views as registry_views
-from occupations.models import Batch, ClassificationGroup
+from occupations.models import Batch
 
 COMMENTS_PER_PAGE = 50
 LATEST_BATCHES = 6
@@ -261,10 +263,17 @@ def consultation_report(request: HttpRequest, slug: str) -> HttpResponse:
             status=404,
         )
     report = build_response_report(consultation, public=True)
+    drafts = list(consultation.drafts.public().in_order().select_related("occupation"))
     return render(
         request,
         "site/consultation_report.html",
-        {"section": "consultations", "consultation": consultation, "report": report},
+        {
+            "section": "consultations",
+            "consultation": consultation,
+            "report": report,
+            "analysis": build_analysis(consultation),
+            "answers": answers.draft_changes(drafts, public=True),
+        },
     )
 
 
@@ -299,10 +308,16 @@ def occupation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     extra: dict = {"draft": draft, "consultation": None, "changed": []}
     if draft is not None and draft.consulted_text:
-        group_ids = {draft.consulted_text.get("group_id"), occupation.group_id} - {None}
-        groups = {g.pk: str(g) for g in ClassificationGroup.objects.filter(pk__in=group_ids)}
+        draft.occupation = occupation
+        changes = answers.draft_changes([draft], public=True)[draft.pk]
         extra["consultation"] = draft.consultation
-        extra["changed"] = textdiff.changes(draft.consulted_text, occupation, groups)
+        extra["changed"] = changes.fields
+        extra["undone"] = changes.undone
+        if draft.consultation.report_is_public:
+            extra["report_url"] = (
+                reverse("consultation-report", args=[draft.consultation.slug])
+                + f"#changes-{draft.pk}"
+            )
     return registry_views.occupation_page(request, occupation, extra)
 
 

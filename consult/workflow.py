@@ -517,7 +517,15 @@ def set_disposition(
             except WorkflowError as exc:
                 result.refused.append((comment, exc.message))
                 continue
-            comment.save(update_fields=["disposition", "reply", "replied_at", "updated_at"])
+            comment.save(
+                update_fields=[
+                    "disposition",
+                    "reply",
+                    "replied_at",
+                    "answering_revision",
+                    "updated_at",
+                ]
+            )
             Transition.objects.record(
                 comment,
                 action="set_disposition",
@@ -529,3 +537,42 @@ def set_disposition(
             )
             result.changed.append(comment)
     return result
+
+
+def link_answering_revision(
+    comment: Comment, *, by: Actor, revision_id: int | None, now: dt.datetime
+) -> Comment:
+    """Link an adopted or partly adopted comment to the draft revision (a history row's
+    ``history_id``) that answers it, or unlink it with ``None``; written to the Transition log.
+
+    Refused, naming the field, for a revision that does not exist, is of another draft, or
+    predates the comment, and for a comment that is not adopted (``Comment.
+    link_answering_revision``). Requires ``consult.set_disposition``.
+    """
+    require_permission(by, "consult.set_disposition", _("link comments to revisions"))
+    revision = None
+    if revision_id is not None:
+        revision = DraftOccupation.history.filter(history_id=revision_id).first()
+        if revision is None:
+            raise InvalidTransition(
+                _("There is no draft revision %(id)s.") % {"id": revision_id}, field="revision"
+            )
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().select_related("occupation").get(pk=comment.pk)
+        previous = locked.answering_revision_id
+        locked.link_answering_revision(revision)
+        if locked.answering_revision_id == previous:
+            return locked
+        locked.save(update_fields=["answering_revision", "updated_at"])
+        Transition.objects.record(
+            locked,
+            action="link_answering_revision",
+            source=str(previous or ""),
+            target=str(locked.answering_revision_id or ""),
+            by=by,
+            at=now,
+            note=_("Answered by revision %(id)s") % {"id": revision_id}
+            if revision_id is not None
+            else _("Link to the answering revision removed"),
+        )
+    return locked

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from consult import workflow
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.forms import DraftOccupationForm, text_changes
+from consult.analysis import build_analysis
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
@@ -263,6 +264,7 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         if obj is not None:
             context["workflow_steps"] = self.offered_steps(request, obj)
             context["report_url"] = reverse("admin:consult_consultation_report", args=[obj.pk])
+            context["analysis_url"] = reverse("admin:consult_consultation_analysis", args=[obj.pk])
             context["comments_url"] = (
                 reverse("admin:consult_comment_changelist") + f"?consultation__id__exact={obj.pk}"
             )
@@ -272,6 +274,11 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/report/", view(self.report_view), name="consult_consultation_report"),
+            path(
+                "<int:pk>/analysis/",
+                view(self.analysis_view),
+                name="consult_consultation_analysis",
+            ),
             *super().get_urls(),
         ]
 
@@ -291,6 +298,25 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
             "change_url": reverse("admin:consult_consultation_change", args=[pk]),
         }
         return TemplateResponse(request, "admin/consult/consultation/report.html", context)
+
+    def analysis_view(self, request, pk: int):
+        """The analysis of what was said, with its charts: the same counts as the public
+        report's, shown to staff at any stage."""
+        consultation = get_object_or_404(Consultation, pk=pk)
+        if not self.has_view_permission(request, consultation):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": consultation,
+            "title": gettext("Analysis: %(title)s") % {"title": consultation.title},
+            "analysis": build_analysis(consultation),
+            "public_url": reverse("consultation-report", args=[consultation.slug])
+            if consultation.report_is_public
+            else "",
+            "change_url": reverse("admin:consult_consultation_change", args=[pk]),
+        }
+        return TemplateResponse(request, "admin/consult/consultation/analysis.html", context)
 
 
 @admin.register(WindowExtension)

@@ -113,6 +113,7 @@ ACCESS = {
     "consult_comment_history":                      "y  y  y  y",
     "consult_comment_moderate":                     "r  r  r  r",
     "consult_consultation_add":                     "y  n  n  y",
+    "consult_consultation_analysis":                "y  y  y  y",
     "consult_consultation_begin_review":            "n  n  y  y",
     "consult_consultation_change":                  "y  y  y  y",
     "consult_consultation_changelist":              "y  y  y  y",
