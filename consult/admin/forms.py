@@ -191,6 +191,12 @@ class CommentReplyForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if (
+            data.get("disposition") not in ANSWERABLE_DISPOSITIONS
+            and "answering_revision" not in self.changed_data
+        ):
+            # A disposition that no revision answers drops the link it had.
+            data["answering_revision"] = None
         changed = {"disposition", "reply", "answering_revision"} & set(self.changed_data)
         if self.instance.pk and changed:
             fresh = Comment.objects.select_related("occupation").get(pk=self.instance.pk)

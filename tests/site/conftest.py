@@ -148,30 +148,31 @@ def said_and_done(*, editor, moderator, publisher, window, publish: bool = True)
     from consult.models import Comment
     from tests.factories import CommentFactory, DraftOccupationFactory, GroupFactory
 
-    consultation = ConsultationFactory(
-        slug="said-and-done",
-        title="Draft list of new occupations 2026",
-        opens_at=window[0],
-        closes_at=window[1],
-    )
-    group = GroupFactory()
-    first = DraftOccupationFactory(
-        consultation=consultation,
-        position=1,
-        name="Hydrogen producer",
-        proposed_code="6-28-01-17",
-        definition="Personnel who produce hydrogen.",
-        group=group,
-    )
-    second = DraftOccupationFactory(
-        consultation=consultation,
-        position=2,
-        name="Low-altitude pilot",
-        proposed_code="6-28-01-18",
-        group=group,
-    )
     opening = window[0] - dt.timedelta(days=1)
+    # History rows are dated by the clock: the drafts are written and frozen before the window.
     with time_machine.travel(opening, tick=False):
+        consultation = ConsultationFactory(
+            slug="said-and-done",
+            title="Draft list of new occupations 2026",
+            opens_at=window[0],
+            closes_at=window[1],
+        )
+        group = GroupFactory()
+        first = DraftOccupationFactory(
+            consultation=consultation,
+            position=1,
+            name="Hydrogen producer",
+            proposed_code="6-28-01-17",
+            definition="Personnel who produce hydrogen.",
+            group=group,
+        )
+        second = DraftOccupationFactory(
+            consultation=consultation,
+            position=2,
+            name="Low-altitude pilot",
+            proposed_code="6-28-01-18",
+            group=group,
+        )
         workflow.open_consultation(consultation, by=publisher, now=opening)
     day = dt.timedelta(days=1)
 
