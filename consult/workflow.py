@@ -558,7 +558,12 @@ def link_answering_revision(
                 _("There is no draft revision %(id)s.") % {"id": revision_id}, field="revision"
             )
     with transaction.atomic():
-        locked = Comment.objects.select_for_update().select_related("occupation").get(pk=comment.pk)
+        # OF self: PostgreSQL locks no row of the nullable side of the join (the draft).
+        locked = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("occupation")
+            .get(pk=comment.pk)
+        )
         previous = locked.answering_revision_id
         locked.link_answering_revision(revision)
         if locked.answering_revision_id == previous:
