@@ -19,7 +19,7 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consult import workflow
+from consult import answers, workflow
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.forms import DraftOccupationForm, text_changes
 from consult.analysis import build_analysis
@@ -294,6 +294,10 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
             "original": consultation,
             "title": gettext("Response report: %(title)s") % {"title": consultation.title},
             "report": build_response_report(consultation, public=public),
+            "answers": answers.draft_changes(
+                list(consultation.drafts.public().in_order().select_related("occupation")),
+                public=public,
+            ),
             "public": public,
             "change_url": reverse("admin:consult_consultation_change", args=[pk]),
         }

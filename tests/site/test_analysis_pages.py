@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from consult import workflow
 from consult.models import Comment
 from tests.factories import CommentFactory
 from tests.site.conftest import said_and_done
@@ -127,3 +129,27 @@ def test_staff_see_the_analysis_in_the_admin_within_a_query_budget(
         CommentFactory(consultation=consultation, submitted_at=window[0], body=f"More {n}")
     with django_assert_max_num_queries(before):
         assert client.get(url).status_code == 200
+
+
+def test_staff_see_every_linked_comment_in_the_admin_report(in_review_staff):
+    client, consultation = in_review_staff
+    hidden = Comment.objects.get(body="Call it hydrogen technician.")
+    workflow.moderate_comments([hidden], by=User.objects.get(username="moderator"), action="hide")
+    url = f"/admin/consult/consultation/{consultation.pk}/report/"
+    staff, _queries = _get(url, client=client)
+    assert "What changed, and who asked for it" in staff
+    assert "Revised text (not yet published)" in staff
+    assert hidden.tracking_number in staff
+    public, _queries = _get(url + "?public=1", client=client)
+    assert hidden.tracking_number not in public
+    assert "and 1 comment that is not published" in public
+
+
+@pytest.fixture
+def in_review_staff(editor, moderator, publisher, window):
+    consultation, _first = said_and_done(
+        editor=editor, moderator=moderator, publisher=publisher, window=window, publish=False
+    )
+    client = Client()
+    client.force_login(moderator)
+    return client, consultation
