@@ -36,6 +36,16 @@ from consult.models.drafts import (
     DraftOccupationQuerySet,
 )
 from consult.models.jobs import ExportJob, ExportJobQuerySet, ScheduledRun
+from consult.models.keys import (
+    ApiKey,
+    ApiKeyQuerySet,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryQuerySet,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 from consult.models.mail import DeliveryAttempt, OutgoingMail, OutgoingMailQuerySet
 
 __all__ = [
@@ -48,6 +58,8 @@ __all__ = [
     "ONE_SECOND",
     "PUBLIC_COMMENT",
     "TRACKING_NUMBER_PATTERN",
+    "ApiKey",
+    "ApiKeyQuerySet",
     "Attachment",
     "Comment",
     "CommentQuerySet",
@@ -61,6 +73,12 @@ __all__ = [
     "OutgoingMail",
     "OutgoingMailQuerySet",
     "ScheduledRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryQuerySet",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
     "WindowExtension",
     "attachment_path",
     "comment_fingerprint",
