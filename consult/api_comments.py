@@ -12,6 +12,7 @@ database's unique constraint decides, and the loser answers with the winner's co
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -195,7 +196,7 @@ SUBMISSION_SCHEMA = extend_schema(
 class CommentSubmission:
     """The ``create`` action of the consultation's comments viewset."""
 
-    @sensitive_variables("data", "form")
+    @sensitive_variables("data", "form", "cleaned")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request_key(request)
         if key is None:  # KeyScopes lets no POST without a key through
@@ -208,57 +209,16 @@ class CommentSubmission:
             earlier = _earlier(request, key, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier
-        _refuse_unknown_fields(data)
-        slug = kwargs["consultation_slug"]
-        target = intake.read_target(slug, str(_first(data, "occupation") or ""))
-        if target is None:
-            raise exceptions.NotFound()
-        refusal = intake.window_refusal(target.consultation, now)
-        if refusal:
-            raise exceptions.PermissionDenied(refusal)
-        form = ApiCommentForm(
-            _as_form_data(data),
-            request.FILES,
-            target=target,
-            upload_refusal=getattr(request._request, "upload_refusal", None),
-        )
-        if not form.is_valid():
-            raise exceptions.ValidationError(
-                {
-                    ("non_field_errors" if name == "__all__" else name): list(messages)
-                    for name, messages in form.errors.items()
-                }
-            )
+        form = _checked_form(request, data, slug=kwargs["consultation_slug"], now=now)
         cleaned = form.cleaned_data
+        keyed = intake.KeyedSubmission(
+            api_key=key,
+            signatures=cleaned["signatures"],
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+        )
         try:
-            comment = intake.submit_comment(
-                target,
-                now=now,
-                body=cleaned["body"],
-                field=cleaned["field"],
-                task_number=cleaned["task_number"],
-                proposed_text=cleaned["proposed_text"],
-                name=cleaned["name"],
-                organisation=cleaned["organisation"],
-                email=cleaned["email"],
-                consent_to_publish=cleaned["consent_to_publish"],
-                attachments=cleaned["attachments"],
-                sender=intake.Sender(
-                    ip=client_ip(request._request),
-                    language=translation.get_language(),
-                    site_url=request.build_absolute_uri("/").rstrip("/"),
-                ),
-                keyed=intake.KeyedSubmission(
-                    api_key=key,
-                    signatures=cleaned["signatures"],
-                    idempotency_key=idempotency_key,
-                    request_fingerprint=fingerprint,
-                ),
-            )
-        except InvalidTransition as refused:
-            if refused.field:
-                raise exceptions.ValidationError({refused.field: [refused.message]}) from None
-            raise exceptions.PermissionDenied(refused.message) from None
+            comment = _submit(request, form, now=now, keyed=keyed)
         except IntegrityError:
             # Another request with this Idempotency-Key stored its comment first.
             earlier = (
@@ -268,6 +228,65 @@ class CommentSubmission:
                 raise
             return earlier
         return _receipt(request, comment, key)
+
+
+def _checked_form(request: Request, data: Any, *, slug: str, now: dt.datetime) -> ApiCommentForm:
+    """The form, valid, for a request to consultation ``slug`` at ``now``; the API's refusal
+    (404, 403 for the window, 400 by field) otherwise, in the order the public form's view
+    decides them."""
+    _refuse_unknown_fields(data)
+    target = intake.read_target(slug, str(_first(data, "occupation") or ""))
+    if target is None:
+        raise exceptions.NotFound()
+    refusal = intake.window_refusal(target.consultation, now)
+    if refusal:
+        raise exceptions.PermissionDenied(refusal)
+    form = ApiCommentForm(
+        _as_form_data(data),
+        request.FILES,
+        target=target,
+        upload_refusal=getattr(request._request, "upload_refusal", None),
+    )
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {
+                ("non_field_errors" if name == "__all__" else name): list(messages)
+                for name, messages in form.errors.items()
+            }
+        )
+    return form
+
+
+@sensitive_variables("cleaned")
+def _submit(
+    request: Request, form: ApiCommentForm, *, now: dt.datetime, keyed: intake.KeyedSubmission
+) -> Comment:
+    cleaned = form.cleaned_data
+    try:
+        return intake.submit_comment(
+            form.target,
+            now=now,
+            body=cleaned["body"],
+            field=cleaned["field"],
+            task_number=cleaned["task_number"],
+            proposed_text=cleaned["proposed_text"],
+            name=cleaned["name"],
+            organisation=cleaned["organisation"],
+            email=cleaned["email"],
+            consent_to_publish=cleaned["consent_to_publish"],
+            attachments=cleaned["attachments"],
+            sender=intake.Sender(
+                ip=client_ip(request._request),
+                language=translation.get_language(),
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            ),
+            keyed=keyed,
+        )
+    except InvalidTransition as refused:
+        # The window closed between the check and the INSERT, or the draft left the list.
+        if refused.field:
+            raise exceptions.ValidationError({refused.field: [refused.message]}) from None
+        raise exceptions.PermissionDenied(refused.message) from None
 
 
 def _receipt(

@@ -36,3 +36,9 @@ def keyed_client(comment_key):
 @pytest.fixture
 def api_comments_url(consultation):  # noqa: F811
     return f"/api/v1/consultations/{consultation.slug}/comments/"
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English, as the messages are asserted in English."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

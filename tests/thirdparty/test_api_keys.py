@@ -21,7 +21,7 @@ LIST = "/api/v1/batches/"
 
 
 def test_a_key_is_stored_only_as_its_hash(comment_key):
-    key, token = comment_key
+    _key, token = comment_key
     assert token.startswith("ck_") and len(token) > 40
     stored = ApiKey.objects.get()
     assert stored.hashed == hashlib.sha256(token.encode()).hexdigest()
