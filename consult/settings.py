@@ -313,6 +313,8 @@ SPECTACULAR_SETTINGS = {
 # Webhooks (consult.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints must be
 # https:// and resolve to public addresses, in production always; elsewhere
 # WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets a receiver on this machine take them.
+# The public site's address (https://…), for the links in webhook payloads.
+SITE_URL = env_str("SITE_URL", "")
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool(
     "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", True
