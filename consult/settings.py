@@ -297,7 +297,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["consult.api_keys.KeyScopes"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["consult.api_keys.ApiKeyAuthentication"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
