@@ -106,7 +106,7 @@ def _consultation_page(
     comments = (
         Comment.objects.published()
         .filter(consultation=consultation)
-        .select_related("occupation")
+        .select_related("occupation", "api_key")
         .order_by("submitted_at", "pk")
     )
     page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -351,3 +351,30 @@ def test_two_requests_at_once_with_one_idempotency_key_store_one_comment(
     assert [status for status, _body in answers] == [201, 201], answers
     assert answers[0][1]["tracking_number"] == answers[1][1]["tracking_number"]
     assert Comment.objects.count() == 1
+
+
+def test_the_organisation_and_its_signatures_show_on_the_page_and_count_in_the_report(
+    consultation, keyed_client, api_comments_url, during, moderator, client
+):
+    from consult.reports import build_response_report
+
+    keyed_client.post(
+        api_comments_url, {"body": BODY, "signatures": 1250, "consent_to_publish": "on"}
+    )
+    client.post(
+        f"/consultations/{consultation.slug}/comment/",
+        {"body": "A person's own comment.", "consent_to_publish": "on"},
+    )
+    workflow.moderate_comments(Comment.objects.all(), by=moderator, action="publish")
+
+    page = html.unescape(client.get(consultation.get_absolute_url()).content.decode())
+    assert "sent by Hydrogen Energy Association for 1250 people" in page
+    assert page.count("sent by") == 1
+    report = build_response_report(consultation, public=True)
+    assert report.comments == 2
+    assert report.people == 1251
+    quoted = [text for part in report.whole_list.fields for text in part.texts]
+    assert {(t.submitted_by, t.signatures) for t in quoted} == {
+        ("Hydrogen Energy Association", 1250),
+        ("", None),
+    }
