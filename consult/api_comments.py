@@ -167,6 +167,7 @@ SUBMISSION_SCHEMA = extend_schema(
             IDEMPOTENCY_HEADER,
             OpenApiTypes.STR,
             OpenApiParameter.HEADER,
+            pattern=r"^[!-~]{1,255}$",
             description="Any string of up to 255 printable ASCII characters, unique per "
             "comment (a UUID, say).",
         ),
