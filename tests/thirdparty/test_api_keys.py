@@ -128,3 +128,8 @@ def test_last_use_is_written_at_most_once_a_minute(keyed_client, django_assert_n
     first = ApiKey.objects.get().last_used_at
     keyed_client.get(LIST)
     assert ApiKey.objects.get().last_used_at == first
+
+
+def test_writes_elsewhere_are_not_allowed_even_with_a_key(keyed_client, db):
+    for method in (keyed_client.post, keyed_client.put, keyed_client.delete):
+        assert method(LIST).status_code == 405
