@@ -133,3 +133,17 @@ def test_last_use_is_written_at_most_once_a_minute(keyed_client, django_assert_n
 def test_writes_elsewhere_are_not_allowed_even_with_a_key(keyed_client, db):
     for method in (keyed_client.post, keyed_client.put, keyed_client.delete):
         assert method(LIST).status_code == 405
+
+
+def test_a_key_costs_one_query_a_request(keyed_client, client, django_assert_num_queries):
+    """Finding the key is one indexed SELECT; its last use is written once a minute, not on
+    every request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    keyed_client.get(LIST)  # records the first use
+    with CaptureQueriesContext(connection) as anonymous:
+        client.get(LIST)
+    with CaptureQueriesContext(connection) as keyed:
+        keyed_client.get(LIST)
+    assert len(keyed) == len(anonymous) + 1
