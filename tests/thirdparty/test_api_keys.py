@@ -147,3 +147,12 @@ def test_a_key_costs_one_query_a_request(keyed_client, client, django_assert_num
     with CaptureQueriesContext(connection) as keyed:
         keyed_client.get(LIST)
     assert len(keyed) == len(anonymous) + 1
+
+
+def test_the_key_is_masked_in_error_reports(rf):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    request = rf.get(LIST, HTTP_X_API_KEY="ck_secret-value")
+    meta = SafeExceptionReporterFilter().get_safe_request_meta(request)
+    assert meta["HTTP_X_API_KEY"] != "ck_secret-value"
+    assert set(meta["HTTP_X_API_KEY"]) == {"*"}
