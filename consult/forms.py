@@ -186,3 +186,25 @@ class CommentForm(forms.Form):
         if part != Comment.Field.TASK:
             cleaned["task_number"] = None
         return cleaned
+
+
+# Far more people than any organisation speaks for; a guard against typing errors.
+SIGNATURES_MAX = 100_000_000
+
+
+class ApiCommentForm(CommentForm):
+    """The public form as the API takes it (DESIGN §6): the same fields and checks, without the
+    honeypot (a key vouches for the sender), and with ``signatures``, how many people the
+    organisation holding the key speaks for (1 when not given)."""
+
+    website = None  # type: ignore[assignment]
+    signatures = forms.IntegerField(
+        label=_("Signatures"),
+        required=False,
+        min_value=1,
+        max_value=SIGNATURES_MAX,
+        help_text=_("How many people the submitting organisation speaks for."),
+    )
+
+    def clean_signatures(self) -> int:
+        return self.cleaned_data.get("signatures") or 1

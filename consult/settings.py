@@ -288,13 +288,16 @@ COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "10/h")
 # Number of proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-# REST API: read-only, public, throttled per client.
+# REST API: public reads throttled per client address; requests with an API key (X-Api-Key)
+# throttled per key instead, reads at API_KEY_READ_RATE and comments at API_KEY_COMMENT_RATE.
 API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1000/h")
+API_KEY_READ_RATE = env_rate("API_KEY_READ_RATE", "10000/h")
+API_KEY_COMMENT_RATE = env_rate("API_KEY_COMMENT_RATE", "600/h")
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["consult.api_keys.KeyScopes"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["consult.api_keys.ApiKeyAuthentication"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -307,6 +310,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Webhooks (consult.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints must be
+# https:// and resolve to public addresses, in production always; elsewhere
+# WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets a receiver on this machine take them.
+# The public site's address (https://…), for the links in webhook payloads.
+SITE_URL = env_str("SITE_URL", "")
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool(
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", True
+)
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import export_jobs, outbox, workflow
+from consult import export_jobs, outbox, webhooks, workflow
 
 
 @task()
@@ -18,11 +18,19 @@ def deliver_mail(mail_id: int) -> str:
 
 
 @task()
+def deliver_webhook(delivery_id: int) -> str:
+    """Try to deliver one webhook event to one endpoint (``consult.webhooks.deliver``)."""
+    return webhooks.deliver(delivery_id)
+
+
+@task()
 def sweep() -> dict[str, int]:
-    """Re-enqueue mail whose task was lost; remove exports past their day."""
+    """Re-enqueue mail and webhook deliveries whose task was lost; remove exports past their
+    day."""
     now = timezone.now()
     return {
         "mail_requeued": outbox.sweep(now=now),
+        "webhooks_requeued": webhooks.sweep(now=now),
         "exports_removed": export_jobs.remove_expired(now=now),
     }
 

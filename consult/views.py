@@ -108,7 +108,7 @@ def _consultation_page(
     comments = (
         Comment.objects.published()
         .filter(consultation=consultation)
-        .select_related("occupation")
+        .select_related("occupation", "api_key")
         .order_by("submitted_at", "pk")
     )
     page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -180,7 +180,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get(HONEYPOT_FIELD, "").strip():
         ratelimit.charge("comment", ip, rate)
         return render(request, "site/comment_thanks.html", {"consultation": target.consultation})
-    refusal = intake.window_refusal(target.consultation, now)
+    refusal = intake.window_refusal_on_page(target.consultation, now)
     if refusal:
         kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
         kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))

@@ -21,10 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from consult import webhooks
 from consult.models import (
     Comment,
     Consultation,
     DraftOccupation,
+    WebhookEvent,
     WindowExtension,
 )
 from core.errors import InvalidTransition, WorkflowError, require_permission
@@ -99,6 +101,9 @@ def open_consultation(consultation: Consultation, *, by: Actor, now: dt.datetime
         Transition.objects.record(
             locked, action="open_consultation", source=source, target=target, by=by, at=now
         )
+        webhooks.announce(
+            WebhookEvent.CONSULTATION_OPENED, webhooks.consultation_payload(locked), now=now
+        )
     return locked
 
 
@@ -171,6 +176,9 @@ def begin_review(consultation: Consultation, *, by: Actor, now: dt.datetime) -> 
             by=by,
             at=now,
             note="" if by is not None else _("Begun by the scheduled command."),
+        )
+        webhooks.announce(
+            WebhookEvent.CONSULTATION_CLOSED, webhooks.consultation_payload(locked), now=now
         )
     return locked
 
@@ -348,6 +356,9 @@ def publish_consultation(
             by=by,
             at=now,
             note=_("Published as %(batch)s") % {"batch": batch.title},
+        )
+        webhooks.announce(
+            WebhookEvent.BATCH_PUBLISHED, webhooks.batch_payload(batch, locked), now=now
         )
     return batch
 

@@ -16,6 +16,7 @@ from consult.admin import (  # noqa: F401  (registers the admins)
     consultations,
     drafts,
     exports,
+    keys,
     mail,
 )
 

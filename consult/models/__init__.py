@@ -37,6 +37,16 @@ from consult.models.drafts import (
     DraftOccupationQuerySet,
 )
 from consult.models.jobs import ExportJob, ExportJobQuerySet, ScheduledRun
+from consult.models.keys import (
+    ApiKey,
+    ApiKeyQuerySet,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryQuerySet,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 from consult.models.mail import DeliveryAttempt, OutgoingMail, OutgoingMailQuerySet
 
 __all__ = [
@@ -49,6 +59,8 @@ __all__ = [
     "ONE_SECOND",
     "PUBLIC_COMMENT",
     "TRACKING_NUMBER_PATTERN",
+    "ApiKey",
+    "ApiKeyQuerySet",
     "Attachment",
     "CampaignShare",
     "Comment",
@@ -63,6 +75,12 @@ __all__ = [
     "OutgoingMail",
     "OutgoingMailQuerySet",
     "ScheduledRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryQuerySet",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
     "WindowExtension",
     "attachment_path",
     "comment_fingerprint",

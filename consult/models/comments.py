@@ -240,6 +240,24 @@ class Comment(FSMModelMixin, models.Model):
         verbose_name=_("answering revision"),
     )
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Comments sent through the API: the key (whose owner is shown as the submitting
+    # organisation), how many people that organisation speaks for, and the client's
+    # Idempotency-Key with a hash of what it sent, so that a retry stores nothing new. Not
+    # indexed on its own: keys are revoked, not deleted, and the unique constraint below
+    # serves the lookups by key.
+    api_key = models.ForeignKey(
+        "consult.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        related_name="comments",
+        verbose_name=_("API key"),
+    )
+    signatures = models.PositiveIntegerField(_("signatures"), null=True, blank=True, editable=False)
+    idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     # Moves with moderation and dispositions: the API's Last-Modified reads it.
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -314,6 +332,22 @@ class Comment(FSMModelMixin, models.Model):
             ),
             models.UniqueConstraint(
                 fields=["tracking_number"], name="comment_tracking_number_unique"
+            ),
+            # Two requests with one Idempotency-Key store one comment, even at the same instant.
+            models.UniqueConstraint(
+                fields=["api_key", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="comment_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    api_key__isnull=True,
+                    signatures__isnull=True,
+                    idempotency_key="",
+                    request_fingerprint="",
+                )
+                | Q(api_key__isnull=False, signatures__gte=1),
+                name="comment_api_fields_with_key",
             ),
             models.CheckConstraint(
                 condition=Q(tracking_number__regex=TRACKING_NUMBER_PATTERN),

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 # What extend_schema decorates: a view, viewset or one of their methods.
 _View = TypeVar("_View", bound=Callable[..., Any])
@@ -84,6 +86,12 @@ FORMAT_PARAMETER = OpenApiParameter(
 # Errors are always JSON, whatever format was asked for.
 COMMON_RESPONSES = {
     304: OpenApiResponse(description="Not modified since the validators the client sent."),
+    (401, "application/json"): OpenApiResponse(
+        ERROR_SCHEMA, description="The X-Api-Key sent is not valid or was revoked."
+    ),
+    (403, "application/json"): OpenApiResponse(
+        ERROR_SCHEMA, description="The X-Api-Key sent lacks the read scope."
+    ),
     (404, "application/json"): OpenApiResponse(ERROR_SCHEMA, description="No such record or page."),
     (429, "application/json"): OpenApiResponse(
         ERROR_SCHEMA, description="Too many requests; see Retry-After."
@@ -137,3 +145,15 @@ def detail_schema(
     return _read_schema(
         serializer, description=description, parameters=parameters, bad_request="Unknown format."
     )
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema, saying that every read may be made without a key: the API's
+    reads are public, and a key only raises their rate (drf-spectacular learns that only from
+    DRF's own permission classes)."""
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404, HttpResponseBase, QueryDict, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import viewsets
@@ -24,7 +25,7 @@ from core.api import conditional
 from core.api.conditional import Validators
 from core.api.pagination import ApiPagination
 from core.api.renderers import CSVRenderer, csv_lines
-from core.api.throttling import ApiRateThrottle
+from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
 
 # Lookup patterns of detail routes (``lookup_value_regex``).
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
@@ -44,7 +45,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
 
     pagination_class: type[ApiPagination] = ApiPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    throttle_classes = [ApiRateThrottle]
+    throttle_classes = [ApiRateThrottle, KeyedRateThrottle]
     cache_max_age = 300
     csv_columns: list[str] = []
     csv_name = "export"
@@ -205,6 +206,13 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         ):
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
+        for name, value in rate_limit_headers(request._request).items():
+            response[name] = value
+        # An answer to a key carries that key's counts: no shared cache may keep it, nor
+        # serve a keyless answer in its place.
+        patch_vary_headers(response, ["X-Api-Key"])
+        if request.auth is not None:
+            patch_cache_control(response, private=True)
         return response
 
 

@@ -26,8 +26,17 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consult import outbox
-from consult.models import Attachment, Comment, ExportJob, OutgoingMail, WindowExtension
+from consult import outbox, webhooks
+from consult.api_keys import create_api_key
+from consult.models import (
+    Attachment,
+    Comment,
+    ExportJob,
+    OutgoingMail,
+    WebhookEndpoint,
+    WebhookEvent,
+    WindowExtension,
+)
 from consult.tasks import deliver_mail
 from occupations.models import (
     LevelRequirement,
@@ -148,6 +157,22 @@ ACCESS = {
     "consult_outgoingmail_changelist":              "n  n  n  y",
     "consult_outgoingmail_delete":                  "n  n  n  n",
     "consult_outgoingmail_history":                 "n  n  n  y",
+    # third parties: API keys, webhook endpoints and deliveries (superusers only)
+    "consult_apikey_add":                           "n  n  n  y",
+    "consult_apikey_change":                        "n  n  n  y",
+    "consult_apikey_changelist":                    "n  n  n  y",
+    "consult_apikey_delete":                        "n  n  n  n",
+    "consult_apikey_history":                       "n  n  n  y",
+    "consult_webhookendpoint_add":                  "n  n  n  y",
+    "consult_webhookendpoint_change":               "n  n  n  y",
+    "consult_webhookendpoint_changelist":           "n  n  n  y",
+    "consult_webhookendpoint_delete":               "n  n  n  y",
+    "consult_webhookendpoint_history":              "n  n  n  y",
+    "consult_webhookdelivery_add":                  "n  n  n  n",
+    "consult_webhookdelivery_change":               "n  n  n  y",
+    "consult_webhookdelivery_changelist":           "n  n  n  y",
+    "consult_webhookdelivery_delete":               "n  n  n  n",
+    "consult_webhookdelivery_history":              "n  n  n  y",
     "consult_exportjob_add":                        "n  n  n  n",
     # another member's job: sent back to the admin index, as for any row out of one's queryset
     "consult_exportjob_change":                     "y  r  r  y",
@@ -277,6 +302,14 @@ def sample_objects() -> dict[str, object]:
     )
     deliver_mail.enqueue(mail.pk)  # a task result row
     ExportJob.objects.create(requested_by=staff, requested_at=timezone.now())
+    key, _token = create_api_key(owner="Job board", scopes=["read"], by=staff, now=timezone.now())
+    WebhookEndpoint.objects.create(
+        api_key=key,
+        url="https://hooks.example.org/consult",
+        events=["batch.published"],
+        created_at=timezone.now(),
+    )
+    webhooks.announce(WebhookEvent.BATCH_PUBLISHED, {"batch": {}})
     samples = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by("pk").first()
