@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consult", "0012_withdrawal_internal_note_and_public_explanation"),
+        ("consult", "0013_comment_answering_revision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
