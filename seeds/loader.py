@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from occupations.workflow import NothingToRelease, issue_release
 from seeds.batches import BATCHES_DIR, BatchSeed, load_batches, read_batch
 from seeds.consultations import (
     CONSULTATIONS_DIR,
@@ -165,10 +166,29 @@ def load(seeds: SeedSet) -> LoadReport:
     with transaction.atomic():
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
-        occupations = load_batches(seeds.batches, report, groups, authorities)
+        # The history as the releases it implies, in order: each batch is one release (a
+        # correction to it, a later one), then the skill standards attached afterwards.
+        occupations = {}
+        for batch in seeds.batches:
+            occupations |= load_batches([batch], report, groups, authorities)
+            release_history(report, batch.title)
         load_consultations(seeds.consultations, report, groups)
         load_standards(seeds.standards, report, occupations, authorities)
+        release_history(report, "National occupational skill standards")
     return report
+
+
+def release_history(report: LoadReport, what: str) -> None:
+    """Issue a release of what the load has just written to the registry, if it changed
+    anything; as the system (the seed import has no publisher)."""
+    try:
+        release = issue_release(by=None, note=f"Seed history: {what}.")
+    except NothingToRelease:
+        return
+    report.lines.append(
+        f"release {release.version}: {what}: {release.added_count} added, "
+        f"{release.changed_count} changed, {release.removed_count} removed"
+    )
 
 
 def default_directory() -> Path:

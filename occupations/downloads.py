@@ -1,0 +1,155 @@
+"""The downloads of a release: the whole registry as it was in that release, as CSV (one file
+per record type, UTF-8 with a byte-order mark so that spreadsheet programs read it), one XLSX
+workbook, one JSON document, a ``README`` data dictionary and a ``SHA256SUMS`` manifest.
+
+Built by the worker (``occupations.tasks.build_release_downloads``) from the release's stored
+records, so a release's files never change: the same records as ``?release=`` in the API, in
+the same cells as the API's CSV. Stored under ``downloads/<version>/`` in the ``downloads``
+storage and served by ``occupations.views.download``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from core.api.renderers import csv_lines, value_at
+from core.exports.cells import TRUE_FALSE, cell
+from occupations.data_dictionary import readme
+from occupations.release_models import Release
+from occupations.releases import REGISTRY, RegistryRecords, release_rows, with_url
+
+logger = logging.getLogger(__name__)
+
+JSON_NAME = "registry.json"
+XLSX_NAME = "registry.xlsx"
+README_NAME = "README"
+MANIFEST_NAME = "SHA256SUMS"
+CONTENT_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+
+def storage() -> Storage:
+    return storages["downloads"]
+
+
+def path(release: Release, name: str) -> str:
+    return f"downloads/{release.version}/{name}"
+
+
+def content_type(name: str) -> str:
+    for suffix, kind in CONTENT_TYPES.items():
+        if name.endswith(suffix):
+            return kind
+    return TEXT_TYPE
+
+
+def release_records(release: Release) -> dict[str, list[dict[str, Any]]]:
+    """Every record of ``release`` by record type (``occupations``…), as the API shows it,
+    with URLs as paths from the site's root."""
+    return {
+        records.plural: [
+            with_url(records, row.data)
+            for row in release_rows(release, records.record_type).iterator(chunk_size=2000)
+        ]
+        for records in REGISTRY
+    }
+
+
+def release_header(release: Release) -> dict[str, Any]:
+    return {
+        "version": release.version,
+        "issued_at": release.issued_at.isoformat(),
+        "note": release.note,
+    }
+
+
+def json_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes:
+    document = {"release": release_header(release), **state}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def csv_file(records: RegistryRecords, rows: list[dict[str, Any]]) -> bytes:
+    return "".join(csv_lines(records.csv_columns, rows)).encode()
+
+
+def _xlsx_rows(records: RegistryRecords, rows: Iterable[dict[str, Any]]) -> Iterator[list]:
+    tz = timezone.get_current_timezone()
+    for record in rows:
+        values = []
+        for column in records.csv_columns:
+            value = cell(value_at(record, column), tz, booleans=TRUE_FALSE)
+            # Characters XML cannot hold would make the workbook unreadable.
+            values.append(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+        yield values
+
+
+def xlsx_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes:
+    """One sheet per record type, the columns and cells of the CSV files."""
+    workbook = Workbook(write_only=True)
+    # Fixed, so that building the same release twice gives the same bytes.
+    workbook.properties.created = workbook.properties.modified = release.issued_at.replace(
+        tzinfo=None, microsecond=0
+    )
+    workbook.properties.title = f"Occupation registry {release.version}"
+    for records in REGISTRY:
+        sheet = workbook.create_sheet(title=records.plural)
+        sheet.append(records.csv_columns)
+        for row in _xlsx_rows(records, state[records.plural]):
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def build_files(release: Release) -> dict[str, bytes]:
+    """Every download of ``release`` by file name, the manifest last."""
+    state = release_records(release)
+    files = {
+        f"{records.plural}.csv": csv_file(records, state[records.plural]) for records in REGISTRY
+    }
+    files[XLSX_NAME] = xlsx_file(release, state)
+    files[JSON_NAME] = json_file(release, state)
+    files[README_NAME] = readme(release, {name: len(rows) for name, rows in state.items()}).encode()
+    files[MANIFEST_NAME] = "".join(
+        f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in files.items()
+    ).encode()
+    return files
+
+
+def build(release_id: int) -> str:
+    """Build and store the downloads of release ``release_id``; what happened, as a word
+    (``built``, or ``skipped`` when there is no such release)."""
+    release = Release.objects.filter(pk=release_id).first()
+    if release is None:
+        return "skipped"
+    files = build_files(release)
+    target = storage()
+    for name, content in files.items():
+        # A rebuild gives the same bytes; the old file goes so that the name stays the same.
+        if target.exists(path(release, name)):
+            target.delete(path(release, name))
+        target.save(path(release, name), ContentFile(content))
+    release.record_downloads(
+        [
+            {"name": name, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+            for name, content in files.items()
+        ],
+        now=timezone.now(),
+    )
+    logger.info("Downloads of release %s built: %d files.", release.version, len(files))
+    return "built"
