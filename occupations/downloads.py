@@ -10,10 +10,12 @@ storage and served by ``occupations.views.download``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
 import logging
+import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -113,7 +115,21 @@ def xlsx_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes
             sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return _with_fixed_times(buffer.getvalue(), release.issued_at)
+
+
+def _with_fixed_times(archive: bytes, when: dt.datetime) -> bytes:
+    """The zip ``archive`` with every entry dated ``when``: the zip format stores the time
+    each entry was written, and a release's files must be the same bytes however often they
+    are built (their URLs are cached for good)."""
+    stamp = timezone.localtime(when).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            fixed = zipfile.ZipInfo(entry.filename, date_time=stamp)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(entry))
+    return out.getvalue()
 
 
 def build_files(release: Release) -> dict[str, bytes]:

@@ -104,7 +104,9 @@ def test_each_release_holds_exactly_the_live_records_when_nothing_changed_since(
         then = _all(client, path, release=latest.version)
         # A release is read in id order (slug order for batches); the live lists in theirs.
         assert then == sorted(then, key=lambda r: r[key] if key == "id" else 0)
-        assert sorted(then, key=lambda r: r[key]) == sorted(_all(client, path), key=lambda r: r[key])
+        assert sorted(then, key=lambda r: r[key]) == sorted(
+            _all(client, path), key=lambda r: r[key]
+        )
 
 
 def test_since_release_up_to_a_release_gives_only_what_changed_between(seeded, client):
