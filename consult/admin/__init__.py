@@ -17,6 +17,7 @@ from consult.admin import (  # noqa: F401  (registers the admins)
     drafts,
     exports,
     mail,
+    releases,
 )
 
 admin.site.site_header = _("New occupations: staff")
