@@ -40,9 +40,8 @@ from occupations.models import (
 from occupations.release_reads import (
     RELEASE_PARAMETER,
     SINCE_RELEASE_PARAMETER,
+    RecordUrls,
     ReleaseReadsMixin,
-    ordered,
-    record_url,
 )
 
 # Read parameters every registry list and detail takes (DESIGN §6).
@@ -343,10 +342,10 @@ class BatchViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
             record_type=RecordType.OCCUPATION, data__batch__slug=row.key
         )
         fields = list(BatchOccupationSerializer.Meta.fields)
+        urls = RecordUrls("api:occupation-detail", "pk", self.request.build_absolute_uri("/")[:-1])
         listed = []
         for occupation in occupations.order_by("record_id"):
-            record = ordered(fields, occupation.data)
-            record["url"] = self.absolute(record_url("api:occupation-detail", "pk", occupation.key))
+            record = {**occupation.data, "url": urls(occupation.key)}
             listed.append({name: record.get(name) for name in fields})
         return {"occupations": listed}
 

@@ -10,13 +10,15 @@ storage and served by ``occupations.views.download``.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
 import json
 import logging
+import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -25,7 +27,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from core.api.renderers import csv_lines, value_at
+from core.api.renderers import value_at
 from core.exports.cells import TRUE_FALSE, cell
 from occupations.data_dictionary import readme
 from occupations.release_models import Release
@@ -43,6 +45,8 @@ CONTENT_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 TEXT_TYPE = "text/plain; charset=utf-8"
+CORE_PROPERTIES = "docProps/core.xml"
+MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def storage() -> Storage:
@@ -63,13 +67,12 @@ def content_type(name: str) -> str:
 def release_records(release: Release) -> dict[str, list[dict[str, Any]]]:
     """Every record of ``release`` by record type (``occupations``…), as the API shows it,
     with URLs as paths from the site's root."""
-    return {
-        records.plural: [
-            with_url(records, row.data)
-            for row in release_rows(release, records.record_type).iterator(chunk_size=2000)
-        ]
-        for records in REGISTRY
-    }
+    state = {}
+    for records in REGISTRY:
+        urls = records.urls() if "url" in records.serializer.Meta.fields else None
+        rows = release_rows(release, records.record_type).values_list("data", flat=True)
+        state[records.plural] = [with_url(records, data, urls) for data in rows.iterator(2000)]
+    return state
 
 
 def release_header(release: Release) -> dict[str, Any]:
@@ -85,22 +88,34 @@ def json_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def csv_file(records: RegistryRecords, rows: list[dict[str, Any]]) -> bytes:
-    return "".join(csv_lines(records.csv_columns, rows)).encode()
-
-
-def _xlsx_rows(records: RegistryRecords, rows: Iterable[dict[str, Any]]) -> Iterator[list]:
+def cells(records: RegistryRecords, rows: Iterable[dict[str, Any]]) -> list[list[Any]]:
+    """The cells of the CSV and XLSX files, computed once for both: the API's CSV cells
+    (``core.api.renderers.csv_lines``), less the characters XML cannot hold (they would make
+    the workbook unreadable, and no registry text has them)."""
     tz = timezone.get_current_timezone()
+    columns = records.csv_columns
+    table = []
     for record in rows:
-        values = []
-        for column in records.csv_columns:
+        row = []
+        for column in columns:
             value = cell(value_at(record, column), tz, booleans=TRUE_FALSE)
-            # Characters XML cannot hold would make the workbook unreadable.
-            values.append(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
-        yield values
+            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            row.append(value)
+        table.append(row)
+    return table
 
 
-def xlsx_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes:
+def csv_file(records: RegistryRecords, table: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(records.csv_columns)
+    writer.writerows(table)
+    return buffer.getvalue().encode()
+
+
+def xlsx_file(release: Release, tables: dict[str, list[list[Any]]]) -> bytes:
     """One sheet per record type, the columns and cells of the CSV files."""
     workbook = Workbook(write_only=True)
     # Fixed, so that building the same release twice gives the same bytes.
@@ -111,7 +126,7 @@ def xlsx_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes
     for records in REGISTRY:
         sheet = workbook.create_sheet(title=records.plural)
         sheet.append(records.csv_columns)
-        for row in _xlsx_rows(records, state[records.plural]):
+        for row in tables[records.plural]:
             sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -128,17 +143,27 @@ def _with_fixed_times(archive: bytes, when: dt.datetime) -> bytes:
         for entry in source.infolist():
             fixed = zipfile.ZipInfo(entry.filename, date_time=stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(entry))
+            content = source.read(entry)
+            if entry.filename == CORE_PROPERTIES:
+                # openpyxl stamps the time of saving as the workbook's last modification.
+                content = MODIFIED.sub(
+                    rb"\g<1>"
+                    + when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                    + rb"\g<2>",
+                    content,
+                )
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
 def build_files(release: Release) -> dict[str, bytes]:
     """Every download of ``release`` by file name, the manifest last."""
     state = release_records(release)
+    tables = {records.plural: cells(records, state[records.plural]) for records in REGISTRY}
     files = {
-        f"{records.plural}.csv": csv_file(records, state[records.plural]) for records in REGISTRY
+        f"{records.plural}.csv": csv_file(records, tables[records.plural]) for records in REGISTRY
     }
-    files[XLSX_NAME] = xlsx_file(release, state)
+    files[XLSX_NAME] = xlsx_file(release, tables)
     files[JSON_NAME] = json_file(release, state)
     files[README_NAME] = readme(release, {name: len(rows) for name, rows in state.items()}).encode()
     files[MANIFEST_NAME] = "".join(

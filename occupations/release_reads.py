@@ -9,6 +9,7 @@ A version that is not a release is a 400 naming the parameter.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
@@ -62,8 +63,26 @@ def ordered(fields: list[str], data: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(data.items(), key=lambda item: order.get(item[0], len(order))))
 
 
-def record_url(view_name: str, lookup: str, key: str) -> str:
-    return reverse(view_name, kwargs={lookup: key})
+# A key made of these characters (every id and slug) goes into a URL as it is.
+URL_SAFE_KEY = re.compile(r"[-a-zA-Z0-9_]+")
+URL_PLACEHOLDER = "1234567890"
+
+
+class RecordUrls:
+    """The URL of each record of one detail route: reverse() once, then the key filled in
+    (reverse() per record was most of the time of a page read from a release)."""
+
+    def __init__(self, view_name: str, lookup: str, base: str = "") -> None:
+        self.view_name, self.lookup = view_name, lookup
+        path = reverse(view_name, kwargs={lookup: URL_PLACEHOLDER})
+        before, _found, self.after = path.rpartition(URL_PLACEHOLDER)
+        self.before = base + before
+        self.base = base
+
+    def __call__(self, key: str) -> str:
+        if URL_SAFE_KEY.fullmatch(key):
+            return f"{self.before}{key}{self.after}"
+        return self.base + reverse(self.view_name, kwargs={self.lookup: key})
 
 
 class ReleaseReadsMixin:
@@ -162,13 +181,16 @@ class ReleaseReadsMixin:
         fields = list(self.get_serializer_class().Meta.fields)
         record = ordered(fields, row.data)
         if "url" in fields:
-            record["url"] = self.absolute(
-                record_url(f"api:{self.basename}-detail", self.lookup_field, row.key)
-            )
+            record["url"] = self.record_urls(row.key)
         return record
 
-    def absolute(self, path: str) -> str:
-        return self.request.build_absolute_uri(path)
+    @cached_property
+    def record_urls(self) -> RecordUrls:
+        return RecordUrls(
+            f"api:{self.basename}-detail",
+            self.lookup_field,
+            self.request.build_absolute_uri("/")[:-1],
+        )
 
     def release_detail_extra(self, release: Release, row: ReleaseRecord) -> dict[str, Any]:
         """What a detail adds to the stored record (a batch: its occupations)."""

@@ -27,7 +27,7 @@ from occupations.api import (
     StandardViewSet,
 )
 from occupations.release_models import RecordType, Release, ReleaseRecord
-from occupations.release_reads import ordered, record_url
+from occupations.release_reads import RecordUrls, ordered
 
 # Records serialized per query while a snapshot is taken: the prefetches run once per chunk.
 SNAPSHOT_CHUNK = 2000
@@ -65,8 +65,9 @@ class RegistryRecords:
                 record.pop("url", None)
                 yield obj.pk, str(record[self.key_field]), record
 
-    def url(self, key: str) -> str:
-        return record_url(self.view_name, self.viewset.lookup_field, key)
+    def urls(self) -> RecordUrls:
+        """Paths of this type's records, from the site's root."""
+        return RecordUrls(self.view_name, self.viewset.lookup_field)
 
 
 REGISTRY = (
@@ -99,12 +100,14 @@ def plain(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def with_url(records: RegistryRecords, data: dict[str, Any], base: str = "") -> dict[str, Any]:
-    """A stored representation as the API shows it: in field order, with its ``url`` (the
-    path after ``base``, e.g. the scheme and host of the request)."""
+def with_url(
+    records: RegistryRecords, data: dict[str, Any], urls: RecordUrls | None
+) -> dict[str, Any]:
+    """A stored representation as the API shows it: in field order, with its ``url`` (by
+    ``urls``) if the type has one."""
     record = ordered(list(records.serializer.Meta.fields), data)
-    if "url" in records.serializer.Meta.fields:
-        record["url"] = base + records.url(str(data[records.key_field]))
+    if urls is not None:
+        record["url"] = urls(str(data[records.key_field]))
     return record
 
 
