@@ -52,7 +52,7 @@ from seeds.reference import (
     read_groups,
 )
 from seeds.standards import STANDARDS_DIR, StandardSeed, load_standards, read_standards
-from seeds.writing import LoadReport
+from seeds.writing import CREATED, UPDATED, LoadReport
 
 
 @dataclass(frozen=True)
@@ -170,17 +170,31 @@ def load(seeds: SeedSet) -> LoadReport:
         # correction to it, a later one), then the skill standards attached afterwards.
         occupations = {}
         for batch in seeds.batches:
+            written = registry_writes(report)
             occupations |= load_batches([batch], report, groups, authorities)
-            release_history(report, batch.title)
+            release_history(report, batch.title, written)
         load_consultations(seeds.consultations, report, groups)
+        written = registry_writes(report)
         load_standards(seeds.standards, report, occupations, authorities)
-        release_history(report, "National occupational skill standards")
+        release_history(report, "National occupational skill standards", written)
     return report
 
 
-def release_history(report: LoadReport, what: str) -> None:
-    """Issue a release of what the load has just written to the registry, if it changed
-    anything; as the system (the seed import has no publisher)."""
+REGISTRY_KINDS = ("batches", "occupations", "skill standards", "standard levels")
+
+
+def registry_writes(report: LoadReport) -> int:
+    return sum(
+        report.counts[kind][CREATED] + report.counts[kind][UPDATED] for kind in REGISTRY_KINDS
+    )
+
+
+def release_history(report: LoadReport, what: str, written_before: int) -> None:
+    """Issue a release of what the load has just written to the registry, if it wrote
+    anything since ``written_before`` registry writes; as the system (the seed import has no
+    publisher). Changes staff made are left to their own release when the load writes none."""
+    if registry_writes(report) == written_before:
+        return
     try:
         release = issue_release(by=None, note=f"Seed history: {what}.")
     except NothingToRelease:
