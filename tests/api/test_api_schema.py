@@ -21,6 +21,7 @@ from hypothesis.internal.conjecture import utils as conjecture_utils
 from openapi_spec_validator import validate
 
 from consult.wsgi import application
+from occupations.workflow import issue_release
 from tests.api.conftest import FUZZ_CASES
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,8 @@ def test_every_endpoint_of_the_contract_is_documented():
         "/api/v1/consultations/{slug}/",
         "/api/v1/occupations/",
         "/api/v1/occupations/{id}/",
+        "/api/v1/releases/",
+        "/api/v1/releases/{version}/",
         "/api/v1/standards/",
         "/api/v1/standards/{id}/",
     ]
@@ -164,6 +167,8 @@ def fuzz_data(registry, consultations, settings):
     database connection (and its transaction); Django's own test client disconnects them too.
     """
     settings.API_THROTTLE_RATE = "0"
+    # A release of the registry, so that ?release= and the release endpoints have one.
+    issue_release(by=None, note="The registry for the fuzzer.")
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield registry, consultations
