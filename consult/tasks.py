@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from consult import export_jobs, outbox, workflow
+from occupations import downloads
 
 
 @task()
@@ -19,11 +20,13 @@ def deliver_mail(mail_id: int) -> str:
 
 @task()
 def sweep() -> dict[str, int]:
-    """Re-enqueue mail whose task was lost; remove exports past their day."""
+    """Re-enqueue mail and release downloads whose task was lost; remove exports past their
+    day."""
     now = timezone.now()
     return {
         "mail_requeued": outbox.sweep(now=now),
         "exports_removed": export_jobs.remove_expired(now=now),
+        "downloads_requeued": downloads.requeue_missing(now=now),
     }
 
 

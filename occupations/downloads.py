@@ -194,3 +194,23 @@ def build(release_id: int) -> str:
     )
     logger.info("Downloads of release %s built: %d files.", release.version, len(files))
     return "built"
+
+
+# A release whose files are still missing this long after it was issued lost its build task
+# (a worker stopped mid-build, a queue row removed): the sweep enqueues it again.
+BUILD_GRACE = dt.timedelta(minutes=15)
+
+
+def requeue_missing(*, now: dt.datetime) -> int:
+    """Enqueue the build of every release issued before ``now - BUILD_GRACE`` whose files
+    were never built; how many. A build twice over writes the same bytes."""
+    from occupations.tasks import build_release_downloads
+
+    missing = Release.objects.filter(
+        downloads_built_at__isnull=True, issued_at__lt=now - BUILD_GRACE
+    ).values_list("pk", flat=True)
+    count = 0
+    for release_id in missing:
+        build_release_downloads.enqueue(release_id)
+        count += 1
+    return count

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -203,6 +204,7 @@ class ReleaseReadsMixin:
             sorted(self.kwargs.items()),
             sorted(self.request.query_params.lists()),
             self.request.accepted_media_type,
+            get_language(),
         ]
         return conditional.validators_for(
             identity, {"count": count, "issued_at": release.issued_at}

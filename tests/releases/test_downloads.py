@@ -19,6 +19,7 @@ from occupations import downloads
 from occupations.data_dictionary import COLUMNS
 from occupations.models import Release
 from occupations.releases import REGISTRY
+from occupations.workflow import issue_release
 from tests.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,23 @@ def test_the_releases_feed_lists_each_release(built, client):
     assert text.count("<entry>") == 7
     assert "Release 2026.7" in text
     assert "release:2026.1" in text
+
+
+def test_the_sweep_builds_the_files_of_a_release_whose_task_was_lost(publisher):
+    from django_tasks_db.models import DBTaskResult
+
+    from consult.tasks import sweep
+    from tests.factories import OccupationFactory
+
+    OccupationFactory()
+    issued = timezone.now()
+    with time_machine.travel(issued, tick=False):
+        release = issue_release(by=publisher, note="Its task is lost.")  # never committed here
+    assert not DBTaskResult.objects.filter(task_path__endswith="build_release_downloads").exists()
+    with time_machine.travel(issued + dt.timedelta(minutes=5)):
+        assert sweep.call()["downloads_requeued"] == 0
+    with time_machine.travel(issued + dt.timedelta(minutes=16)):
+        assert sweep.call()["downloads_requeued"] == 1
+    run_queued_tasks()
+    release.refresh_from_db()
+    assert {f["name"] for f in release.downloads} == FILES
