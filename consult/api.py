@@ -30,6 +30,7 @@ from occupations.api import (
     StandardViewSet,
     StringListField,
 )
+from occupations.release_api import ReleaseViewSet
 
 # Filters -----------------------------------------------------------------------------------
 
@@ -364,6 +365,7 @@ router = ApiRouter()
 router.register("batches", BatchViewSet, basename="batch")
 router.register("occupations", OccupationViewSet, basename="occupation")
 router.register("standards", StandardViewSet, basename="standard")
+router.register("releases", ReleaseViewSet, basename="release")
 router.register("consultations", ConsultationViewSet, basename="consultation")
 router.register(
     rf"consultations/(?P<consultation_slug>{SLUG_REGEX})/comments",

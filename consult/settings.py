@@ -238,7 +238,16 @@ else:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": _STATIC_BACKEND},
+    # Release downloads (``downloads/<version>/…`` under MEDIA_ROOT), written by the worker
+    # and served by the app with immutable caching. Several machines need a shared location:
+    # a network folder here, or another storage backend.
+    "downloads": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
 }
+# The licence of the registry's open data, shown on /data/ and in every release's README.
+OPEN_DATA_LICENCE = env_str("OPEN_DATA_LICENCE", "Creative Commons Attribution 4.0 (CC BY 4.0)")
+OPEN_DATA_LICENCE_URL = env_str(
+    "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

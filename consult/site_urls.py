@@ -1,6 +1,6 @@
 """URLs of the public site (DESIGN §5)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from consult import feeds as consult_feeds
 from consult import views as consult_views
@@ -41,4 +41,17 @@ urlpatterns = [
     ),
     path("feeds/batches/", occupation_feeds.BatchesFeed(), name="feed-batches"),
     path("feeds/batches/atom/", occupation_feeds.BatchesAtomFeed(), name="feed-batches-atom"),
+    path("feeds/releases/", occupation_feeds.ReleasesFeed(), name="feed-releases"),
+    path("feeds/releases/atom/", occupation_feeds.ReleasesAtomFeed(), name="feed-releases-atom"),
+    path("data/", occupation_views.open_data, name="data"),
+    re_path(
+        r"^downloads/(?P<version>[0-9]{4}\.[0-9]+)/$",
+        occupation_views.release_downloads,
+        name="release-downloads",
+    ),
+    re_path(
+        r"^downloads/(?P<version>[0-9]{4}\.[0-9]+)/(?P<name>[A-Za-z0-9_.-]+)$",
+        occupation_views.download,
+        name="release-download",
+    ),
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from consult import export_jobs, outbox, webhooks, workflow
+from occupations import downloads
 
 
 @task()
@@ -25,13 +26,14 @@ def deliver_webhook(delivery_id: int) -> str:
 
 @task()
 def sweep() -> dict[str, int]:
-    """Re-enqueue mail and webhook deliveries whose task was lost; remove exports past their
-    day."""
+    """Re-enqueue mail, webhook deliveries and release downloads whose task was lost; remove
+    exports past their day."""
     now = timezone.now()
     return {
         "mail_requeued": outbox.sweep(now=now),
         "webhooks_requeued": webhooks.sweep(now=now),
         "exports_removed": export_jobs.remove_expired(now=now),
+        "downloads_requeued": downloads.requeue_missing(now=now),
     }
 
 

@@ -31,9 +31,22 @@ from occupations.models import (
     Batch,
     ClassificationGroup,
     Occupation,
+    RecordType,
+    Release,
+    ReleaseRecord,
     SkillStandard,
     StandardLevel,
 )
+from occupations.release_reads import (
+    RELEASE_PARAMETER,
+    SINCE_RELEASE_PARAMETER,
+    RecordUrls,
+    ReleaseReadsMixin,
+)
+
+# Read parameters every registry list and detail takes (DESIGN §6).
+LIST_RELEASE_PARAMETERS = [RELEASE_PARAMETER, SINCE_RELEASE_PARAMETER]
+DETAIL_RELEASE_PARAMETERS = [RELEASE_PARAMETER]
 
 # A full occupation code or any leading part of one: "2", "2-02", "2-02-10", "2-02-10-07".
 CODE_PREFIX_PATTERN = r"^[1-8](-[0-9]{2}){0,3}$"
@@ -279,12 +292,19 @@ class StandardSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=list_schema(BatchSerializer, description="Published batches of new occupations."),
+    list=list_schema(
+        BatchSerializer,
+        description="Published batches of new occupations.",
+        parameters=LIST_RELEASE_PARAMETERS,
+    ),
     retrieve=detail_schema(
-        BatchDetailSerializer, description="One published batch, with its occupations."
+        BatchDetailSerializer,
+        description="One published batch, with its occupations.",
+        parameters=DETAIL_RELEASE_PARAMETERS,
     ),
 )
-class BatchViewSet(ReadOnlyApiViewSet):
+class BatchViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
+    release_record_type = RecordType.BATCH
     serializer_class = BatchSerializer
     filterset_class = BatchFilter
     lookup_field = "slug"
@@ -316,6 +336,19 @@ class BatchViewSet(ReadOnlyApiViewSet):
             )
         return queryset
 
+    def release_detail_extra(self, release: Release, row: ReleaseRecord) -> dict[str, Any]:
+        # The batch's occupations as they were in the release, as the live detail lists them.
+        occupations = ReleaseRecord.objects.in_release(release).filter(
+            record_type=RecordType.OCCUPATION, data__batch__slug=row.key
+        )
+        fields = list(BatchOccupationSerializer.Meta.fields)
+        urls = RecordUrls("api:occupation-detail", "pk", self.request.build_absolute_uri("/")[:-1])
+        listed = []
+        for occupation in occupations.order_by("record_id"):
+            record = {**occupation.data, "url": urls(occupation.key)}
+            listed.append({name: record.get(name) for name in fields})
+        return {"occupations": listed}
+
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         # Without joins, as OccupationViewSet.freshness(): occupation counts and the
         # occupations of a batch change only with the occupations' count or latest change.
@@ -329,12 +362,19 @@ class BatchViewSet(ReadOnlyApiViewSet):
 
 
 @extend_schema_view(
-    list=list_schema(OccupationSerializer, description="Published occupations of the registry."),
+    list=list_schema(
+        OccupationSerializer,
+        description="Published occupations of the registry.",
+        parameters=LIST_RELEASE_PARAMETERS,
+    ),
     retrieve=detail_schema(
-        OccupationSerializer, description="One published occupation.", parameters=[ID_PARAMETER]
+        OccupationSerializer,
+        description="One published occupation.",
+        parameters=[ID_PARAMETER, *DETAIL_RELEASE_PARAMETERS],
     ),
 )
-class OccupationViewSet(ReadOnlyApiViewSet):
+class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
+    release_record_type = RecordType.OCCUPATION
     serializer_class = OccupationSerializer
     filterset_class = OccupationFilter
     lookup_value_regex = ID_REGEX
@@ -387,12 +427,19 @@ class OccupationViewSet(ReadOnlyApiViewSet):
 
 
 @extend_schema_view(
-    list=list_schema(StandardSerializer, description="National occupational skill standards."),
+    list=list_schema(
+        StandardSerializer,
+        description="National occupational skill standards.",
+        parameters=LIST_RELEASE_PARAMETERS,
+    ),
     retrieve=detail_schema(
-        StandardSerializer, description="One skill standard.", parameters=[ID_PARAMETER]
+        StandardSerializer,
+        description="One skill standard.",
+        parameters=[ID_PARAMETER, *DETAIL_RELEASE_PARAMETERS],
     ),
 )
-class StandardViewSet(ReadOnlyApiViewSet):
+class StandardViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
+    release_record_type = RecordType.STANDARD
     serializer_class = StandardSerializer
     filterset_class = StandardFilter
     lookup_value_regex = ID_REGEX

@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from occupations.models import Batch
+from occupations.models import Batch, Release
 
 FEED_LENGTH = 30
 
@@ -55,3 +55,42 @@ class BatchesFeed(Feed):
 class BatchesAtomFeed(BatchesFeed):
     feed_type = Atom1Feed
     subtitle = BatchesFeed.description
+
+
+class ReleasesFeed(Feed):
+    title = gettext_lazy("Occupation registry: releases")
+    description = gettext_lazy(
+        "Each numbered release of the registry, with what it added, changed and removed."
+    )
+    link = reverse_lazy("data")
+
+    def items(self):
+        return Release.objects.latest_first()[:FEED_LENGTH]
+
+    def item_title(self, item: Release) -> str:
+        return _("Release %(version)s") % {"version": item.version}
+
+    def item_description(self, item: Release) -> str:
+        counts = _("%(added)d added, %(changed)d changed, %(removed)d removed.") % {
+            "added": item.added_count,
+            "changed": item.changed_count,
+            "removed": item.removed_count,
+        }
+        return f"{item.note} {counts}"
+
+    def item_link(self, item: Release) -> str:
+        return item.get_absolute_url()
+
+    def item_guid(self, item: Release) -> str:
+        # Stable whatever page lists the release.
+        return f"release:{item.version}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Release) -> dt.datetime:
+        return item.issued_at
+
+
+class ReleasesAtomFeed(ReleasesFeed):
+    feed_type = Atom1Feed
+    subtitle = ReleasesFeed.description

@@ -548,3 +548,7 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.source} → {self.target}"
+
+
+# Releases live in their own module; imported here so that they are models of this app.
+from occupations.release_models import RecordType, Release, ReleaseRecord  # noqa: E402, F401

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from occupations.workflow import NothingToRelease, issue_release
 from seeds.batches import BATCHES_DIR, BatchSeed, load_batches, read_batch
 from seeds.consultations import (
     CONSULTATIONS_DIR,
@@ -51,7 +52,7 @@ from seeds.reference import (
     read_groups,
 )
 from seeds.standards import STANDARDS_DIR, StandardSeed, load_standards, read_standards
-from seeds.writing import LoadReport
+from seeds.writing import CREATED, UPDATED, LoadReport
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,43 @@ def load(seeds: SeedSet) -> LoadReport:
     with transaction.atomic():
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
-        occupations = load_batches(seeds.batches, report, groups, authorities)
+        # The history as the releases it implies, in order: each batch is one release (a
+        # correction to it, a later one), then the skill standards attached afterwards.
+        occupations = {}
+        for batch in seeds.batches:
+            written = registry_writes(report)
+            occupations |= load_batches([batch], report, groups, authorities)
+            release_history(report, batch.title, written)
         load_consultations(seeds.consultations, report, groups)
+        written = registry_writes(report)
         load_standards(seeds.standards, report, occupations, authorities)
+        release_history(report, "National occupational skill standards", written)
     return report
+
+
+REGISTRY_KINDS = ("batches", "occupations", "skill standards", "standard levels")
+
+
+def registry_writes(report: LoadReport) -> int:
+    return sum(
+        report.counts[kind][CREATED] + report.counts[kind][UPDATED] for kind in REGISTRY_KINDS
+    )
+
+
+def release_history(report: LoadReport, what: str, written_before: int) -> None:
+    """Issue a release of what the load has just written to the registry, if it wrote
+    anything since ``written_before`` registry writes; as the system (the seed import has no
+    publisher). Changes staff made are left to their own release when the load writes none."""
+    if registry_writes(report) == written_before:
+        return
+    try:
+        release = issue_release(by=None, note=f"Seed history: {what}.")
+    except NothingToRelease:
+        return
+    report.lines.append(
+        f"release {release.version}: {what}: {release.added_count} added, "
+        f"{release.changed_count} changed, {release.removed_count} removed"
+    )
 
 
 def default_directory() -> Path:

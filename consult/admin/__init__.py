@@ -18,6 +18,7 @@ from consult.admin import (  # noqa: F401  (registers the admins)
     exports,
     keys,
     mail,
+    releases,
 )
 
 admin.site.site_header = _("New occupations: staff")

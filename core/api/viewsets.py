@@ -137,7 +137,10 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     def csv_response(self, instances: Iterable[models.Model]) -> StreamingHttpResponse:
         serializer = self.get_serializer()
         represent: Callable[[models.Model], dict] = serializer.to_representation
-        records = (represent(instance) for instance in instances)
+        return self.csv_records_response(represent(instance) for instance in instances)
+
+    def csv_records_response(self, records: Iterable[dict]) -> StreamingHttpResponse:
+        """The CSV download of serialized ``records``."""
         response = StreamingHttpResponse(
             csv_lines(self.csv_columns, records), content_type="text/csv; charset=utf-8"
         )

@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 from consult.api_keys import create_api_key
 from consult.forms import ApiCommentForm
 from consult.wsgi import application
+from occupations.workflow import issue_release
 from tests.api.conftest import FUZZ_CASES
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,8 @@ def test_every_endpoint_of_the_contract_is_documented():
         "/api/v1/consultations/{slug}/",
         "/api/v1/occupations/",
         "/api/v1/occupations/{id}/",
+        "/api/v1/releases/",
+        "/api/v1/releases/{version}/",
         "/api/v1/standards/",
         "/api/v1/standards/{id}/",
     ]
@@ -194,6 +197,8 @@ def fuzz_data(registry, consultations, settings):
     settings.API_THROTTLE_RATE = "0"
     settings.API_KEY_READ_RATE = "0"
     settings.API_KEY_COMMENT_RATE = "0"
+    # A release of the registry, so that ?release= and the release endpoints have one.
+    issue_release(by=None, note="The registry for the fuzzer.")
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield registry, consultations

@@ -272,7 +272,7 @@ def test_the_ten_national_standards_hang_off_their_occupations_with_three_levels
 
 def test_the_level_sets_are_written_by_the_registry_workflow_as_the_system(loaded):
     """Once per standard, on the first load only: the fixture loaded twice."""
-    steps = Transition.objects.all()
+    steps = Transition.objects.filter(action="set_levels")
     assert steps.count() == 10
     assert {step.content_object for step in steps} == set(SkillStandard.objects.all())
     assert set(steps.values_list("action", "source", "target", "actor", "note")) == {
@@ -397,3 +397,11 @@ def test_a_consultation_the_workflow_has_moved_on_is_left_as_it_is(loaded, edito
     )
     assert "draft 1 (Digital Twin Engineering Technician): kept" in output
     assert Consultation.objects.get(slug="draft-list-2026").status == "published"
+
+
+def test_the_history_is_released_once_however_often_it_is_loaded(loaded):
+    """The fixture loaded twice: the second load had nothing to release."""
+    releases = Transition.objects.filter(action="issue_release")
+    assert releases.count() == 7
+    assert {step.actor for step in releases} == {None}
+    assert not Transition.objects.exclude(action__in=["set_levels", "issue_release"]).exists()

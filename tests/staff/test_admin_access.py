@@ -45,6 +45,7 @@ from occupations.models import (
     StandardLevel,
     Transition,
 )
+from occupations.workflow import issue_release
 from tests.factories import AuthorityFactory, CommentFactory, GroupFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +220,12 @@ ACCESS = {
     "occupations_occupation_delete":                "n  n  n  n",
     "occupations_occupation_export":                "y  n  y  y",
     "occupations_occupation_history":               "y  n  y  y",
+    "occupations_release_add":                      "n  n  n  n",
+    "occupations_release_change":                   "n  n  y  y",
+    "occupations_release_changelist":               "n  n  y  y",
+    "occupations_release_delete":                   "n  n  n  n",
+    "occupations_release_history":                  "n  n  y  y",
+    "occupations_release_issue":                    "n  n  y  y",
     "occupations_skillstandard_add":                "n  n  r  r",
     "occupations_skillstandard_change":             "y  n  y  y",
     "occupations_skillstandard_changelist":         "y  n  y  y",
@@ -273,6 +280,7 @@ def sample_objects() -> dict[str, object]:
     LevelWeight.objects.create(
         level=level, category=LevelWeight.Category.choices[0][0], item="Basics", weight=10
     )
+    issue_release(by=None, note="Sample release.")
     Transition.objects.create(
         content_type=ContentType.objects.get_for_model(consultation),
         object_id=consultation.pk,
