@@ -23,18 +23,6 @@ from django.utils.translation import gettext_lazy as _
 VERSION_PATTERN = r"\A[0-9]{4}\.[1-9][0-9]*\Z"
 
 
-class RecordJSONField(models.JSONField):
-    """A JSONField that bulk inserts as plain VALUES rows.
-
-    Without a placeholder of its own, Django's bulk insert on PostgreSQL sends each column as
-    one array literal (UNNEST), and psycopg quotes every JSON text inside an array with a
-    regular-expression substitution per quote character: most of the time of issuing a
-    release of 20,000 records (bench/README.md)."""
-
-    def get_placeholder(self, value, compiler, connection) -> str:
-        return "%s"
-
-
 class ReleaseQuerySet(models.QuerySet):
     def latest_first(self) -> ReleaseQuerySet:
         return self.order_by("-sequence")
@@ -146,9 +134,9 @@ class ReleaseRecord(models.Model):
     key = models.CharField(_("key"), max_length=80)
     action = models.CharField(_("action"), max_length=7, choices=Action.choices)
     # The record as the API showed it in this release (for a removed record: as it was last).
-    data = RecordJSONField(_("record"))
+    data = models.JSONField(_("record"))
     # For a change: {field: {"old": …, "new": …}} of the top-level fields that changed.
-    changes = RecordJSONField(_("changed fields"), default=dict, blank=True)
+    changes = models.JSONField(_("changed fields"), default=dict, blank=True)
     # The release whose row replaced this one; null while this is the record's latest row.
     superseded_by = models.ForeignKey(
         Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
