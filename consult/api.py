@@ -12,7 +12,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.routers import DefaultRouter
 
@@ -275,6 +280,7 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
         parameters=[CONSULTATION_SLUG, ID_PARAMETER],
     ),
 )
+@extend_schema(tags=["comments"])
 class ConsultationCommentViewSet(ReadOnlyApiViewSet):
     serializer_class = CommentSerializer
     filterset_class = CommentFilter
