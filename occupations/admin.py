@@ -151,10 +151,15 @@ class StandardInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The standards of an occupation, listed; they are added and edited on their own page."""
 
     model = SkillStandard
-    fields = ["title", "kind", "edition", "issued_on"]
+    fields = ["title", "kind", "edition", "issued"]
     readonly_fields = fields
     show_change_link = True
     extra = 0
+
+    @admin.display(description=_("issued"))
+    def issued(self, obj: SkillStandard) -> str:
+        # As precise as the source: "May 2021", never 1 May 2021.
+        return obj.issued_display
 
 
 class HasStandardFilter(admin.SimpleListFilter):

@@ -23,6 +23,7 @@ from core.api.filters import (
     YearFilter,
 )
 from core.api.relations import AbsoluteUrlField
+from core.api.renderers import flat_columns
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.models import (
@@ -161,7 +162,7 @@ class GroupSummarySerializer(serializers.ModelSerializer):
 class BatchSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Batch
-        fields = ["slug", "title", "announced_on"]
+        fields = ["slug", "title", "announced_on", "announced_precision"]
 
 
 class StandardSummarySerializer(serializers.ModelSerializer):
@@ -269,6 +270,7 @@ class StandardSerializer(serializers.ModelSerializer):
             "kind",
             "occupation",
             "issued_on",
+            "issued_precision",
             "authorities",
             "directions",
             "levels",
@@ -290,17 +292,7 @@ class BatchViewSet(ReadOnlyApiViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     csv_name = "batches"
-    csv_columns = [
-        "slug",
-        "number",
-        "title",
-        "announced_on",
-        "announced_precision",
-        "authorities",
-        "occupation_count",
-        "announced_count",
-        "url",
-    ]
+    csv_columns = flat_columns(BatchSerializer())
 
     def get_serializer_class(self):
         return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
@@ -339,26 +331,7 @@ class OccupationViewSet(ReadOnlyApiViewSet):
     filterset_class = OccupationFilter
     lookup_value_regex = ID_REGEX
     csv_name = "occupations"
-    csv_columns = [
-        "id",
-        "code",
-        "name",
-        "alternative_names",
-        "definition",
-        "tasks",
-        "job_types",
-        "green",
-        "digital",
-        "group.code",
-        "group.title",
-        "batch.slug",
-        "batch.title",
-        "batch.announced_on",
-        "standards.id",
-        "standards.title",
-        "standards.kind",
-        "url",
-    ]
+    csv_columns = flat_columns(OccupationSerializer())
 
     def get_queryset(self) -> models.QuerySet:
         return Occupation.objects.published()
@@ -397,20 +370,7 @@ class StandardViewSet(ReadOnlyApiViewSet):
     filterset_class = StandardFilter
     lookup_value_regex = ID_REGEX
     csv_name = "standards"
-    csv_columns = [
-        "id",
-        "title",
-        "kind",
-        "occupation.id",
-        "occupation.name",
-        "occupation.code",
-        "issued_on",
-        "authorities",
-        "directions",
-        "levels.rank",
-        "levels.key",
-        "levels.name",
-    ]
+    csv_columns = flat_columns(StandardSerializer())
 
     def get_queryset(self) -> models.QuerySet:
         return SkillStandard.objects.all()
