@@ -29,6 +29,7 @@ from occupations.admin_forms import AttachStandardForm, LinesField, add_workflow
 from occupations.models import (
     Authority,
     Batch,
+    ClassificationEdition,
     ClassificationGroup,
     LevelRequirement,
     LevelWeight,
@@ -108,6 +109,18 @@ class ClassificationGroupAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
     show_full_result_count = False
+
+
+@admin.register(ClassificationEdition)
+class ClassificationEditionAdmin(admin.ModelAdmin):
+    """Reference data loaded from the seed files, each fact with its source."""
+
+    list_display = ["year", "issued", "revision", "major_group_count", "occupation_count"]
+    ordering = ["year"]
+
+    @admin.display(description=_("issued"), ordering="issued_on")
+    def issued(self, obj: ClassificationEdition) -> str:
+        return obj.issued_display
 
 
 @admin.register(Authority)

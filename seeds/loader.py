@@ -44,10 +44,13 @@ from seeds.reference import (
     AUTHORITIES_FILE,
     MAJOR_GROUPS_FILE,
     AuthoritySeed,
+    EditionSeed,
     GroupSeed,
     load_authorities,
+    load_editions,
     load_groups,
     read_authorities,
+    read_editions,
     read_groups,
 )
 from seeds.standards import STANDARDS_DIR, StandardSeed, load_standards, read_standards
@@ -59,12 +62,20 @@ class SeedSet:
     directory: Path
     groups: tuple[GroupSeed, ...]
     authorities: tuple[AuthoritySeed, ...]
+    editions: tuple[EditionSeed, ...]
     batches: tuple[BatchSeed, ...]
     consultations: tuple[ConsultationSeed, ...]
     standards: tuple[StandardSeed, ...]
 
     def all_sources(self) -> Iterator[tuple[Origin, Source]]:
-        for record in (*self.groups, *self.authorities, *self.consultations, *self.standards):
+        records = (
+            *self.groups,
+            *self.authorities,
+            *self.editions,
+            *self.consultations,
+            *self.standards,
+        )
+        for record in records:
             for source in record.sources:
                 yield record.origin, source
         for batch in self.batches:
@@ -120,6 +131,7 @@ def read_seeds(directory: Path | str) -> SeedSet:
         directory=directory,
         groups=groups,
         authorities=authorities,
+        editions=read_editions(directory),
         batches=tuple(sorted(batches, key=lambda b: (b.announced_on, b.number or 0, b.slug))),
         consultations=tuple(consultations),
         standards=tuple(standards),
@@ -165,6 +177,7 @@ def load(seeds: SeedSet) -> LoadReport:
     with transaction.atomic():
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
+        load_editions(seeds.editions, report)
         occupations = load_batches(seeds.batches, report, groups, authorities)
         load_consultations(seeds.consultations, report, groups)
         load_standards(seeds.standards, report, occupations, authorities)

@@ -157,7 +157,16 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         )
 
     def get_fields(self, request, obj=None):
-        fields = ["title", "slug", "summary", "opens_at", "closes_at", "sources", "notes"]
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "text_source",
+            "opens_at",
+            "closes_at",
+            "sources",
+            "notes",
+        ]
         if obj is not None:
             fields[2:2] = ["status", "state_display", "time_left_display", "batch"]
         return fields
