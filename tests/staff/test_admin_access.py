@@ -30,6 +30,7 @@ from consult import outbox
 from consult.models import Attachment, Comment, ExportJob, OutgoingMail, WindowExtension
 from consult.tasks import deliver_mail
 from occupations.models import (
+    ClassificationEdition,
     LevelRequirement,
     LevelWeight,
     SkillStandard,
@@ -239,6 +240,7 @@ def sample_objects() -> dict[str, object]:
     occupation = OccupationFactory()
     AuthorityFactory()
     GroupFactory()
+    ClassificationEdition.objects.create(year=2022, issued_on=dt.date(2022, 1, 1))
     standard = SkillStandard.objects.create(
         occupation=occupation, title="Standard", kind=SkillStandard.Kind.choices[0][0]
     )
