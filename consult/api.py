@@ -31,6 +31,7 @@ from occupations.api import (
     ReferenceFilter,
     StandardViewSet,
     StringListField,
+    label,
 )
 
 # Filters -----------------------------------------------------------------------------------
@@ -91,6 +92,7 @@ class CommentFilter(filters.FilterSet):
 
 
 class DraftSummarySerializer(serializers.ModelSerializer):
+    name = label("name")
     code = serializers.CharField(source="proposed_code", help_text=_("Proposed code."))
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
@@ -149,6 +151,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
 
 class CommentOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
+
     class Meta:
         model = DraftOccupation
         fields = ["id", "name"]

@@ -25,7 +25,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidTransition, WorkflowError
 from occupations import exports
-from occupations.admin_forms import AttachStandardForm, LinesField, add_workflow_error
+from occupations.admin_forms import (
+    AttachStandardForm,
+    LabelLanguageMixin,
+    LinesField,
+    add_workflow_error,
+)
 from occupations.models import (
     Authority,
     Batch,
@@ -276,13 +281,15 @@ class StandardLevelInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, gettext("Edit the tables"))
 
 
-class SkillStandardForm(forms.ModelForm):
+class SkillStandardForm(LabelLanguageMixin, forms.ModelForm):
     directions = LinesField(label=_("occupational directions"), max_item_length=200)
 
     class Meta:
         model = SkillStandard
         fields = [
             "title",
+            "language",
+            "translated_title",
             "edition",
             "issued_on",
             "issued_precision",

@@ -153,26 +153,46 @@ class StandardFilter(filters.FilterSet):
 # Serializers -------------------------------------------------------------------------------
 
 
+def label(field: str, help_text: str = "") -> serializers.CharField:
+    """A label held in both languages, in the response's language (``?lang=`` or
+    Accept-Language) or else the other; ``Content-Language`` says which was asked for."""
+    return serializers.CharField(source=f"localized_{field}", read_only=True, help_text=help_text)
+
+
+AUTHORITY_NAMES = {"slug_field": "localized_name", "many": True, "read_only": True}
+
+
 class GroupSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = ClassificationGroup
         fields = ["code", "title"]
 
 
 class BatchSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = Batch
         fields = ["slug", "title", "announced_on", "announced_precision"]
 
 
 class StandardSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = SkillStandard
         fields = ["id", "title", "kind"]
 
 
 class OccupationSerializer(serializers.ModelSerializer):
-    alternative_names = StringListField(help_text=_("Other names and translations."))
+    name = label("name")
+    alternative_names = StringListField(
+        source="localized_alternative_names",
+        read_only=True,
+        help_text=_("Other names, in the language of the name where held in both."),
+    )
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
@@ -200,6 +220,7 @@ class OccupationSerializer(serializers.ModelSerializer):
 
 
 class BatchOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:
@@ -208,7 +229,8 @@ class BatchOccupationSerializer(serializers.ModelSerializer):
 
 
 class BatchSerializer(serializers.ModelSerializer):
-    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    title = label("title")
+    authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
     occupation_count = serializers.IntegerField(
         source="occupation_total", help_text=_("Occupations published in this batch.")
     )
@@ -237,6 +259,8 @@ class BatchDetailSerializer(BatchSerializer):
 
 
 class StandardOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
+
     class Meta:
         model = Occupation
         fields = ["id", "name", "code"]
@@ -257,8 +281,9 @@ class StandardLevelSerializer(serializers.ModelSerializer):
 
 
 class StandardSerializer(serializers.ModelSerializer):
+    title = label("title")
     occupation = StandardOccupationSerializer()
-    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
     directions = StringListField(help_text=_("Occupational directions, if the standard splits."))
     levels = StandardLevelSerializer(many=True, help_text=_("Lowest level first."))
 
@@ -340,7 +365,7 @@ class OccupationViewSet(ReadOnlyApiViewSet):
         # Only the columns the serializer shows: search_text alone is as long as the record.
         return (
             queryset.with_related()
-            .with_standards("title", "kind")
+            .with_standards("title", "language", "translated_title", "kind")
             .defer("search_text", "sources", "notes", "batch__sources", "batch__notes")
         )
 

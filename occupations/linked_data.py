@@ -48,7 +48,7 @@ def occupational_categories(occupation: Occupation) -> list[dict[str, Any]]:
             {
                 "@type": "CategoryCode",
                 "codeValue": occupation.code,
-                "name": occupation.name,
+                "name": occupation.localized_name,
                 "inCodeSet": code_set(),
             }
         )
@@ -57,7 +57,7 @@ def occupational_categories(occupation: Occupation) -> list[dict[str, Any]]:
             {
                 "@type": "CategoryCode",
                 "codeValue": occupation.group.code,
-                "name": occupation.group.title,
+                "name": occupation.group.localized_title,
                 "inCodeSet": code_set(),
             }
         )
@@ -67,12 +67,13 @@ def occupational_categories(occupation: Occupation) -> list[dict[str, Any]]:
 def qualification(standard: SkillStandard) -> dict[str, Any]:
     node: dict[str, Any] = {
         "@type": "EducationalOccupationalCredential",
-        "name": standard.title,
+        "name": standard.localized_title,
         "credentialCategory": _("National occupational skill standard"),
         "educationalLevel": [level.name for level in standard.levels.all()],
     }
     authorities = [
-        {"@type": "GovernmentOrganization", "name": a.name} for a in standard.authorities.all()
+        {"@type": "GovernmentOrganization", "name": a.localized_name}
+        for a in standard.authorities.all()
     ]
     if authorities:
         node["recognizedBy"] = authorities
@@ -91,10 +92,12 @@ def occupation_json_ld(request: HttpRequest, occupation: Occupation) -> dict[str
         "@type": "Occupation",
         "@id": url,
         "url": url,
-        "name": occupation.name,
+        "name": occupation.localized_name,
     }
-    if occupation.alternative_names:
-        data["alternateName"] = list(occupation.alternative_names)
+    # Other names: the name in the other language first, then the other names.
+    other_names = [occupation.other_name, *occupation.localized_alternative_names]
+    if any(other_names):
+        data["alternateName"] = [name for name in other_names if name]
     if occupation.definition:
         data["description"] = occupation.definition
     if occupation.tasks:
@@ -115,9 +118,11 @@ def batch_description(batch: Batch, occupations: list[Occupation]) -> str:
     text = _(
         "%(title)s: %(count)d new occupations added to the classification, announced %(date)s."
     )
-    parts = [text % {"title": batch.title, "count": count, "date": batch.announced_display}]
+    parts = [
+        text % {"title": batch.localized_title, "count": count, "date": batch.announced_display}
+    ]
     if occupations:
-        names = "; ".join(occupation.name for occupation in occupations)
+        names = "; ".join(occupation.localized_name for occupation in occupations)
         parts.append(_("Occupations: %(names)s.") % {"names": names})
     return " ".join(parts)
 
@@ -137,7 +142,7 @@ def batch_json_ld(
         "@type": "Dataset",
         "@id": url,
         "url": url,
-        "name": batch.title,
+        "name": batch.localized_title,
         "description": batch_description(batch, occupations),
         "inLanguage": get_language(),
         "identifier": batch.slug,
@@ -151,7 +156,7 @@ def batch_json_ld(
             {
                 "@type": "Occupation",
                 "@id": request.build_absolute_uri(occupation.get_absolute_url()),
-                "name": occupation.name,
+                "name": occupation.localized_name,
                 "url": request.build_absolute_uri(occupation.get_absolute_url()),
             }
             for occupation in occupations
@@ -162,7 +167,8 @@ def batch_json_ld(
         ],
     }
     creators = [
-        {"@type": "GovernmentOrganization", "name": a.name} for a in batch.authorities.all()
+        {"@type": "GovernmentOrganization", "name": a.localized_name}
+        for a in batch.authorities.all()
     ]
     if creators:
         data["creator"] = creators

@@ -58,6 +58,8 @@ class DraftInline(DraftListDisplays, admin.StackedInline):
         "definition",
         ("tasks", "job_types"),
         "alternative_names",
+        ("language", "translated_name"),
+        "translated_alternative_names",
         ("green", "digital", "group"),
     ]
     readonly_fields = ["status"]

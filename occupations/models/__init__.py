@@ -3,6 +3,7 @@
 
 from occupations.models.audit import Transition, TransitionQuerySet
 from occupations.models.editions import ClassificationEdition
+from occupations.models.labels import Labelled, Language, preferred_language
 from occupations.models.registry import (
     LEVELS_BY_KIND,
     OCCUPATION_CODE_PATTERN,
@@ -39,6 +40,8 @@ __all__ = [
     "ClassificationEdition",
     "ClassificationGroup",
     "DatePrecision",
+    "Labelled",
+    "Language",
     "LevelKey",
     "LevelRequirement",
     "LevelWeight",
@@ -53,5 +56,6 @@ __all__ = [
     "format_date",
     "normalise_search_text",
     "precision_is_consistent",
+    "preferred_language",
     "validate_occupation_code",
 ]

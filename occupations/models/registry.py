@@ -19,6 +19,15 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from occupations.models.labels import (
+    LANGUAGE_VALUES,
+    Labelled,
+    Language,
+    labelled_field,
+    language_field,
+    preferred_language,
+)
+
 # The 2022 edition writes occupation codes as major-medium-minor-occupation: 2-02-10-07.
 # Anchored with \A and \Z, not ^ and $: Python's $ also matches before a final newline, and
 # SQLite's REGEXP (and RegexValidator) is Python's re.search, so "2-02-10-07\n" would pass
@@ -108,6 +117,17 @@ class ClassificationGroup(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
+    @property
+    def localized_title(self) -> str:
+        """The title in the active language: the English one where there is one."""
+        if preferred_language() == Language.EN and self.title_en:
+            return self.title_en
+        return self.title
+
+    @property
+    def localized_title_language(self) -> str:
+        return Language.EN if self.localized_title == self.title_en else Language.ZH_HANS
+
 
 class Authority(models.Model):
     """A body that issues a batch or a standard."""
@@ -126,6 +146,13 @@ class Authority(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language: the Chinese one where there is one."""
+        if preferred_language() == Language.ZH_HANS and self.name_zh:
+            return self.name_zh
+        return self.name
+
 
 class BatchQuerySet(models.QuerySet):
     def with_occupation_count(self) -> BatchQuerySet:
@@ -135,7 +162,7 @@ class BatchQuerySet(models.QuerySet):
         return self.order_by("-announced_on", "-number", "-pk")
 
 
-class Batch(TimeStamped):
+class Batch(Labelled, TimeStamped):
     """A published list of new occupations, as announced."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -143,6 +170,10 @@ class Batch(TimeStamped):
         _("ordinal number"), null=True, blank=True, help_text=_("First batch = 1; blank if none.")
     )
     title = models.CharField(_("title"), max_length=300)
+    language = language_field()
+    translated_title = models.CharField(
+        _("title in the other language"), max_length=300, blank=True
+    )
     announced_on = models.DateField(_("announced on"))
     announced_precision = models.CharField(
         _("precision of the announcement date"),
@@ -174,6 +205,9 @@ class Batch(TimeStamped):
                 condition=Q(announced_precision__in=["day", "month", "year"]),
                 name="batch_precision_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_VALUES), name="batch_language_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +225,8 @@ class Batch(TimeStamped):
                     )
                 }
             )
+
+    localized_title, localized_title_language = labelled_field("title")
 
     @property
     def announced_display(self) -> str:
@@ -238,12 +274,17 @@ def normalise_search_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-class OccupationText(models.Model):
+class OccupationText(Labelled, models.Model):
     """The text of an occupation as the classification writes it, shared by a draft in a
     consultation and by the published record it becomes."""
 
     name = models.CharField(_("name"), max_length=200)
     alternative_names = models.JSONField(_("alternative names"), default=list, blank=True)
+    language = language_field()
+    translated_name = models.CharField(_("name in the other language"), max_length=200, blank=True)
+    translated_alternative_names = models.JSONField(
+        _("alternative names in the other language"), default=list, blank=True
+    )
     definition = models.TextField(_("definition"), blank=True)
     tasks = models.JSONField(_("main tasks"), default=list, blank=True)
     job_types = models.JSONField(_("job types"), default=list, blank=True)
@@ -252,6 +293,26 @@ class OccupationText(models.Model):
 
     class Meta:
         abstract = True
+
+    localized_name, localized_name_language = labelled_field("name")
+    localized_alternative_names, localized_alternative_names_language = labelled_field(
+        "alternative_names"
+    )
+
+    @property
+    def other_name(self) -> str:
+        """The name in the language not shown, if it is held in both."""
+        shown = self.localized_name_language
+        other = self.name if shown != self.language else self.translated_name
+        return other if other != self.localized_name else ""
+
+    @property
+    def other_name_language(self) -> str:
+        return (
+            self._other_language()
+            if self.localized_name_language == self.language
+            else self.language
+        )
 
 
 class Occupation(OccupationText, TimeStamped):
@@ -296,6 +357,9 @@ class Occupation(OccupationText, TimeStamped):
                 condition=Q(code="") | Q(code__regex=OCCUPATION_CODE_PATTERN),
                 name="occupation_code_format",
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_VALUES), name="occupation_language_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -314,6 +378,8 @@ class Occupation(OccupationText, TimeStamped):
         parts = [
             self.name,
             *self.alternative_names,
+            self.translated_name,
+            *self.translated_alternative_names,
             self.definition,
             *self.tasks,
             *self.job_types,
@@ -321,7 +387,7 @@ class Occupation(OccupationText, TimeStamped):
         return normalise_search_text("\n".join(str(p) for p in parts if p))
 
 
-class SkillStandard(TimeStamped):
+class SkillStandard(Labelled, TimeStamped):
     """A national occupational skill standard attached to one published occupation.
 
     Create it with ``occupations.workflow.attach_skill_standard``, which also creates the level
@@ -334,6 +400,10 @@ class SkillStandard(TimeStamped):
 
     occupation = models.ForeignKey(Occupation, on_delete=models.PROTECT, related_name="standards")
     title = models.CharField(_("title"), max_length=300)
+    language = language_field()
+    translated_title = models.CharField(
+        _("title in the other language"), max_length=300, blank=True
+    )
     kind = models.CharField(_("kind"), max_length=9, choices=Kind.choices)
     edition = models.CharField(_("edition"), max_length=50, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
@@ -360,6 +430,9 @@ class SkillStandard(TimeStamped):
                 condition=Q(issued_precision__in=["day", "month", "year"]),
                 name="standard_precision_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_VALUES), name="standard_language_valid"
+            ),
             models.UniqueConstraint(
                 fields=["occupation", "title"], name="standard_title_unique_per_occupation"
             ),
@@ -367,6 +440,8 @@ class SkillStandard(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+    localized_title, localized_title_language = labelled_field("title")
 
     @property
     def issued_display(self) -> str:

@@ -170,7 +170,10 @@ def test_a_batch_page_embeds_a_valid_schema_org_dataset(occupation):
     assert REQUIRED["Dataset"] <= set(data)
     assert data["datePublished"] == "2019-04"
     assert data["creator"] == [
-        {"@type": "GovernmentOrganization", "name": "Ministry of Human Resources and Social Security"}
+        {
+            "@type": "GovernmentOrganization",
+            "name": "Ministry of Human Resources and Social Security",
+        }
     ]
     # Google's guideline for a dataset description: 50 to 5,000 characters.
     assert 50 <= len(data["description"]) <= 5000
