@@ -24,7 +24,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidTransition, WorkflowError
-from occupations import exports
+from occupations import (
+    admin_reference,  # noqa: F401 - registers the reference data's admins
+    exports,
+)
 from occupations.admin_forms import (
     AttachStandardForm,
     LabelLanguageMixin,
@@ -32,10 +35,7 @@ from occupations.admin_forms import (
     add_workflow_error,
 )
 from occupations.models import (
-    Authority,
     Batch,
-    ClassificationEdition,
-    ClassificationGroup,
     LevelRequirement,
     LevelWeight,
     Occupation,
@@ -105,37 +105,6 @@ class WorkflowErrorsAsMessagesMixin(RefuseUnavailableActionsMixin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-@admin.register(ClassificationGroup)
-class ClassificationGroupAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "title_en", "level", "parent"]
-    list_filter = ["level"]
-    search_fields = ["code", "title", "title_en"]
-    ordering = ["code"]
-    list_select_related = ["parent"]
-    autocomplete_fields = ["parent"]
-    show_full_result_count = False
-
-
-@admin.register(ClassificationEdition)
-class ClassificationEditionAdmin(admin.ModelAdmin):
-    """Reference data loaded from the seed files, each fact with its source."""
-
-    list_display = ["year", "issued", "revision", "major_group_count", "occupation_count"]
-    ordering = ["year"]
-
-    @admin.display(description=_("issued"), ordering="issued_on")
-    def issued(self, obj: ClassificationEdition) -> str:
-        return obj.issued_display
-
-
-@admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_zh", "abbreviation"]
-    search_fields = ["name", "name_zh", "abbreviation"]
-    ordering = ["name"]
-    show_full_result_count = False
-
-
 class OccupationInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Occupation
     fields = ["position", "code", "name", "green", "digital"]
@@ -151,6 +120,21 @@ class BatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "slug", "notes"]
     ordering = ["-announced_on", "-number"]
     inlines = [OccupationInline]
+    # The announcement date as precise as its source ("April 2019"), not the stored day.
+    fields = [
+        "slug",
+        "number",
+        "title",
+        "language",
+        "translated_title",
+        "announced",
+        "announced_precision",
+        "announced_count",
+        "authorities",
+        "sources",
+        "notes",
+    ]
+    readonly_fields = ["announced"]
     show_full_result_count = False
 
     def get_queryset(self, request):

@@ -183,9 +183,12 @@ def test_admin_lists_show_the_month_or_year_only(imprecise, language):
     staff = UserFactory(username="admin-reader", is_staff=True, is_superuser=True)
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(staff)
+    standard = imprecise.standards.get()
     for url in (
         "/admin/occupations/batch/",
+        f"/admin/occupations/batch/{imprecise.batch.pk}/change/",
         "/admin/occupations/skillstandard/",
+        f"/admin/occupations/skillstandard/{standard.pk}/change/",
         f"/admin/occupations/occupation/{imprecise.pk}/change/",
     ):
         response = client.get(url)
