@@ -177,5 +177,8 @@ def batch_json_ld(
 
 def json_ld_script(data: dict[str, Any]) -> SafeString:
     """``data`` as a ``<script type="application/ld+json">`` element."""
-    text = json.dumps(data, ensure_ascii=False, indent=None).translate(SCRIPT_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+    # JSON inside <script> must not be HTML-escaped (&quot; is not JSON); <, > and & are
+    # escaped as JSON unicode escapes instead, so no value can close or comment the block.
+    text = json.dumps(data, ensure_ascii=False).translate(SCRIPT_ESCAPES)
+    body = mark_safe(text)  # JSON-escaped above
+    return format_html('<script type="application/ld+json">{}</script>', body)
