@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.routers import DefaultRouter
 
@@ -29,6 +34,7 @@ from occupations.api import (
     ReferenceFilter,
     StandardViewSet,
     StringListField,
+    label,
 )
 from occupations.release_api import ReleaseViewSet
 
@@ -90,6 +96,7 @@ class CommentFilter(filters.FilterSet):
 
 
 class DraftSummarySerializer(serializers.ModelSerializer):
+    name = label("name")
     code = serializers.CharField(source="proposed_code", help_text=_("Proposed code."))
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
@@ -148,6 +155,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
 
 class CommentOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
+
     class Meta:
         model = DraftOccupation
         fields = ["id", "name"]
@@ -288,6 +297,7 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
     ),
     create=SUBMISSION_SCHEMA,
 )
+@extend_schema(tags=["comments"])
 class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
     serializer_class = CommentSerializer
     filterset_class = CommentFilter

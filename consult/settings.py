@@ -318,6 +318,33 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema whatever the reader's language, operations named and tagged by resource
+    # (occupations_list, not v1_occupations_list), every enum a named component: what a client
+    # generator needs to produce stable, ASCII class names.
+    "DEFAULT_GENERATOR_CLASS": "core.api.openapi.EnglishSchemaGenerator",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecision": "occupations.models.DatePrecision",
+        "StandardKind": "occupations.models.SkillStandard.Kind",
+        "LevelKey": "occupations.models.LevelKey",
+        "ConsultationStatus": "consult.models.Consultation.Status",
+        "ConsultationState": "consult.models.Consultation.State",
+        "DraftStatus": "consult.models.DraftOccupation.Status",
+        "CommentField": "consult.models.Comment.Field",
+        "Disposition": "consult.models.Comment.Disposition",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.openapi.name_inline_schemas",
+    ],
+    "TAGS": [
+        {"name": "batches", "description": "Published batches of new occupations."},
+        {"name": "occupations", "description": "Published occupations of the registry."},
+        {"name": "standards", "description": "National occupational skill standards."},
+        {"name": "releases", "description": "Numbered releases of the registry."},
+        {"name": "consultations", "description": "Public consultations on draft lists."},
+        {"name": "comments", "description": "Published comments on a consultation."},
+    ],
 }
 # Webhooks (consult.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints must be
 # https:// and resolve to public addresses, in production always; elsewhere

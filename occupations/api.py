@@ -23,6 +23,7 @@ from core.api.filters import (
     YearFilter,
 )
 from core.api.relations import AbsoluteUrlField
+from core.api.renderers import flat_columns
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.models import (
@@ -165,26 +166,46 @@ class StandardFilter(filters.FilterSet):
 # Serializers -------------------------------------------------------------------------------
 
 
+def label(field: str, help_text: str = "") -> serializers.CharField:
+    """A label held in both languages, in the response's language (``?lang=`` or
+    Accept-Language) or else the other; ``Content-Language`` says which was asked for."""
+    return serializers.CharField(source=f"localized_{field}", read_only=True, help_text=help_text)
+
+
+AUTHORITY_NAMES = {"slug_field": "localized_name", "many": True, "read_only": True}
+
+
 class GroupSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = ClassificationGroup
         fields = ["code", "title"]
 
 
 class BatchSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = Batch
-        fields = ["slug", "title", "announced_on"]
+        fields = ["slug", "title", "announced_on", "announced_precision"]
 
 
 class StandardSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = SkillStandard
         fields = ["id", "title", "kind"]
 
 
 class OccupationSerializer(serializers.ModelSerializer):
-    alternative_names = StringListField(help_text=_("Other names and translations."))
+    name = label("name")
+    alternative_names = StringListField(
+        source="localized_alternative_names",
+        read_only=True,
+        help_text=_("Other names, in the language of the name where held in both."),
+    )
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
@@ -212,6 +233,7 @@ class OccupationSerializer(serializers.ModelSerializer):
 
 
 class BatchOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:
@@ -220,7 +242,8 @@ class BatchOccupationSerializer(serializers.ModelSerializer):
 
 
 class BatchSerializer(serializers.ModelSerializer):
-    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    title = label("title")
+    authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
     occupation_count = serializers.IntegerField(
         source="occupation_total", help_text=_("Occupations published in this batch.")
     )
@@ -249,6 +272,8 @@ class BatchDetailSerializer(BatchSerializer):
 
 
 class StandardOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
+
     class Meta:
         model = Occupation
         fields = ["id", "name", "code"]
@@ -269,8 +294,9 @@ class StandardLevelSerializer(serializers.ModelSerializer):
 
 
 class StandardSerializer(serializers.ModelSerializer):
+    title = label("title")
     occupation = StandardOccupationSerializer()
-    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
     directions = StringListField(help_text=_("Occupational directions, if the standard splits."))
     levels = StandardLevelSerializer(many=True, help_text=_("Lowest level first."))
 
@@ -282,6 +308,7 @@ class StandardSerializer(serializers.ModelSerializer):
             "kind",
             "occupation",
             "issued_on",
+            "issued_precision",
             "authorities",
             "directions",
             "levels",
@@ -310,17 +337,7 @@ class BatchViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     csv_name = "batches"
-    csv_columns = [
-        "slug",
-        "number",
-        "title",
-        "announced_on",
-        "announced_precision",
-        "authorities",
-        "occupation_count",
-        "announced_count",
-        "url",
-    ]
+    csv_columns = flat_columns(BatchSerializer())
 
     def get_serializer_class(self):
         return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
@@ -379,26 +396,7 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
     filterset_class = OccupationFilter
     lookup_value_regex = ID_REGEX
     csv_name = "occupations"
-    csv_columns = [
-        "id",
-        "code",
-        "name",
-        "alternative_names",
-        "definition",
-        "tasks",
-        "job_types",
-        "green",
-        "digital",
-        "group.code",
-        "group.title",
-        "batch.slug",
-        "batch.title",
-        "batch.announced_on",
-        "standards.id",
-        "standards.title",
-        "standards.kind",
-        "url",
-    ]
+    csv_columns = flat_columns(OccupationSerializer())
 
     def get_queryset(self) -> models.QuerySet:
         return Occupation.objects.published()
@@ -407,7 +405,7 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
         # Only the columns the serializer shows: search_text alone is as long as the record.
         return (
             queryset.with_related()
-            .with_standards("title", "kind")
+            .with_standards("title", "language", "translated_title", "kind")
             .defer("search_text", "sources", "notes", "batch__sources", "batch__notes")
         )
 
@@ -444,20 +442,7 @@ class StandardViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
     filterset_class = StandardFilter
     lookup_value_regex = ID_REGEX
     csv_name = "standards"
-    csv_columns = [
-        "id",
-        "title",
-        "kind",
-        "occupation.id",
-        "occupation.name",
-        "occupation.code",
-        "issued_on",
-        "authorities",
-        "directions",
-        "levels.rank",
-        "levels.key",
-        "levels.name",
-    ]
+    csv_columns = flat_columns(StandardSerializer())
 
     def get_queryset(self) -> models.QuerySet:
         return SkillStandard.objects.all()

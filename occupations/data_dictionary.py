@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from occupations.release_models import Release
+from occupations.models.releases import Release
 from occupations.releases import REGISTRY
 
 # One description per column of every CSV file (the API's CSV columns); a test checks that

@@ -30,7 +30,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from core.api.renderers import value_at
 from core.exports.cells import TRUE_FALSE, cell
 from occupations.data_dictionary import readme
-from occupations.release_models import Release
+from occupations.models.releases import Release
 from occupations.releases import REGISTRY, RegistryRecords, release_rows, with_url
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from occupations.models import Batch, Release
+from occupations.models import Batch, DatePrecision, Release
 
 FEED_LENGTH = 30
 
@@ -42,8 +42,11 @@ class BatchesFeed(Feed):
             parts.append(authorities)
         return " ".join(parts)
 
-    def item_pubdate(self, item: Batch) -> dt.datetime:
-        # The announcement date, as precise as the source gives it.
+    def item_pubdate(self, item: Batch) -> dt.datetime | None:
+        # The announcement date when the source gives the day; a feed date is a moment, and
+        # "April 2019" must not become 1 April 2019 (the description says the month).
+        if item.announced_precision != DatePrecision.DAY:
+            return None
         return dt.datetime.combine(
             item.announced_on, dt.time.min, tzinfo=timezone.get_default_timezone()
         )

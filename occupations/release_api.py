@@ -14,7 +14,7 @@ from rest_framework import serializers
 from core.api.relations import AbsoluteUrlField
 from core.api.schema import detail_schema, list_schema
 from core.api.viewsets import ReadOnlyApiViewSet
-from occupations.release_models import Release, ReleaseRecord
+from occupations.models.releases import Release, ReleaseRecord
 
 VERSION_REGEX = r"[0-9]{4}\.[0-9]+"
 

@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import conditional
-from occupations.release_models import Release, ReleaseRecord
+from occupations.models.releases import Release, ReleaseRecord
 
 RELEASE = "release"
 SINCE_RELEASE = "since_release"

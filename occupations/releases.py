@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import translation
 from rest_framework import serializers
 
 from occupations.api import (
@@ -26,7 +28,7 @@ from occupations.api import (
     StandardSerializer,
     StandardViewSet,
 )
-from occupations.release_models import RecordType, Release, ReleaseRecord
+from occupations.models.releases import RecordType, Release, ReleaseRecord
 from occupations.release_reads import RecordUrls, ordered
 
 # Records serialized per query while a snapshot is taken: the prefetches run once per chunk.
@@ -53,13 +55,18 @@ class RegistryRecords:
         return list(self.viewset.csv_columns)
 
     def live(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
-        """Each published record now: (pk, key, representation without url), in pk order."""
+        """Each published record now: (pk, key, representation without url), in pk order.
+
+        Labels held in two languages are recorded in the site's default language (the other
+        where that one is missing), whoever issues the release and in whichever language: a
+        release records what changed in the registry, never the reader's language."""
         view = self.viewset(action="list")
         queryset = view.decorate(view.get_queryset()).order_by("pk")
         pks = list(view.get_queryset().order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(pks), SNAPSHOT_CHUNK):
             chunk = list(queryset.filter(pk__in=pks[start : start + SNAPSHOT_CHUNK]))
-            data = self.serializer(chunk, many=True, context={"request": None}).data
+            with translation.override(settings.LANGUAGE_CODE):
+                data = self.serializer(chunk, many=True, context={"request": None}).data
             for obj, record in zip(chunk, data, strict=True):
                 record = plain(record)
                 record.pop("url", None)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from occupations import downloads
 from occupations.forms import CatalogueFilterForm, with_standard_flag
+from occupations.linked_data import batch_json_ld, json_ld_script, occupation_json_ld
 from occupations.models import (
     Batch,
     Occupation,
@@ -74,7 +75,12 @@ def occupation_page(
     return render(
         request,
         "site/occupation_detail.html",
-        {"section": "occupations", "occupation": occupation, **(extra or {})},
+        {
+            "section": "occupations",
+            "occupation": occupation,
+            "json_ld": json_ld_script(occupation_json_ld(request, occupation)),
+            **(extra or {}),
+        },
     )
 
 
@@ -90,6 +96,7 @@ def batch_page(request: HttpRequest, batch: Batch, extra: dict | None = None) ->
             "batch": batch,
             "occupations": occupations,
             "unnamed": (batch.announced_count or 0) - len(occupations),
+            "json_ld": json_ld_script(batch_json_ld(request, batch, occupations)),
             **(extra or {}),
         },
     )

@@ -45,10 +45,13 @@ from seeds.reference import (
     AUTHORITIES_FILE,
     MAJOR_GROUPS_FILE,
     AuthoritySeed,
+    EditionSeed,
     GroupSeed,
     load_authorities,
+    load_editions,
     load_groups,
     read_authorities,
+    read_editions,
     read_groups,
 )
 from seeds.standards import STANDARDS_DIR, StandardSeed, load_standards, read_standards
@@ -60,12 +63,20 @@ class SeedSet:
     directory: Path
     groups: tuple[GroupSeed, ...]
     authorities: tuple[AuthoritySeed, ...]
+    editions: tuple[EditionSeed, ...]
     batches: tuple[BatchSeed, ...]
     consultations: tuple[ConsultationSeed, ...]
     standards: tuple[StandardSeed, ...]
 
     def all_sources(self) -> Iterator[tuple[Origin, Source]]:
-        for record in (*self.groups, *self.authorities, *self.consultations, *self.standards):
+        records = (
+            *self.groups,
+            *self.authorities,
+            *self.editions,
+            *self.consultations,
+            *self.standards,
+        )
+        for record in records:
             for source in record.sources:
                 yield record.origin, source
         for batch in self.batches:
@@ -121,6 +132,7 @@ def read_seeds(directory: Path | str) -> SeedSet:
         directory=directory,
         groups=groups,
         authorities=authorities,
+        editions=read_editions(directory),
         batches=tuple(sorted(batches, key=lambda b: (b.announced_on, b.number or 0, b.slug))),
         consultations=tuple(consultations),
         standards=tuple(standards),
@@ -166,6 +178,7 @@ def load(seeds: SeedSet) -> LoadReport:
     with transaction.atomic():
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
+        load_editions(seeds.editions, report)
         # The history as the releases it implies, in order: each batch is one release (a
         # correction to it, a later one), then the skill standards attached afterwards.
         occupations = {}

@@ -59,6 +59,8 @@ class DraftInline(DraftListDisplays, admin.StackedInline):
         "definition",
         ("tasks", "job_types"),
         "alternative_names",
+        ("language", "translated_name"),
+        "translated_alternative_names",
         ("green", "digital", "group"),
     ]
     readonly_fields = ["status"]
@@ -158,7 +160,16 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         )
 
     def get_fields(self, request, obj=None):
-        fields = ["title", "slug", "summary", "opens_at", "closes_at", "sources", "notes"]
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "text_source",
+            "opens_at",
+            "closes_at",
+            "sources",
+            "notes",
+        ]
         if obj is not None:
             fields[2:2] = ["status", "state_display", "time_left_display", "batch"]
         return fields

@@ -13,21 +13,25 @@ from django.utils.translation import gettext_lazy as _
 from consult.models import DRAFT_TEXT_FIELDS, Comment, DraftOccupation
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
 from core.errors import WorkflowError
-from occupations.admin_forms import LinesField, add_workflow_error, split_lines
+from occupations.admin_forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
 from occupations.models import Authority, DatePrecision
 
 __all__ = ["LinesField", "add_workflow_error", "split_lines"]
 
 
 LINE_FIELDS = ("alternative_names", "tasks", "job_types")
+LABEL_FIELDS = ("position", "language", "translated_name", "translated_alternative_names")
 
 
-class DraftOccupationForm(forms.ModelForm):
+class DraftOccupationForm(LabelLanguageMixin, forms.ModelForm):
     """The draft's text with its lists one item per line."""
 
     alternative_names = LinesField(label=_("alternative names"), max_item_length=200)
     tasks = LinesField(label=_("main tasks"))
     job_types = LinesField(label=_("job types"), max_item_length=200)
+    translated_alternative_names = LinesField(
+        label=_("alternative names in the other language"), max_item_length=200
+    )
 
     class Meta:
         model = DraftOccupation
@@ -39,6 +43,9 @@ class DraftOccupationForm(forms.ModelForm):
             "tasks",
             "job_types",
             "alternative_names",
+            "language",
+            "translated_name",
+            "translated_alternative_names",
             "green",
             "digital",
             "group",
@@ -69,7 +76,9 @@ class ReviseDraftForm(DraftOccupationForm):
     )
 
     class Meta(DraftOccupationForm.Meta):
-        fields = [f for f in DraftOccupationForm.Meta.fields if f != "position"]
+        # The text as revised and kept in the draft's history; the labels' language and
+        # translations are set while drafting.
+        fields = [f for f in DraftOccupationForm.Meta.fields if f not in LABEL_FIELDS]
 
 
 class ExtendWindowForm(forms.Form):

@@ -63,6 +63,13 @@ VALIDATOR_HEADERS = [
         description="public, max-age=…",
     ),
     OpenApiParameter(
+        "Content-Language",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="Language of the labels: zh-hans or en.",
+    ),
+    OpenApiParameter(
         "Retry-After",
         OpenApiTypes.INT,
         OpenApiParameter.HEADER,
@@ -81,6 +88,18 @@ FORMAT_PARAMETER = OpenApiParameter(
         "mark; nested objects become dotted columns (`batch.slug`), lists one item per line, "
         "lists inside lists joined by `; `; cells that would start a spreadsheet formula "
         "(`=`, `+`, `-`, `@`) are prefixed with `'`. An unknown format answers 400."
+    ),
+)
+LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["zh-hans", "en"],
+    description=(
+        "Language of the labels held in both languages (names, other names, titles, "
+        "authorities): each in this language, or in the other where it has none. Without it, "
+        "Accept-Language decides (Simplified Chinese by default); Content-Language says which. "
+        "Any other value answers 400."
     ),
 )
 # Errors are always JSON, whatever format was asked for.
@@ -108,7 +127,7 @@ def _read_schema(
 ) -> Callable[[_View], _View]:
     return extend_schema(
         description=description,
-        parameters=[*parameters, FORMAT_PARAMETER, *VALIDATOR_HEADERS],
+        parameters=[*parameters, FORMAT_PARAMETER, LANG_PARAMETER, *VALIDATOR_HEADERS],
         responses={
             (200, "application/json"): serializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),

@@ -167,7 +167,8 @@ def test_the_occupation_filters_are_documented_by_their_contract_names():
     assert parameters["green"]["schema"]["type"] == "boolean"
     assert parameters["year"]["schema"]["type"] == "integer"
     assert parameters["updated_since"]["schema"]["format"] == "date-time"
-    assert parameters["format"]["schema"]["enum"] == ["csv", "json"]
+    assert parameters["format"]["schema"] == {"$ref": "#/components/schemas/Format"}
+    assert SCHEMA["components"]["schemas"]["Format"]["enum"] == ["csv", "json"]
 
 
 def test_the_schema_and_the_docs_are_served(client):

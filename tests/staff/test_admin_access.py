@@ -39,6 +39,7 @@ from consult.models import (
 )
 from consult.tasks import deliver_mail
 from occupations.models import (
+    ClassificationEdition,
     LevelRequirement,
     LevelWeight,
     SkillStandard,
@@ -199,6 +200,11 @@ ACCESS = {
     "occupations_batch_changelist":                 "y  n  y  y",
     "occupations_batch_delete":                     "n  n  n  n",
     "occupations_batch_history":                    "y  n  y  y",
+    "occupations_classificationedition_add":        "n  n  n  y",
+    "occupations_classificationedition_change":     "n  n  n  y",
+    "occupations_classificationedition_changelist": "n  n  n  y",
+    "occupations_classificationedition_delete":     "n  n  n  y",
+    "occupations_classificationedition_history":    "n  n  n  y",
     "occupations_classificationgroup_add":          "n  n  n  y",
     "occupations_classificationgroup_change":       "y  n  y  y",
     "occupations_classificationgroup_changelist":   "y  n  y  y",
@@ -267,6 +273,7 @@ def sample_objects() -> dict[str, object]:
     occupation = OccupationFactory()
     AuthorityFactory()
     GroupFactory()
+    ClassificationEdition.objects.create(year=2022, issued_on=dt.date(2022, 1, 1))
     standard = SkillStandard.objects.create(
         occupation=occupation, title="Standard", kind=SkillStandard.Kind.choices[0][0]
     )

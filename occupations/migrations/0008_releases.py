@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("occupations", "0005_group_and_authority_updated_at"),
+        ("occupations", "0007_labels_by_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -118,9 +118,7 @@ class Migration(migrations.Migration):
                 ("data", models.JSONField(verbose_name="record")),
                 (
                     "changes",
-                    models.JSONField(
-                        blank=True, default=dict, verbose_name="changed fields"
-                    ),
+                    models.JSONField(blank=True, default=dict, verbose_name="changed fields"),
                 ),
                 (
                     "release",
