@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from occupations.forms import CatalogueFilterForm, with_standard_flag
 from occupations.models import (
@@ -25,7 +25,7 @@ from occupations.models import (
 OCCUPATIONS_PER_PAGE = 50
 
 
-@require_GET
+@require_safe
 def occupation_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound:

@@ -97,7 +97,7 @@ def test_the_consultation_page_shows_every_draft_in_full(client, consultation, d
     assert "Digital twin engineer" in html
     assert "2-02-10-17" in html
     assert "Engineers who build virtual replicas." in html
-    assert "<ol><li>Model systems.</li><li>Validate models.</li></ol>" in html
+    assert html.index("<li>Model systems.") < html.index("<li>Validate models.")
     assert "Twin modeller" in html and "Twin operator" in html
     assert "数字孪生工程技术人员" in html
     assert "专业技术人员" in html
