@@ -31,6 +31,11 @@ urlpatterns = [
         comment_views.comment_search,
         name="consultation-comments",
     ),
+    path(
+        "consultations/<slug:slug>/report.pdf",
+        consult_views.consultation_report_pdf,
+        name="consultation-report-pdf",
+    ),
     path("comments/", comment_views.comment_lookup, name="comment-lookup"),
     path(
         "comments/<str:tracking_number>/",

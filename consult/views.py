@@ -8,16 +8,17 @@ import dataclasses
 import datetime as dt
 import math
 
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
-from consult import intake, textdiff
+from consult import intake, report_pdf, textdiff
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
@@ -340,6 +341,47 @@ def consultation_report(request: HttpRequest, slug: str) -> HttpResponse:
         "site/consultation_report.html",
         {"section": "consultations", "consultation": consultation, "report": report},
     )
+
+
+@require_safe
+def consultation_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The report as a PDF: served from the stored file of the report's current version, or,
+    while a worker builds it (seconds for a large report: never in the request), a page that
+    says so (202) with a link to the report's web page."""
+    consultation = _public_consultation(slug)
+    if not consultation.report_is_public:
+        return render(
+            request,
+            "site/report_pending.html",
+            {"consultation": consultation, "now": timezone.now()},
+            status=404,
+        )
+    language = translation.get_language()
+    version, stored = report_pdf.stored_pdf(consultation, language)
+    if stored:
+        response = FileResponse(
+            default_storage.open(stored, "rb"),
+            content_type="application/pdf",
+            filename=f"{consultation.slug}-report-{language}.pdf",
+        )
+        response["ETag"] = f'"{version}-{language}"'
+        response["Cache-Control"] = "public, max-age=60"
+        return response
+    report_pdf.request_build(
+        consultation,
+        language=language,
+        version=version,
+        site_url=request.build_absolute_uri("/").rstrip("/"),
+    )
+    response = render(
+        request,
+        "site/report_pdf_pending.html",
+        {"section": "consultations", "consultation": consultation},
+        status=202,
+    )
+    response["Retry-After"] = "10"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_safe

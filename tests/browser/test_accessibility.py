@@ -28,7 +28,11 @@ def blocking_violations(page) -> list[str]:
 def sideways_scrolling(page, width: int) -> list[str]:
     """Nothing may need scrolling sideways at this width (WCAG 1.4.10, reflow)."""
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    return [f"{page.url} scrolls sideways: {scroll_width} px > {width}"] if scroll_width > width else []
+    return (
+        [f"{page.url} scrolls sideways: {scroll_width} px > {width}"]
+        if scroll_width > width
+        else []
+    )
 
 
 def public_paths(world) -> list[str]:
@@ -41,6 +45,7 @@ def public_paths(world) -> list[str]:
         f"/consultations/{world.scheduled.slug}/",
         f"/consultations/{world.closed.slug}/",
         f"/consultations/{world.closed.slug}/report/",
+        f"/consultations/{world.closed.slug}/report.pdf",
         f"/consultations/{world.closed.slug}/comments/?q=报告",
         f"/consultations/{world.closed.slug}/comments/?q=nothing-matches-this",
         f"/comments/{world.comment.tracking_number}/",
