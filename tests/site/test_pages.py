@@ -100,7 +100,7 @@ def test_the_consultation_page_shows_every_draft_in_full(client, consultation, d
     assert html.index("<li>Model systems.") < html.index("<li>Validate models.")
     assert "Twin modeller" in html and "Twin operator" in html
     assert "数字孪生工程技术人员" in html
-    assert "专业技术人员" in html
+    assert "2 Professional and technical personnel" in html  # the group in the page's language
     assert 'class="marker marker-digital"' in html
     assert 'class="marker marker-green"' in html  # the hydrogen producer
     assert "Comments are open until" in html
