@@ -73,11 +73,19 @@ def test_no_public_page_has_an_accessibility_violation(
     context.set_default_timeout(10_000)
     page = context.new_page()
     found: list[str] = []
+    shown = {
+        "/": "home",
+        f"/consultations/{world.closed.slug}/": "closed-consultation",
+        f"/consultations/{world.closed.slug}/comments/?q=报告": "comment-search",
+    }
     try:
         for path in public_paths(world):
             page.goto(live_server.url + path)
             found += blocking_violations(page)
             found += sideways_scrolling(page, width)
+            if path in shown:
+                shot = f"{shown[path]}-{language}-{width}.png"
+                page.screenshot(path=str(artifacts / shot), full_page=True)
 
         # The form sent back with errors (nothing typed in the comment box).
         page.goto(f"{live_server.url}/consultations/{world.open.slug}/")
