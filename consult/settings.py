@@ -269,6 +269,9 @@ CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 # workers (consult.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the public writes about their personal data or an accessibility problem (shown on
+# /privacy/ and /accessibility/).
+PUBLIC_CONTACT_EMAIL = env_str("PUBLIC_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -290,10 +293,11 @@ TASKS = {
     }
 }
 
-# Comments: per-client-IP limit (e.g. "10/h"; "0" disables) and the salt for IP hashes.
-# Comments: per-client limit (e.g. "10/h"; "0" disables). The salt of client-address hashes
-# is IP_HASH_SECRET, in the block on limits and hardening below.
-COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "10/h")
+# Comments: per-client limit (e.g. "60/h"; "0" disables). The salt of client-address hashes
+# is IP_HASH_SECRET, in the block on limits and hardening below. One a minute on average: an
+# association typing its members' comments at one office address, or a school or mobile
+# network behind one address, is not stopped, while a script is held to what a person types.
+COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "60/h")
 # Number of proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from consult import comment_views, info_pages
 from consult import feeds as consult_feeds
 from consult import views as consult_views
 from occupations import feeds as occupation_feeds
@@ -26,6 +27,17 @@ urlpatterns = [
         name="consultation-report",
     ),
     path(
+        "consultations/<slug:slug>/comments/",
+        comment_views.comment_search,
+        name="consultation-comments",
+    ),
+    path(
+        "consultations/<slug:slug>/report.pdf",
+        consult_views.consultation_report_pdf,
+        name="consultation-report-pdf",
+    ),
+    path("comments/", comment_views.comment_lookup, name="comment-lookup"),
+    path(
         "comments/<str:tracking_number>/",
         consult_views.comment_receipt,
         name="comment-receipt",
@@ -33,6 +45,8 @@ urlpatterns = [
     path("occupations/", occupation_views.occupation_list, name="occupation-list"),
     path("occupations/<int:pk>/", consult_views.occupation_detail, name="occupation-detail"),
     path("batches/<slug:slug>/", consult_views.batch_detail, name="batch-detail"),
+    path("accessibility/", info_pages.accessibility, name="accessibility"),
+    path("privacy/", info_pages.privacy, name="privacy"),
     path("feeds/consultations/", consult_feeds.ConsultationsFeed(), name="feed-consultations"),
     path(
         "feeds/consultations/atom/",

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import export_jobs, outbox, webhooks, workflow
+from consult import export_jobs, outbox, report_pdf, webhooks, workflow
 from occupations import downloads
 
 
@@ -54,3 +54,9 @@ def prune_task_results() -> None:
     """Delete the queue's rows of tasks finished more than two weeks ago (a sweep a minute
     adds 1,440 a day)."""
     call_command("prune_db_task_results", min_age_days=14, verbosity=0)
+
+
+@task()
+def build_report_pdf(consultation_id: int, language: str, site_url: str) -> str:
+    """Build the PDF of a consultation's public report (``consult.report_pdf.build``)."""
+    return report_pdf.build(consultation_id, language, site_url)

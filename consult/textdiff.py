@@ -96,12 +96,23 @@ def changes(consulted: dict, occupation, groups: dict | None = None) -> list[Cha
 
     ``groups`` maps group ids to their display text (for ``group_id``).
     """
+    current = {
+        key: getattr(occupation, attribute)
+        for key, attribute, _label in COMPARED_FIELDS
+        if key in consulted
+    }
+    return compare(consulted, current, groups)
+
+
+def compare(consulted: dict, current: dict, groups: dict | None = None) -> list[ChangedField]:
+    """Every field whose ``current`` value (keyed as ``consulted_text``, e.g. a draft's
+    ``text()``) differs from the consulted one."""
     groups = groups or {}
     result = []
-    for key, attribute, label in COMPARED_FIELDS:
-        if key not in consulted:
+    for key, _attribute, label in COMPARED_FIELDS:
+        if key not in consulted or key not in current:
             continue
-        old, new = consulted[key], getattr(occupation, attribute)
+        old, new = consulted[key], current[key]
         if old == new:
             continue
         if isinstance(old, list) or isinstance(new, list):

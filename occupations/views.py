@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from occupations import downloads
 from occupations.forms import CatalogueFilterForm, with_standard_flag
@@ -33,7 +33,7 @@ OCCUPATIONS_PER_PAGE = 50
 DOWNLOAD_MAX_AGE = 365 * 24 * 3600
 
 
-@require_GET
+@require_safe
 def occupation_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound:
@@ -107,7 +107,7 @@ def published_batch(slug: str) -> Batch:
     return get_object_or_404(Batch.objects.prefetch_related("authorities"), slug=slug)
 
 
-@require_GET
+@require_safe
 def open_data(request: HttpRequest) -> HttpResponse:
     """/data/: every release with its note, counts and downloads; the licence; how to cite."""
     releases = list(Release.objects.latest_first())
@@ -124,14 +124,14 @@ def open_data(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def release_downloads(request: HttpRequest, version: str) -> HttpResponse:
     """/downloads/<version>/: the release's files are listed on /data/."""
     release = get_object_or_404(Release, version=version)
     return redirect(release.get_absolute_url())
 
 
-@require_GET
+@require_safe
 def download(request: HttpRequest, version: str, name: str) -> FileResponse:
     """One file of a release, from the downloads storage, cached for good.
 

@@ -15,7 +15,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +24,7 @@ from consult.admin.forms import DraftOccupationForm, text_changes
 from consult.analysis import build_analysis
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
+from core import durations
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup
 
@@ -202,7 +202,7 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         left = obj.time_left(now)
         if left is None:
             return "—"
-        return timeuntil(obj.closes_at, now)
+        return durations.time_left(left)
 
     @admin.display(description=_("drafts"), ordering="draft_total")
     def draft_total(self, obj: Consultation) -> int:

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from occupations.models.labels import (
@@ -40,6 +41,10 @@ validate_occupation_code = RegexValidator(
     code="invalid_code",
 )
 GROUP_CODE_PATTERN = r"\A[1-8](-[0-9]{2}){0,2}\Z"
+
+
+def _chinese_page() -> bool:
+    return (get_language() or "").startswith("zh")
 
 
 class DatePrecision(models.TextChoices):
@@ -115,7 +120,15 @@ class ClassificationGroup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        return f"{self.code} {self.local_title}"
+
+    @property
+    def local_title(self) -> str:
+        """The title in the language of the page: the edition's Chinese title, or in English
+        its descriptive translation where there is one (never both, one glossing the other)."""
+        if self.title_en and not _chinese_page():
+            return self.title_en
+        return self.title
 
     @property
     def localized_title(self) -> str:
@@ -144,7 +157,13 @@ class Authority(models.Model):
         verbose_name_plural = _("authorities")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the language of the page: the Chinese name on Chinese pages where there
+        is one, otherwise the English name."""
+        return self.name_zh if self.name_zh and _chinese_page() else self.name
 
     @property
     def localized_name(self) -> str:
