@@ -210,6 +210,7 @@ class ApiCommentForm(CommentForm):
     def clean_signatures(self) -> int:
         return self.cleaned_data.get("signatures") or 1
 
+
 class CommentSearchForm(forms.Form):
     """Search in one consultation's published comments (GET, every field optional). A bad value
     in one filter is reported on that field and the filter left out, as in the catalogue."""
