@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from consult.models import (
     DraftOccupation,
     WindowExtension,
 )
+from consult.roles import EDITORS
 from core.errors import InvalidTransition, WorkflowError, require_permission
 from occupations.models import (
     OCCUPATION_CODE_RE,
@@ -70,6 +71,14 @@ def _wrong_state(obj: Any, method_name: str) -> InvalidTransition:
             "step": method_name.replace("_", " "),
         }
     )
+
+
+def field_label(model: type[Any], name: str) -> str:
+    """A field as staff know it (its verbose name), never its code name."""
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # not a field: shown as given
+        return name
 
 
 def _lock(model: type[Locked], pk: int) -> Locked:
@@ -188,8 +197,12 @@ def begin_due_reviews(*, now: dt.datetime) -> list[Consultation]:
 
 @dataclass(frozen=True)
 class PublicationProblem:
+    """One thing that stops publication: the draft it is about (None: the list as a whole),
+    what is wrong, and the role whose members must act (a ``consult.roles.ROLES`` name)."""
+
     draft: DraftOccupation | None
     message: str
+    role: str = EDITORS
 
 
 def publication_problems(consultation: Consultation) -> list[PublicationProblem]:
@@ -355,6 +368,86 @@ def publish_consultation(
 # Drafts ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DraftDecision:
+    """What an editor decided for one draft on the "decide the drafts" table: ``decision`` is
+    "" (leave its status), ``accept``, ``withdraw`` or ``reinstate``; ``code`` the proposed
+    code to set (None: leave it)."""
+
+    draft: DraftOccupation
+    decision: str = ""
+    code: str | None = None
+    reason: str = ""
+    public_explanation: str = ""
+
+
+class DecisionRefused(InvalidTransition):
+    """One row of ``decide_drafts`` was refused; ``draft`` says which."""
+
+    def __init__(self, draft: DraftOccupation, error: WorkflowError) -> None:
+        super().__init__(error.message, field=error.field)
+        self.draft = draft
+
+
+DECISIONS = ("accept", "withdraw", "reinstate")
+
+
+def decide_drafts(
+    consultation: Consultation, *, by: Actor, decisions: Sequence[DraftDecision]
+) -> list[DraftOccupation]:
+    """Apply an editor's decisions for several drafts of ``consultation``, all or nothing.
+
+    Each decision sets the proposed code first (``revise_draft``) and then accepts, withdraws
+    or reinstates the draft (each step with its own permission and Transition row). A refused
+    row raises ``DecisionRefused`` naming its draft; nothing is changed. Returns the drafts
+    that changed.
+    """
+    changed: list[DraftOccupation] = []
+    with transaction.atomic():
+        _lock(Consultation, consultation.pk)
+        for decision in decisions:
+            if decision.draft.consultation_id != consultation.pk:
+                raise DecisionRefused(
+                    decision.draft,
+                    InvalidTransition(_("This draft belongs to another consultation.")),
+                )
+            try:
+                if _decide(decision, by=by):
+                    changed.append(decision.draft)
+            except WorkflowError as exc:
+                raise DecisionRefused(decision.draft, exc) from None
+    return changed
+
+
+def _decide(decision: DraftDecision, *, by: Actor) -> bool:
+    draft = decision.draft
+    touched = False
+    if decision.decision not in ("", *DECISIONS):
+        raise InvalidTransition(
+            _("Unknown decision %(value)r.") % {"value": decision.decision}, field="decision"
+        )
+    if decision.code is not None and decision.decision != "withdraw":
+        code = decision.code.strip()
+        if code != draft.proposed_code:
+            touched = bool(
+                revise_draft(
+                    draft, by=by, changes={"proposed_code": code}, note=_("Code set on review")
+                )
+            )
+    if decision.decision == "accept":
+        accept_draft(draft, by=by)
+    elif decision.decision == "withdraw":
+        withdraw_draft(
+            draft,
+            by=by,
+            reason=decision.reason,
+            public_explanation=decision.public_explanation,
+        )
+    elif decision.decision == "reinstate":
+        reinstate_draft(draft, by=by)
+    return touched or bool(decision.decision)
+
+
 def revise_draft(
     draft: DraftOccupation,
     *,
@@ -383,7 +476,9 @@ def revise_draft(
             locked.full_clean(exclude=["consultation", "occupation", "status"])
         except ValidationError as exc:
             name, messages = next(iter(exc.message_dict.items()))
-            raise InvalidTransition(f"{name}: {' '.join(messages)}", field=name) from None
+            raise InvalidTransition(
+                f"{field_label(DraftOccupation, name)}: {' '.join(messages)}", field=name
+            ) from None
         locked._change_reason = note or "Revised: " + ", ".join(changed)
         locked.save()
         Transition.objects.record(

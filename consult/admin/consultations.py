@@ -21,7 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from consult import workflow
 from consult.admin.confirm import WorkflowStepsMixin
+from consult.admin.decide import DecideDraftsMixin
 from consult.admin.forms import DraftOccupationForm, text_changes
+from consult.admin.handoffs import handoff
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
@@ -118,7 +120,9 @@ class ExtensionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
+class ConsultationAdmin(
+    DecideDraftsMixin, WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin.ModelAdmin
+):
     list_display = [
         "title",
         "status",
@@ -262,6 +266,10 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["workflow_steps"] = self.offered_steps(request, obj)
+            context["held_back_steps"] = self.held_back_steps(request, obj)
+            context["handoff"] = handoff(obj, timezone.now())
+            if obj.status == Consultation.Status.REVIEW and self.may_decide(request.user):
+                context["decide_url"] = reverse("admin:consult_consultation_decide", args=[obj.pk])
             context["report_url"] = reverse("admin:consult_consultation_report", args=[obj.pk])
             context["comments_url"] = (
                 reverse("admin:consult_comment_changelist") + f"?consultation__id__exact={obj.pk}"

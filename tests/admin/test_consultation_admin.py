@@ -71,10 +71,19 @@ def test_opening_after_the_window_is_refused_with_the_reason(client_for, publish
     assert drafting.status == Consultation.Status.DRAFTING
 
 
+@time_machine.travel(BEFORE, tick=False)
 def test_the_open_button_shows_only_for_publishers(client_for, publisher, editor, drafting):
     change = reverse("admin:consult_consultation_change", args=[drafting.pk])
     assert url("open", drafting.pk) in client_for(publisher).get(change).content.decode()
     assert url("open", drafting.pk) not in client_for(editor).get(change).content.decode()
+
+
+@time_machine.travel(AFTER, tick=False)
+def test_no_open_button_once_the_window_has_passed_but_the_reason(client_for, publisher, drafting):
+    change = reverse("admin:consult_consultation_change", args=[drafting.pk])
+    body = client_for(publisher).get(change).content.decode()
+    assert url("open", drafting.pk) not in body
+    assert "Open consultation is not possible yet: The window&#x27;s closing time" in body
 
 
 # Extend -------------------------------------------------------------------------------------
@@ -324,6 +333,7 @@ def test_a_list_item_too_long_names_its_field(client_for, editor, drafting):
     assert form.errors["tasks"] == ["main tasks, line 2: at most 1000 characters (it has 1001)."]
 
 
+@time_machine.travel(DURING, tick=False)
 def test_the_window_and_drafts_are_read_only_once_open(client_for, publisher, editor, consulting):
     change = reverse("admin:consult_consultation_change", args=[consulting.pk])
     body = client_for(publisher).get(change).content.decode()

@@ -118,6 +118,7 @@ ACCESS = {
     "consult_consultation_changelist":              "y  y  y  y",
     "consult_consultation_delete":                  "n  n  n  n",
     "consult_consultation_extend":                  "n  n  y  y",
+    "consult_consultation_decide":                  "r  n  n  r",
     "consult_consultation_history":                 "y  y  y  y",
     "consult_consultation_open":                    "n  n  y  y",
     "consult_consultation_publish":                 "n  n  y  y",
