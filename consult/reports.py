@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from consult.models import Comment, Consultation, DraftOccupation
@@ -123,6 +123,14 @@ class ResponseReport:
     submissions: int = 0
     repeated_text_count: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
+    # The last change the report shows: a comment moderated or answered, a draft decided or
+    # revised.
+    updated_at: dt.datetime | None = None
+
+    @property
+    def is_provisional(self) -> bool:
+        """Until the consultation is published, dispositions and replies may still change."""
+        return self.consultation.status != Consultation.Status.PUBLISHED
 
     @property
     def sections(self) -> list[OccupationReport]:
@@ -187,7 +195,7 @@ def _add_dispositions(total: dict[str, int], part: dict[str, int]) -> None:
 
 def _count_comments(fields: _FieldReports, counts) -> None:
     """Add the ``(target..., disposition, n)`` rows to each target's counts."""
-    for occupation_id, key, task_number, disposition, n in counts:
+    for occupation_id, key, task_number, disposition, n, _last_change in counts:
         report = fields.of(occupation_id, key, task_number)
         report.comments += n
         _add_dispositions(report.dispositions, {disposition: n})
@@ -282,8 +290,8 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     counts = (
         comments.order_by()
         .values(*target, "disposition")
-        .annotate(n=Count("pk"))
-        .values_list(*target, "disposition", "n")
+        .annotate(n=Count("pk"), last_change=Max("updated_at"))
+        .values_list(*target, "disposition", "n", "last_change")
     )
     repeated = (
         comments.order_by()
@@ -300,6 +308,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     )
 
     fields = _FieldReports()
+    counts = list(counts)
     _count_comments(fields, counts)
     repeated_index = _collect_repeated_texts(fields, repeated)
     _list_texts(fields, texts, repeated_index)
@@ -315,4 +324,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
         report.submissions += part.submissions
         _add_dispositions(report.dispositions, part.dispositions)
     report.repeated_text_count = sum(len(r.repeated_texts) for r in fields.values())
+    moments = [consultation.updated_at, *(d.updated_at for d in drafts)]
+    moments += [row[-1] for row in counts if row[-1] is not None]
+    report.updated_at = max(moments)
     return report

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,6 +20,7 @@ from consult import intake, textdiff
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
+from consult.staff_auth import second_factor_required
 from core import ratelimit
 from core.clients import client_ip, request_started_at
 from occupations import views as registry_views
@@ -93,6 +95,7 @@ def _consultation_page(
     form: CommentForm | None = None,
     refusal: str = "",
     status: int = 200,
+    preview: bool = False,
 ) -> HttpResponse:
     state = consultation.state(now)
     active = _commentable(drafts)
@@ -123,6 +126,7 @@ def _consultation_page(
             "form": form,
             "refusal": refusal,
             "comments_page": page,
+            "preview": preview,
         },
         status=status,
     )
@@ -140,10 +144,30 @@ def _commentable(drafts: list[DraftOccupation]) -> list[DraftOccupation]:
 
 @require_GET
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    consultation = _public_consultation(slug)
-    return _consultation_page(
-        request, consultation, now=timezone.now(), drafts=_drafts(consultation)
+    """The public page; while drafting, a preview for staff who may see the consultation
+    (the public gets 404, as for a slug that does not exist)."""
+    consultation = get_object_or_404(Consultation.objects.select_related("batch"), slug=slug)
+    if consultation.status != Consultation.Status.DRAFTING:
+        return _consultation_page(
+            request, consultation, now=timezone.now(), drafts=_drafts(consultation)
+        )
+    if not may_preview(request):
+        raise Http404
+    response = _consultation_page(
+        request, consultation, now=timezone.now(), drafts=_drafts(consultation), preview=True
     )
+    # A preview is one staff member's view: never kept by a shared cache, never indexed.
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def may_preview(request: HttpRequest) -> bool:
+    """Staff who may see consultations in the admin, signed in as the admin requires."""
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("consult.view_consultation")):
+        return False
+    return not second_factor_required() or user.is_verified()
 
 
 # What a person typed stays out of error reports (the debug page, mails to ADMINS): the posted

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from consult import workflow
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.decide import DecideDraftsMixin
-from consult.admin.forms import DraftOccupationForm, text_changes
+from consult.admin.forms import DraftOccupationForm, text_changes, validate_public_slug
 from consult.admin.handoffs import handoff
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
@@ -47,6 +47,13 @@ class DraftListDisplays:
     @admin.display(description=_("job types"))
     def job_types_display(self, obj: DraftOccupation) -> str:
         return "; ".join(obj.job_types) or "—"
+
+
+CONSULTATION_SLUG_HELP = _(
+    "The permanent public address (/consultations/<slug>/): lower-case ASCII letters, digits "
+    "and hyphens, with at least one letter, e.g. draft-list-2026. It cannot change once the "
+    "consultation is open."
+)
 
 
 class DraftInline(DraftListDisplays, admin.StackedInline):
@@ -159,6 +166,13 @@ class ConsultationAdmin(
             .with_comment_count()
             .annotate(draft_total=Coalesce(Subquery(drafts, output_field=IntegerField()), 0))
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "slug" and field is not None:
+            field.help_text = CONSULTATION_SLUG_HELP
+            field.validators.append(validate_public_slug)
+        return field
 
     def get_fields(self, request, obj=None):
         fields = ["title", "slug", "summary", "opens_at", "closes_at", "sources", "notes"]

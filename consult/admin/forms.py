@@ -5,6 +5,8 @@ are in ``consult.workflow``.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.admin import widgets as admin_widgets
 from django.utils import timezone
@@ -86,6 +88,36 @@ class ExtendWindowForm(forms.Form):
         return value
 
 
+PUBLIC_SLUG_HELP = _(
+    "The permanent public address (/batches/<slug>/): lower-case ASCII letters, digits and "
+    "hyphens, with at least one letter, e.g. new-occupations-2026. It cannot change later."
+)
+
+
+def validate_public_slug(value: str) -> None:
+    """A public address made of ASCII words: not digits only (it would read as a number)."""
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value):
+        raise forms.ValidationError(
+            _("Use lower-case ASCII letters, digits and single hyphens between words."),
+            code="invalid",
+        )
+    if not re.search(r"[a-z]", value):
+        raise forms.ValidationError(
+            _("Use at least one word: an address of digits only reads as a number."),
+            code="digits_only",
+        )
+
+
+DRAFT_MARK_RE = re.compile(
+    r"\s*[（(]\s*征求意见稿\s*[）)]\s*|\s*\(\s*draft for comments?\s*\)\s*", re.I
+)
+
+
+def batch_title_from(consultation_title: str) -> str:
+    """The default title of the batch: the consultation's, less its "（征求意见稿）" mark."""
+    return DRAFT_MARK_RE.sub("", consultation_title).strip() or consultation_title
+
+
 class PublishForm(forms.Form):
     slug = forms.SlugField(label=_("batch slug"), max_length=80)
     title = forms.CharField(label=_("batch title"), max_length=300)
@@ -107,6 +139,22 @@ class PublishForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args, attention: dict[str, int] | None = None, **kwargs):
+        """``attention``: the counts of ``comments_needing_attention``; when any is not
+        zero, publishing asks for an explicit confirmation that they stay as they are."""
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].help_text = PUBLIC_SLUG_HELP
+        self.fields["slug"].validators.append(validate_public_slug)
+        attention = attention or {}
+        if attention.get("unmoderated") or attention.get("undecided"):
+            self.fields["publish_anyway"] = forms.BooleanField(
+                label=_("publish with these comments as they are"),
+                help_text=_(
+                    "Unmoderated comments are never shown; comments with no disposition are "
+                    "reported as pending in the final report."
+                ),
+            )
 
 
 class ConfirmForm(forms.Form):
@@ -133,9 +181,11 @@ class WithdrawForm(forms.Form):
 
 
 class DispositionForm(forms.Form):
+    # Nothing preselected: a disposition applied to many comments at once is always chosen.
     disposition = forms.ChoiceField(
         label=_("disposition"),
-        choices=[c for c in Comment.Disposition.choices if c[0] != Comment.Disposition.PENDING]
+        choices=[("", _("— choose a disposition —"))]
+        + [c for c in Comment.Disposition.choices if c[0] != Comment.Disposition.PENDING]
         + [(Comment.Disposition.PENDING, Comment.Disposition.PENDING.label)],
     )
     reply = forms.CharField(

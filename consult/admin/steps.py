@@ -32,9 +32,10 @@ from consult.admin.forms import (
     PublishForm,
     ReviseDraftForm,
     WithdrawForm,
+    batch_title_from,
     text_changes,
 )
-from consult.admin.handoffs import problem_rows
+from consult.admin.handoffs import comments_needing_attention, comments_url, problem_rows
 from consult.models import Comment, Consultation, DraftOccupation
 from core.errors import InvalidTransition, WorkflowError
 
@@ -214,6 +215,9 @@ def _publish_context(consultation: Consultation) -> dict:
         "withdrawn": [d for d in drafts if d.status == DraftOccupation.Status.WITHDRAWN],
         "undecided": [d for d in drafts if d.status in undecided],
         "problems": problem_rows(consultation),
+        "attention": comments_needing_attention(consultation),
+        "unmoderated_url": comments_url(consultation, status__exact="received"),
+        "undecided_url": comments_url(consultation, disposition__exact="pending"),
     }
 
 
@@ -326,9 +330,10 @@ STEPS = [
         form_kwargs=lambda consultation: {
             "initial": {
                 "slug": consultation.slug,
-                "title": consultation.title,
+                "title": batch_title_from(consultation.title),
                 "announced_on": timezone.localdate(),
-            }
+            },
+            "attention": comments_needing_attention(consultation),
         },
         context=_publish_context,
         changelist_action=_("Publish the selected consultation…"),

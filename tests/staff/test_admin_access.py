@@ -55,6 +55,7 @@ ACCESS = {
     "app_list:otp_totp":                            "n  n  n  y",
     "index":                                        "y  y  y  y",
     "password_change":                              "y  y  y  y",
+    "staff:add-member":                             "n  n  n  y",
     "staff:reset-second-factor":                    "n  n  n  y",
     # accounts and groups
     "auth_group_add":                               "n  n  n  y",
@@ -318,6 +319,7 @@ def admin_urls(samples) -> dict[str, str]:
     urls = {
         "index": reverse("admin:index"),
         "password_change": reverse("admin:password_change"),
+        "staff:add-member": reverse("staff:add-member"),
         "staff:reset-second-factor": reverse(
             "staff:reset-second-factor", args=[samples["auth.user"].pk]
         ),
