@@ -560,6 +560,8 @@ def reinstate_draft(draft: DraftOccupation, *, by: Actor) -> DraftOccupation:
 class BulkResult:
     changed: list[Comment] = field(default_factory=list)
     refused: list[tuple[Comment, str]] = field(default_factory=list)
+    # Comments a "publish" moderated without publishing: their authors did not consent.
+    kept_private: list[Comment] = field(default_factory=list)
 
 
 MODERATION_ACTIONS = {"publish": "publish", "hide": "hide", "mark_spam": "mark_spam"}
@@ -567,7 +569,9 @@ MODERATION_ACTIONS = {"publish": "publish", "hide": "hide", "mark_spam": "mark_s
 
 def moderate_comments(comments: Iterable[Comment], *, by: Actor, action: str) -> BulkResult:
     """Publish, hide or mark as spam each comment; a comment that cannot take the step is
-    reported in ``refused`` with the reason, the others change. Requires
+    reported in ``refused`` with the reason, the others change. "Publish" on a comment not yet
+    moderated whose author did not consent hides it instead (``kept_private``): it is decided
+    and leaves the moderation queue, but is never shown. Requires
     ``consult.moderate_comment``."""
     if action not in MODERATION_ACTIONS:
         raise InvalidTransition(_("Unknown moderation action %(a)r.") % {"a": action})
@@ -577,17 +581,36 @@ def moderate_comments(comments: Iterable[Comment], *, by: Actor, action: str) ->
     with transaction.atomic():
         pks = [c.pk for c in comments]
         for comment in Comment.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
+            private = _keeps_private(comment, action)
             try:
-                source, target = _transition(comment, MODERATION_ACTIONS[action])
+                source, target = _transition(
+                    comment, "hide" if private else MODERATION_ACTIONS[action]
+                )
             except WorkflowError as exc:
                 result.refused.append((comment, exc.message))
                 continue
             comment.save(update_fields=["status", "updated_at"])
             Transition.objects.record(
-                comment, action=action, source=source, target=target, by=by, at=now
+                comment,
+                action="hide" if private else action,
+                source=source,
+                target=target,
+                by=by,
+                at=now,
+                note=_("Kept private: its author did not consent to publication.")
+                if private
+                else "",
             )
-            result.changed.append(comment)
+            (result.kept_private if private else result.changed).append(comment)
     return result
+
+
+def _keeps_private(comment: Comment, action: str) -> bool:
+    return (
+        action == "publish"
+        and not comment.consent_to_publish
+        and comment.status == Comment.Status.RECEIVED
+    )
 
 
 def set_disposition(
