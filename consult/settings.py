@@ -259,6 +259,8 @@ CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 # E-mail: console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's
 # workers (consult.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
+# The public address of the site, for links in mails that no request causes (notifications).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if env_str("EMAIL_HOST"):

@@ -3,12 +3,18 @@
 from django.urls import path
 
 from consult import feeds as consult_feeds
+from consult import notification_views
 from consult import views as consult_views
 from occupations import feeds as occupation_feeds
 from occupations import views as occupation_views
 
 urlpatterns = [
     path("", consult_views.home, name="home"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notification_views.unsubscribe,
+        name="unsubscribe",
+    ),
     path("consultations/", consult_views.consultation_list, name="consultation-list"),
     path(
         "consultations/<slug:slug>/",

@@ -5,6 +5,7 @@ hand. The form validates; ``add_staff_member`` does the one change."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consult.models import StaffMailSettings
 from consult.roles import ROLE_DUTIES, ROLE_LABELS, ROLES
 from core.errors import InvalidTransition, require_permission
 
@@ -30,6 +32,13 @@ class StaffMemberForm(UserCreationForm):
         label=_("role"),
         widget=forms.RadioSelect,
         help_text=_("Each staff member has one role; a superuser can change it later."),
+    )
+
+    mail_language = forms.ChoiceField(
+        label=_("language of e-mails"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        help_text=_("Notifications (digests, handoffs) are written in this language."),
     )
 
     class Meta(UserCreationForm.Meta):
@@ -65,6 +74,7 @@ def add_staff_member(form: StaffMemberForm, *, by) -> object:
         user.is_superuser = False
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        StaffMailSettings.objects.create(user=user, language=form.cleaned_data["mail_language"])
         LogEntry.objects.log_actions(
             user_id=by.pk,
             queryset=[user],

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import export_jobs, outbox, workflow
+from consult import export_jobs, notifications, outbox, workflow
 
 
 @task()
@@ -44,3 +44,9 @@ def prune_task_results() -> None:
     """Delete the queue's rows of tasks finished more than two weeks ago (a sweep a minute
     adds 1,440 a day)."""
     call_command("prune_db_task_results", min_age_days=14, verbosity=0)
+
+
+@task()
+def moderation_digest() -> int:
+    """The moderators' daily digest of new comments (``consult.notifications``)."""
+    return notifications.moderation_digest(now=timezone.now())

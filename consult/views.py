@@ -39,6 +39,7 @@ KEPT_INPUTS = (
     "organisation",
     "email",
     "consent_to_publish",
+    "notify_replies",
 )
 PERSONAL_INPUTS = ("body", "proposed_text", "name", "organisation", "email")
 
@@ -206,6 +207,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     if refusal:
         kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
         kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
+        kept["notify_replies"] = bool(request.POST.get("notify_replies"))
         form = CommentForm(initial=kept, target=target)
         return _page_again(request, slug, now=now, form=form, refusal=refusal, status=403)
     form = CommentForm(
@@ -228,6 +230,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         organisation=data["organisation"],
         email=data["email"],
         consent_to_publish=data["consent_to_publish"],
+        notify_replies=data["notify_replies"],
         attachments=data["attachments"],
         sender=intake.Sender(
             ip=ip,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from consult import notifications
 from consult.models import (
     Comment,
     Consultation,
@@ -181,6 +182,7 @@ def begin_review(consultation: Consultation, *, by: Actor, now: dt.datetime) -> 
             at=now,
             note="" if by is not None else _("Begun by the scheduled command."),
         )
+        notifications.review_begun(locked, now=now, problems=publication_problems(locked))
     return locked
 
 
@@ -362,6 +364,7 @@ def publish_consultation(
             at=now,
             note=_("Published as %(batch)s") % {"batch": batch.title},
         )
+        notifications.report_published(locked, now=now)
     return batch
 
 
@@ -490,7 +493,15 @@ def revise_draft(
             at=now,
             note=locked._change_reason,
         )
+        _tell_if_ready(locked.consultation)
     return changed
+
+
+def _tell_if_ready(consultation: Consultation) -> None:
+    """Once every draft of a consultation in review is decided, its publishers are told
+    (once: ``notifications.ready_to_publish``)."""
+    if consultation.status == Consultation.Status.REVIEW and not publication_problems(consultation):
+        notifications.ready_to_publish(consultation, now=timezone.now())
 
 
 def _draft_step(
@@ -516,6 +527,7 @@ def _draft_step(
         Transition.objects.record(
             locked, action=action, source=source, target=target, by=by, note=note
         )
+        _tell_if_ready(locked.consultation)
     return locked
 
 
@@ -629,13 +641,15 @@ def set_disposition(
     with transaction.atomic():
         pks = [c.pk for c in comments]
         for comment in Comment.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-            previous = comment.disposition
+            previous, previous_reply = comment.disposition, comment.reply
             try:
                 comment.set_disposition(disposition=disposition, reply=reply, now=now)
             except WorkflowError as exc:
                 result.refused.append((comment, exc.message))
                 continue
             comment.save(update_fields=["disposition", "reply", "replied_at", "updated_at"])
+            if comment.reply and comment.reply != previous_reply:
+                notifications.replied(comment, now=now)
             Transition.objects.record(
                 comment,
                 action="set_disposition",

@@ -36,7 +36,12 @@ from consult.models.drafts import (
     DraftOccupationQuerySet,
 )
 from consult.models.jobs import ExportJob, ExportJobQuerySet, ScheduledRun
-from consult.models.mail import DeliveryAttempt, OutgoingMail, OutgoingMailQuerySet
+from consult.models.mail import (
+    DeliveryAttempt,
+    OutgoingMail,
+    OutgoingMailQuerySet,
+    StaffMailSettings,
+)
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
@@ -61,6 +66,7 @@ __all__ = [
     "OutgoingMail",
     "OutgoingMailQuerySet",
     "ScheduledRun",
+    "StaffMailSettings",
     "WindowExtension",
     "attachment_path",
     "comment_fingerprint",

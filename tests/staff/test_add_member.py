@@ -26,6 +26,7 @@ def data(**extra):
         "password1": "a long passphrase 2026",
         "password2": "a long passphrase 2026",
         "role": "Moderators",
+        "mail_language": "en",
         **extra,
     }
 
@@ -46,6 +47,7 @@ def test_a_superuser_adds_a_moderator(superuser):
     assert member.is_staff and not member.is_superuser
     assert list(member.groups.values_list("name", flat=True)) == ["Moderators"]
     assert member.check_password("a long passphrase 2026")
+    assert member.mail_settings.language == "en"
     assert member.has_perm("consult.moderate_comment")
     assert not member.has_perm("consult.publish_consultation")
     assert client_for(member).get("/admin/consult/comment/").status_code == 200
