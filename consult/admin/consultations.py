@@ -22,7 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from consult import workflow
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.decide import DecideDraftsMixin
-from consult.admin.forms import DraftOccupationForm, text_changes, validate_public_slug
+from consult.admin.forms import (
+    DraftOccupationForm,
+    SourcesField,
+    text_changes,
+    validate_public_slug,
+)
 from consult.admin.handoffs import handoff
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
@@ -168,6 +173,8 @@ class ConsultationAdmin(
         )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "sources":
+            return SourcesField(label=db_field.verbose_name)
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "slug" and field is not None:
             field.help_text = CONSULTATION_SLUG_HELP
@@ -282,6 +289,10 @@ class ConsultationAdmin(
             context["workflow_steps"] = self.offered_steps(request, obj)
             context["held_back_steps"] = self.held_back_steps(request, obj)
             context["handoff"] = handoff(obj, timezone.now())
+            if obj.drafts_are_editable and request.user.has_perm("consult.add_draftoccupation"):
+                context["import_url"] = (
+                    reverse("admin:consult_draftoccupation_import") + f"?consultation={obj.pk}"
+                )
             if obj.status == Consultation.Status.REVIEW and self.may_decide(request.user):
                 context["decide_url"] = reverse("admin:consult_consultation_decide", args=[obj.pk])
             context["report_url"] = reverse("admin:consult_consultation_report", args=[obj.pk])

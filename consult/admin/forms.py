@@ -73,6 +73,57 @@ class ReviseDraftForm(DraftOccupationForm):
         fields = [f for f in DraftOccupationForm.Meta.fields if f != "position"]
 
 
+class SourcesField(forms.Field):
+    """Source references typed one per line: the document, then " | " and the passage quoted
+    from it (optional). Stored as ``[{"file": …, "quote": …}]``, the shape the seeds write."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80})
+    default_help_text = _(
+        "One source per line: the document, then “ | ” and the passage quoted from it, e.g. "
+        "“人社部公告2024年第5号.pdf | 第二条”."
+    )
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", self.default_help_text)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            lines = []
+            for item in value:
+                if isinstance(item, dict):
+                    file, quote = str(item.get("file", "")), str(item.get("quote", ""))
+                    lines.append(f"{file} | {quote}" if quote else file)
+                else:
+                    lines.append(str(item))
+            return "\n".join(lines)
+        return value
+
+    def to_python(self, value) -> list[dict[str, str]]:
+        if isinstance(value, list):
+            return value
+        sources = []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            file, _bar, quote = line.partition("|")
+            if not file.strip():
+                raise forms.ValidationError(
+                    _("Line %(n)s: name the document before “|”.") % {"n": number},
+                    code="no_document",
+                )
+            if len(file.strip()) > 300 or len(quote.strip()) > 2000:
+                raise forms.ValidationError(
+                    _("Line %(n)s is too long.") % {"n": number}, code="too_long"
+                )
+            sources.append({"file": file.strip(), "quote": quote.strip()})
+        return sources
+
+    def has_changed(self, initial, data) -> bool:
+        return self.to_python(self.prepare_value(initial) or "") != self.to_python(data)
+
+
 class ExtendWindowForm(forms.Form):
     closes_at = forms.SplitDateTimeField(
         label=_("new closing time"),

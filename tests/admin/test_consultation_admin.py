@@ -274,7 +274,7 @@ def test_drafts_edited_inline_are_revised_through_the_workflow(client_for, edito
         "opens_at_1": "00:00:00",
         "closes_at_0": "2026-07-17",
         "closes_at_1": "23:59:59",
-        "sources": "[]",
+        "sources": "",
         "notes": "",
         "drafts-TOTAL_FORMS": "3",
         "drafts-INITIAL_FORMS": "2",
@@ -364,7 +364,7 @@ def test_the_summary_can_be_edited_once_open_without_touching_drafts(
         {
             "title": consulting.title,
             "summary": "Comments through 17 July.",
-            "sources": "[]",
+            "sources": "",
             "notes": "",
             "drafts-TOTAL_FORMS": "2",
             "drafts-INITIAL_FORMS": "2",

@@ -137,7 +137,7 @@ def test_a_consultation_slug_of_digits_only_is_refused(client_for, editor):
             "opens_at_1": "",
             "closes_at_0": "",
             "closes_at_1": "",
-            "sources": "[]",
+            "sources": "",
             "notes": "",
             "drafts-TOTAL_FORMS": "0",
             "drafts-INITIAL_FORMS": "0",

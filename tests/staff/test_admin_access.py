@@ -132,6 +132,7 @@ ACCESS = {
     "consult_draftoccupation_delete":               "n  n  n  n",
     "consult_draftoccupation_history":              "y  y  y  y",
     "consult_draftoccupation_import":               "y  n  n  y",
+    "consult_draftoccupation_import_template":      "y  n  n  y",
     "consult_draftoccupation_process_import":       "y  n  n  y",
     "consult_draftoccupation_reinstate":            "y  n  n  y",
     "consult_draftoccupation_revise":               "y  n  n  y",
