@@ -57,12 +57,14 @@ class ListWidget(widgets.Widget):
 
 
 class BooleanWidget(widgets.BooleanWidget):
-    """Also accepts yes/no and an empty cell (no)."""
+    """Also accepts yes/no, 是/否 and an empty cell (no)."""
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str) and value.strip().lower() in {"yes", "y"}:
+        if isinstance(value, str) and value.strip().lower() in {"yes", "y", "是"}:
             return True
-        if value in (None, "") or (isinstance(value, str) and value.strip().lower() in {"no", "n"}):
+        if value in (None, "") or (
+            isinstance(value, str) and value.strip().lower() in {"no", "n", "否"}
+        ):
             return False
         return super().clean(value, row=row, **kwargs)
 

@@ -80,8 +80,8 @@ def column_help() -> list[tuple[str, str, str]]:
             gettext("Other names (translations): as job types."),
             "Hydrogen producer",
         ),
-        ("green", gettext("A green occupation: yes/no or 1/0."), "yes"),
-        ("digital", gettext("A digital occupation: yes/no or 1/0."), "no"),
+        ("green", gettext("A green occupation: yes/no, 是/否 or 1/0."), "yes"),
+        ("digital", gettext("A digital occupation: yes/no, 是/否 or 1/0."), "no"),
         ("group", gettext("The major group's code, 1 to 8."), "6"),
     ]
 

@@ -98,6 +98,7 @@ def test_the_template_imports_once_filled_in(client_for, editor, drafting):
     draft = drafting.drafts.get(position=3)
     assert draft.tasks == ["充装", "检查、维护储罐"]
     assert draft.job_types == ["充装工", "检修工"]
+    assert draft.green is True
 
 
 def test_the_consultation_page_starts_the_import(client_for, editor, drafting):
