@@ -11,24 +11,33 @@ public form, management commands and tests all call these functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed, can_proceed
+from django_fsm import can_proceed
 
 from consult import notifications
 from consult.models import (
-    Comment,
     Consultation,
     DraftOccupation,
     WindowExtension,
 )
+
+# The comment steps live in consult.moderation; callers reach every step through this module.
+from consult.moderation import MODERATION_ACTIONS as MODERATION_ACTIONS
+from consult.moderation import BulkResult as BulkResult
+from consult.moderation import moderate_comments as moderate_comments
+from consult.moderation import set_disposition as set_disposition
 from consult.roles import EDITORS
+from consult.transitions import field_label
+from consult.transitions import lock as _lock
+from consult.transitions import run_transition as _transition
+from consult.transitions import wrong_state as _wrong_state
 from core.errors import InvalidTransition, WorkflowError, require_permission
 from occupations.models import (
     OCCUPATION_CODE_RE,
@@ -42,50 +51,6 @@ from occupations.models import (
 
 if TYPE_CHECKING:
     from core.errors import Actor
-
-# The rows a step locks before changing them.
-Locked = TypeVar("Locked", Consultation, DraftOccupation, Comment)
-
-
-def _transition(obj: Any, method_name: str, /, **kwargs: Any) -> tuple[str, str]:
-    """Run a django-fsm transition method; return (source, target) of the status field.
-
-    django-fsm's own refusal (wrong source state) is turned into an InvalidTransition that
-    names the state, so that every refusal reads the same way.
-    """
-    source = obj.status
-    try:
-        getattr(obj, method_name)(**kwargs)
-    except WorkflowError:
-        raise
-    except TransitionNotAllowed:
-        raise _wrong_state(obj, method_name) from None
-    return source, obj.status
-
-
-def _wrong_state(obj: Any, method_name: str) -> InvalidTransition:
-    return InvalidTransition(
-        _("%(object)s is %(status)s; “%(step)s” is not allowed from that state.")
-        % {
-            "object": obj,
-            "status": obj.get_status_display(),
-            "step": method_name.replace("_", " "),
-        }
-    )
-
-
-def field_label(model: type[Any], name: str) -> str:
-    """A field as staff know it (its verbose name), never its code name."""
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:  # not a field: shown as given
-        return name
-
-
-def _lock(model: type[Locked], pk: int) -> Locked:
-    """Re-read a row under ``SELECT … FOR UPDATE``: the caller's copy may be stale, and two
-    staff members may press the same button at once."""
-    return model.objects.select_for_update().get(pk=pk)
 
 
 # Consultation ------------------------------------------------------------------------------
@@ -563,101 +528,3 @@ def reinstate_draft(draft: DraftOccupation, *, by: Actor) -> DraftOccupation:
     return _draft_step(
         draft, by=by, perm="consult.withdraw_draft", action="reinstate_draft", method="reinstate"
     )
-
-
-# Comments ----------------------------------------------------------------------------------
-
-
-@dataclass
-class BulkResult:
-    changed: list[Comment] = field(default_factory=list)
-    refused: list[tuple[Comment, str]] = field(default_factory=list)
-    # Comments a "publish" moderated without publishing: their authors did not consent.
-    kept_private: list[Comment] = field(default_factory=list)
-
-
-MODERATION_ACTIONS = {"publish": "publish", "hide": "hide", "mark_spam": "mark_spam"}
-
-
-def moderate_comments(comments: Iterable[Comment], *, by: Actor, action: str) -> BulkResult:
-    """Publish, hide or mark as spam each comment; a comment that cannot take the step is
-    reported in ``refused`` with the reason, the others change. "Publish" on a comment not yet
-    moderated whose author did not consent hides it instead (``kept_private``): it is decided
-    and leaves the moderation queue, but is never shown. Requires
-    ``consult.moderate_comment``."""
-    if action not in MODERATION_ACTIONS:
-        raise InvalidTransition(_("Unknown moderation action %(a)r.") % {"a": action})
-    require_permission(by, "consult.moderate_comment", _("moderate comments"))
-    result = BulkResult()
-    now = timezone.now()
-    with transaction.atomic():
-        pks = [c.pk for c in comments]
-        for comment in Comment.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-            private = _keeps_private(comment, action)
-            try:
-                source, target = _transition(
-                    comment, "hide" if private else MODERATION_ACTIONS[action]
-                )
-            except WorkflowError as exc:
-                result.refused.append((comment, exc.message))
-                continue
-            comment.save(update_fields=["status", "updated_at"])
-            Transition.objects.record(
-                comment,
-                action="hide" if private else action,
-                source=source,
-                target=target,
-                by=by,
-                at=now,
-                note=_("Kept private: its author did not consent to publication.")
-                if private
-                else "",
-            )
-            (result.kept_private if private else result.changed).append(comment)
-    return result
-
-
-def _keeps_private(comment: Comment, action: str) -> bool:
-    return (
-        action == "publish"
-        and not comment.consent_to_publish
-        and comment.status == Comment.Status.RECEIVED
-    )
-
-
-def set_disposition(
-    comments: Iterable[Comment], *, by: Actor, disposition: str, reply: str, now: dt.datetime
-) -> BulkResult:
-    """Record what was done with each comment and the staff reply (a campaign takes one call).
-
-    Requires ``consult.set_disposition``.
-    """
-    require_permission(by, "consult.set_disposition", _("record dispositions"))
-    if disposition not in Comment.Disposition.values:
-        raise InvalidTransition(
-            _("Unknown disposition %(value)r.") % {"value": disposition}, field="disposition"
-        )
-    result = BulkResult()
-    with transaction.atomic():
-        pks = [c.pk for c in comments]
-        for comment in Comment.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-            previous, previous_reply = comment.disposition, comment.reply
-            try:
-                comment.set_disposition(disposition=disposition, reply=reply, now=now)
-            except WorkflowError as exc:
-                result.refused.append((comment, exc.message))
-                continue
-            comment.save(update_fields=["disposition", "reply", "replied_at", "updated_at"])
-            if comment.reply and comment.reply != previous_reply:
-                notifications.replied(comment, now=now)
-            Transition.objects.record(
-                comment,
-                action="set_disposition",
-                source=previous,
-                target=disposition,
-                by=by,
-                at=now,
-                note=comment.reply,
-            )
-            result.changed.append(comment)
-    return result
