@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -55,9 +56,9 @@ class DraftListDisplays:
 
 
 CONSULTATION_SLUG_HELP = _(
-    "The permanent public address (/consultations/<slug>/): lower-case ASCII letters, digits "
-    "and hyphens, with at least one letter, e.g. draft-list-2026. It cannot change once the "
-    "consultation is open."
+    "The permanent public address, /consultations/ followed by the slug: lower-case ASCII "
+    "letters, digits and hyphens, with at least one letter, e.g. draft-list-2026. It cannot "
+    "change once the consultation is open."
 )
 
 
@@ -174,7 +175,7 @@ class ConsultationAdmin(
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "sources":
-            return SourcesField(label=db_field.verbose_name)
+            return SourcesField(label=capfirst(db_field.verbose_name))
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "slug" and field is not None:
             field.help_text = CONSULTATION_SLUG_HELP

@@ -140,8 +140,9 @@ class ExtendWindowForm(forms.Form):
 
 
 PUBLIC_SLUG_HELP = _(
-    "The permanent public address (/batches/<slug>/): lower-case ASCII letters, digits and "
-    "hyphens, with at least one letter, e.g. new-occupations-2026. It cannot change later."
+    "The permanent public address, /batches/ followed by the slug: lower-case ASCII letters, "
+    "digits and hyphens, with at least one letter, e.g. new-occupations-2026. It cannot change "
+    "later."
 )
 
 
