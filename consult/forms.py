@@ -128,6 +128,14 @@ class CommentForm(forms.Form):
         label=_("My comment may be published (without my e-mail address)."),
         required=False,
     )
+    notify_replies = forms.BooleanField(
+        label=_("Tell me about replies"),
+        required=False,
+        help_text=_(
+            "Needs an e-mail address: you are told when your comment gets a reply and when the "
+            "final report is published. Every message has a link to stop them."
+        ),
+    )
     attachments = MultipleFileField(
         label=_("Attachments"),
         required=False,

@@ -337,6 +337,7 @@ def submit_comment(
     organisation: str = "",
     email: str = "",
     consent_to_publish: bool = False,
+    notify_replies: bool = False,
     attachments: Iterable[UploadedAttachment] = (),
     sender: Sender = Sender(),
     keyed: KeyedSubmission | None = None,
@@ -367,6 +368,8 @@ def submit_comment(
         organisation=organisation,
         email=email,
         consent_to_publish=consent_to_publish,
+        # Replies are told by e-mail: without an address there is no one to tell.
+        notify_replies=notify_replies and bool(email),
         submitted_at=now,
         fingerprint=comment_fingerprint(body),
         ip_hash=hash_ip(client_key(sender.ip)),
@@ -378,6 +381,7 @@ def submit_comment(
         comment.request_fingerprint = keyed.request_fingerprint
     attachments = list(attachments)
     language = (sender.language or translation.get_language()) if email else ""
+    comment.language = language
     for attempt in range(1, TRACKING_NUMBER_ATTEMPTS + 1):
         comment.tracking_number = new_tracking_number()
         try:

@@ -18,7 +18,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from consult.models import OutgoingMail
@@ -35,19 +35,37 @@ SWEEP_GRACE = dt.timedelta(minutes=1)
 
 
 def write_mail(
-    *, kind: str, recipient: str, language: str, subject: str, body: str, now: dt.datetime
-) -> OutgoingMail:
+    *,
+    kind: str,
+    recipient: str,
+    language: str,
+    subject: str,
+    body: str,
+    now: dt.datetime,
+    once_key: str = "",
+) -> OutgoingMail | None:
     """Store a mail to send (in the caller's transaction, if any) and hand it to the queue
-    once that commits."""
-    mail = OutgoingMail.objects.create(
-        kind=kind,
-        recipient=recipient,
-        language=language,
-        subject=subject,
-        body=body,
-        created_at=now,
-        next_attempt_at=now,
-    )
+    once that commits. With a ``once_key``, a mail already written under that key is not
+    written again (None is returned): a notice sent once per occasion."""
+    fields = {
+        "kind": kind,
+        "recipient": recipient,
+        "language": language,
+        "subject": subject,
+        "body": body,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    if once_key:
+        # The conditional unique constraint settles a race between two writers: the second
+        # one's savepoint rolls back and nothing else in its transaction is lost.
+        try:
+            with transaction.atomic():
+                mail = OutgoingMail.objects.create(once_key=once_key, **fields)
+        except IntegrityError:
+            return None
+    else:
+        mail = OutgoingMail.objects.create(**fields)
     enqueue_after_commit(mail.pk)
     return mail
 

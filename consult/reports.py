@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -132,6 +132,14 @@ class ResponseReport:
     people: int = 0
     repeated_text_count: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
+    # The last change the report shows: a comment moderated or answered, a draft decided or
+    # revised.
+    updated_at: dt.datetime | None = None
+
+    @property
+    def is_provisional(self) -> bool:
+        """Until the consultation is published, dispositions and replies may still change."""
+        return self.consultation.status != Consultation.Status.PUBLISHED
 
     @property
     def sections(self) -> list[OccupationReport]:
@@ -198,7 +206,7 @@ def _add_dispositions(total: dict[str, int], part: dict[str, int]) -> None:
 
 def _count_comments(fields: _FieldReports, counts) -> None:
     """Add the ``(target..., disposition, n)`` rows to each target's counts."""
-    for occupation_id, key, task_number, disposition, n, people in counts:
+    for occupation_id, key, task_number, disposition, n, people, _last_change in counts:
         report = fields.of(occupation_id, key, task_number)
         report.comments += n
         report.people += people
@@ -297,8 +305,10 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     counts = (
         comments.order_by()
         .values(*target, "disposition")
-        .annotate(n=Count("pk"), people=Sum(Coalesce("signatures", 1)))
-        .values_list(*target, "disposition", "n", "people")
+        .annotate(
+            n=Count("pk"), people=Sum(Coalesce("signatures", 1)), last_change=Max("updated_at")
+        )
+        .values_list(*target, "disposition", "n", "people", "last_change")
     )
     repeated = (
         comments.order_by()
@@ -315,6 +325,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     )
 
     fields = _FieldReports()
+    counts = list(counts)
     _count_comments(fields, counts)
     repeated_index = _collect_repeated_texts(fields, repeated)
     _list_texts(fields, texts, repeated_index)
@@ -331,4 +342,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
         report.people += part.people
         _add_dispositions(report.dispositions, part.dispositions)
     report.repeated_text_count = sum(len(r.repeated_texts) for r in fields.values())
+    moments = [consultation.updated_at, *(d.updated_at for d in drafts)]
+    moments += [row[-1] for row in counts if row[-1] is not None]
+    report.updated_at = max(moments)
     return report

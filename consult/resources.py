@@ -2,42 +2,69 @@
 preview in the admin.
 
 Columns: ``consultation`` (its slug), ``position``, ``name``, ``proposed_code``,
-``definition``, ``tasks``, ``job_types``, ``alternative_names`` (lists one item per line in
-the cell, or separated by ";"), ``green``, ``digital`` (1/0, true/false), ``group`` (major
-group code). Only new drafts are created, and only in a consultation that is still being
-drafted; an existing draft is revised in the admin, where its history is kept.
+``definition``, ``tasks``, ``job_types``, ``alternative_names`` (lists: see ``split_cell``),
+``green``, ``digital`` (1/0, true/false, yes/no), ``group`` (major group code). Started from a
+consultation's page, the ``consultation`` column may be left empty. Only new drafts are
+created, and only in a consultation that is still being drafted; an existing draft is revised
+in the admin, where its history is kept.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from consult.models import Consultation, DraftOccupation
-from occupations.admin_forms import split_lines
 from occupations.models import ClassificationGroup
+
+# How items are separated in a cell of a real file: new lines when the cell has several lines
+# (a ";" inside a line is then part of its item); otherwise ";" and "；", and for names and job
+# types also "、" (the enumeration comma). Not "、" for tasks, where it joins words inside one
+# task ("检查、维护设备").
+ITEM_SEPARATORS = re.compile(r"[;；]+")
+# "1." "1、" "（1）" "(1)" "1)" in front of an item: the list's own numbering, not its text.
+ENUMERATOR = re.compile(r"\A\s*(?:[（(]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.．、)）](?!\d))\s*")
+
+
+def split_cell(value: str, *, enumeration_commas: bool) -> list[str]:
+    """The items of one spreadsheet cell, their numbering removed, blanks dropped."""
+    text = value.strip()
+    parts = text.splitlines() if "\n" in text else ITEM_SEPARATORS.split(text)
+    items = [ENUMERATOR.sub("", part).strip() for part in parts]
+    if enumeration_commas:
+        items = [word.strip() for item in items for word in item.split("、")]
+    return [item for item in items if item]
 
 
 class ListWidget(widgets.Widget):
-    """A list of strings in one cell: one item per line, or ";"-separated on one line."""
+    """A list of strings in one cell: items on separate lines, or separated by ";" or "；"
+    (and "、" with ``enumeration_commas``)."""
+
+    def __init__(self, *, enumeration_commas: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.enumeration_commas = enumeration_commas
 
     def clean(self, value, row=None, **kwargs) -> list[str]:
         if value is None or value == "":
             return []
-        return split_lines(str(value), semicolons=True)
+        return split_cell(str(value), enumeration_commas=self.enumeration_commas)
 
     def render(self, value, obj=None, **kwargs) -> str:
         return "\n".join(value or [])
 
 
 class BooleanWidget(widgets.BooleanWidget):
-    """Also accepts yes/no and an empty cell (no)."""
+    """Also accepts yes/no, 是/否 and an empty cell (no)."""
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str) and value.strip().lower() in {"yes", "y"}:
+        if isinstance(value, str) and value.strip().lower() in {"yes", "y", "是"}:
             return True
-        if value in (None, "") or (isinstance(value, str) and value.strip().lower() in {"no", "n"}):
+        if value in (None, "") or (
+            isinstance(value, str) and value.strip().lower() in {"no", "n", "否"}
+        ):
             return False
         return super().clean(value, row=row, **kwargs)
 
@@ -49,9 +76,15 @@ class DraftOccupationResource(resources.ModelResource):
         widget=widgets.ForeignKeyWidget(Consultation, field="slug"),
     )
     tasks = fields.Field(attribute="tasks", column_name="tasks", widget=ListWidget())
-    job_types = fields.Field(attribute="job_types", column_name="job_types", widget=ListWidget())
+    job_types = fields.Field(
+        attribute="job_types",
+        column_name="job_types",
+        widget=ListWidget(enumeration_commas=True),
+    )
     alternative_names = fields.Field(
-        attribute="alternative_names", column_name="alternative_names", widget=ListWidget()
+        attribute="alternative_names",
+        column_name="alternative_names",
+        widget=ListWidget(enumeration_commas=True),
     )
     green = fields.Field(attribute="green", column_name="green", widget=BooleanWidget())
     digital = fields.Field(attribute="digital", column_name="digital", widget=BooleanWidget())
@@ -80,8 +113,26 @@ class DraftOccupationResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = False
 
+    def __init__(self, consultation: Consultation | None = None, **kwargs) -> None:
+        """``consultation``: the one the import was started from; rows may leave their
+        ``consultation`` cell empty, and a row naming another one is refused."""
+        super().__init__(**kwargs)
+        self.consultation = consultation
+
     def before_import_row(self, row, **kwargs) -> None:
         slug = str(row.get("consultation") or "").strip()
+        if self.consultation is not None:
+            if slug and slug != self.consultation.slug:
+                raise ValidationError(
+                    {
+                        "consultation": _(
+                            "This row is for “%(slug)s”, but the import was started from "
+                            "“%(title)s”."
+                        )
+                        % {"slug": slug, "title": self.consultation.title}
+                    }
+                )
+            slug = row["consultation"] = self.consultation.slug
         consultation = Consultation.objects.filter(slug=slug).first()
         if consultation is None:
             raise ValidationError(

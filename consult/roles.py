@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from django.apps import apps as global_apps
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+EDITORS, MODERATORS, PUBLISHERS = "Editors", "Moderators", "Publishers"
 
 ROLES = {
-    "Editors": [
+    EDITORS: [
         "consult.view_consultation",
         "consult.add_consultation",
         "consult.change_consultation",
@@ -32,7 +35,7 @@ ROLES = {
         "occupations.view_skillstandard",
         "occupations.view_transition",
     ],
-    "Moderators": [
+    MODERATORS: [
         "consult.view_consultation",
         "consult.view_draftoccupation",
         "consult.view_comment",
@@ -42,7 +45,7 @@ ROLES = {
         "consult.view_attachment",
         "occupations.view_transition",
     ],
-    "Publishers": [
+    PUBLISHERS: [
         "consult.view_consultation",
         "consult.change_consultation",
         "consult.open_consultation",
@@ -68,6 +71,28 @@ ROLES = {
         "occupations.view_release",
         "occupations.issue_release",
     ],
+}
+
+# What each role is called and does, as the admin explains it (the "add staff member" form, the
+# handoff messages that name who acts next).
+ROLE_LABELS = {
+    EDITORS: _("editors"),
+    MODERATORS: _("moderators"),
+    PUBLISHERS: _("publishers"),
+}
+ROLE_DUTIES = {
+    EDITORS: _(
+        "Prepare the draft list, revise the drafts after comments, accept or withdraw each "
+        "draft and set its code."
+    ),
+    MODERATORS: _(
+        "Publish, hide or mark comments as spam, and record what was done with each comment "
+        "(disposition and reply)."
+    ),
+    PUBLISHERS: _(
+        "Open the consultation to the public, extend its window, begin the review and publish "
+        "the accepted drafts as a batch."
+    ),
 }
 
 

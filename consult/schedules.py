@@ -33,6 +33,7 @@ SCHEDULES = (
     Schedule("begin_due_reviews", dt.timedelta(minutes=5), "consult.tasks.begin_due_reviews"),
     Schedule("sweep", dt.timedelta(minutes=1), "consult.tasks.sweep"),
     Schedule("prune_task_results", dt.timedelta(days=1), "consult.tasks.prune_task_results"),
+    Schedule("moderation_digest", dt.timedelta(days=1), "consult.tasks.moderation_digest"),
 )
 
 

@@ -268,6 +268,9 @@ CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 # E-mail: console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's
 # workers (consult.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
+# The public address of the site (https://… in production), for links that no request causes:
+# notifications and webhook payloads.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the public writes about their personal data or an accessibility problem (shown on
 # /privacy/ and /accessibility/).
@@ -353,8 +356,6 @@ SPECTACULAR_SETTINGS = {
 # Webhooks (consult.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints must be
 # https:// and resolve to public addresses, in production always; elsewhere
 # WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets a receiver on this machine take them.
-# The public site's address (https://…), for the links in webhook payloads.
-SITE_URL = env_str("SITE_URL", "")
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool(
     "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", True

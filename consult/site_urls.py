@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from consult import comment_views, info_pages
+from consult import comment_views, info_pages, notification_views
 from consult import feeds as consult_feeds
 from consult import views as consult_views
 from occupations import feeds as occupation_feeds
@@ -10,6 +10,11 @@ from occupations import views as occupation_views
 
 urlpatterns = [
     path("", consult_views.home, name="home"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notification_views.unsubscribe,
+        name="unsubscribe",
+    ),
     path("consultations/", consult_views.consultation_list, name="consultation-list"),
     path(
         "consultations/<slug:slug>/",

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import export_jobs, outbox, report_pdf, webhooks, workflow
+from consult import export_jobs, notifications, outbox, report_pdf, webhooks, workflow
 from occupations import downloads
 
 
@@ -60,3 +60,9 @@ def prune_task_results() -> None:
 def build_report_pdf(consultation_id: int, language: str, site_url: str) -> str:
     """Build the PDF of a consultation's public report (``consult.report_pdf.build``)."""
     return report_pdf.build(consultation_id, language, site_url)
+
+
+@task()
+def moderation_digest() -> int:
+    """The moderators' daily digest of new comments (``consult.notifications``)."""
+    return notifications.moderation_digest(now=timezone.now())

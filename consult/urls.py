@@ -10,11 +10,16 @@ from django.contrib import admin
 from django.urls import include, path
 from two_factor.urls import urlpatterns as two_factor_urls
 
-from consult import reauth, staff_auth
+from consult import reauth, staff_auth, staff_members
 
 staff_urls = (
     [
         path("reauthenticate/", reauth.reauthenticate, name="reauthenticate"),
+        path(
+            "members/add/",
+            admin.site.admin_view(staff_members.add_staff_member_view),
+            name="add-member",
+        ),
         path(
             "users/<int:pk>/reset-second-factor/",
             admin.site.admin_view(staff_auth.reset_devices_view),

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,6 +25,7 @@ from consult.analysis import build_analysis
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
+from consult.staff_auth import second_factor_required
 from core import ratelimit
 from core.clients import client_ip, request_started_at
 from occupations import views as registry_views
@@ -42,6 +44,7 @@ KEPT_INPUTS = (
     "organisation",
     "email",
     "consent_to_publish",
+    "notify_replies",
 )
 PERSONAL_INPUTS = ("body", "proposed_text", "name", "organisation", "email")
 
@@ -98,6 +101,7 @@ def _consultation_page(
     form: CommentForm | None = None,
     refusal: str = "",
     status: int = 200,
+    preview: bool = False,
 ) -> HttpResponse:
     state = consultation.state(now)
     active = _commentable(drafts)
@@ -128,6 +132,7 @@ def _consultation_page(
             "form": form,
             "refusal": refusal,
             "comments_page": page,
+            "preview": preview,
         },
         status=status,
     )
@@ -192,10 +197,30 @@ def _commentable(drafts: list[DraftOccupation]) -> list[DraftOccupation]:
 
 @require_safe
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    consultation = _public_consultation(slug)
-    return _consultation_page(
-        request, consultation, now=timezone.now(), drafts=_drafts(consultation)
+    """The public page; while drafting, a preview for staff who may see the consultation
+    (the public gets 404, as for a slug that does not exist)."""
+    consultation = get_object_or_404(Consultation.objects.select_related("batch"), slug=slug)
+    if consultation.status != Consultation.Status.DRAFTING:
+        return _consultation_page(
+            request, consultation, now=timezone.now(), drafts=_drafts(consultation)
+        )
+    if not may_preview(request):
+        raise Http404
+    response = _consultation_page(
+        request, consultation, now=timezone.now(), drafts=_drafts(consultation), preview=True
     )
+    # A preview is one staff member's view: never kept by a shared cache, never indexed.
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def may_preview(request: HttpRequest) -> bool:
+    """Staff who may see consultations in the admin, signed in as the admin requires."""
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("consult.view_consultation")):
+        return False
+    return not second_factor_required() or user.is_verified()
 
 
 # What a person typed stays out of error reports (the debug page, mails to ADMINS): the posted
@@ -254,6 +279,7 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         organisation=data["organisation"],
         email=data["email"],
         consent_to_publish=data["consent_to_publish"],
+        notify_replies=data["notify_replies"],
         attachments=data["attachments"],
         sender=intake.Sender(
             ip=ip,
@@ -270,6 +296,7 @@ def _kept_form(request: HttpRequest, target: intake.Target) -> CommentForm:
     everything typed comes back (files cannot: a browser never lets a page preset them)."""
     kept: dict = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
     kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
+    kept["notify_replies"] = bool(request.POST.get("notify_replies"))
     return CommentForm(initial=kept, target=target)
 
 

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
@@ -94,7 +95,7 @@ def enqueue_after_commit(delivery_id: int) -> None:
 
 
 def site_url(path: str) -> str:
-    """``path`` on the public site, absolute when ``settings.SITE_URL`` is set."""
+    """``path`` on the public site (``settings.SITE_URL``)."""
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -318,4 +319,19 @@ def batch_payload(batch: Any, consultation: Any) -> dict[str, Any]:
             "url": site_url(batch.get_absolute_url()),
         },
         "consultation": consultation.slug,
+    }
+
+
+def release_payload(release: Any) -> dict[str, Any]:
+    return {
+        "release": {
+            "version": release.version,
+            "issued_at": release.issued_at,
+            "note": release.note,
+            "added": release.added_count,
+            "changed": release.changed_count,
+            "removed": release.removed_count,
+            "url": site_url(reverse("api:release-detail", args=[release.version])),
+            "data_url": site_url(release.get_absolute_url()),
+        }
     }

@@ -11,73 +11,50 @@ public form, management commands and tests all call these functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed, can_proceed
+from django_fsm import can_proceed
 
-from consult import webhooks
+from consult import notifications, webhooks
 from consult.models import (
-    Comment,
     Consultation,
     DraftOccupation,
     WebhookEvent,
     WindowExtension,
 )
+
+# The comment steps live in consult.moderation; callers reach every step through this module.
+from consult.moderation import MODERATION_ACTIONS as MODERATION_ACTIONS
+from consult.moderation import BulkResult as BulkResult
+from consult.moderation import link_answering_revision as link_answering_revision
+from consult.moderation import moderate_comments as moderate_comments
+from consult.moderation import set_disposition as set_disposition
+from consult.roles import EDITORS
+from consult.transitions import field_label
+from consult.transitions import lock as _lock
+from consult.transitions import run_transition as _transition
+from consult.transitions import wrong_state as _wrong_state
 from core.errors import InvalidTransition, WorkflowError, require_permission
+from occupations import workflow as registry_workflow
 from occupations.models import (
     OCCUPATION_CODE_RE,
     Authority,
     Batch,
     DatePrecision,
     Occupation,
+    Release,
     Transition,
     precision_is_consistent,
 )
 
 if TYPE_CHECKING:
     from core.errors import Actor
-
-# The rows a step locks before changing them.
-Locked = TypeVar("Locked", Consultation, DraftOccupation, Comment)
-
-
-def _transition(obj: Any, method_name: str, /, **kwargs: Any) -> tuple[str, str]:
-    """Run a django-fsm transition method; return (source, target) of the status field.
-
-    django-fsm's own refusal (wrong source state) is turned into an InvalidTransition that
-    names the state, so that every refusal reads the same way.
-    """
-    source = obj.status
-    try:
-        getattr(obj, method_name)(**kwargs)
-    except WorkflowError:
-        raise
-    except TransitionNotAllowed:
-        raise _wrong_state(obj, method_name) from None
-    return source, obj.status
-
-
-def _wrong_state(obj: Any, method_name: str) -> InvalidTransition:
-    return InvalidTransition(
-        _("%(object)s is %(status)s; “%(step)s” is not allowed from that state.")
-        % {
-            "object": obj,
-            "status": obj.get_status_display(),
-            "step": method_name.replace("_", " "),
-        }
-    )
-
-
-def _lock(model: type[Locked], pk: int) -> Locked:
-    """Re-read a row under ``SELECT … FOR UPDATE``: the caller's copy may be stale, and two
-    staff members may press the same button at once."""
-    return model.objects.select_for_update().get(pk=pk)
 
 
 # Consultation ------------------------------------------------------------------------------
@@ -180,6 +157,7 @@ def begin_review(consultation: Consultation, *, by: Actor, now: dt.datetime) -> 
         webhooks.announce(
             WebhookEvent.CONSULTATION_CLOSED, webhooks.consultation_payload(locked), now=now
         )
+        notifications.review_begun(locked, now=now, problems=publication_problems(locked))
     return locked
 
 
@@ -196,8 +174,12 @@ def begin_due_reviews(*, now: dt.datetime) -> list[Consultation]:
 
 @dataclass(frozen=True)
 class PublicationProblem:
+    """One thing that stops publication: the draft it is about (None: the list as a whole),
+    what is wrong, and the role whose members must act (a ``consult.roles.ROLES`` name)."""
+
     draft: DraftOccupation | None
     message: str
+    role: str = EDITORS
 
 
 def publication_problems(consultation: Consultation) -> list[PublicationProblem]:
@@ -363,10 +345,101 @@ def publish_consultation(
         webhooks.announce(
             WebhookEvent.BATCH_PUBLISHED, webhooks.batch_payload(batch, locked), now=now
         )
+        notifications.report_published(locked, now=now)
     return batch
 
 
+def issue_release(*, by: Actor, note: str, now: dt.datetime | None = None) -> Release:
+    """Issue the next release of the registry (``occupations.workflow.issue_release``) and
+    announce it to webhook endpoints (``release.issued``), both or neither."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        release = registry_workflow.issue_release(by=by, note=note, now=now)
+        webhooks.announce(WebhookEvent.RELEASE_ISSUED, webhooks.release_payload(release), now=now)
+    return release
+
+
 # Drafts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftDecision:
+    """What an editor decided for one draft on the "decide the drafts" table: ``decision`` is
+    "" (leave its status), ``accept``, ``withdraw`` or ``reinstate``; ``code`` the proposed
+    code to set (None: leave it)."""
+
+    draft: DraftOccupation
+    decision: str = ""
+    code: str | None = None
+    reason: str = ""
+    public_explanation: str = ""
+
+
+class DecisionRefused(InvalidTransition):
+    """One row of ``decide_drafts`` was refused; ``draft`` says which."""
+
+    def __init__(self, draft: DraftOccupation, error: WorkflowError) -> None:
+        super().__init__(error.message, field=error.field)
+        self.draft = draft
+
+
+DECISIONS = ("accept", "withdraw", "reinstate")
+
+
+def decide_drafts(
+    consultation: Consultation, *, by: Actor, decisions: Sequence[DraftDecision]
+) -> list[DraftOccupation]:
+    """Apply an editor's decisions for several drafts of ``consultation``, all or nothing.
+
+    Each decision sets the proposed code first (``revise_draft``) and then accepts, withdraws
+    or reinstates the draft (each step with its own permission and Transition row). A refused
+    row raises ``DecisionRefused`` naming its draft; nothing is changed. Returns the drafts
+    that changed.
+    """
+    changed: list[DraftOccupation] = []
+    with transaction.atomic():
+        _lock(Consultation, consultation.pk)
+        for decision in decisions:
+            if decision.draft.consultation_id != consultation.pk:
+                raise DecisionRefused(
+                    decision.draft,
+                    InvalidTransition(_("This draft belongs to another consultation.")),
+                )
+            try:
+                if _decide(decision, by=by):
+                    changed.append(decision.draft)
+            except WorkflowError as exc:
+                raise DecisionRefused(decision.draft, exc) from None
+    return changed
+
+
+def _decide(decision: DraftDecision, *, by: Actor) -> bool:
+    draft = decision.draft
+    touched = False
+    if decision.decision not in ("", *DECISIONS):
+        raise InvalidTransition(
+            _("Unknown decision %(value)r.") % {"value": decision.decision}, field="decision"
+        )
+    if decision.code is not None and decision.decision != "withdraw":
+        code = decision.code.strip()
+        if code != draft.proposed_code:
+            touched = bool(
+                revise_draft(
+                    draft, by=by, changes={"proposed_code": code}, note=_("Code set on review")
+                )
+            )
+    if decision.decision == "accept":
+        accept_draft(draft, by=by)
+    elif decision.decision == "withdraw":
+        withdraw_draft(
+            draft,
+            by=by,
+            reason=decision.reason,
+            public_explanation=decision.public_explanation,
+        )
+    elif decision.decision == "reinstate":
+        reinstate_draft(draft, by=by)
+    return touched or bool(decision.decision)
 
 
 def revise_draft(
@@ -397,7 +470,9 @@ def revise_draft(
             locked.full_clean(exclude=["consultation", "occupation", "status"])
         except ValidationError as exc:
             name, messages = next(iter(exc.message_dict.items()))
-            raise InvalidTransition(f"{name}: {' '.join(messages)}", field=name) from None
+            raise InvalidTransition(
+                f"{field_label(DraftOccupation, name)}: {' '.join(messages)}", field=name
+            ) from None
         locked._change_reason = note or "Revised: " + ", ".join(changed)
         locked.save()
         Transition.objects.record(
@@ -409,7 +484,15 @@ def revise_draft(
             at=now,
             note=locked._change_reason,
         )
+        _tell_if_ready(locked.consultation)
     return changed
+
+
+def _tell_if_ready(consultation: Consultation) -> None:
+    """Once every draft of a consultation in review is decided, its publishers are told
+    (once: ``notifications.ready_to_publish``)."""
+    if consultation.status == Consultation.Status.REVIEW and not publication_problems(consultation):
+        notifications.ready_to_publish(consultation, now=timezone.now())
 
 
 def _draft_step(
@@ -435,6 +518,7 @@ def _draft_step(
         Transition.objects.record(
             locked, action=action, source=source, target=target, by=by, note=note
         )
+        _tell_if_ready(locked.consultation)
     return locked
 
 
@@ -470,128 +554,3 @@ def reinstate_draft(draft: DraftOccupation, *, by: Actor) -> DraftOccupation:
     return _draft_step(
         draft, by=by, perm="consult.withdraw_draft", action="reinstate_draft", method="reinstate"
     )
-
-
-# Comments ----------------------------------------------------------------------------------
-
-
-@dataclass
-class BulkResult:
-    changed: list[Comment] = field(default_factory=list)
-    refused: list[tuple[Comment, str]] = field(default_factory=list)
-
-
-MODERATION_ACTIONS = {"publish": "publish", "hide": "hide", "mark_spam": "mark_spam"}
-
-
-def moderate_comments(comments: Iterable[Comment], *, by: Actor, action: str) -> BulkResult:
-    """Publish, hide or mark as spam each comment; a comment that cannot take the step is
-    reported in ``refused`` with the reason, the others change. Requires
-    ``consult.moderate_comment``."""
-    if action not in MODERATION_ACTIONS:
-        raise InvalidTransition(_("Unknown moderation action %(a)r.") % {"a": action})
-    require_permission(by, "consult.moderate_comment", _("moderate comments"))
-    result = BulkResult()
-    now = timezone.now()
-    with transaction.atomic():
-        pks = [c.pk for c in comments]
-        for comment in Comment.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-            try:
-                source, target = _transition(comment, MODERATION_ACTIONS[action])
-            except WorkflowError as exc:
-                result.refused.append((comment, exc.message))
-                continue
-            comment.save(update_fields=["status", "updated_at"])
-            Transition.objects.record(
-                comment, action=action, source=source, target=target, by=by, at=now
-            )
-            result.changed.append(comment)
-    return result
-
-
-def set_disposition(
-    comments: Iterable[Comment], *, by: Actor, disposition: str, reply: str, now: dt.datetime
-) -> BulkResult:
-    """Record what was done with each comment and the staff reply (a campaign takes one call).
-
-    Requires ``consult.set_disposition``.
-    """
-    require_permission(by, "consult.set_disposition", _("record dispositions"))
-    if disposition not in Comment.Disposition.values:
-        raise InvalidTransition(
-            _("Unknown disposition %(value)r.") % {"value": disposition}, field="disposition"
-        )
-    result = BulkResult()
-    with transaction.atomic():
-        pks = [c.pk for c in comments]
-        for comment in Comment.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-            previous = comment.disposition
-            try:
-                comment.set_disposition(disposition=disposition, reply=reply, now=now)
-            except WorkflowError as exc:
-                result.refused.append((comment, exc.message))
-                continue
-            comment.save(
-                update_fields=[
-                    "disposition",
-                    "reply",
-                    "replied_at",
-                    "answering_revision",
-                    "updated_at",
-                ]
-            )
-            Transition.objects.record(
-                comment,
-                action="set_disposition",
-                source=previous,
-                target=disposition,
-                by=by,
-                at=now,
-                note=comment.reply,
-            )
-            result.changed.append(comment)
-    return result
-
-
-def link_answering_revision(
-    comment: Comment, *, by: Actor, revision_id: int | None, now: dt.datetime
-) -> Comment:
-    """Link an adopted or partly adopted comment to the draft revision (a history row's
-    ``history_id``) that answers it, or unlink it with ``None``; written to the Transition log.
-
-    Refused, naming the field, for a revision that does not exist, is of another draft, or
-    predates the comment, and for a comment that is not adopted (``Comment.
-    link_answering_revision``). Requires ``consult.set_disposition``.
-    """
-    require_permission(by, "consult.set_disposition", _("link comments to revisions"))
-    revision = None
-    if revision_id is not None:
-        revision = DraftOccupation.history.filter(history_id=revision_id).first()
-        if revision is None:
-            raise InvalidTransition(
-                _("There is no draft revision %(id)s.") % {"id": revision_id}, field="revision"
-            )
-    with transaction.atomic():
-        # OF self: PostgreSQL locks no row of the nullable side of the join (the draft).
-        locked = (
-            Comment.objects.select_for_update(of=("self",))
-            .select_related("occupation")
-            .get(pk=comment.pk)
-        )
-        previous = locked.answering_revision_id
-        locked.link_answering_revision(revision)
-        if locked.answering_revision_id == previous:
-            return locked
-        locked.save(update_fields=["answering_revision", "updated_at"])
-        Transition.objects.record(
-            locked,
-            action="link_answering_revision",
-            source=str(previous or ""),
-            target=str(locked.answering_revision_id or ""),
-            by=by,
-            at=now,
-            note=_("Answered by revision %(id)s") % {"id": revision_id}
-            if revision_id is not None
-            else _("Link to the answering revision removed"),
-        )
-    return locked

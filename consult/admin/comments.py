@@ -24,7 +24,7 @@ from consult import exports, workflow
 from consult.admin.campaigns import CampaignsMixin
 from consult.admin.confirm import WorkflowStepsMixin, refusal
 from consult.admin.forms import CommentReplyForm, DispositionForm
-from consult.models import Attachment, Comment
+from consult.models import Attachment, Comment, DraftOccupation
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
 from core.db.paginators import EstimatedCountPaginator
 from core.errors import WorkflowError
@@ -52,7 +52,20 @@ def report_bulk(request, model_admin, result: workflow.BulkResult, verb: str) ->
             % {"n": len(result.refused), "why": " ".join(reasons[:5])},
             messages.ERROR,
         )
-    if not result.changed and not result.refused:
+    if result.kept_private:
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(n)s comment kept private (moderated, never shown): its author did not "
+                "consent to publication.",
+                "%(n)s comments kept private (moderated, never shown): their authors did not "
+                "consent to publication.",
+                len(result.kept_private),
+            )
+            % {"n": len(result.kept_private)},
+            messages.SUCCESS,
+        )
+    if not result.changed and not result.refused and not result.kept_private:
         model_admin.message_user(request, gettext("No comment was changed."), messages.WARNING)
 
 
@@ -91,6 +104,89 @@ class FingerprintFilter(admin.SimpleListFilter):
         if consultation is None:
             return queryset.filter(fingerprint=self.value())
         return queryset.of_campaign(consultation, self.value())
+
+
+CONSULTATION_PARAMETER = "consultation__id__exact"
+
+
+def consulted_text_of(comment: Comment) -> str:
+    """The text of the part ``comment`` is about, as frozen when the consultation opened (the
+    current text for a draft never consulted); "—" for a comment on the whole list."""
+    draft = comment.occupation
+    if draft is None:
+        return "—"
+    text = draft.consulted_text or draft.text()
+    part = comment.field
+    if part == Comment.Field.TASK:
+        tasks = text.get("tasks") or []
+        number = comment.task_number or 0
+        return tasks[number - 1] if 0 < number <= len(tasks) else "—"
+    if part == Comment.Field.MARKERS:
+        marks = [
+            str(label)
+            for key, label in (("green", _("green")), ("digital", _("digital")))
+            if text.get(key)
+        ]
+        return ", ".join(marks) or gettext("neither green nor digital")
+    key = {
+        "name": "name",
+        "code": "proposed_code",
+        "definition": "definition",
+        "job_types": "job_types",
+    }.get(part)
+    if key is None:
+        return text.get("definition") or "—"
+    value = text.get(key)
+    if isinstance(value, list):
+        return "; ".join(value) or "—"
+    return value or "—"
+
+
+def neighbours(comment: Comment) -> dict[str, str | None]:
+    """The change URLs of the previous and next comments of the same consultation, in the
+    moderation list's order (newest first)."""
+    same = Comment.objects.filter(consultation_id=comment.consultation_id)
+    newer = (
+        same.filter(submitted_at__gte=comment.submitted_at)
+        .exclude(submitted_at=comment.submitted_at, pk__lte=comment.pk)
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    older = (
+        same.filter(submitted_at__lte=comment.submitted_at)
+        .exclude(submitted_at=comment.submitted_at, pk__gte=comment.pk)
+        .order_by("-submitted_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    url = "admin:consult_comment_change"
+    return {
+        "previous": reverse(url, args=[newer]) if newer else None,
+        "next": reverse(url, args=[older]) if older else None,
+    }
+
+
+class OccupationFilter(admin.SimpleListFilter):
+    """The draft occupations of the consultation the list is filtered by (none is offered
+    before one is chosen: a list of every draft of every consultation helps nobody)."""
+
+    title = _("occupation")
+    parameter_name = "occupation__id__exact"
+
+    def lookups(self, request, model_admin):
+        consultation = parse_pk(request.GET.get(CONSULTATION_PARAMETER))
+        if consultation is None:
+            return []
+        drafts = DraftOccupation.objects.filter(consultation_id=consultation).in_order()
+        return [
+            (str(pk), f"{position}. {name}")
+            for pk, position, name in drafts.values_list("pk", "position", "name")
+        ]
+
+    def queryset(self, request, queryset):
+        pk = parse_pk(self.value())
+        return queryset.filter(occupation_id=pk) if pk is not None else queryset
 
 
 class CommentChangeList(ChangeList):
@@ -136,23 +232,24 @@ class CommentAdmin(
     """The moderation queue."""
 
     form = CommentReplyForm
+    # What a moderator decides on comes first, so that it stays in view on a 1366 px screen.
     list_display = [
-        "tracking_number",
-        "submitted_at",
-        "consultation",
-        "target",
         "excerpt",
         "status",
         "disposition",
-        "campaign",
         "consent_to_publish",
+        "target",
         "author",
+        "campaign",
+        "consultation",
+        "submitted_at",
+        "tracking_number",
     ]
     list_filter = [
         "status",
         "disposition",
         "consultation",
-        "occupation",
+        OccupationFilter,
         "field",
         CampaignFilter,
         FingerprintFilter,
@@ -174,6 +271,7 @@ class CommentAdmin(
         "tracking_number",
         "consultation",
         "target",
+        "consulted_part",
         "status",
         "submitted_at",
         "body",
@@ -199,7 +297,13 @@ class CommentAdmin(
         return comment
 
     def get_list_display_links(self, request, list_display):
-        return ["tracking_number"]
+        return ["excerpt"]
+
+    def get_list_display(self, request):
+        """Once filtered by one consultation, its column would repeat one title on every row."""
+        if request.GET.get(CONSULTATION_PARAMETER):
+            return [name for name in self.list_display if name != "consultation"]
+        return self.list_display
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -217,6 +321,12 @@ class CommentAdmin(
     @admin.display(description=_("comment"))
     def excerpt(self, obj: Comment) -> str:
         return Truncator(obj.body).chars(90)
+
+    @admin.display(description=_("text as consulted"))
+    def consulted_part(self, obj: Comment) -> str:
+        """The part of the draft the comment is about, as the public read it (task 3: the
+        third task)."""
+        return consulted_text_of(obj)
 
     @admin.display(description=_("author"))
     def author(self, obj: Comment) -> str:
@@ -262,6 +372,7 @@ class CommentAdmin(
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["moderation_steps"] = self.offered_steps(request, obj)
+            context["neighbours"] = neighbours(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):

@@ -68,10 +68,22 @@ class WorkflowStepsMixin:
         """The buttons of the change form: (url, label) of each step offered for ``obj``. A
         step with neither a page nor a transition (a comment's disposition) is the change form
         itself, not a button."""
+        now = timezone.now()
         return [
             (self.step_url(step, obj), str(step.label))
             for step in self.steps()
-            if (step.path or step.transition) and step.is_offered(obj, request.user)
+            if (step.path or step.transition) and step.is_offered(obj, request.user, now)
+        ]
+
+    def held_back_steps(self, request, obj) -> list[tuple[str, str]]:
+        """(label, why) of each step the user may take from ``obj``'s state but that would be
+        refused now: said on the change form instead of a button that leads to a refusal."""
+        now = timezone.now()
+        return [
+            (str(step.label).rstrip("…"), refusal.message)
+            for step in self.steps()
+            if (step.path or step.transition)
+            and (refusal := step.held_back(obj, request.user, now)) is not None
         ]
 
     def get_urls(self):

@@ -15,12 +15,20 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consult import answers, workflow
 from consult.admin.confirm import WorkflowStepsMixin
-from consult.admin.forms import DraftOccupationForm, text_changes
+from consult.admin.decide import DecideDraftsMixin
+from consult.admin.forms import (
+    DraftOccupationForm,
+    SourcesField,
+    text_changes,
+    validate_public_slug,
+)
+from consult.admin.handoffs import handoff
 from consult.analysis import build_analysis
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
@@ -46,6 +54,13 @@ class DraftListDisplays:
     @admin.display(description=_("job types"))
     def job_types_display(self, obj: DraftOccupation) -> str:
         return "; ".join(obj.job_types) or "—"
+
+
+CONSULTATION_SLUG_HELP = _(
+    "The permanent public address, /consultations/ followed by the slug: lower-case ASCII "
+    "letters, digits and hyphens, with at least one letter, e.g. draft-list-2026. It cannot "
+    "change once the consultation is open."
+)
 
 
 class DraftInline(DraftListDisplays, admin.StackedInline):
@@ -121,7 +136,9 @@ class ExtensionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):
+class ConsultationAdmin(
+    DecideDraftsMixin, WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin.ModelAdmin
+):
     list_display = [
         "title",
         "status",
@@ -158,6 +175,15 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
             .with_comment_count()
             .annotate(draft_total=Coalesce(Subquery(drafts, output_field=IntegerField()), 0))
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "sources":
+            return SourcesField(label=capfirst(db_field.verbose_name))
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "slug" and field is not None:
+            field.help_text = CONSULTATION_SLUG_HELP
+            field.validators.append(validate_public_slug)
+        return field
 
     def get_fields(self, request, obj=None):
         fields = [
@@ -274,6 +300,14 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["workflow_steps"] = self.offered_steps(request, obj)
+            context["held_back_steps"] = self.held_back_steps(request, obj)
+            context["handoff"] = handoff(obj, timezone.now())
+            if obj.drafts_are_editable and request.user.has_perm("consult.add_draftoccupation"):
+                context["import_url"] = (
+                    reverse("admin:consult_draftoccupation_import") + f"?consultation={obj.pk}"
+                )
+            if obj.status == Consultation.Status.REVIEW and self.may_decide(request.user):
+                context["decide_url"] = reverse("admin:consult_consultation_decide", args=[obj.pk])
             context["report_url"] = reverse("admin:consult_consultation_report", args=[obj.pk])
             context["analysis_url"] = reverse("admin:consult_consultation_analysis", args=[obj.pk])
             context["comments_url"] = (

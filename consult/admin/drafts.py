@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.consultations import DraftListDisplays
+from consult.admin.draft_import import DraftImportMixin
 from consult.admin.forms import DraftOccupationForm, WithdrawForm
 from consult.admin.steps import Step
 from consult.models import DRAFT_TEXT_FIELDS, Comment, Consultation, DraftOccupation
@@ -68,6 +69,7 @@ class DraftOccupationAdmin(
     DraftListDisplays,
     WorkflowStepsMixin,
     WorkflowErrorsAsMessagesMixin,
+    DraftImportMixin,
     ImportMixin,
     SimpleHistoryAdmin,
 ):

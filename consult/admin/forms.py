@@ -5,6 +5,8 @@ are in ``consult.workflow``.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.admin import widgets as admin_widgets
 from django.utils import timezone
@@ -81,6 +83,57 @@ class ReviseDraftForm(DraftOccupationForm):
         fields = [f for f in DraftOccupationForm.Meta.fields if f not in LABEL_FIELDS]
 
 
+class SourcesField(forms.Field):
+    """Source references typed one per line: the document, then " | " and the passage quoted
+    from it (optional). Stored as ``[{"file": …, "quote": …}]``, the shape the seeds write."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80})
+    default_help_text = _(
+        "One source per line: the document, then “ | ” and the passage quoted from it, e.g. "
+        "“人社部公告2024年第5号.pdf | 第二条”."
+    )
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", self.default_help_text)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            lines = []
+            for item in value:
+                if isinstance(item, dict):
+                    file, quote = str(item.get("file", "")), str(item.get("quote", ""))
+                    lines.append(f"{file} | {quote}" if quote else file)
+                else:
+                    lines.append(str(item))
+            return "\n".join(lines)
+        return value
+
+    def to_python(self, value) -> list[dict[str, str]]:
+        if isinstance(value, list):
+            return value
+        sources = []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            file, _bar, quote = line.partition("|")
+            if not file.strip():
+                raise forms.ValidationError(
+                    _("Line %(n)s: name the document before “|”.") % {"n": number},
+                    code="no_document",
+                )
+            if len(file.strip()) > 300 or len(quote.strip()) > 2000:
+                raise forms.ValidationError(
+                    _("Line %(n)s is too long.") % {"n": number}, code="too_long"
+                )
+            sources.append({"file": file.strip(), "quote": quote.strip()})
+        return sources
+
+    def has_changed(self, initial, data) -> bool:
+        return self.to_python(self.prepare_value(initial) or "") != self.to_python(data)
+
+
 class ExtendWindowForm(forms.Form):
     closes_at = forms.SplitDateTimeField(
         label=_("new closing time"),
@@ -94,6 +147,37 @@ class ExtendWindowForm(forms.Form):
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
         return value
+
+
+PUBLIC_SLUG_HELP = _(
+    "The permanent public address, /batches/ followed by the slug: lower-case ASCII letters, "
+    "digits and hyphens, with at least one letter, e.g. new-occupations-2026. It cannot change "
+    "later."
+)
+
+
+def validate_public_slug(value: str) -> None:
+    """A public address made of ASCII words: not digits only (it would read as a number)."""
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value):
+        raise forms.ValidationError(
+            _("Use lower-case ASCII letters, digits and single hyphens between words."),
+            code="invalid",
+        )
+    if not re.search(r"[a-z]", value):
+        raise forms.ValidationError(
+            _("Use at least one word: an address of digits only reads as a number."),
+            code="digits_only",
+        )
+
+
+DRAFT_MARK_RE = re.compile(
+    r"\s*[（(]\s*征求意见稿\s*[）)]\s*|\s*\(\s*draft for comments?\s*\)\s*", re.I
+)
+
+
+def batch_title_from(consultation_title: str) -> str:
+    """The default title of the batch: the consultation's, less its "（征求意见稿）" mark."""
+    return DRAFT_MARK_RE.sub("", consultation_title).strip() or consultation_title
 
 
 class PublishForm(forms.Form):
@@ -117,6 +201,22 @@ class PublishForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args, attention: dict[str, int] | None = None, **kwargs):
+        """``attention``: the counts of ``comments_needing_attention``; when any is not
+        zero, publishing asks for an explicit confirmation that they stay as they are."""
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].help_text = PUBLIC_SLUG_HELP
+        self.fields["slug"].validators.append(validate_public_slug)
+        attention = attention or {}
+        if attention.get("unmoderated") or attention.get("undecided"):
+            self.fields["publish_anyway"] = forms.BooleanField(
+                label=_("publish with these comments as they are"),
+                help_text=_(
+                    "Unmoderated comments are never shown; comments with no disposition are "
+                    "reported as pending in the final report."
+                ),
+            )
 
 
 class ConfirmForm(forms.Form):
@@ -143,9 +243,11 @@ class WithdrawForm(forms.Form):
 
 
 class DispositionForm(forms.Form):
+    # Nothing preselected: a disposition applied to many comments at once is always chosen.
     disposition = forms.ChoiceField(
         label=_("disposition"),
-        choices=[c for c in Comment.Disposition.choices if c[0] != Comment.Disposition.PENDING]
+        choices=[("", _("— choose a disposition —"))]
+        + [c for c in Comment.Disposition.choices if c[0] != Comment.Disposition.PENDING]
         + [(Comment.Disposition.PENDING, Comment.Disposition.PENDING.label)],
     )
     reply = forms.CharField(

@@ -1,5 +1,6 @@
 """Staff admin of the registry's releases: the list, each release's facts, and the page that
-issues the next one (``occupations.workflow.issue_release``).
+issues the next one (``consult.workflow.issue_release``: the registry's step, announced to
+webhook endpoints).
 
 Here rather than in the registry's admin because issuing is a grave step that asks for a
 recent sign-in (``consult.reauth``), which the registry app cannot import.
@@ -18,9 +19,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consult.reauth import recent_sign_in_required
+from consult.workflow import issue_release
 from core.errors import WorkflowError
 from occupations.models import Release
-from occupations.workflow import RELEASE_NOTE_MAX_LENGTH, issue_release
+from occupations.workflow import RELEASE_NOTE_MAX_LENGTH
 
 
 class IssueReleaseForm(forms.Form):

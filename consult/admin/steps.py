@@ -11,6 +11,7 @@ permission again and refuses with its reason; a new step or role is one row here
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +32,12 @@ from consult.admin.forms import (
     PublishForm,
     ReviseDraftForm,
     WithdrawForm,
+    batch_title_from,
     text_changes,
 )
+from consult.admin.handoffs import comments_needing_attention, comments_url, problem_rows
 from consult.models import Comment, Consultation, DraftOccupation
+from core.errors import InvalidTransition, WorkflowError
 
 # What a step's run returns: the message for the user, with its level.
 Outcome = tuple[str, int]
@@ -45,6 +49,10 @@ def _nothing(obj: Any) -> dict:
 
 def _always(obj: Any) -> bool:
     return True
+
+
+def _no_refusal(obj: Any, now: dt.datetime) -> WorkflowError | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,9 @@ class Step:
     transition: str = ""  # the FSM transition of a step that moves a status
     permission: str = ""  # the permission of a step that moves no status
     offered: Callable[[Any], bool] = _always  # a step that moves no status: when it is offered
+    # Why the step would be refused now beyond state and permission (None: it would succeed):
+    # the button is offered only when there is none, and the change form says why instead.
+    refusal: Callable[[Any, dt.datetime], WorkflowError | None] = _no_refusal
     path: str = ""  # the confirmation page's URL segment; none: the step has no such page
     title: str = ""  # the page's title: %(step)s the action, %(title)s / %(name)s the object
     template: str = ""  # admin/consult/<model name>/<template>: what the page shows first
@@ -81,11 +92,24 @@ class Step:
         }
         return permission
 
-    def is_offered(self, obj: models.Model, user) -> bool:
-        """Whether ``user`` sees this step's button for ``obj`` in its current state."""
+    def is_allowed(self, obj: models.Model, user) -> bool:
+        """Whether ``user`` may take this step from ``obj``'s current state (the FSM's source
+        states and ``permission=``; a step that moves no status: ``offered``)."""
         if self.transition:
             return has_transition_perm(getattr(obj, self.transition), user)
         return user.has_perm(self.permission) and self.offered(obj)
+
+    def is_offered(self, obj: models.Model, user, now: dt.datetime | None = None) -> bool:
+        """Whether ``user`` sees this step's button for ``obj``: allowed and, at ``now``,
+        nothing else refuses it."""
+        now = now or timezone.now()
+        return self.is_allowed(obj, user) and self.refusal(obj, now) is None
+
+    def held_back(self, obj: models.Model, user, now: dt.datetime) -> WorkflowError | None:
+        """The refusal that keeps an allowed step's button away (None: none does)."""
+        if not self.is_allowed(obj, user):
+            return None
+        return self.refusal(obj, now)
 
 
 def steps_of(model: type[models.Model]) -> list[Step]:
@@ -167,6 +191,22 @@ def _publish(consultation: Consultation, form, by) -> Outcome:
     return message % {"batch": batch.title, "n": n}, messages.SUCCESS
 
 
+def _publish_refusal(consultation: Consultation, now: dt.datetime) -> WorkflowError | None:
+    if refusal := consultation.publish_refusal(now):
+        return refusal
+    problems = workflow.publication_problems(consultation)
+    if problems:
+        return InvalidTransition(
+            ngettext(
+                "Publication waits for %(n)s problem to be solved (see “Who acts next”).",
+                "Publication waits for %(n)s problems to be solved (see “Who acts next”).",
+                len(problems),
+            )
+            % {"n": len(problems)}
+        )
+    return None
+
+
 def _publish_context(consultation: Consultation) -> dict:
     drafts = list(consultation.drafts.in_order())
     undecided = {DraftOccupation.Status.DRAFT, DraftOccupation.Status.PROPOSED}
@@ -174,7 +214,10 @@ def _publish_context(consultation: Consultation) -> dict:
         "accepted": [d for d in drafts if d.status == DraftOccupation.Status.ACCEPTED],
         "withdrawn": [d for d in drafts if d.status == DraftOccupation.Status.WITHDRAWN],
         "undecided": [d for d in drafts if d.status in undecided],
-        "problems": workflow.publication_problems(consultation),
+        "problems": problem_rows(consultation),
+        "attention": comments_needing_attention(consultation),
+        "unmoderated_url": comments_url(consultation, status__exact="received"),
+        "undecided_url": comments_url(consultation, disposition__exact="pending"),
     }
 
 
@@ -227,6 +270,7 @@ STEPS = [
         label=_("Open consultation…"),
         action=_("open a consultation"),
         transition="open_consultation",
+        refusal=lambda consultation, now: consultation.open_refusal(now),
         run=_open,
         path="open",
         title=CONSULTATION_TITLE,
@@ -241,6 +285,11 @@ STEPS = [
         action=_("extend a comment window"),
         permission="consult.extend_window",
         offered=lambda consultation: consultation.status == Consultation.Status.CONSULTATION,
+        refusal=lambda consultation, now: (
+            InvalidTransition(gettext("The window has already closed; it cannot be extended."))
+            if consultation.state(now) == Consultation.State.CLOSED
+            else None
+        ),
         run=_extend,
         path="extend",
         title=CONSULTATION_TITLE,
@@ -258,6 +307,7 @@ STEPS = [
         label=_("Begin review…"),
         action=_("begin a review"),
         transition="begin_review",
+        refusal=lambda consultation, now: consultation.begin_review_refusal(now),
         run=_begin_review,
         path="begin-review",
         title=CONSULTATION_TITLE,
@@ -271,6 +321,7 @@ STEPS = [
         label=_("Publish…"),
         action=_("publish a consultation"),
         transition="mark_published",
+        refusal=_publish_refusal,
         run=_publish,
         path="publish",
         title=CONSULTATION_TITLE,
@@ -279,9 +330,10 @@ STEPS = [
         form_kwargs=lambda consultation: {
             "initial": {
                 "slug": consultation.slug,
-                "title": consultation.title,
+                "title": batch_title_from(consultation.title),
                 "announced_on": timezone.localdate(),
-            }
+            },
+            "attention": comments_needing_attention(consultation),
         },
         context=_publish_context,
         changelist_action=_("Publish the selected consultation…"),
@@ -294,6 +346,7 @@ STEPS = [
         action=_("revise a draft occupation"),
         permission="consult.change_draftoccupation",
         offered=lambda draft: draft.status != DraftOccupation.Status.WITHDRAWN,
+        refusal=lambda draft, now: draft.revise_refusal(),
         run=_revise,
         path="revise",
         title=_("Revise “%(name)s”"),
@@ -307,6 +360,7 @@ STEPS = [
         label=_("Accept…"),
         action=_("accept a draft"),
         transition="accept",
+        refusal=lambda draft, now: draft.accept_refusal(),
         function=workflow.accept_draft,
         run=_accept,
         path="accept",
@@ -320,6 +374,7 @@ STEPS = [
         label=_("Withdraw…"),
         action=_("withdraw a draft"),
         transition="withdraw",
+        refusal=lambda draft, now: draft.withdraw_refusal(),
         function=workflow.withdraw_draft,
         run=_withdraw,
         path="withdraw",
@@ -334,6 +389,7 @@ STEPS = [
         label=_("Reinstate…"),
         action=_("reinstate a draft"),
         transition="reinstate",
+        refusal=lambda draft, now: draft.reinstate_refusal(),
         function=workflow.reinstate_draft,
         run=_reinstate,
         path="reinstate",

@@ -47,7 +47,12 @@ from consult.models.keys import (
     WebhookEvent,
     WebhookMessage,
 )
-from consult.models.mail import DeliveryAttempt, OutgoingMail, OutgoingMailQuerySet
+from consult.models.mail import (
+    DeliveryAttempt,
+    OutgoingMail,
+    OutgoingMailQuerySet,
+    StaffMailSettings,
+)
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
@@ -75,6 +80,7 @@ __all__ = [
     "OutgoingMail",
     "OutgoingMailQuerySet",
     "ScheduledRun",
+    "StaffMailSettings",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookDeliveryQuerySet",

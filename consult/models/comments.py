@@ -207,6 +207,15 @@ class Comment(FSMModelMixin, models.Model):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     consent_to_publish = models.BooleanField(_("consent to publish"), default=False)
+    notify_replies = models.BooleanField(
+        _("tell me about replies"),
+        default=False,
+        help_text=_(
+            "E-mail the author when the comment gets a reply and when the report is final."
+        ),
+    )
+    # The page's language when the comment was sent: the language of the mails to its author.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, editable=False)
     # Unique by a constraint in Meta rather than ``unique=True``, which on PostgreSQL adds a
     # second index (varchar_pattern_ops, for LIKE) that no query here uses and that every

@@ -216,21 +216,28 @@ class Consultation(FSMModelMixin, TimeStamped):
     )
     def open_consultation(self, *, now: dt.datetime) -> None:
         """Requires a window that ends in the future and at least one draft not withdrawn."""
+        if refusal := self.open_refusal(now):
+            raise refusal
+
+    def open_refusal(self, now: dt.datetime) -> InvalidTransition | None:
+        """Why ``open_consultation`` would be refused at ``now`` (state aside); None: it would
+        not. The admin offers the step only when this is None."""
         if self.opens_at is None or self.closes_at is None:
-            raise InvalidTransition(
+            return InvalidTransition(
                 gettext("Set both ends of the comment window before opening the consultation."),
                 field="opens_at" if self.opens_at is None else "closes_at",
             )
         if self.opens_at >= self.closes_at:
-            raise InvalidTransition(
+            return InvalidTransition(
                 gettext("The window must open before it closes."), field="closes_at"
             )
         if self.window_state(now) == self.State.CLOSED:
-            raise InvalidTransition(
+            return InvalidTransition(
                 gettext("The window's closing time has already passed."), field="closes_at"
             )
         if not self.drafts.active().exists():
-            raise InvalidTransition(gettext("A consultation needs at least one draft occupation."))
+            return InvalidTransition(gettext("A consultation needs at least one draft occupation."))
+        return None
 
     def extend_window(self, *, now: dt.datetime, closes_at: dt.datetime) -> None:
         """Move ``closes_at`` later while the consultation is still scheduled or open."""
@@ -257,11 +264,17 @@ class Consultation(FSMModelMixin, TimeStamped):
     )
     def begin_review(self, *, now: dt.datetime) -> None:
         """Only once the window has closed (``now`` is past ``closes_at``)."""
+        if refusal := self.begin_review_refusal(now):
+            raise refusal
+
+    def begin_review_refusal(self, now: dt.datetime) -> InvalidTransition | None:
+        """Why ``begin_review`` would be refused at ``now`` (state aside); None: it would not."""
         if self.state(now) != self.State.CLOSED:
-            raise InvalidTransition(
+            return InvalidTransition(
                 gettext("The comment window is still open until %(closes_at)s.")
                 % {"closes_at": timezone.localtime(self.closes_at).strftime("%Y-%m-%d %H:%M:%S")}
             )
+        return None
 
     @transition(
         field=status,
@@ -271,9 +284,17 @@ class Consultation(FSMModelMixin, TimeStamped):
     )
     def mark_published(self, *, batch: Batch, now: dt.datetime) -> None:
         """Record the batch this consultation became; ``consult.workflow`` creates it."""
-        if self.state(now) != self.State.CLOSED:
-            raise InvalidTransition(gettext("A consultation cannot be published before it closes."))
+        if refusal := self.publish_refusal(now):
+            raise refusal
         self.batch = batch
+
+    def publish_refusal(self, now: dt.datetime) -> InvalidTransition | None:
+        """Why ``mark_published`` would be refused at ``now`` (state and drafts aside)."""
+        if self.state(now) != self.State.CLOSED:
+            return InvalidTransition(
+                gettext("A consultation cannot be published before it closes.")
+            )
+        return None
 
 
 class WindowExtension(models.Model):

@@ -154,19 +154,8 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         Allowed while drafting and during review, never while the public is reading the text
         nor after publication, and never on a withdrawn draft.
         """
-        allowed = {Consultation.Status.DRAFTING, Consultation.Status.REVIEW}
-        if self.consultation.status not in allowed:
-            raise InvalidTransition(
-                gettext(
-                    "Drafts can be revised only while drafting or during review, not while the "
-                    "consultation is %(status)s."
-                )
-                % {"status": self.consultation.get_status_display()}
-            )
-        if self.status == self.Status.WITHDRAWN:
-            raise InvalidTransition(
-                gettext("A withdrawn draft cannot be revised; reinstate it first.")
-            )
+        if refusal := self.revise_refusal():
+            raise refusal
         unknown = set(changes) - set(DRAFT_TEXT_FIELDS)
         if unknown:
             raise InvalidTransition(
@@ -178,7 +167,9 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
             value = changes[name]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise InvalidTransition(
-                    gettext("%(field)s must be a list of texts.") % {"field": name}, field=name
+                    gettext("%(field)s must be a list of texts.")
+                    % {"field": self._meta.get_field(name).verbose_name},
+                    field=name,
                 )
         changed = [name for name, value in changes.items() if getattr(self, name) != value]
         for name in changed:
@@ -203,8 +194,14 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         permission="consult.accept_draft",
     )
     def accept(self) -> None:
+        if refusal := self.accept_refusal():
+            raise refusal
+
+    def accept_refusal(self) -> InvalidTransition | None:
+        """Why ``accept`` would be refused (state aside); None: it would not."""
         if self.consultation.status != Consultation.Status.REVIEW:
-            raise InvalidTransition(gettext("Drafts are accepted during review."))
+            return InvalidTransition(gettext("Drafts are accepted during review."))
+        return None
 
     @transition(
         field=status,
@@ -215,17 +212,23 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
     def withdraw(self, *, reason: str, public_explanation: str = "") -> None:
         """Withdraw with ``reason``, an internal note for staff, and optionally a
         ``public_explanation`` shown once the consultation's report is public."""
-        if self.consultation.status not in {
-            Consultation.Status.DRAFTING,
-            Consultation.Status.REVIEW,
-        }:
-            raise InvalidTransition(
-                gettext("Drafts can be withdrawn only while drafting or during review.")
-            )
+        if refusal := self.withdraw_refusal():
+            raise refusal
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for the withdrawal."), field="reason")
         self.withdrawal_reason = reason.strip()
         self.public_explanation = public_explanation.strip()
+
+    def withdraw_refusal(self) -> InvalidTransition | None:
+        """Why ``withdraw`` would be refused whatever the reason given (state aside)."""
+        if self.consultation.status not in {
+            Consultation.Status.DRAFTING,
+            Consultation.Status.REVIEW,
+        }:
+            return InvalidTransition(
+                gettext("Drafts can be withdrawn only while drafting or during review.")
+            )
+        return None
 
     @transition(
         field=status,
@@ -236,20 +239,44 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
     def reinstate(self) -> str:
         """Back to ``draft`` while drafting (the text is not frozen yet), to ``proposed`` during
         review."""
+        if refusal := self.reinstate_refusal():
+            raise refusal
+        self.withdrawal_reason = self.public_explanation = ""
         if self.consultation.status == Consultation.Status.DRAFTING:
-            self.withdrawal_reason = self.public_explanation = ""
             return self.Status.DRAFT
+        return self.Status.PROPOSED
+
+    def reinstate_refusal(self) -> InvalidTransition | None:
+        """Why ``reinstate`` would be refused (state aside); None: it would not."""
+        if self.consultation.status == Consultation.Status.DRAFTING:
+            return None
         if self.consultation.status != Consultation.Status.REVIEW:
-            raise InvalidTransition(
+            return InvalidTransition(
                 gettext("Withdrawn drafts can be reinstated while drafting or during review.")
             )
         if not self.consulted_text:
-            raise InvalidTransition(
+            return InvalidTransition(
                 gettext(
                     "“%(name)s” was withdrawn before the consultation opened; the public never "
                     "saw it, so it cannot join the list during review."
                 )
                 % {"name": self.name}
             )
-        self.withdrawal_reason = self.public_explanation = ""
-        return self.Status.PROPOSED
+        return None
+
+    def revise_refusal(self) -> InvalidTransition | None:
+        """Why ``revise`` would be refused whatever the changes; None: it would not."""
+        allowed = {Consultation.Status.DRAFTING, Consultation.Status.REVIEW}
+        if self.consultation.status not in allowed:
+            return InvalidTransition(
+                gettext(
+                    "Drafts can be revised only while drafting or during review, not while the "
+                    "consultation is %(status)s."
+                )
+                % {"status": self.consultation.get_status_display()}
+            )
+        if self.status == self.Status.WITHDRAWN:
+            return InvalidTransition(
+                gettext("A withdrawn draft cannot be revised; reinstate it first.")
+            )
+        return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext
@@ -45,6 +46,12 @@ class OutgoingMailQuerySet(models.QuerySet):
 class OutgoingMail(models.Model):
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("comment receipt")
+        MODERATION_DIGEST = "moderation_digest", _("daily digest of new comments")
+        WINDOW_CLOSED = "window_closed", _("comment window closed")
+        READY_TO_PUBLISH = "ready_to_publish", _("ready to publish")
+        PUBLICATION_BLOCKED = "publication_blocked", _("publication waits for drafts")
+        REPLY = "reply", _("reply to a comment")
+        REPORT_PUBLISHED = "report_published", _("final report published")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -64,6 +71,8 @@ class OutgoingMail(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # A notification sent once per occasion ("ready_to_publish:12:editor@…"); blank: no limit.
+    once_key = models.CharField(max_length=300, blank=True, default="", editable=False)
 
     objects = OutgoingMailQuerySet.as_manager()
 
@@ -83,6 +92,9 @@ class OutgoingMail(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "sent", "failed"]),
                 name="outgoing_mail_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["once_key"], condition=~Q(once_key=""), name="outgoing_mail_once"
             ),
             # Sent mail has its time and nothing left to attempt; pending mail has a due time.
             models.CheckConstraint(
@@ -146,3 +158,23 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.mail_id} attempt {self.number}"
+
+
+class StaffMailSettings(models.Model):
+    """A staff member's notifications: the language they are written in, and the kinds the
+    member unsubscribed from (through a mail's link)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_settings"
+    )
+    language = models.CharField(
+        _("language of e-mails"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    unsubscribed = models.JSONField(_("unsubscribed from"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("staff e-mail settings")
+        verbose_name_plural = _("staff e-mail settings")
+
+    def __str__(self) -> str:
+        return str(self.user)

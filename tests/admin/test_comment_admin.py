@@ -57,8 +57,8 @@ def test_a_moderator_publishes_and_sees_what_was_refused(client_for, moderator, 
     response = act(client_for(moderator), "publish_action", comments)
     shown = messages_of(response)
     assert "1 comment published." in shown
-    assert any("1 comment refused" in m and "did not consent" in m for m in shown)
-    assert statuses(comments) == ["published", "received"]
+    assert any("1 comment kept private" in m and "did not consent" in m for m in shown)
+    assert statuses(comments) == ["published", "hidden"]
     assert Transition.objects.filter(action="publish").count() == 1
 
 

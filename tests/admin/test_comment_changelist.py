@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:consult_comment_changelist"
 ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
-TRACKING = re.compile(r'<th class="field-tracking_number"><a [^>]*>([^<]+)</a></th>')
+TRACKING = re.compile(r'<td class="field-tracking_number">([^<]+)</td>')
 CAMPAIGN = re.compile(r'<td class="field-campaign">(.*?)</td>', re.S)
 SIZE = re.compile(r"× (\d+)")
 

@@ -71,10 +71,19 @@ def test_opening_after_the_window_is_refused_with_the_reason(client_for, publish
     assert drafting.status == Consultation.Status.DRAFTING
 
 
+@time_machine.travel(BEFORE, tick=False)
 def test_the_open_button_shows_only_for_publishers(client_for, publisher, editor, drafting):
     change = reverse("admin:consult_consultation_change", args=[drafting.pk])
     assert url("open", drafting.pk) in client_for(publisher).get(change).content.decode()
     assert url("open", drafting.pk) not in client_for(editor).get(change).content.decode()
+
+
+@time_machine.travel(AFTER, tick=False)
+def test_no_open_button_once_the_window_has_passed_but_the_reason(client_for, publisher, drafting):
+    change = reverse("admin:consult_consultation_change", args=[drafting.pk])
+    body = client_for(publisher).get(change).content.decode()
+    assert url("open", drafting.pk) not in body
+    assert "Open consultation is not possible yet: The window&#x27;s closing time" in body
 
 
 # Extend -------------------------------------------------------------------------------------
@@ -266,7 +275,7 @@ def test_drafts_edited_inline_are_revised_through_the_workflow(client_for, edito
         "opens_at_1": "00:00:00",
         "closes_at_0": "2026-07-17",
         "closes_at_1": "23:59:59",
-        "sources": "[]",
+        "sources": "",
         "notes": "",
         "drafts-TOTAL_FORMS": "3",
         "drafts-INITIAL_FORMS": "2",
@@ -327,6 +336,7 @@ def test_a_list_item_too_long_names_its_field(client_for, editor, drafting):
     assert form.errors["tasks"] == ["main tasks, line 2: at most 1000 characters (it has 1001)."]
 
 
+@time_machine.travel(DURING, tick=False)
 def test_the_window_and_drafts_are_read_only_once_open(client_for, publisher, editor, consulting):
     change = reverse("admin:consult_consultation_change", args=[consulting.pk])
     body = client_for(publisher).get(change).content.decode()
@@ -358,7 +368,7 @@ def test_the_summary_can_be_edited_once_open_without_touching_drafts(
             "title": consulting.title,
             "summary": "Comments through 17 July.",
             "text_source": "draft_list",
-            "sources": "[]",
+            "sources": "",
             "notes": "",
             "drafts-TOTAL_FORMS": "2",
             "drafts-INITIAL_FORMS": "2",

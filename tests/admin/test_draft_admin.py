@@ -236,6 +236,7 @@ def import_csv(client, content: str):
 def confirm_import(client, preview):
     form = preview.context["confirm_form"]
     data = {name: form.initial.get(name, field.initial) for name, field in form.fields.items()}
+    data = {name: value for name, value in data.items() if value is not None}
     return client.post(reverse("admin:consult_draftoccupation_process_import"), data)
 
 

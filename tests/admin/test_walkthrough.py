@@ -52,7 +52,7 @@ def test_drafting_to_published_with_a_standard(client_for, editor, publisher):
                 "opens_at_1": "00:00:00",
                 "closes_at_0": "2026-07-17",
                 "closes_at_1": "23:59:59",
-                "sources": "[]",
+                "sources": "",
                 "notes": "",
                 **inline(
                     "drafts",

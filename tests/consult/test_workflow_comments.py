@@ -72,30 +72,44 @@ def test_moderation_is_refused_from_the_state_it_leads_to(moderator, action, sou
     assert not Transition.objects.exists()
 
 
-def test_publishing_a_comment_without_consent_is_refused(moderator):
+def test_publishing_a_comment_without_consent_keeps_it_private(moderator):
+    """It is decided (it leaves the queue) but never published."""
     comment = CommentFactory(consent_to_publish=False)
     result = workflow.moderate_comments([comment], by=moderator, action="publish")
 
-    assert result.changed == []
+    assert result.changed == [] and result.refused == []
+    assert [c.pk for c in result.kept_private] == [comment.pk]
+    comment.refresh_from_db()
+    assert comment.status == C.HIDDEN
+    assert not Comment.objects.published().exists()
+    assert not Comment.objects.awaiting_moderation().exists()
+    (logged,) = Transition.objects.all()
+    assert (logged.action, logged.target) == ("hide", "hidden")
+    assert "did not consent" in logged.note
+
+
+def test_a_hidden_comment_without_consent_is_never_published(moderator):
+    comment = CommentFactory(consent_to_publish=False, status=C.HIDDEN)
+    result = workflow.moderate_comments([comment], by=moderator, action="publish")
     ((_, reason),) = result.refused
     assert (
         reason
         == f"Comment {comment.tracking_number} cannot be published: its author did not consent."
     )
     comment.refresh_from_db()
-    assert comment.status == C.RECEIVED
-    assert not Comment.objects.published().exists()
-    assert not Transition.objects.exists()
+    assert comment.status == C.HIDDEN
 
 
 def test_a_bulk_moderation_changes_the_eligible_and_reports_the_rest(moderator):
     consenting = CommentFactory()
     silent = CommentFactory(consent_to_publish=False)
-    result = workflow.moderate_comments([consenting, silent], by=moderator, action="publish")
+    spam = CommentFactory(status=C.SPAM, consent_to_publish=False)
+    result = workflow.moderate_comments([consenting, silent, spam], by=moderator, action="publish")
     assert [c.pk for c in result.changed] == [consenting.pk]
-    assert [c.pk for c, _ in result.refused] == [silent.pk]
+    assert [c.pk for c in result.kept_private] == [silent.pk]
+    assert [c.pk for c, _ in result.refused] == [spam.pk]
     assert list(Comment.objects.published()) == [Comment.objects.get(pk=consenting.pk)]
-    assert Transition.objects.count() == 1
+    assert Transition.objects.count() == 2
 
 
 @pytest.mark.parametrize("action", list(MODERATION))

@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from consult import workflow
 from consult.models import Comment, Consultation
@@ -561,3 +563,13 @@ def test_chinese_text_round_trips_through_the_form_and_receipt(
     assert response.status_code == 302
     assert Comment.objects.get().body == body
     assert body in text_of(client.get(response["Location"]))
+
+
+def test_the_report_is_provisional_until_published_with_the_time_of_its_last_change(
+    client, reviewed
+):
+    latest = reviewed.comments.order_by("-updated_at").first().updated_at
+    html = text_of(client.get(f"/consultations/{reviewed.slug}/report/"))
+    assert "Provisional" in html
+    stamp = date_format(timezone.localtime(latest), "DATETIME_FORMAT")
+    assert f"updated {stamp} (Beijing time)" in html

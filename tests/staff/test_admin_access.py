@@ -66,6 +66,7 @@ ACCESS = {
     "app_list:otp_totp":                            "n  n  n  y",
     "index":                                        "y  y  y  y",
     "password_change":                              "y  y  y  y",
+    "staff:add-member":                             "n  n  n  y",
     "staff:reset-second-factor":                    "n  n  n  y",
     # accounts and groups
     "auth_group_add":                               "n  n  n  y",
@@ -130,6 +131,7 @@ ACCESS = {
     "consult_consultation_changelist":              "y  y  y  y",
     "consult_consultation_delete":                  "n  n  n  n",
     "consult_consultation_extend":                  "n  n  y  y",
+    "consult_consultation_decide":                  "r  n  n  r",
     "consult_consultation_history":                 "y  y  y  y",
     "consult_consultation_open":                    "n  n  y  y",
     "consult_consultation_publish":                 "n  n  y  y",
@@ -142,6 +144,7 @@ ACCESS = {
     "consult_draftoccupation_delete":               "n  n  n  n",
     "consult_draftoccupation_history":              "y  y  y  y",
     "consult_draftoccupation_import":               "y  n  n  y",
+    "consult_draftoccupation_import_template":      "y  n  n  y",
     "consult_draftoccupation_process_import":       "y  n  n  y",
     "consult_draftoccupation_reinstate":            "y  n  n  y",
     "consult_draftoccupation_revise":               "y  n  n  y",
@@ -366,6 +369,7 @@ def admin_urls(samples) -> dict[str, str]:
     urls = {
         "index": reverse("admin:index"),
         "password_change": reverse("admin:password_change"),
+        "staff:add-member": reverse("staff:add-member"),
         "staff:reset-second-factor": reverse(
             "staff:reset-second-factor", args=[samples["auth.user"].pk]
         ),

@@ -20,7 +20,7 @@ from tests.helpers import run_queued_tasks
 pytestmark = pytest.mark.django_db
 
 START = dt.datetime(2026, 7, 18, 9, 0, tzinfo=dt.UTC)
-ALL = ["begin_due_reviews", "sweep", "prune_task_results"]
+ALL = ["begin_due_reviews", "sweep", "prune_task_results", "moderation_digest"]
 
 
 def _enqueued() -> list[str]:

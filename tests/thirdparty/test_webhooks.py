@@ -128,7 +128,9 @@ def test_each_event_reaches_the_receiver_once_and_verifies(
             announced_on=dt.date(2026, 9, 1),
             announced_precision="month",
         )
-        webhooks.announce(WebhookEvent.RELEASE_ISSUED, {"release": {"version": "2026.1"}})
+        release = workflow.issue_release(
+            by=publisher, note="The new batch.", now=window[1] + dt.timedelta(days=31)
+        )
     run_queued_tasks()
 
     assert receiver.refused == []
@@ -144,6 +146,8 @@ def test_each_event_reaches_the_receiver_once_and_verifies(
     assert by_type["batch.published"]["batch"]["slug"] == "new-occupations-2026"
     assert by_type["batch.published"]["batch"]["occupation_count"] == 1
     assert by_type["batch.published"]["batch"]["announced_precision"] == "month"
+    assert by_type["release.issued"]["release"]["version"] == release.version
+    assert by_type["release.issued"]["release"]["added"] == release.added_count > 0
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
     # Nothing is sent twice: the queue is empty and every delivery is done.
     run_queued_tasks()
