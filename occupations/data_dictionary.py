@@ -61,7 +61,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "occupation.id": "Id of the occupation the standard belongs to.",
         "occupation.name": "Name of that occupation.",
         "occupation.code": "Code of that occupation.",
-        "issued_on": "Date of issue, ISO 8601; empty where the source gives none.",
+        "issued_on": (
+            "Date of issue, ISO 8601; empty where the source gives none. Read it with "
+            "issued_precision: a date known to the month is given as the month's first day."
+        ),
+        "issued_precision": "How much of issued_on the source states: day, month or year.",
         "authorities": "Issuing authorities, one per line.",
         "directions": "Occupational directions, if the standard splits into them; one per line.",
         "levels.rank": "Rank of each level, lowest first (1 = lowest), one per line.",

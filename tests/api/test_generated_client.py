@@ -22,6 +22,7 @@ from django.db import close_old_connections
 from django.test import Client as DjangoClient
 
 from consult.wsgi import application
+from occupations.workflow import issue_release
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,8 @@ def wsgi_client(generated, registry, consultations, settings):
     The request signals of a real WSGI call would close the test's connection (and its
     transaction); Django's test client disconnects them too."""
     settings.API_THROTTLE_RATE = "0"
+    # A release of the registry, so that ?release= and the release endpoints have one.
+    issue_release(by=None, note="The registry for the generated client.")
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     _, package = generated
@@ -250,6 +253,6 @@ def test_every_list_and_detail_is_read_through_the_generated_client(
     assert read == set(schema["paths"])
     details = [values for template, values in walk.calls if template.endswith("{id}/")]
     assert details, "no detail was read"
-    # Each published occupation of the fixtures was read on its own.
+    # Each published occupation of the fixtures was read on its own, now and in the release.
     occupations = [v["id"] for t, v in walk.calls if t == "/api/v1/occupations/{id}/"]
-    assert len(occupations) == len(set(occupations)) >= 4
+    assert len(occupations) == 2 * len(set(occupations)) >= 8
