@@ -205,7 +205,11 @@ class CommentSubmission:
         now = request_started_at(request._request)
         idempotency_key = _idempotency_key(request)
         data = request.data
-        fingerprint = request_fingerprint(data) if idempotency_key else ""
+        fingerprint = (
+            request_fingerprint(data, consultation=kwargs["consultation_slug"])
+            if idempotency_key
+            else ""
+        )
         if idempotency_key:
             earlier = _earlier(request, key, idempotency_key, fingerprint)
             if earlier is not None:
@@ -399,17 +403,17 @@ def _as_form_data(data: Any) -> QueryDict | dict[str, Any]:
     return converted
 
 
-def request_fingerprint(data: Any) -> str:
-    """A hash of what a request sent, fields and files, independent of how it was framed (a
-    multipart boundary changes with every retry): two requests with the same fingerprint ask
-    for the same comment."""
+def request_fingerprint(data: Any, *, consultation: str) -> str:
+    """A hash of what a request sent to ``consultation`` (its slug), fields and files,
+    independent of how it was framed (a multipart boundary changes with every retry): two
+    requests with the same fingerprint ask for the same comment on the same consultation."""
     canonical: dict[str, Any] = {}
     if isinstance(data, QueryDict):
         for name, values in data.lists():
             canonical[name] = [_file_digest(v) if hasattr(v, "read") else v for v in values]
     elif isinstance(data, dict):
         canonical = dict(data)
-    encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str)
+    encoded = json.dumps([consultation, canonical], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 

@@ -15,6 +15,7 @@ from django.utils import translation
 
 from consult import intake, workflow
 from consult.models import Attachment, Comment
+from tests.factories import ConsultationFactory
 from tests.site.conftest import minimal_pdf, upload
 from tests.thirdparty.conftest import make_key
 
@@ -287,6 +288,25 @@ def test_the_same_idempotency_key_with_another_body_is_a_409(
     assert other.status_code == 409
     assert "already used for a different request" in other.json()["Idempotency-Key"][0]
     assert Comment.objects.count() == 1
+
+
+def test_the_same_idempotency_key_and_body_on_another_consultation_is_a_409(
+    consultation, keyed_client, api_comments_url, during
+):
+    other = ConsultationFactory(
+        slug="another-list",
+        status=consultation.status,
+        opens_at=consultation.opens_at,
+        closes_at=consultation.closes_at,
+    )
+    headers = {"HTTP_IDEMPOTENCY_KEY": "4f1c7a52-elsewhere"}
+    assert keyed_client.post(api_comments_url, {"body": BODY}, **headers).status_code == 201
+    elsewhere = keyed_client.post(
+        f"/api/v1/consultations/{other.slug}/comments/", {"body": BODY}, **headers
+    )
+    assert elsewhere.status_code == 409
+    assert "already used for a different request" in elsewhere.json()["Idempotency-Key"][0]
+    assert list(Comment.objects.values_list("consultation__slug", flat=True)) == [consultation.slug]
 
 
 def test_another_key_may_use_the_same_idempotency_key(
