@@ -110,7 +110,8 @@ def _count(comments) -> Counts:
 
 def _days(consultation: Consultation, comments, now: dt.datetime) -> list[tuple[dt.date, int]]:
     """Comments per day (Beijing time) over the window, days without comments included; a day
-    outside the window with comments widens the range rather than being dropped."""
+    outside the window with comments widens the range rather than being dropped. A
+    consultation without a window yet (drafting) has only the days that have comments."""
     zone = timezone.get_default_timezone()
     rows = (
         comments.order_by()
@@ -120,6 +121,8 @@ def _days(consultation: Consultation, comments, now: dt.datetime) -> list[tuple[
         .values_list("day", "n")
     )
     per_day = dict(rows)
+    if consultation.opens_at is None or consultation.closes_at is None:
+        return sorted(per_day.items())
     first = timezone.localtime(consultation.opens_at, zone).date()
     last = timezone.localtime(min(consultation.closes_at, max(now, consultation.opens_at)), zone)
     last_day = last.date()

@@ -11,7 +11,7 @@ from consult import workflow
 from consult.analysis import build_analysis
 from consult.charts import nice_top, shorten
 from consult.models import Comment
-from tests.factories import CommentFactory
+from tests.factories import CommentFactory, ConsultationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +128,13 @@ def test_an_empty_consultation_draws_empty_charts(opened):
     assert analysis.comments == 0
     assert all(row.share is None for row in analysis.senders.rows)
     assert all(not row.segments for row in analysis.by_occupation.rows)
+
+
+def test_a_consultation_without_a_window_has_an_analysis_without_days():
+    consultation = ConsultationFactory(status="drafting", opens_at=None, closes_at=None)
+    analysis = build_analysis(consultation, now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    assert analysis.comments == 0
+    assert analysis.per_day.columns == []
 
 
 @pytest.mark.parametrize(
