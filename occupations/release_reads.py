@@ -13,6 +13,7 @@ import re
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpResponseBase
 from django.urls import reverse
@@ -30,8 +31,10 @@ from occupations.models.releases import Release, ReleaseRecord
 RELEASE = "release"
 SINCE_RELEASE = "since_release"
 # What a read of a past release takes besides ``release``: filters apply to the registry as
-# it is now, so they are refused with a release rather than silently misapplied.
-RELEASE_READ_PARAMETERS = {RELEASE, SINCE_RELEASE, "page", "page_size", "format"}
+# it is now, so they are refused with a release rather than silently misapplied. ``lang``
+# is taken (it chooses the language of messages), but a release holds its labels in the
+# language it recorded them in (``occupations.releases``), which Content-Language gives.
+RELEASE_READ_PARAMETERS = {RELEASE, SINCE_RELEASE, "page", "page_size", "format", "lang"}
 # A release never changes: its reads may be cached for a day.
 RELEASE_CACHE_MAX_AGE = 86400
 
@@ -117,6 +120,14 @@ class ReleaseReadsMixin:
             }
             raise ValidationError({name: [message]})
         return release
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if response.status_code < 400 and request.query_params.get(RELEASE):
+            response["Content-Language"] = settings.LANGUAGE_CODE
+        return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

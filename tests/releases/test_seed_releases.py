@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 
 from occupations.models import Occupation, Release
 from seeds import loader
@@ -145,6 +146,15 @@ def test_unknown_or_misused_versions_are_a_400_naming_the_parameter(
     response = client.get(path, params)
     assert response.status_code == 400
     assert list(response.json()) == [parameter]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_a_release_is_read_in_any_language_with_the_labels_it_recorded(seeded, client, lang):
+    recorded = client.get("/api/v1/occupations/", {"release": "2026.1"})
+    asked = client.get("/api/v1/occupations/", {"release": "2026.1", "lang": lang})
+    assert asked.status_code == 200
+    assert asked["Content-Language"] == recorded["Content-Language"] == settings.LANGUAGE_CODE
+    assert asked.json()["results"] == recorded.json()["results"]
 
 
 def test_a_release_list_as_csv_has_the_live_columns(seeded, client):
