@@ -354,11 +354,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 # Webhooks (consult.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints must be
-# https:// and resolve to public addresses, in production always; elsewhere
-# WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets a receiver on this machine take them.
+# https:// and resolve to public addresses: always in production, and elsewhere unless
+# WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true lets a receiver on this machine take them (off unless
+# asked for, so that a staging server is as guarded as production).
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool(
-    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", True
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False
 )
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True

@@ -189,7 +189,9 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
     status_code, response, error = _post(delivery, now)
     finished = timezone.now()
     delivered = status_code is not None and 200 <= status_code < 300
-    give_up = not delivered and finished >= delivery.created_at + RETRY_PERIOD
+    # A switched-off endpoint or a revoked key will not come back by waiting.
+    switched_off = not (delivery.endpoint.active and delivery.endpoint.api_key.is_active)
+    give_up = not delivered and (switched_off or finished >= delivery.created_at + RETRY_PERIOD)
     retry_at = None if delivered or give_up else finished + retry_delay(attempt)
     delivery.record_attempt(
         number=attempt,
@@ -239,32 +241,47 @@ def _post(delivery: WebhookDelivery, now: dt.datetime) -> tuple[int | None, str,
         answer = connection.getresponse()
         text = answer.read(RESPONSE_KEPT).decode("utf-8", "replace")
         return answer.status, text, ""
-    except (OSError, http.client.HTTPException) as exc:
+    except Exception as exc:
+        # Whatever stops one POST (a refused connection, a bad certificate, a URL that
+        # http.client will not send) is that attempt's error: the delivery is retried or
+        # given up, never left claimed.
         return None, "", f"{type(exc).__name__}: {exc}"
     finally:
         connection.close()
 
 
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to ``host`` whose socket goes to ``address``, the address that was
+    checked, so that a second DNS answer cannot send the event elsewhere."""
+
+    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class PinnedHTTPSConnection(PinnedHTTPConnection):
+    """The same over TLS: the certificate is verified against ``host``, not the address."""
+
+    default_port = http.client.HTTPS_PORT
+
+    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, address=address, timeout=timeout)
+        self.tls = ssl.create_default_context()
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.host)
+
+
 def _connection(
     scheme: str, host: str, port: int | None, address: str
 ) -> http.client.HTTPConnection:
-    """A connection to ``host`` that goes to ``address``, the one checked: TLS still verifies
-    the certificate against ``host``."""
-    timeout = settings.WEBHOOK_TIMEOUT
-    connection: http.client.HTTPConnection
-    if scheme == "https":
-        connection = http.client.HTTPSConnection(
-            host, port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(host, port, timeout=timeout)
-    target_port = connection.port
-
-    def to_checked_address(_address: Any, *args: Any, **kwargs: Any) -> socket.socket:
-        return socket.create_connection((address, target_port), *args, **kwargs)
-
-    connection._create_connection = to_checked_address  # type: ignore[attr-defined]
-    return connection
+    """A connection to ``host`` that goes to ``address``, the one checked."""
+    kind = PinnedHTTPSConnection if scheme == "https" else PinnedHTTPConnection
+    return kind(host, port, address=address, timeout=settings.WEBHOOK_TIMEOUT)
 
 
 def sweep(*, now: dt.datetime) -> int:

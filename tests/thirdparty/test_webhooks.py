@@ -96,6 +96,13 @@ def endpoint(receiver):
     return endpoint
 
 
+@pytest.fixture(autouse=True)
+def _receivers_on_this_machine(settings):
+    """The receivers of these tests listen on 127.0.0.1 over plain HTTP; tests of the
+    production guard turn this off again."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+
+
 def in_review_with_accepted_drafts(window) -> Consultation:
     consultation = ConsultationFactory(
         status=Consultation.Status.REVIEW,
@@ -171,6 +178,31 @@ def test_a_revoked_key_gets_no_events(receiver, endpoint, django_capture_on_comm
     run_queued_tasks()
     assert receiver.received == []
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_delivery_to_a_key_revoked_after_the_event_is_given_up_at_once(
+    receiver, endpoint, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.announce(WebhookEvent.BATCH_PUBLISHED, {"batch": {}})
+    endpoint.api_key.revoke(now=timezone.now())
+    run_queued_tasks()
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.received == []
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.attempt_log.count() == 1
+
+
+def test_a_url_that_cannot_be_sent_is_a_failed_attempt_not_a_stuck_delivery(
+    receiver, endpoint, django_capture_on_commit_callbacks
+):
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url + "/a\x7fb")
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.announce(WebhookEvent.BATCH_PUBLISHED, {"batch": {}})
+    run_queued_tasks()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert delivery.attempt_log.get().error.startswith("InvalidURL")
 
 
 def _signed_request(endpoint, now):
