@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Count, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import BooleanField, Case, Count, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -54,6 +54,9 @@ class Counts:
 
     # (occupation_id, part, disposition, is_organisation) -> comments
     cells: dict[tuple[int | None, str, str, bool], int] = field(default_factory=dict)
+    # The people behind the comments: an organisation's comment sent through the API counts
+    # the people it speaks for (``Comment.signatures``), any other comment one.
+    people: int = 0
 
     def total(self, **match) -> int:
         keys = ("occupation_id", "part", "disposition", "organisation")
@@ -67,6 +70,7 @@ class Analysis:
     comments: int
     organisations: int
     individuals: int
+    people: int
     campaigns: int
     in_campaigns: int
     by_disposition: BarChart
@@ -91,20 +95,23 @@ def _count(comments) -> Counts:
     rows = (
         comments.order_by()
         .annotate(
+            # A comment sent with an organisation's key is that organisation's, though its
+            # organisation field may be blank.
             is_organisation=Case(
-                When(organisation="", then=Value(False)),
+                When(organisation="", api_key__isnull=True, then=Value(False)),
                 default=Value(True),
                 output_field=BooleanField(),
             )
         )
         .values("occupation_id", "field", "disposition", "is_organisation")
-        .annotate(n=Count("*"))
-        .values_list("occupation_id", "field", "disposition", "is_organisation", "n")
+        .annotate(n=Count("*"), people=Sum(Coalesce("signatures", 1)))
+        .values_list("occupation_id", "field", "disposition", "is_organisation", "n", "people")
     )
     counts = Counts()
-    for occupation_id, part, disposition, organisation, n in rows:
+    for occupation_id, part, disposition, organisation, n, people in rows:
         key = (occupation_id, part, disposition, bool(organisation))
         counts.cells[key] = counts.cells.get(key, 0) + n
+        counts.people += people
     return counts
 
 
@@ -270,6 +277,7 @@ def build_analysis(consultation: Consultation, *, now: dt.datetime | None = None
         comments=total,
         organisations=organisations,
         individuals=total - organisations,
+        people=counts.people,
         campaigns=share.campaigns,
         in_campaigns=share.total_members,
         by_disposition=_by_disposition(counts),

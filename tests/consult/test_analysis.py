@@ -9,6 +9,7 @@ import pytest
 
 from consult import workflow
 from consult.analysis import build_analysis
+from consult.api_keys import create_api_key
 from consult.charts import nice_top, shorten
 from consult.models import Comment
 from tests.factories import CommentFactory, ConsultationFactory
@@ -128,6 +129,17 @@ def test_an_empty_consultation_draws_empty_charts(opened):
     assert analysis.comments == 0
     assert all(row.share is None for row in analysis.senders.rows)
     assert all(not row.segments for row in analysis.by_occupation.rows)
+
+
+def test_a_comment_sent_with_a_key_is_its_organisations_and_counts_its_people(opened):
+    key, _token = create_api_key(
+        owner="Hydrogen Energy Association", scopes=["comment"], by=None, now=opened.opens_at
+    )
+    _comment(opened, body="We speak for our members.", api_key=key, signatures=120)
+    _comment(opened, body="A comment of my own.")
+    analysis = build_analysis(opened, now=opened.closes_at)
+    assert (analysis.individuals, analysis.organisations) == (1, 1)
+    assert analysis.people == 121
 
 
 def test_a_consultation_without_a_window_has_an_analysis_without_days():
