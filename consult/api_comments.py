@@ -89,6 +89,11 @@ class CommentSubmissionSerializer(serializers.Serializer):
         help_text="A receipt is sent here; never published.",
     )
     consent_to_publish = serializers.BooleanField(required=False, default=False)
+    notify_replies = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Mail the address in `email` when staff reply and when the report is published.",
+    )
     signatures = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -262,24 +267,15 @@ def _checked_form(request: Request, data: Any, *, slug: str, now: dt.datetime) -
     return form
 
 
-@sensitive_variables("cleaned")
+@sensitive_variables("form")
 def _submit(
     request: Request, form: ApiCommentForm, *, now: dt.datetime, keyed: intake.KeyedSubmission
 ) -> Comment:
-    cleaned = form.cleaned_data
     try:
         return intake.submit_comment(
             form.target,
             now=now,
-            body=cleaned["body"],
-            field=cleaned["field"],
-            task_number=cleaned["task_number"],
-            proposed_text=cleaned["proposed_text"],
-            name=cleaned["name"],
-            organisation=cleaned["organisation"],
-            email=cleaned["email"],
-            consent_to_publish=cleaned["consent_to_publish"],
-            attachments=cleaned["attachments"],
+            **form.submission(),
             sender=intake.Sender(
                 ip=client_ip(request._request),
                 language=translation.get_language(),

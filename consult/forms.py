@@ -196,6 +196,26 @@ class CommentForm(forms.Form):
             cleaned["task_number"] = None
         return cleaned
 
+    def submission(self) -> dict:
+        """What ``intake.submit_comment`` takes from a valid form, besides its target, time
+        and sender: the one list of the comment's inputs, for the page and the API alike."""
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in (
+                "body",
+                "field",
+                "task_number",
+                "proposed_text",
+                "name",
+                "organisation",
+                "email",
+                "consent_to_publish",
+                "notify_replies",
+                "attachments",
+            )
+        }
+
 
 # Far more people than any organisation speaks for; a guard against typing errors.
 SIGNATURES_MAX = 100_000_000

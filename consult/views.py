@@ -225,7 +225,7 @@ def may_preview(request: HttpRequest) -> bool:
 
 # What a person typed stays out of error reports (the debug page, mails to ADMINS): the posted
 # fields, and the local variables that hold them.
-@sensitive_variables("data", "kept")
+@sensitive_variables("form", "kept")
 @sensitive_post_parameters(*PERSONAL_INPUTS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
@@ -267,20 +267,10 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if not form.is_valid():
         return _page_again(request, slug, now=now, form=form, status=400)
-    data = form.cleaned_data
     comment = intake.submit_comment(
         target,
         now=now,
-        body=data["body"],
-        field=data["field"],
-        task_number=data["task_number"],
-        proposed_text=data["proposed_text"],
-        name=data["name"],
-        organisation=data["organisation"],
-        email=data["email"],
-        consent_to_publish=data["consent_to_publish"],
-        notify_replies=data["notify_replies"],
-        attachments=data["attachments"],
+        **form.submission(),
         sender=intake.Sender(
             ip=ip,
             language=translation.get_language(),
