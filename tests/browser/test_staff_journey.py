@@ -4,14 +4,17 @@ Each step asserts the handoff message the next person reads and the notification
 whom, in which language); a screenshot per step goes to ``test-artifacts/``."""
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 
 from consult import notifications
 from consult.models import Comment, Consultation, OutgoingMail, StaffMailSettings
 from occupations.models import Batch
 from tests.factories import SHANGHAI, AuthorityFactory, GroupFactory, UserFactory
+from tests.helpers import run_queued_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -189,3 +192,14 @@ def test_drafting_to_a_published_batch(live_server, page_for, artifacts, team, t
         public.goto(f"{live_server.url}/consultations/draft-list-2026/report/")
         assert "暂定" not in public.inner_text("main")
         shot(public, artifacts, "13-public-final-report")
+
+        # The report as PDF: a worker builds it, then it is served.
+        pdf_url = f"{live_server.url}/consultations/draft-list-2026/report.pdf"
+        assert public.request.get(pdf_url).status == 202
+        run_queued_tasks()
+        pdf = public.request.get(pdf_url)
+        assert pdf.status == 200
+        assert pdf.headers["content-type"] == "application/pdf"
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+        assert "Hydrogen producer" in text
+        (artifacts / "journey-14-final-report.pdf").write_bytes(pdf.body())
