@@ -7,6 +7,7 @@ publication creates registry records) are functions in ``consult.workflow``, whi
 actor's permission, lock rows and write the Transition log.
 """
 
+from consult.models.clusters import CommentBand, CommentSignature
 from consult.models.comments import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
@@ -21,6 +22,7 @@ from consult.models.comments import (
     comment_fingerprint,
     new_tracking_number,
     normalise_tracking_number,
+    normalised_text,
 )
 from consult.models.consultations import (
     ONE_SECOND,
@@ -50,7 +52,9 @@ __all__ = [
     "TRACKING_NUMBER_PATTERN",
     "Attachment",
     "Comment",
+    "CommentBand",
     "CommentQuerySet",
+    "CommentSignature",
     "Consultation",
     "ConsultationQuerySet",
     "DeliveryAttempt",
@@ -66,5 +70,6 @@ __all__ = [
     "comment_fingerprint",
     "new_tracking_number",
     "normalise_tracking_number",
+    "normalised_text",
     "whole_second",
 ]

@@ -84,8 +84,12 @@ def test_the_task_is_enqueued_only_once_the_comment_commits(
     assert not DBTaskResult.objects.exists()
     for callback in callbacks:
         callback()
-    (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "consult.tasks.deliver_mail"
+    tasks = {t.task_path: t for t in DBTaskResult.objects.all()}
+    assert sorted(tasks) == [
+        "consult.tasks.assign_comment_to_campaign",
+        "consult.tasks.deliver_mail",
+    ]
+    task = tasks["consult.tasks.deliver_mail"]
     # The queue holds the row's id, never the address.
     assert "example.org" not in str(task.args_kwargs)
 
