@@ -88,6 +88,7 @@ class Migration(migrations.Migration):
                 (
                     "consultation",
                     models.ForeignKey(
+                        db_constraint=False,
                         db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
@@ -98,6 +99,8 @@ class Migration(migrations.Migration):
                 (
                     "comment",
                     models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="consult.comment",

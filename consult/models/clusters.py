@@ -33,14 +33,27 @@ class CommentSignature(models.Model):
 class CommentBand(models.Model):
     """One band of a comment's signature hashed to a key: comments of one consultation that
     share a key are candidates, checked against each other's signatures. The primary key is
-    the lookup itself (consultation, key), so no surrogate id is stored or indexed."""
+    the lookup itself (consultation, key), so no surrogate id is stored or indexed.
+
+    No foreign-key constraints in the database: nine of these rows are derived from each
+    comment, PostgreSQL checks deferred constraints one row at a time at commit, and that
+    check took longer than the rest of a bulk rebuild. Django's cascade removes them with
+    their comment or consultation; a rebuild rewrites them all."""
 
     pk = models.CompositePrimaryKey("consultation", "key", "comment")
     consultation = models.ForeignKey(
-        Consultation, on_delete=models.CASCADE, related_name="+", db_index=False
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     key = models.BigIntegerField()
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    # Not indexed either: rows are looked up by key and deleted by consultation; a comment
+    # is never deleted on its own (the admin refuses it).
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
 
     class Meta:
         verbose_name = "comment band"

@@ -104,7 +104,9 @@ def test_what_clustering_needs_is_stored_as_rows(consultation):
 
 def test_a_comment_linking_two_campaigns_joins_them_under_the_earliest(consultation):
     """Single linkage: a text close to two campaigns makes them one (no comment merged)."""
-    left_text = EN + " Signed by the workers of the northern hydrogen plant cooperative."
+    left_text = (
+        EN + " Signed by the workers of the northern hydrogen plant cooperative and families."
+    )
     right_text = "From the association of southern energy engineers and technicians: " + EN
     sigs = clustering.signatures([left_text, right_text, EN])
     # The bridge is close to each side, the sides are not close to each other.
