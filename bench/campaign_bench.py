@@ -120,10 +120,10 @@ def run(target: Target, scale: Scale, seed: int, result) -> None:
     found = dict(Comment.objects.filter(consultation=consultation).values_list("pk", "cluster_id"))
     precision, recall = pairwise_quality(labels, [found[pk] for pk in pks])
     times = _assign_times(consultation, seed)
-    millions = scale.comments / 1_000_000
+    millions = len(labels) / 1_000_000
     budget = BULK_SECONDS_PER_MILLION * millions
     campaign_labels = {label for label in labels if label is not None}
-    result.add("comments", scale.comments)
+    result.add("comments", len(labels))
     result.add("campaigns (labelled)", len(campaign_labels))
     result.add("storing the comments", round(stored, 1), "s")
     result.add(

@@ -305,8 +305,21 @@ def variant(rng: random.Random, letter: Template) -> str:
     return _punctuate(rng, text, letter.language)
 
 
+ZH_SELF = [
+    "我在{city}的一家{size}人的单位工作，从事这一行已经{y}年。",
+    "本人是{city}某{field}企业的{role}，工号{no}。",
+    "我们单位去年招了{n}名新人，其中{m}人做{obj}相关的工作。",
+]
+EN_SELF = [
+    "I work at a firm of {size} people in {city} and have done this job for {y} years.",
+    "I am a {role} at a {field} company in {city}, staff number {no}.",
+    "Last year we hired {n} new people, {m} of whom work on {obj}.",
+]
+
+
 def independent(rng: random.Random, language: str) -> str:
-    """A comment of one's own: two to four sentences with their own details."""
+    """A comment of one's own: a sentence about the sender and two to four more, with their
+    own details (numbers, places, roles), so that two senders rarely write alike."""
     zh = language == "zh"
     pool = ZH_OWN if zh else EN_OWN
     field, object_ = rng.choice(FIELDS), rng.choice(OBJECTS)
@@ -321,9 +334,15 @@ def independent(rng: random.Random, language: str) -> str:
         "field": field[i],
         "code": f"{rng.randint(1, 8)}-{rng.randint(1, 99):02d}-{rng.randint(1, 99):02d}",
         "city": rng.choice(CITIES_ZH if zh else CITIES_EN),
+        "size": rng.randint(3, 5000),
+        "y": rng.randint(1, 35),
+        "no": rng.randint(1000, 99999),
+        "n": rng.randint(2, 400),
+        "m": rng.randint(1, 60),
     }
     sentences = [s.format(**values) for s in rng.sample(pool, k=rng.randint(2, 4))]
-    return ("" if zh else " ").join(sentences)
+    sentences.insert(rng.randint(0, len(sentences)), rng.choice(ZH_SELF if zh else EN_SELF))
+    return ("" if zh else " ").join(s.format(**values) for s in sentences)
 
 
 def campaign_sizes(
