@@ -147,8 +147,8 @@ def test_one_call_answers_a_whole_campaign(moderator, window):
     """Near copies (a name changed, a word swapped) are one campaign; its disposition reaches
     exactly its comments of that consultation, each written to the log once."""
     body = (
-        "Please keep the old name of this occupation: {who} and all our members have used it "
-        "for twenty years, and changing it would confuse {what} employers and training schools."
+        "Please keep the old name of this occupation: all our members have used it for twenty "
+        "years, and changing it would confuse {what} employers and training schools. {who}"
     )
     consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
     campaign = [
