@@ -219,3 +219,23 @@ def test_the_command_rebuilds_with_a_progress_bar(consultation, monkeypatch):
 def test_the_command_names_an_unknown_consultation():
     with pytest.raises(CommandError, match="No consultation has the slug 'nope'"):
         call_command("cluster_comments", "nope")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("abc", "must be a number"),
+        ("0", "must be above 0 and at most 1"),
+        ("1.5", "must be above 0"),
+    ],
+)
+def test_a_bad_threshold_stops_the_start_with_the_setting_named(monkeypatch, raw, message):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from consult.settings import env_fraction
+
+    monkeypatch.setenv("CAMPAIGN_SIMILARITY", raw)
+    with pytest.raises(ImproperlyConfigured, match=f"CAMPAIGN_SIMILARITY {message}"):
+        env_fraction("CAMPAIGN_SIMILARITY", 0.8)
+    monkeypatch.setenv("CAMPAIGN_SIMILARITY", "0.9")
+    assert env_fraction("CAMPAIGN_SIMILARITY", 0.8) == 0.9
