@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: install run serve test lint browser cluster cluster-down cluster-packages bench clean
+.PHONY: install run serve test lint browser pdf-packages cluster cluster-down cluster-packages bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ install: $(STAMP)
 # (e-mail, schedules, exports) beside it. Each runs in its own process group (set -m), so the
 # trap can stop both, runserver's reloader child included, on Ctrl-C, on TERM, or when either
 # exits on its own.
-run: install
+run: install pdf-packages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py loadseeds
@@ -38,13 +38,21 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else echo "Chromium not found: install Debian's 'chromium' package to run the browser tests."; fi
 
+# What WeasyPrint needs for the report's PDF: Pango, and Noto CJK for the Chinese text.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+pdf-packages:
+	@if dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	else echo "Install Debian's $(PDF_PACKAGES) for the report's PDF (WeasyPrint)."; fi
+
 # The cluster tests' Debian packages, where those tests run: on PostgreSQL, as root.
 cluster-packages:
 	@case "$$DATABASE_URL" in postgres*) \
 		if [ "$$(id -u)" = 0 ]; then deploy/local-cluster/packages.sh; fi ;; esac
 
 # The architecture checks first: a broken layer or an untyped workflow fails before any test.
-test: lint browser cluster-packages
+test: lint browser pdf-packages cluster-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production shape on one machine (deploy/local-cluster/README.md): two web nodes and a

@@ -11,11 +11,19 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.routers import DefaultRouter
 
+from consult.api_comments import SUBMISSION_SCHEMA, CommentSubmission
+from consult.api_keys import API_KEY_HEADER, ApiKeyAuthentication
 from consult.models import Comment, Consultation, DraftOccupation
 from core.api.filters import StableOrderingFilter, UpdatedSinceFilter
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
@@ -26,7 +34,9 @@ from occupations.api import (
     ReferenceFilter,
     StandardViewSet,
     StringListField,
+    label,
 )
+from occupations.release_api import ReleaseViewSet
 
 # Filters -----------------------------------------------------------------------------------
 
@@ -86,6 +96,7 @@ class CommentFilter(filters.FilterSet):
 
 
 class DraftSummarySerializer(serializers.ModelSerializer):
+    name = label("name")
     code = serializers.CharField(source="proposed_code", help_text=_("Proposed code."))
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
@@ -144,6 +155,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
 
 class CommentOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
+
     class Meta:
         model = DraftOccupation
         fields = ["id", "name"]
@@ -152,6 +165,12 @@ class CommentOccupationSerializer(serializers.ModelSerializer):
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     occupation = CommentOccupationSerializer(allow_null=True)
+    submitted_by = serializers.CharField(
+        source="api_key.owner",
+        allow_null=True,
+        default=None,
+        help_text=_("The organisation that sent the comment through the API, or null."),
+    )
 
     class Meta:
         model = Comment
@@ -166,6 +185,8 @@ class CommentSerializer(serializers.ModelSerializer):
             "proposed_text",
             "disposition",
             "reply",
+            "signatures",
+            "submitted_by",
         ]
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -274,8 +295,10 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
         description="One published comment.",
         parameters=[CONSULTATION_SLUG, ID_PARAMETER],
     ),
+    create=SUBMISSION_SCHEMA,
 )
-class ConsultationCommentViewSet(ReadOnlyApiViewSet):
+@extend_schema(tags=["comments"])
+class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
     serializer_class = CommentSerializer
     filterset_class = CommentFilter
     lookup_value_regex = ID_REGEX
@@ -293,6 +316,8 @@ class ConsultationCommentViewSet(ReadOnlyApiViewSet):
         "proposed_text",
         "disposition",
         "reply",
+        "signatures",
+        "submitted_by",
     ]
 
     @property
@@ -309,7 +334,7 @@ class ConsultationCommentViewSet(ReadOnlyApiViewSet):
         return Comment.objects.published().filter(consultation=self.consultation)
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.select_related("occupation")
+        return queryset.select_related("occupation", "api_key")
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         # The set (count and sum of ids) catches a comment leaving it by moderation or
@@ -320,6 +345,22 @@ class ConsultationCommentViewSet(ReadOnlyApiViewSet):
             last_modified=models.Max("updated_at"),
             occupations_modified=models.Max("occupation__updated_at"),
         )
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """The API key's security scheme in the OpenAPI schema."""
+
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": API_KEY_HEADER,
+            "description": "A key issued by staff. Scope `read` raises the rate limit of "
+            "reads; scope `comment` allows submitting comments.",
+        }
 
 
 # Router ------------------------------------------------------------------------------------
@@ -334,6 +375,7 @@ router = ApiRouter()
 router.register("batches", BatchViewSet, basename="batch")
 router.register("occupations", OccupationViewSet, basename="occupation")
 router.register("standards", StandardViewSet, basename="standard")
+router.register("releases", ReleaseViewSet, basename="release")
 router.register("consultations", ConsultationViewSet, basename="consultation")
 router.register(
     rf"consultations/(?P<consultation_slug>{SLUG_REGEX})/comments",

@@ -28,3 +28,32 @@ class ConsultConfig(AppConfig):
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="consult.sync_roles")
         # Connects the sign-in signal that starts a staff session's clock.
         from consult import staff_auth  # noqa: F401
+
+        _name_third_party_apps()
+
+
+def _name_third_party_apps() -> None:
+    """Names in the staff's language for third-party apps and models whose names are plain
+    strings (an app's ``verbose_name``, a model name derived from its class), which no
+    catalogue can translate: the admin index showed "Tasks Database Backend" and "TOTP
+    devices" on Chinese pages. Their other messages are in ``consult.admin.vendor_messages``."""
+    from django.apps import apps
+
+    app_names = {
+        "django_tasks_database": _("Task queue"),
+        "axes": _("Sign-in lockout"),
+        "otp_static": _("Backup codes"),
+        "otp_totp": _("Authenticator apps"),
+        "two_factor": _("Two-step sign-in"),
+    }
+    for label, name in app_names.items():
+        if apps.is_installed(label) or label in apps.app_configs:
+            apps.get_app_config(label).verbose_name = name
+    model_names = {
+        ("otp_static", "staticdevice"): (_("backup code set"), _("backup code sets")),
+        ("otp_totp", "totpdevice"): (_("authenticator app"), _("authenticator apps")),
+    }
+    for (label, model_name), (singular, plural) in model_names.items():
+        if label in apps.app_configs:
+            meta = apps.get_model(label, model_name)._meta
+            meta.verbose_name, meta.verbose_name_plural = singular, plural

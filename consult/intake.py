@@ -36,6 +36,7 @@ from consult import clustering, outbox, uploads
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_MAX_ATTACHMENTS,
+    ApiKey,
     Attachment,
     Comment,
     Consultation,
@@ -312,6 +313,18 @@ class Sender:
     site_url: str = ""
 
 
+@dataclass(frozen=True)
+class KeyedSubmission:
+    """A comment sent through the API: the key it came with (its owner is shown as the
+    submitting organisation), how many people that organisation speaks for, and the client's
+    ``Idempotency-Key`` with a hash of the request, which make a retry store nothing new."""
+
+    api_key: ApiKey
+    signatures: int = 1
+    idempotency_key: str = ""
+    request_fingerprint: str = ""
+
+
 # What a person typed stays out of error reports (the debug page, mails to ADMINS).
 @sensitive_variables("body", "proposed_text", "name", "organisation", "email", "comment")
 def submit_comment(
@@ -328,6 +341,7 @@ def submit_comment(
     consent_to_publish: bool = False,
     attachments: Iterable[UploadedAttachment] = (),
     sender: Sender = Sender(),
+    keyed: KeyedSubmission | None = None,
 ) -> Comment:
     """Store a comment on ``target`` with its attachments and, when an address was given, its
     receipt in the outbox (delivered by a worker once the comment is committed).
@@ -335,7 +349,8 @@ def submit_comment(
     Requires the window open at ``now``, the moment the request arrived (InvalidTransition
     otherwise, storing nothing), and inputs that passed this module's checks, as the form's
     do; the database refuses what breaks its constraints. All or nothing: on any error no row
-    is kept and no attachment file is left on disk.
+    is kept and no attachment file is left on disk. With ``keyed``, a second comment with
+    the same key and ``Idempotency-Key`` is refused by the database (IntegrityError).
     """
     if not target.consultation.is_open_for_comments(now):
         raise InvalidTransition(_("This consultation is not accepting comments now."))
@@ -358,6 +373,11 @@ def submit_comment(
         fingerprint=comment_fingerprint(body),
         ip_hash=hash_ip(client_key(sender.ip)),
     )
+    if keyed is not None:
+        comment.api_key = keyed.api_key
+        comment.signatures = keyed.signatures
+        comment.idempotency_key = keyed.idempotency_key
+        comment.request_fingerprint = keyed.request_fingerprint
     attachments = list(attachments)
     language = (sender.language or translation.get_language()) if email else ""
     for attempt in range(1, TRACKING_NUMBER_ATTEMPTS + 1):
@@ -443,20 +463,28 @@ def comments_sent_since(ip: str, since: float) -> int:
 
 
 def window_refusal(consultation: Consultation, now: dt.datetime) -> str:
-    """Why ``consultation`` takes no comment at ``now``, for the person who sent one; empty
-    while its window is open."""
+    """Why ``consultation`` takes no comment at ``now``, for whoever sent one (the page and
+    the API say the same); empty while its window is open."""
     state = consultation.state(now)
     if state == Consultation.State.OPEN:
         return ""
     if state == Consultation.State.SCHEDULED and consultation.opens_at is not None:
         return _(
-            "Your comment was not sent: comments are accepted from %(opens_at)s (Beijing time). "
-            "Your text is kept below."
+            "Your comment was not sent: comments are accepted from %(opens_at)s (Beijing time)."
         ) % {"opens_at": _to_the_second(consultation.opens_at)}
     return _(
-        "Your comment was not sent: the consultation closed at %(closes_at)s (Beijing time). "
-        "Your text is kept below so that you can copy it."
+        "Your comment was not sent: the consultation closed at %(closes_at)s (Beijing time)."
     ) % {"closes_at": _to_the_second(consultation.closes_at)}
+
+
+def window_refusal_on_page(consultation: Consultation, now: dt.datetime) -> str:
+    """``window_refusal`` as the page shows it, above the form that keeps what was typed."""
+    refusal = window_refusal(consultation, now)
+    if not refusal:
+        return ""
+    if consultation.state(now) == Consultation.State.SCHEDULED:
+        return f"{refusal} {_('Your text is kept below.')}"
+    return f"{refusal} {_('Your text is kept below so that you can copy it.')}"
 
 
 def _to_the_second(value: dt.datetime | None) -> str:

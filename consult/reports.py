@@ -18,7 +18,9 @@ Counting rules:
   occupation;
 - a repeated text is the part of a campaign that landed on one target, at least two comments;
   it appears once, with its size;
-- ``submissions`` counts a repeated text once, ``comments`` counts each of its copies.
+- ``submissions`` counts a repeated text once, ``comments`` counts each of its copies;
+- ``people`` counts the people behind the comments: a comment sent through the API for an
+  organisation counts its ``signatures``, any other comment one.
 
 The public variant lists only the texts and replies of comments that are published and whose
 author consented to publication; the staff variant lists every non-spam comment's text.
@@ -29,7 +31,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from consult.models import Comment, Consultation, DraftOccupation
@@ -68,6 +71,9 @@ class ReportComment:
     disposition_label: str
     reply: str
     replied_at: dt.datetime | None
+    # The organisation that sent it through the API, and how many people it speaks for.
+    submitted_by: str = ""
+    signatures: int | None = None
     # How many comments share this text on this target (1 unless it heads a repeated text).
     repeats: int = 1
 
@@ -102,6 +108,7 @@ class FieldReport:
     task_text: str = ""
     comments: int = 0
     submissions: int = 0
+    people: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
     repeated_texts: list[RepeatedText] = field(default_factory=list)
     texts: list[ReportComment] = field(default_factory=list)
@@ -121,6 +128,7 @@ class OccupationReport:
     fields: list[FieldReport] = field(default_factory=list)
     comments: int = 0
     submissions: int = 0
+    people: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
     # Each campaign once, largest first: "N comments, of which M in K campaigns".
     campaigns: list[CampaignShare] = field(default_factory=list)
@@ -143,6 +151,7 @@ class ResponseReport:
     occupations: list[OccupationReport]
     comments: int = 0
     submissions: int = 0
+    people: int = 0
     repeated_text_count: int = 0
     # Campaigns of the consultation (at least two non-spam comments) and their comments.
     campaign_count: int = 0
@@ -176,6 +185,8 @@ _TEXT_COLUMNS = (
     "disposition",
     "reply",
     "replied_at",
+    "api_key__owner",
+    "signatures",
 )
 
 
@@ -212,9 +223,10 @@ def _add_dispositions(total: dict[str, int], part: dict[str, int]) -> None:
 
 def _count_comments(fields: _FieldReports, counts) -> None:
     """Add the ``(target..., disposition, n)`` rows to each target's counts."""
-    for occupation_id, key, task_number, disposition, n in counts:
+    for occupation_id, key, task_number, disposition, n, people in counts:
         report = fields.of(occupation_id, key, task_number)
         report.comments += n
+        report.people += people
         _add_dispositions(report.dispositions, {disposition: n})
 
 
@@ -251,6 +263,8 @@ def _report_comment(
         disposition_label=str(labels.get(disposition, disposition)),
         reply=row["reply"],
         replied_at=row["replied_at"],
+        submitted_by=row["api_key__owner"] or "",
+        signatures=row["signatures"],
         repeats=repeated.size if repeated is not None else 1,
     )
 
@@ -318,6 +332,7 @@ def _section(
         result.fields.append(report)
         result.comments += report.comments
         result.submissions += report.submissions
+        result.people += report.people
         _add_dispositions(result.dispositions, report.dispositions)
     return result
 
@@ -337,8 +352,8 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     counts = (
         comments.order_by()
         .values(*target, "disposition")
-        .annotate(n=Count("pk"))
-        .values_list(*target, "disposition", "n")
+        .annotate(n=Count("pk"), people=Sum(Coalesce("signatures", 1)))
+        .values_list(*target, "disposition", "n", "people")
     )
     repeated = (
         comments.filter(cluster__isnull=False)
@@ -389,6 +404,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     for part in report.sections:
         report.comments += part.comments
         report.submissions += part.submissions
+        report.people += part.people
         _add_dispositions(report.dispositions, part.dispositions)
     report.repeated_text_count = sum(len(r.repeated_texts) for r in fields.values())
     return report

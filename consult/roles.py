@@ -65,15 +65,19 @@ ROLES = {
         "occupations.view_standardlevel",
         "occupations.change_standardlevel",
         "occupations.view_transition",
+        "occupations.view_release",
+        "occupations.issue_release",
     ],
 }
 
 
-def sync_roles(apps=global_apps) -> None:
+def sync_roles(apps=global_apps, *, require_all: bool = True) -> None:
     """Create the role groups and give each its permissions.
 
     ``apps`` is the app registry to use (a migration passes its historical one). Requires the
-    permissions to exist; a permission named here that does not is a programming error.
+    permissions to exist; a permission named here that does not is a programming error,
+    unless ``require_all`` is off (an early migration, before later models' permissions exist:
+    the sync after ``migrate`` adds those).
     """
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -83,7 +87,7 @@ def sync_roles(apps=global_apps) -> None:
             app_label, codename = perm.split(".")
             lookup |= Q(content_type__app_label=app_label, codename=codename)
         wanted = list(Permission.objects.filter(lookup))
-        if len(wanted) != len(perms):
+        if require_all and len(wanted) != len(perms):
             found = {f"{p.content_type.app_label}.{p.codename}" for p in wanted}
             raise LookupError(f"Role {name}: unknown permissions {sorted(set(perms) - found)}")
         group, _ = Group.objects.get_or_create(name=name)

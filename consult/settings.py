@@ -252,7 +252,16 @@ else:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": _STATIC_BACKEND},
+    # Release downloads (``downloads/<version>/…`` under MEDIA_ROOT), written by the worker
+    # and served by the app with immutable caching. Several machines need a shared location:
+    # a network folder here, or another storage backend.
+    "downloads": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
 }
+# The licence of the registry's open data, shown on /data/ and in every release's README.
+OPEN_DATA_LICENCE = env_str("OPEN_DATA_LICENCE", "Creative Commons Attribution 4.0 (CC BY 4.0)")
+OPEN_DATA_LICENCE_URL = env_str(
+    "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -274,6 +283,9 @@ CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 # workers (consult.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the public writes about their personal data or an accessibility problem (shown on
+# /privacy/ and /accessibility/).
+PUBLIC_CONTACT_EMAIL = env_str("PUBLIC_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -299,20 +311,24 @@ TASKS = {
 # when the estimated Jaccard similarity of their texts' character shingles reaches this.
 CAMPAIGN_SIMILARITY = env_fraction("CAMPAIGN_SIMILARITY", 0.8)
 
-# Comments: per-client-IP limit (e.g. "10/h"; "0" disables) and the salt for IP hashes.
-# Comments: per-client limit (e.g. "10/h"; "0" disables). The salt of client-address hashes
-# is IP_HASH_SECRET, in the block on limits and hardening below.
-COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "10/h")
+# Comments: per-client limit (e.g. "60/h"; "0" disables). The salt of client-address hashes
+# is IP_HASH_SECRET, in the block on limits and hardening below. One a minute on average: an
+# association typing its members' comments at one office address, or a school or mobile
+# network behind one address, is not stopped, while a script is held to what a person types.
+COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "60/h")
 # Number of proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-# REST API: read-only, public, throttled per client.
+# REST API: public reads throttled per client address; requests with an API key (X-Api-Key)
+# throttled per key instead, reads at API_KEY_READ_RATE and comments at API_KEY_COMMENT_RATE.
 API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1000/h")
+API_KEY_READ_RATE = env_rate("API_KEY_READ_RATE", "10000/h")
+API_KEY_COMMENT_RATE = env_rate("API_KEY_COMMENT_RATE", "600/h")
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["consult.api_keys.KeyScopes"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["consult.api_keys.ApiKeyAuthentication"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -324,7 +340,43 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema whatever the reader's language, operations named and tagged by resource
+    # (occupations_list, not v1_occupations_list), every enum a named component: what a client
+    # generator needs to produce stable, ASCII class names.
+    "DEFAULT_GENERATOR_CLASS": "core.api.openapi.EnglishSchemaGenerator",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecision": "occupations.models.DatePrecision",
+        "StandardKind": "occupations.models.SkillStandard.Kind",
+        "LevelKey": "occupations.models.LevelKey",
+        "ConsultationStatus": "consult.models.Consultation.Status",
+        "ConsultationState": "consult.models.Consultation.State",
+        "DraftStatus": "consult.models.DraftOccupation.Status",
+        "CommentField": "consult.models.Comment.Field",
+        "Disposition": "consult.models.Comment.Disposition",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.openapi.name_inline_schemas",
+    ],
+    "TAGS": [
+        {"name": "batches", "description": "Published batches of new occupations."},
+        {"name": "occupations", "description": "Published occupations of the registry."},
+        {"name": "standards", "description": "National occupational skill standards."},
+        {"name": "releases", "description": "Numbered releases of the registry."},
+        {"name": "consultations", "description": "Public consultations on draft lists."},
+        {"name": "comments", "description": "Published comments on a consultation."},
+    ],
 }
+# Webhooks (consult.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints must be
+# https:// and resolve to public addresses, in production always; elsewhere
+# WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets a receiver on this machine take them.
+# The public site's address (https://…), for the links in webhook payloads.
+SITE_URL = env_str("SITE_URL", "")
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool(
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", True
+)
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

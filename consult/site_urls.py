@@ -1,7 +1,8 @@
 """URLs of the public site (DESIGN §5)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
+from consult import comment_views, info_pages
 from consult import feeds as consult_feeds
 from consult import views as consult_views
 from occupations import feeds as occupation_feeds
@@ -26,6 +27,17 @@ urlpatterns = [
         name="consultation-report",
     ),
     path(
+        "consultations/<slug:slug>/comments/",
+        comment_views.comment_search,
+        name="consultation-comments",
+    ),
+    path(
+        "consultations/<slug:slug>/report.pdf",
+        consult_views.consultation_report_pdf,
+        name="consultation-report-pdf",
+    ),
+    path("comments/", comment_views.comment_lookup, name="comment-lookup"),
+    path(
         "comments/<str:tracking_number>/",
         consult_views.comment_receipt,
         name="comment-receipt",
@@ -33,6 +45,8 @@ urlpatterns = [
     path("occupations/", occupation_views.occupation_list, name="occupation-list"),
     path("occupations/<int:pk>/", consult_views.occupation_detail, name="occupation-detail"),
     path("batches/<slug:slug>/", consult_views.batch_detail, name="batch-detail"),
+    path("accessibility/", info_pages.accessibility, name="accessibility"),
+    path("privacy/", info_pages.privacy, name="privacy"),
     path("feeds/consultations/", consult_feeds.ConsultationsFeed(), name="feed-consultations"),
     path(
         "feeds/consultations/atom/",
@@ -41,4 +55,17 @@ urlpatterns = [
     ),
     path("feeds/batches/", occupation_feeds.BatchesFeed(), name="feed-batches"),
     path("feeds/batches/atom/", occupation_feeds.BatchesAtomFeed(), name="feed-batches-atom"),
+    path("feeds/releases/", occupation_feeds.ReleasesFeed(), name="feed-releases"),
+    path("feeds/releases/atom/", occupation_feeds.ReleasesAtomFeed(), name="feed-releases-atom"),
+    path("data/", occupation_views.open_data, name="data"),
+    re_path(
+        r"^downloads/(?P<version>[0-9]{4}\.[0-9]+)/$",
+        occupation_views.release_downloads,
+        name="release-downloads",
+    ),
+    re_path(
+        r"^downloads/(?P<version>[0-9]{4}\.[0-9]+)/(?P<name>[A-Za-z0-9_.-]+)$",
+        occupation_views.download,
+        name="release-download",
+    ),
 ]

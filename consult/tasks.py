@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import clustering, export_jobs, outbox, workflow
+from consult import clustering, export_jobs, outbox, report_pdf, webhooks, workflow
 from consult.models import Consultation
+from occupations import downloads
 
 
 @task()
@@ -21,13 +22,21 @@ def deliver_mail(mail_id: int) -> str:
 
 
 @task()
+def deliver_webhook(delivery_id: int) -> str:
+    """Try to deliver one webhook event to one endpoint (``consult.webhooks.deliver``)."""
+    return webhooks.deliver(delivery_id)
+
+
+@task()
 def sweep() -> dict[str, int]:
-    """Re-enqueue mail whose task was lost; remove exports past their day; cluster comments
-    whose clustering task was lost."""
+    """Re-enqueue mail, webhook deliveries and release downloads whose task was lost; remove
+    exports past their day; cluster comments whose clustering task was lost."""
     now = timezone.now()
     return {
         "mail_requeued": outbox.sweep(now=now),
+        "webhooks_requeued": webhooks.sweep(now=now),
         "exports_removed": export_jobs.remove_expired(now=now),
+        "downloads_requeued": downloads.requeue_missing(now=now),
         "comments_clustered": clustering.assign_pending(older_than=now - SWEEP_CLUSTER_GRACE),
     }
 
@@ -73,3 +82,9 @@ def prune_task_results() -> None:
     """Delete the queue's rows of tasks finished more than two weeks ago (a sweep a minute
     adds 1,440 a day)."""
     call_command("prune_db_task_results", min_age_days=14, verbosity=0)
+
+
+@task()
+def build_report_pdf(consultation_id: int, language: str, site_url: str) -> str:
+    """Build the PDF of a consultation's public report (``consult.report_pdf.build``)."""
+    return report_pdf.build(consultation_id, language, site_url)

@@ -43,6 +43,8 @@ class ChangedField:
     is_list: bool
     before: Side
     after: Side
+    # The consulted_text key of the field ("definition", "tasks", ...).
+    key: str = ""
 
 
 def inline(old: str, new: str) -> tuple[list[Segment], list[Segment]]:
@@ -109,17 +111,28 @@ def changes(consulted: dict, occupation, groups: dict | None = None) -> list[Cha
 
     ``groups`` maps group ids to their display text (for ``group_id``).
     """
+    current = {
+        key: getattr(occupation, attribute)
+        for key, attribute, _label in COMPARED_FIELDS
+        if key in consulted
+    }
+    return compare(consulted, current, groups)
+
+
+def compare(consulted: dict, current: dict, groups: dict | None = None) -> list[ChangedField]:
+    """Every field whose ``current`` value (keyed as ``consulted_text``, e.g. a draft's
+    ``text()``) differs from the consulted one."""
     groups = groups or {}
     result = []
-    for key, attribute, label in COMPARED_FIELDS:
-        if key not in consulted:
+    for key, _attribute, label in COMPARED_FIELDS:
+        if key not in consulted or key not in current:
             continue
-        old, new = consulted[key], getattr(occupation, attribute)
+        old, new = consulted[key], current[key]
         if old == new:
             continue
         if isinstance(old, list) or isinstance(new, list):
             before, after = _list_sides([str(v) for v in old or []], [str(v) for v in new or []])
-            result.append(ChangedField(str(label), True, before, after))
+            result.append(ChangedField(str(label), True, before, after, key))
             continue
         if key == "group_id":
             old, new = groups.get(old, old), groups.get(new, new)
@@ -127,5 +140,5 @@ def changes(consulted: dict, occupation, groups: dict | None = None) -> list[Cha
             x, y = [("del", _display(old))], [("ins", _display(new))]
         else:
             x, y = inline(_display(old), _display(new))
-        result.append(ChangedField(str(label), False, Side([x]), Side([y])))
+        result.append(ChangedField(str(label), False, Side([x]), Side([y]), key))
     return result

@@ -4,18 +4,23 @@ render; the rules themselves live in ``consult.models`` and ``consult.workflow``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from consult import intake, textdiff
+from consult import answers, intake, report_pdf, textdiff
+from consult.analysis import build_analysis
 from consult.forms import HONEYPOT_FIELD, CommentForm
 from consult.models import Comment, Consultation, DraftOccupation, normalise_tracking_number
 from consult.reports import build_response_report
@@ -41,7 +46,7 @@ KEPT_INPUTS = (
 PERSONAL_INPUTS = ("body", "proposed_text", "name", "organisation", "email")
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     public = Consultation.objects.public()
@@ -59,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def consultation_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     by_state: dict[str, list[Consultation]] = {state: [] for state in Consultation.State.values}
@@ -97,16 +102,15 @@ def _consultation_page(
     state = consultation.state(now)
     active = _commentable(drafts)
     if form is None and state == Consultation.State.OPEN:
-        # "Comment on this occupation" links preselect the draft (?occupation=<id>).
-        chosen = request.GET.get("occupation", "")
-        initial = {"occupation": chosen} if chosen in {str(d.pk) for d in active} else {}
-        form = CommentForm(initial=initial, target=intake.Target(consultation))
+        form = CommentForm(
+            initial=preselected_part(request.GET, active), target=intake.Target(consultation)
+        )
     if form is not None:
         form.list_drafts(active)
     comments = (
         Comment.objects.published()
         .filter(consultation=consultation)
-        .select_related("occupation")
+        .select_related("occupation", "api_key")
         .order_by("submitted_at", "pk")
     )
     page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -120,12 +124,60 @@ def _consultation_page(
             "state": state,
             "is_open": state == Consultation.State.OPEN,
             "drafts": drafts,
+            "shown": _as_shown(drafts, consulted=state == Consultation.State.CLOSED),
             "form": form,
             "refusal": refusal,
             "comments_page": page,
         },
         status=status,
     )
+
+
+@dataclasses.dataclass
+class ShownDraft:
+    """A draft as its page shows it: once the window has closed, the text the public commented
+    on, with the revisions made since marked field by field."""
+
+    draft: DraftOccupation
+    text: dict
+    revisions: list[textdiff.ChangedField]
+
+
+def _as_shown(drafts: list[DraftOccupation], *, consulted: bool) -> list[ShownDraft]:
+    if not consulted:
+        return [ShownDraft(d, d.text(), []) for d in drafts]
+    changed = {d.pk: d.changes_since_consultation() for d in drafts}
+    group_ids = {v for c in changed.values() for v in c.get("group_id", ())} - {None}
+    groups = (
+        {g.pk: str(g) for g in ClassificationGroup.objects.filter(pk__in=group_ids)}
+        if group_ids
+        else {}
+    )
+    return [
+        ShownDraft(
+            d,
+            {**d.text(), **d.consulted_text},
+            textdiff.compare(d.consulted_text, d.text(), groups) if changed[d.pk] else [],
+        )
+        for d in drafts
+    ]
+
+
+def preselected_part(query, drafts: list[DraftOccupation]) -> dict:
+    """What "comment on this occupation / this task" links preselect in the form
+    (``?occupation=<id>&field=task&task_number=2``, the form's own field names); a value that
+    does not fit this list is left out, never shown as an error."""
+    draft = next((d for d in drafts if str(d.pk) == query.get("occupation", "")), None)
+    if draft is None:
+        return {}
+    initial: dict = {"occupation": str(draft.pk)}
+    part = query.get("field", "")
+    if part in Comment.Field.values and part:
+        initial["field"] = part
+        number = query.get("task_number", "")
+        if part == Comment.Field.TASK and number.isdigit() and 1 <= int(number) <= len(draft.tasks):
+            initial["task_number"] = int(number)
+    return initial
 
 
 def _drafts(consultation: Consultation) -> list[DraftOccupation]:
@@ -138,7 +190,7 @@ def _commentable(drafts: list[DraftOccupation]) -> list[DraftOccupation]:
     return [d for d in drafts if d.status != DraftOccupation.Status.WITHDRAWN]
 
 
-@require_GET
+@require_safe
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = _public_consultation(slug)
     return _consultation_page(
@@ -174,15 +226,13 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
         "comment", ip, rate, fallback=lambda since: intake.comments_sent_since(ip, since)
     )
     if not verdict.allowed:
-        return _rate_limited(request, target.consultation, verdict.retry_after)
+        return _rate_limited(request, target, now=now, retry_after=verdict.retry_after)
     if request.POST.get(HONEYPOT_FIELD, "").strip():
         ratelimit.charge("comment", ip, rate)
         return render(request, "site/comment_thanks.html", {"consultation": target.consultation})
-    refusal = intake.window_refusal(target.consultation, now)
+    refusal = intake.window_refusal_on_page(target.consultation, now)
     if refusal:
-        kept = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
-        kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
-        form = CommentForm(initial=kept, target=target)
+        form = _kept_form(request, target)
         return _page_again(request, slug, now=now, form=form, refusal=refusal, status=403)
     form = CommentForm(
         request.POST,
@@ -215,13 +265,40 @@ def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(comment)
 
 
+def _kept_form(request: HttpRequest, target: intake.Target) -> CommentForm:
+    """A form filled with what was posted, for a refusal that is not about the input itself:
+    everything typed comes back (files cannot: a browser never lets a page preset them)."""
+    kept: dict = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
+    kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
+    return CommentForm(initial=kept, target=target)
+
+
+@sensitive_variables("kept")
 def _rate_limited(
-    request: HttpRequest, consultation: Consultation, retry_after: int
+    request: HttpRequest, target: intake.Target, *, now: dt.datetime, retry_after: int
 ) -> HttpResponse:
-    response = render(
+    """The consultation's page again (429) with the refused comment in the form, ready to be
+    sent once the limit allows it."""
+    minutes = math.ceil(retry_after / 60)
+    refusal = ngettext(
+        "Too many comments from your connection: to keep the consultation fair, each "
+        "connection can send only a limited number of comments in a given time. This comment "
+        "was not stored. Your text is kept in the form below: please send it again in about "
+        "%(minutes)d minute.",
+        "Too many comments from your connection: to keep the consultation fair, each "
+        "connection can send only a limited number of comments in a given time. This comment "
+        "was not stored. Your text is kept in the form below: please send it again in about "
+        "%(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    if request.FILES:
+        refusal += " " + gettext("Files are not kept: please choose them again.")
+    response = _page_again(
         request,
-        "site/rate_limited.html",
-        {"consultation": consultation, "retry_minutes": math.ceil(retry_after / 60)},
+        target.consultation.slug,
+        now=now,
+        form=_kept_form(request, target),
+        refusal=refusal,
         status=429,
     )
     response["Retry-After"] = str(retry_after)
@@ -250,7 +327,7 @@ def _page_again(
     )
 
 
-@require_GET
+@require_safe
 def consultation_report(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = _public_consultation(slug)
     if not consultation.report_is_public:
@@ -261,14 +338,62 @@ def consultation_report(request: HttpRequest, slug: str) -> HttpResponse:
             status=404,
         )
     report = build_response_report(consultation, public=True)
+    drafts = list(consultation.drafts.public().in_order().select_related("occupation"))
     return render(
         request,
         "site/consultation_report.html",
-        {"section": "consultations", "consultation": consultation, "report": report},
+        {
+            "section": "consultations",
+            "consultation": consultation,
+            "report": report,
+            "analysis": build_analysis(consultation),
+            "answers": answers.draft_changes(drafts, public=True),
+        },
     )
 
 
-@require_GET
+@require_safe
+def consultation_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The report as a PDF: served from the stored file of the report's current version, or,
+    while a worker builds it (seconds for a large report: never in the request), a page that
+    says so (202) with a link to the report's web page."""
+    consultation = _public_consultation(slug)
+    if not consultation.report_is_public:
+        return render(
+            request,
+            "site/report_pending.html",
+            {"consultation": consultation, "now": timezone.now()},
+            status=404,
+        )
+    language = translation.get_language()
+    version, stored = report_pdf.stored_pdf(consultation, language)
+    if stored:
+        response = FileResponse(
+            default_storage.open(stored, "rb"),
+            content_type="application/pdf",
+            filename=f"{consultation.slug}-report-{language}.pdf",
+        )
+        response["ETag"] = f'"{version}-{language}"'
+        response["Cache-Control"] = "public, max-age=60"
+        return response
+    report_pdf.request_build(
+        consultation,
+        language=language,
+        version=version,
+        site_url=request.build_absolute_uri("/").rstrip("/"),
+    )
+    response = render(
+        request,
+        "site/report_pdf_pending.html",
+        {"section": "consultations", "consultation": consultation},
+        status=202,
+    )
+    response["Retry-After"] = "10"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
 def comment_receipt(request: HttpRequest, tracking_number: str) -> HttpResponse:
     """What was submitted and where it stands; never the author's name, organisation or
     e-mail address."""
@@ -289,7 +414,7 @@ def comment_receipt(request: HttpRequest, tracking_number: str) -> HttpResponse:
 # The registry's pages, with what the consultation that produced a record says about it -------
 
 
-@require_GET
+@require_safe
 def occupation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The registry's occupation page, and, when the occupation came out of a consultation, a
     link to it with what changed between the consulted and the published text."""
@@ -299,14 +424,20 @@ def occupation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     extra: dict = {"draft": draft, "consultation": None, "changed": []}
     if draft is not None and draft.consulted_text:
-        group_ids = {draft.consulted_text.get("group_id"), occupation.group_id} - {None}
-        groups = {g.pk: str(g) for g in ClassificationGroup.objects.filter(pk__in=group_ids)}
+        draft.occupation = occupation
+        changes = answers.draft_changes([draft], public=True)[draft.pk]
         extra["consultation"] = draft.consultation
-        extra["changed"] = textdiff.changes(draft.consulted_text, occupation, groups)
+        extra["changed"] = changes.fields
+        extra["undone"] = changes.undone
+        if draft.consultation.report_is_public:
+            extra["report_url"] = (
+                reverse("consultation-report", args=[draft.consultation.slug])
+                + f"#changes-{draft.pk}"
+            )
     return registry_views.occupation_page(request, occupation, extra)
 
 
-@require_GET
+@require_safe
 def batch_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The registry's batch page, linked to the consultation it was published from."""
     batch = registry_views.published_batch(slug)

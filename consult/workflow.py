@@ -21,10 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from consult import webhooks
 from consult.models import (
     Comment,
     Consultation,
     DraftOccupation,
+    WebhookEvent,
     WindowExtension,
 )
 from core.errors import InvalidTransition, WorkflowError, require_permission
@@ -99,6 +101,9 @@ def open_consultation(consultation: Consultation, *, by: Actor, now: dt.datetime
         Transition.objects.record(
             locked, action="open_consultation", source=source, target=target, by=by, at=now
         )
+        webhooks.announce(
+            WebhookEvent.CONSULTATION_OPENED, webhooks.consultation_payload(locked), now=now
+        )
     return locked
 
 
@@ -171,6 +176,9 @@ def begin_review(consultation: Consultation, *, by: Actor, now: dt.datetime) -> 
             by=by,
             at=now,
             note="" if by is not None else _("Begun by the scheduled command."),
+        )
+        webhooks.announce(
+            WebhookEvent.CONSULTATION_CLOSED, webhooks.consultation_payload(locked), now=now
         )
     return locked
 
@@ -321,6 +329,9 @@ def publish_consultation(
                     code=draft.proposed_code,
                     name=draft.name,
                     alternative_names=draft.alternative_names,
+                    language=draft.language,
+                    translated_name=draft.translated_name,
+                    translated_alternative_names=draft.translated_alternative_names,
                     definition=draft.definition,
                     tasks=draft.tasks,
                     job_types=draft.job_types,
@@ -348,6 +359,9 @@ def publish_consultation(
             by=by,
             at=now,
             note=_("Published as %(batch)s") % {"batch": batch.title},
+        )
+        webhooks.announce(
+            WebhookEvent.BATCH_PUBLISHED, webhooks.batch_payload(batch, locked), now=now
         )
     return batch
 
@@ -517,7 +531,15 @@ def set_disposition(
             except WorkflowError as exc:
                 result.refused.append((comment, exc.message))
                 continue
-            comment.save(update_fields=["disposition", "reply", "replied_at", "updated_at"])
+            comment.save(
+                update_fields=[
+                    "disposition",
+                    "reply",
+                    "replied_at",
+                    "answering_revision",
+                    "updated_at",
+                ]
+            )
             Transition.objects.record(
                 comment,
                 action="set_disposition",
@@ -529,6 +551,50 @@ def set_disposition(
             )
             result.changed.append(comment)
     return result
+
+
+def link_answering_revision(
+    comment: Comment, *, by: Actor, revision_id: int | None, now: dt.datetime
+) -> Comment:
+    """Link an adopted or partly adopted comment to the draft revision (a history row's
+    ``history_id``) that answers it, or unlink it with ``None``; written to the Transition log.
+
+    Refused, naming the field, for a revision that does not exist, is of another draft, or
+    predates the comment, and for a comment that is not adopted (``Comment.
+    link_answering_revision``). Requires ``consult.set_disposition``.
+    """
+    require_permission(by, "consult.set_disposition", _("link comments to revisions"))
+    revision = None
+    if revision_id is not None:
+        revision = DraftOccupation.history.filter(history_id=revision_id).first()
+        if revision is None:
+            raise InvalidTransition(
+                _("There is no draft revision %(id)s.") % {"id": revision_id}, field="revision"
+            )
+    with transaction.atomic():
+        # OF self: PostgreSQL locks no row of the nullable side of the join (the draft).
+        locked = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("occupation")
+            .get(pk=comment.pk)
+        )
+        previous = locked.answering_revision_id
+        locked.link_answering_revision(revision)
+        if locked.answering_revision_id == previous:
+            return locked
+        locked.save(update_fields=["answering_revision", "updated_at"])
+        Transition.objects.record(
+            locked,
+            action="link_answering_revision",
+            source=str(previous or ""),
+            target=str(locked.answering_revision_id or ""),
+            by=by,
+            at=now,
+            note=_("Answered by revision %(id)s") % {"id": revision_id}
+            if revision_id is not None
+            else _("Link to the answering revision removed"),
+        )
+    return locked
 
 
 def take_out_of_campaign(comment: Comment, *, by: Actor, now: dt.datetime) -> Comment:

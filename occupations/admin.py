@@ -24,12 +24,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidTransition, WorkflowError
-from occupations import exports
-from occupations.admin_forms import AttachStandardForm, LinesField, add_workflow_error
+from occupations import (
+    admin_reference,  # noqa: F401 - registers the reference data's admins
+    exports,
+)
+from occupations.admin_forms import (
+    AttachStandardForm,
+    LabelLanguageMixin,
+    LinesField,
+    add_workflow_error,
+)
 from occupations.models import (
-    Authority,
     Batch,
-    ClassificationGroup,
     LevelRequirement,
     LevelWeight,
     Occupation,
@@ -99,25 +105,6 @@ class WorkflowErrorsAsMessagesMixin(RefuseUnavailableActionsMixin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-@admin.register(ClassificationGroup)
-class ClassificationGroupAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "title_en", "level", "parent"]
-    list_filter = ["level"]
-    search_fields = ["code", "title", "title_en"]
-    ordering = ["code"]
-    list_select_related = ["parent"]
-    autocomplete_fields = ["parent"]
-    show_full_result_count = False
-
-
-@admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_zh", "abbreviation"]
-    search_fields = ["name", "name_zh", "abbreviation"]
-    ordering = ["name"]
-    show_full_result_count = False
-
-
 class OccupationInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Occupation
     fields = ["position", "code", "name", "green", "digital"]
@@ -133,6 +120,21 @@ class BatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "slug", "notes"]
     ordering = ["-announced_on", "-number"]
     inlines = [OccupationInline]
+    # The announcement date as precise as its source ("April 2019"), not the stored day.
+    fields = [
+        "slug",
+        "number",
+        "title",
+        "language",
+        "translated_title",
+        "announced",
+        "announced_precision",
+        "announced_count",
+        "authorities",
+        "sources",
+        "notes",
+    ]
+    readonly_fields = ["announced"]
     show_full_result_count = False
 
     def get_queryset(self, request):
@@ -151,10 +153,15 @@ class StandardInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The standards of an occupation, listed; they are added and edited on their own page."""
 
     model = SkillStandard
-    fields = ["title", "kind", "edition", "issued_on"]
+    fields = ["title", "kind", "edition", "issued"]
     readonly_fields = fields
     show_change_link = True
     extra = 0
+
+    @admin.display(description=_("issued"))
+    def issued(self, obj: SkillStandard) -> str:
+        # As precise as the source: "May 2021", never 1 May 2021.
+        return obj.issued_display
 
 
 class HasStandardFilter(admin.SimpleListFilter):
@@ -258,13 +265,15 @@ class StandardLevelInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, gettext("Edit the tables"))
 
 
-class SkillStandardForm(forms.ModelForm):
+class SkillStandardForm(LabelLanguageMixin, forms.ModelForm):
     directions = LinesField(label=_("occupational directions"), max_item_length=200)
 
     class Meta:
         model = SkillStandard
         fields = [
             "title",
+            "language",
+            "translated_title",
             "edition",
             "issued_on",
             "issued_precision",

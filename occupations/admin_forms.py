@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.admin import widgets as admin_widgets
 from django.utils.translation import gettext_lazy as _
 
-from occupations.models import Authority, DatePrecision, SkillStandard
+from occupations.models import Authority, DatePrecision, Language, SkillStandard
 
 
 def split_lines(value: str, *, semicolons: bool = False) -> list[str]:
@@ -119,3 +119,18 @@ def add_workflow_error(form: forms.Form, error) -> bool:
         form.add_error(error.field, error.message)
         return True
     return False
+
+
+class LabelLanguageMixin(forms.ModelForm):
+    """The language of a record's labels, optional in the form: left out, the record keeps
+    its own (a new one, the model's default)."""
+
+    language = forms.ChoiceField(
+        label=_("language of the labels"),
+        choices=[("", "—"), *Language.choices],
+        required=False,
+        help_text=_("The language the name and other names are written in."),
+    )
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language

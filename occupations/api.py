@@ -23,6 +23,7 @@ from core.api.filters import (
     YearFilter,
 )
 from core.api.relations import AbsoluteUrlField
+from core.api.renderers import flat_columns
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.models import (
@@ -31,9 +32,22 @@ from occupations.models import (
     Batch,
     ClassificationGroup,
     Occupation,
+    RecordType,
+    Release,
+    ReleaseRecord,
     SkillStandard,
     StandardLevel,
 )
+from occupations.release_reads import (
+    RELEASE_PARAMETER,
+    SINCE_RELEASE_PARAMETER,
+    RecordUrls,
+    ReleaseReadsMixin,
+)
+
+# Read parameters every registry list and detail takes (DESIGN §6).
+LIST_RELEASE_PARAMETERS = [RELEASE_PARAMETER, SINCE_RELEASE_PARAMETER]
+DETAIL_RELEASE_PARAMETERS = [RELEASE_PARAMETER]
 
 # A full occupation code or any leading part of one: "2", "2-02", "2-02-10", "2-02-10-07".
 CODE_PREFIX_PATTERN = r"^[1-8](-[0-9]{2}){0,3}$"
@@ -152,26 +166,46 @@ class StandardFilter(filters.FilterSet):
 # Serializers -------------------------------------------------------------------------------
 
 
+def label(field: str, help_text: str = "") -> serializers.CharField:
+    """A label held in both languages, in the response's language (``?lang=`` or
+    Accept-Language) or else the other; ``Content-Language`` says which was asked for."""
+    return serializers.CharField(source=f"localized_{field}", read_only=True, help_text=help_text)
+
+
+AUTHORITY_NAMES = {"slug_field": "localized_name", "many": True, "read_only": True}
+
+
 class GroupSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = ClassificationGroup
         fields = ["code", "title"]
 
 
 class BatchSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = Batch
-        fields = ["slug", "title", "announced_on"]
+        fields = ["slug", "title", "announced_on", "announced_precision"]
 
 
 class StandardSummarySerializer(serializers.ModelSerializer):
+    title = label("title")
+
     class Meta:
         model = SkillStandard
         fields = ["id", "title", "kind"]
 
 
 class OccupationSerializer(serializers.ModelSerializer):
-    alternative_names = StringListField(help_text=_("Other names and translations."))
+    name = label("name")
+    alternative_names = StringListField(
+        source="localized_alternative_names",
+        read_only=True,
+        help_text=_("Other names, in the language of the name where held in both."),
+    )
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
@@ -199,6 +233,7 @@ class OccupationSerializer(serializers.ModelSerializer):
 
 
 class BatchOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:
@@ -207,7 +242,8 @@ class BatchOccupationSerializer(serializers.ModelSerializer):
 
 
 class BatchSerializer(serializers.ModelSerializer):
-    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    title = label("title")
+    authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
     occupation_count = serializers.IntegerField(
         source="occupation_total", help_text=_("Occupations published in this batch.")
     )
@@ -236,6 +272,8 @@ class BatchDetailSerializer(BatchSerializer):
 
 
 class StandardOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
+
     class Meta:
         model = Occupation
         fields = ["id", "name", "code"]
@@ -256,8 +294,9 @@ class StandardLevelSerializer(serializers.ModelSerializer):
 
 
 class StandardSerializer(serializers.ModelSerializer):
+    title = label("title")
     occupation = StandardOccupationSerializer()
-    authorities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
     directions = StringListField(help_text=_("Occupational directions, if the standard splits."))
     levels = StandardLevelSerializer(many=True, help_text=_("Lowest level first."))
 
@@ -269,6 +308,7 @@ class StandardSerializer(serializers.ModelSerializer):
             "kind",
             "occupation",
             "issued_on",
+            "issued_precision",
             "authorities",
             "directions",
             "levels",
@@ -279,28 +319,25 @@ class StandardSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=list_schema(BatchSerializer, description="Published batches of new occupations."),
+    list=list_schema(
+        BatchSerializer,
+        description="Published batches of new occupations.",
+        parameters=LIST_RELEASE_PARAMETERS,
+    ),
     retrieve=detail_schema(
-        BatchDetailSerializer, description="One published batch, with its occupations."
+        BatchDetailSerializer,
+        description="One published batch, with its occupations.",
+        parameters=DETAIL_RELEASE_PARAMETERS,
     ),
 )
-class BatchViewSet(ReadOnlyApiViewSet):
+class BatchViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
+    release_record_type = RecordType.BATCH
     serializer_class = BatchSerializer
     filterset_class = BatchFilter
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     csv_name = "batches"
-    csv_columns = [
-        "slug",
-        "number",
-        "title",
-        "announced_on",
-        "announced_precision",
-        "authorities",
-        "occupation_count",
-        "announced_count",
-        "url",
-    ]
+    csv_columns = flat_columns(BatchSerializer())
 
     def get_serializer_class(self):
         return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
@@ -316,6 +353,19 @@ class BatchViewSet(ReadOnlyApiViewSet):
             )
         return queryset
 
+    def release_detail_extra(self, release: Release, row: ReleaseRecord) -> dict[str, Any]:
+        # The batch's occupations as they were in the release, as the live detail lists them.
+        occupations = ReleaseRecord.objects.in_release(release).filter(
+            record_type=RecordType.OCCUPATION, data__batch__slug=row.key
+        )
+        fields = list(BatchOccupationSerializer.Meta.fields)
+        urls = RecordUrls("api:occupation-detail", "pk", self.request.build_absolute_uri("/")[:-1])
+        listed = []
+        for occupation in occupations.order_by("record_id"):
+            record = {**occupation.data, "url": urls(occupation.key)}
+            listed.append({name: record.get(name) for name in fields})
+        return {"occupations": listed}
+
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         # Without joins, as OccupationViewSet.freshness(): occupation counts and the
         # occupations of a batch change only with the occupations' count or latest change.
@@ -329,36 +379,24 @@ class BatchViewSet(ReadOnlyApiViewSet):
 
 
 @extend_schema_view(
-    list=list_schema(OccupationSerializer, description="Published occupations of the registry."),
+    list=list_schema(
+        OccupationSerializer,
+        description="Published occupations of the registry.",
+        parameters=LIST_RELEASE_PARAMETERS,
+    ),
     retrieve=detail_schema(
-        OccupationSerializer, description="One published occupation.", parameters=[ID_PARAMETER]
+        OccupationSerializer,
+        description="One published occupation.",
+        parameters=[ID_PARAMETER, *DETAIL_RELEASE_PARAMETERS],
     ),
 )
-class OccupationViewSet(ReadOnlyApiViewSet):
+class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
+    release_record_type = RecordType.OCCUPATION
     serializer_class = OccupationSerializer
     filterset_class = OccupationFilter
     lookup_value_regex = ID_REGEX
     csv_name = "occupations"
-    csv_columns = [
-        "id",
-        "code",
-        "name",
-        "alternative_names",
-        "definition",
-        "tasks",
-        "job_types",
-        "green",
-        "digital",
-        "group.code",
-        "group.title",
-        "batch.slug",
-        "batch.title",
-        "batch.announced_on",
-        "standards.id",
-        "standards.title",
-        "standards.kind",
-        "url",
-    ]
+    csv_columns = flat_columns(OccupationSerializer())
 
     def get_queryset(self) -> models.QuerySet:
         return Occupation.objects.published()
@@ -367,7 +405,7 @@ class OccupationViewSet(ReadOnlyApiViewSet):
         # Only the columns the serializer shows: search_text alone is as long as the record.
         return (
             queryset.with_related()
-            .with_standards("title", "kind")
+            .with_standards("title", "language", "translated_title", "kind")
             .defer("search_text", "sources", "notes", "batch__sources", "batch__notes")
         )
 
@@ -387,30 +425,24 @@ class OccupationViewSet(ReadOnlyApiViewSet):
 
 
 @extend_schema_view(
-    list=list_schema(StandardSerializer, description="National occupational skill standards."),
+    list=list_schema(
+        StandardSerializer,
+        description="National occupational skill standards.",
+        parameters=LIST_RELEASE_PARAMETERS,
+    ),
     retrieve=detail_schema(
-        StandardSerializer, description="One skill standard.", parameters=[ID_PARAMETER]
+        StandardSerializer,
+        description="One skill standard.",
+        parameters=[ID_PARAMETER, *DETAIL_RELEASE_PARAMETERS],
     ),
 )
-class StandardViewSet(ReadOnlyApiViewSet):
+class StandardViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
+    release_record_type = RecordType.STANDARD
     serializer_class = StandardSerializer
     filterset_class = StandardFilter
     lookup_value_regex = ID_REGEX
     csv_name = "standards"
-    csv_columns = [
-        "id",
-        "title",
-        "kind",
-        "occupation.id",
-        "occupation.name",
-        "occupation.code",
-        "issued_on",
-        "authorities",
-        "directions",
-        "levels.rank",
-        "levels.key",
-        "levels.name",
-    ]
+    csv_columns = flat_columns(StandardSerializer())
 
     def get_queryset(self) -> models.QuerySet:
         return SkillStandard.objects.all()

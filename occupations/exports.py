@@ -22,6 +22,8 @@ OCCUPATION_COLUMNS = (
     ("batch__slug", "batch"),
     ("batch__title", "batch title"),
     ("batch__announced_on", "announced on"),
+    # "April 2019" is stored as 2019-04-01: the precision says how much of the date is known.
+    ("batch__announced_precision", "announcement date precision"),
     ("position", "position in batch"),
 )
 

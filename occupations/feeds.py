@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from occupations.models import Batch
+from occupations.models import Batch, DatePrecision, Release
 
 FEED_LENGTH = 30
 
@@ -42,8 +42,11 @@ class BatchesFeed(Feed):
             parts.append(authorities)
         return " ".join(parts)
 
-    def item_pubdate(self, item: Batch) -> dt.datetime:
-        # The announcement date, as precise as the source gives it.
+    def item_pubdate(self, item: Batch) -> dt.datetime | None:
+        # The announcement date when the source gives the day; a feed date is a moment, and
+        # "April 2019" must not become 1 April 2019 (the description says the month).
+        if item.announced_precision != DatePrecision.DAY:
+            return None
         return dt.datetime.combine(
             item.announced_on, dt.time.min, tzinfo=timezone.get_default_timezone()
         )
@@ -55,3 +58,42 @@ class BatchesFeed(Feed):
 class BatchesAtomFeed(BatchesFeed):
     feed_type = Atom1Feed
     subtitle = BatchesFeed.description
+
+
+class ReleasesFeed(Feed):
+    title = gettext_lazy("Occupation registry: releases")
+    description = gettext_lazy(
+        "Each numbered release of the registry, with what it added, changed and removed."
+    )
+    link = reverse_lazy("data")
+
+    def items(self):
+        return Release.objects.latest_first()[:FEED_LENGTH]
+
+    def item_title(self, item: Release) -> str:
+        return _("Release %(version)s") % {"version": item.version}
+
+    def item_description(self, item: Release) -> str:
+        counts = _("%(added)d added, %(changed)d changed, %(removed)d removed.") % {
+            "added": item.added_count,
+            "changed": item.changed_count,
+            "removed": item.removed_count,
+        }
+        return f"{item.note} {counts}"
+
+    def item_link(self, item: Release) -> str:
+        return item.get_absolute_url()
+
+    def item_guid(self, item: Release) -> str:
+        # Stable whatever page lists the release.
+        return f"release:{item.version}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Release) -> dt.datetime:
+        return item.issued_at
+
+
+class ReleasesAtomFeed(ReleasesFeed):
+    feed_type = Atom1Feed
+    subtitle = ReleasesFeed.description

@@ -43,9 +43,7 @@ class CatalogueFilterForm(forms.Form):
         years = Batch.objects.dates("announced_on", "year", order="DESC")
         self.fields["year"].choices = [("", _("All years"))] + [(d.year, d.year) for d in years]
         groups = ClassificationGroup.objects.filter(level=ClassificationGroup.Level.MAJOR)
-        self.fields["group"].choices = [("", _("All groups"))] + [
-            (g.code, f"{g.code} {g.title}") for g in groups
-        ]
+        self.fields["group"].choices = [("", _("All groups"))] + [(g.code, str(g)) for g in groups]
 
     def filter(self, queryset: OccupationQuerySet) -> OccupationQuerySet:
         """Apply every filter that is valid; ``is_valid()`` must have been called."""

@@ -8,24 +8,32 @@ says about a record (``consult.views``) through the ``extra`` context of ``occup
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 
+from occupations import downloads
 from occupations.forms import CatalogueFilterForm, with_standard_flag
+from occupations.linked_data import batch_json_ld, json_ld_script, occupation_json_ld
 from occupations.models import (
     Batch,
     Occupation,
+    Release,
     SkillStandard,
     StandardLevel,
 )
 
 OCCUPATIONS_PER_PAGE = 50
+# A release's files never change once built: a year, and "immutable" so that browsers do not
+# even revalidate them.
+DOWNLOAD_MAX_AGE = 365 * 24 * 3600
 
 
-@require_GET
+@require_safe
 def occupation_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound:
@@ -67,7 +75,12 @@ def occupation_page(
     return render(
         request,
         "site/occupation_detail.html",
-        {"section": "occupations", "occupation": occupation, **(extra or {})},
+        {
+            "section": "occupations",
+            "occupation": occupation,
+            "json_ld": json_ld_script(occupation_json_ld(request, occupation)),
+            **(extra or {}),
+        },
     )
 
 
@@ -83,6 +96,7 @@ def batch_page(request: HttpRequest, batch: Batch, extra: dict | None = None) ->
             "batch": batch,
             "occupations": occupations,
             "unnamed": (batch.announced_count or 0) - len(occupations),
+            "json_ld": json_ld_script(batch_json_ld(request, batch, occupations)),
             **(extra or {}),
         },
     )
@@ -91,3 +105,52 @@ def batch_page(request: HttpRequest, batch: Batch, extra: dict | None = None) ->
 def published_batch(slug: str) -> Batch:
     """The published batch ``slug`` with its authorities, or 404."""
     return get_object_or_404(Batch.objects.prefetch_related("authorities"), slug=slug)
+
+
+@require_safe
+def open_data(request: HttpRequest) -> HttpResponse:
+    """/data/: every release with its note, counts and downloads; the licence; how to cite."""
+    releases = list(Release.objects.latest_first())
+    return render(
+        request,
+        "site/data.html",
+        {
+            "section": "data",
+            "releases": releases,
+            "latest": releases[0] if releases else None,
+            "licence": settings.OPEN_DATA_LICENCE,
+            "licence_url": settings.OPEN_DATA_LICENCE_URL,
+        },
+    )
+
+
+@require_safe
+def release_downloads(request: HttpRequest, version: str) -> HttpResponse:
+    """/downloads/<version>/: the release's files are listed on /data/."""
+    release = get_object_or_404(Release, version=version)
+    return redirect(release.get_absolute_url())
+
+
+@require_safe
+def download(request: HttpRequest, version: str, name: str) -> FileResponse:
+    """One file of a release, from the downloads storage, cached for good.
+
+    Served by the app rather than by WhiteNoise: WhiteNoise indexes its files when the process
+    starts, and these are written later, by the worker, possibly on another machine."""
+    release = get_object_or_404(Release, version=version)
+    built = {file["name"]: file for file in release.downloads}
+    if name not in built:
+        raise Http404("No such file in this release.")
+    try:
+        handle = downloads.storage().open(downloads.path(release, name), "rb")
+    except FileNotFoundError:
+        raise Http404("The file is not in the downloads storage.") from None
+    response = FileResponse(
+        handle,
+        content_type=downloads.content_type(name),
+        as_attachment=name != downloads.README_NAME and name != downloads.MANIFEST_NAME,
+        filename=f"{release.version}-{name}" if "." in name else name,
+    )
+    response["ETag"] = f'"{built[name]["sha256"]}"'
+    patch_cache_control(response, public=True, max_age=DOWNLOAD_MAX_AGE, immutable=True)
+    return response

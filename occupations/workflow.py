@@ -10,12 +10,15 @@ actor's permission and writes one Transition.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidTransition, require_permission
@@ -26,14 +29,22 @@ from occupations.models import (
     LevelRequirement,
     LevelWeight,
     Occupation,
+    Release,
+    ReleaseRecord,
     SkillStandard,
     StandardLevel,
     Transition,
     precision_is_consistent,
 )
+from occupations.releases import differences
 
 if TYPE_CHECKING:
     from core.errors import Actor
+
+logger = logging.getLogger(__name__)
+
+# The longest note a release takes; it heads the release's page and its feed entry.
+RELEASE_NOTE_MAX_LENGTH = 2000
 
 
 def validate_level_keys(kind: str, keys: Sequence[str]) -> None:
@@ -295,3 +306,105 @@ def set_level_tables(
         tables={level.key: LevelTables(requirements=requirements, weights=weights)},
     )
     return level
+
+
+class NothingToRelease(InvalidTransition):
+    """The published registry has not changed since the latest release."""
+
+
+def issue_release(*, by: Actor, note: str, now: dt.datetime | None = None) -> Release:
+    """Issue the next numbered release of the published registry, with ``note``.
+
+    Records every batch, occupation and skill standard added, changed (with the fields and
+    their old and new values) or removed since the previous release, and the state of each
+    one that did. The version is ``YYYY.N``: the year of issue (local time) and the release's
+    number within it. Raises ``NothingToRelease`` if nothing changed. Once committed, the
+    release is announced (``release_issued``): its downloads are built by the worker.
+
+    ``by`` is a user holding ``occupations.issue_release``, or None when the seed import
+    issues the releases its history implies.
+    """
+    if by is not None:
+        require_permission(by, "occupations.issue_release", _("issue a release"))
+    note = note.strip()
+    if not note:
+        raise InvalidTransition(_("A release needs a note saying what it holds."), field="note")
+    if len(note) > RELEASE_NOTE_MAX_LENGTH:
+        raise InvalidTransition(
+            _("A release note has at most %(max)d characters; this one has %(length)d.")
+            % {"max": RELEASE_NOTE_MAX_LENGTH, "length": len(note)},
+            field="note",
+        )
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            release = _issue_locked(by=by, note=note, now=now)
+    except IntegrityError:
+        # Only the very first release has no row to lock: two issued at once collide on
+        # the unique sequence, and the later one is refused here.
+        raise InvalidTransition(
+            _("Another release was issued at the same moment; reload and look at it first."),
+            field="version",
+        ) from None
+    logger.info(
+        "Release %s issued by %s: %d added, %d changed, %d removed.",
+        release.version,
+        by or "the system",
+        release.added_count,
+        release.changed_count,
+        release.removed_count,
+    )
+    return release
+
+
+def _issue_locked(*, by: Actor, note: str, now: dt.datetime) -> Release:
+    # The latest release is locked so that two publishers issuing at once take turns: the
+    # second then compares with the first one's release and finds nothing to release.
+    Release.objects.select_for_update().order_by("-sequence").first()
+    # Read again once the lock is held: a release committed while this one waited is the
+    # previous one now (PostgreSQL hands the waiter the row it locked, not the newest).
+    previous = Release.objects.order_by("-sequence").first()
+    found = differences()
+    if not found.rows:
+        raise NothingToRelease(
+            _("Nothing to release: the published registry has not changed since %(version)s.")
+            % {"version": previous.version}
+            if previous is not None
+            else _("Nothing to release: the published registry is empty."),
+        )
+    year = timezone.localtime(now).year
+    number = Release.objects.filter(version__startswith=f"{year}.").count() + 1
+    release = Release.objects.create(
+        sequence=(previous.sequence + 1) if previous is not None else 1,
+        version=f"{year}.{number}",
+        issued_at=now,
+        issued_by=by,
+        note=note,
+        added_count=found.count(ReleaseRecord.Action.ADDED),
+        changed_count=found.count(ReleaseRecord.Action.CHANGED),
+        removed_count=found.count(ReleaseRecord.Action.REMOVED),
+    )
+    # The rows replaced first: a record has one latest row at a time (a constraint).
+    ReleaseRecord.objects.filter(pk__in=found.superseded).update(superseded_by=release)
+    for row in found.rows:
+        row.release = release
+    ReleaseRecord.objects.bulk_create(found.rows, batch_size=1000)
+    Transition.objects.record(
+        release,
+        action="issue_release",
+        source=previous.version if previous is not None else "",
+        target=release.version,
+        by=by,
+        at=now,
+        note=note,
+    )
+    transaction.on_commit(partial(release_issued, release_id=release.pk))
+    return release
+
+
+def release_issued(*, release_id: int) -> None:
+    """Announce a committed release: the one place that reacts to a new release. Enqueues
+    the build of its downloads; other announcements (webhook events) belong here too."""
+    from occupations.tasks import build_release_downloads
+
+    build_release_downloads.enqueue(release_id)

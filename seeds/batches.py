@@ -14,6 +14,7 @@ from occupations.models import (
     Batch,
     ClassificationGroup,
     DatePrecision,
+    Language,
     Occupation,
     precision_is_consistent,
 )
@@ -177,10 +178,16 @@ def read_batch(
     )
 
 
+# Every source of the seed history is in English: names and titles are English, and no source
+# gives the Chinese ones, so none is invented (the translated_* fields stay blank).
+SEED_LANGUAGE = Language.EN
+
+
 def occupation_values(seed: OccupationSeed, groups: dict[str, ClassificationGroup]) -> dict:
     return {
         "name": seed.name,
         "alternative_names": list(seed.alternative_names),
+        "language": SEED_LANGUAGE,
         "definition": seed.definition,
         "tasks": list(seed.tasks),
         "job_types": list(seed.job_types),
@@ -217,6 +224,7 @@ def load_batches(
                 {
                     "number": seed.number,
                     "title": seed.title,
+                    "language": SEED_LANGUAGE,
                     "announced_on": seed.announced_on,
                     "announced_precision": seed.announced_precision,
                     "announced_count": seed.announced_count,

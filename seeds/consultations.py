@@ -41,6 +41,7 @@ class ConsultationSeed:
     slug: str
     title: str
     summary: str
+    text_source: str
     status: str
     opens_at: dt.datetime | None
     opens_at_stand_in: dt.datetime | None
@@ -65,7 +66,7 @@ def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> Con
         data["consultation"],
         Origin(name, "consultation"),
         required={"slug", "title", "status", "closes_at", "sources"},
-        optional={"summary", "opens_at", "opens_at_stand_in", "notes"},
+        optional={"summary", "text_source", "opens_at", "opens_at_stand_in", "notes"},
     )
     slug = record.text("slug", blank=False)
     if not SLUG_RE.match(slug):
@@ -97,6 +98,8 @@ def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> Con
         slug=slug,
         title=record.text("title", blank=False),
         summary=record.text("summary"),
+        text_source=record.choice("text_source", Consultation.TextSource.values, nullable=True)
+        or Consultation.TextSource.DRAFT_LIST,
         status=status,
         opens_at=opens_at,
         opens_at_stand_in=stand_in,
@@ -112,7 +115,8 @@ def _draft_values(
 ) -> dict[str, Any]:
     values = occupation_values(seed, groups)
     if status != DraftOccupation.Status.DRAFT:
-        # The public commented on exactly this text: it is the consulted text.
+        # The text frozen when the window opened. Where it is a press summary
+        # (Consultation.text_source), the public read the draft list itself, not this text.
         values["consulted_text"] = {name: values.get(name, "") for name in DRAFT_TEXT_FIELDS}
     return values
 
@@ -133,6 +137,7 @@ def load_consultations(
         values = {
             "title": seed.title,
             "summary": seed.summary,
+            "text_source": seed.text_source,
             "opens_at": seed.stored_opens_at,
             "closes_at": seed.closes_at,
             "sources": source_list(seed.sources),

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from occupations.workflow import NothingToRelease, issue_release
 from seeds.batches import BATCHES_DIR, BatchSeed, load_batches, read_batch
 from seeds.consultations import (
     CONSULTATIONS_DIR,
@@ -44,14 +45,17 @@ from seeds.reference import (
     AUTHORITIES_FILE,
     MAJOR_GROUPS_FILE,
     AuthoritySeed,
+    EditionSeed,
     GroupSeed,
     load_authorities,
+    load_editions,
     load_groups,
     read_authorities,
+    read_editions,
     read_groups,
 )
 from seeds.standards import STANDARDS_DIR, StandardSeed, load_standards, read_standards
-from seeds.writing import LoadReport
+from seeds.writing import CREATED, UPDATED, LoadReport
 
 
 @dataclass(frozen=True)
@@ -59,12 +63,20 @@ class SeedSet:
     directory: Path
     groups: tuple[GroupSeed, ...]
     authorities: tuple[AuthoritySeed, ...]
+    editions: tuple[EditionSeed, ...]
     batches: tuple[BatchSeed, ...]
     consultations: tuple[ConsultationSeed, ...]
     standards: tuple[StandardSeed, ...]
 
     def all_sources(self) -> Iterator[tuple[Origin, Source]]:
-        for record in (*self.groups, *self.authorities, *self.consultations, *self.standards):
+        records = (
+            *self.groups,
+            *self.authorities,
+            *self.editions,
+            *self.consultations,
+            *self.standards,
+        )
+        for record in records:
             for source in record.sources:
                 yield record.origin, source
         for batch in self.batches:
@@ -120,6 +132,7 @@ def read_seeds(directory: Path | str) -> SeedSet:
         directory=directory,
         groups=groups,
         authorities=authorities,
+        editions=read_editions(directory),
         batches=tuple(sorted(batches, key=lambda b: (b.announced_on, b.number or 0, b.slug))),
         consultations=tuple(consultations),
         standards=tuple(standards),
@@ -165,10 +178,44 @@ def load(seeds: SeedSet) -> LoadReport:
     with transaction.atomic():
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
-        occupations = load_batches(seeds.batches, report, groups, authorities)
+        load_editions(seeds.editions, report)
+        # The history as the releases it implies, in order: each batch is one release (a
+        # correction to it, a later one), then the skill standards attached afterwards.
+        occupations = {}
+        for batch in seeds.batches:
+            written = registry_writes(report)
+            occupations |= load_batches([batch], report, groups, authorities)
+            release_history(report, batch.title, written)
         load_consultations(seeds.consultations, report, groups)
+        written = registry_writes(report)
         load_standards(seeds.standards, report, occupations, authorities)
+        release_history(report, "National occupational skill standards", written)
     return report
+
+
+REGISTRY_KINDS = ("batches", "occupations", "skill standards", "standard levels")
+
+
+def registry_writes(report: LoadReport) -> int:
+    return sum(
+        report.counts[kind][CREATED] + report.counts[kind][UPDATED] for kind in REGISTRY_KINDS
+    )
+
+
+def release_history(report: LoadReport, what: str, written_before: int) -> None:
+    """Issue a release of what the load has just written to the registry, if it wrote
+    anything since ``written_before`` registry writes; as the system (the seed import has no
+    publisher). Changes staff made are left to their own release when the load writes none."""
+    if registry_writes(report) == written_before:
+        return
+    try:
+        release = issue_release(by=None, note=f"Seed history: {what}.")
+    except NothingToRelease:
+        return
+    report.lines.append(
+        f"release {release.version}: {what}: {release.added_count} added, "
+        f"{release.changed_count} changed, {release.removed_count} removed"
+    )
 
 
 def default_directory() -> Path:

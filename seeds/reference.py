@@ -1,5 +1,5 @@
 """Reference data: the major groups of the classification and the issuing authorities, which the
-other seed files name."""
+other seed files name, and the classification's editions with the facts the sources state."""
 
 from __future__ import annotations
 
@@ -8,15 +8,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from occupations.models import Authority, ClassificationGroup
+from occupations.models import (
+    Authority,
+    ClassificationEdition,
+    ClassificationGroup,
+    DatePrecision,
+    precision_is_consistent,
+)
 from seeds.files import Fields, Origin, SeedError, Source, list_of_records, parse_yaml
-from seeds.writing import LoadReport, guard, sync
+from seeds.writing import LoadReport, guard, source_list, sync
 
 MAJOR_GROUP_CODE_RE = re.compile(r"^[1-8]$")
 
 
 MAJOR_GROUPS_FILE = "reference/major_groups.yaml"
 AUTHORITIES_FILE = "reference/authorities.yaml"
+EDITIONS_FILE = "reference/editions.yaml"
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,14 @@ class AuthoritySeed:
     name: str
     name_zh: str
     abbreviation: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class EditionSeed:
+    origin: Origin
+    year: int
+    values: dict
     sources: tuple[Source, ...]
 
 
@@ -139,3 +154,53 @@ def load_authorities(seeds: Iterable[AuthoritySeed], report: LoadReport) -> dict
         report.add("authorities", seed.origin, outcome, changed)
         authorities[seed.name] = authority
     return authorities
+
+
+def read_editions(directory: Path) -> tuple[EditionSeed, ...]:
+    name, data = parse_yaml(directory, directory / EDITIONS_FILE)
+    editions = []
+    for index, item in enumerate(list_of_records(name, data, None), start=1):
+        label = f"edition {item.get('year')}" if isinstance(item, dict) else f"record {index}"
+        record = Fields(
+            item,
+            Origin(name, label),
+            required={"year", "issued_on", "issued_precision", "sources"},
+            optional={"revision", "major_group_count", "occupation_count", "notes"},
+        )
+        issued_on = record.date("issued_on")
+        precision = record.choice("issued_precision", DatePrecision.values)
+        if not precision_is_consistent(issued_on, precision):
+            record.fail("a date known to the month or year is written on its first day")
+        editions.append(
+            EditionSeed(
+                origin=record.origin,
+                year=record.integer("year", minimum=1900) or 0,
+                values={
+                    "issued_on": issued_on,
+                    "issued_precision": precision,
+                    "revision": record.integer("revision", nullable=True),
+                    "major_group_count": record.integer("major_group_count", nullable=True),
+                    "occupation_count": record.integer("occupation_count", nullable=True),
+                    "notes": record.text("notes"),
+                },
+                sources=record.sources(),
+            )
+        )
+    years = [edition.year for edition in editions]
+    for edition in editions:
+        if years.count(edition.year) > 1:
+            raise SeedError(name, edition.origin.record, "the edition is listed twice")
+    return tuple(editions)
+
+
+def load_editions(seeds: Iterable[EditionSeed], report: LoadReport) -> None:
+    existing = {edition.year: edition for edition in ClassificationEdition.objects.all()}
+    for seed in seeds:
+        with guard(seed.origin):
+            _edition, outcome, changed = sync(
+                ClassificationEdition,
+                existing.get(seed.year),
+                {"year": seed.year},
+                {**seed.values, "sources": source_list(seed.sources)},
+            )
+        report.add("editions", seed.origin, outcome, changed)

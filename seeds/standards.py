@@ -16,7 +16,7 @@ from occupations.models import (
     precision_is_consistent,
 )
 from occupations.workflow import set_standard_levels
-from seeds.batches import OccupationSeed
+from seeds.batches import SEED_LANGUAGE, OccupationSeed
 from seeds.files import Fields, Origin, SeedError, Source, list_of_records, parse_yaml
 from seeds.reference import known_authorities
 from seeds.writing import (
@@ -137,6 +137,7 @@ def load_standards(
                 existing.get((occupation.pk, seed.title)),
                 {"occupation": occupation, "title": seed.title},
                 {
+                    "language": SEED_LANGUAGE,
                     "kind": seed.kind,
                     "edition": seed.edition,
                     "issued_on": seed.issued_on,

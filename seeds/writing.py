@@ -29,6 +29,7 @@ OUTCOMES = (CREATED, UPDATED, UNCHANGED, KEPT)
 KINDS = (
     "major groups",
     "authorities",
+    "editions",
     "batches",
     "occupations",
     "consultations",

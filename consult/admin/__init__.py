@@ -16,7 +16,9 @@ from consult.admin import (  # noqa: F401  (registers the admins)
     consultations,
     drafts,
     exports,
+    keys,
     mail,
+    releases,
 )
 
 admin.site.site_header = _("New occupations: staff")

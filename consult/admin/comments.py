@@ -25,6 +25,7 @@ from consult.admin.campaigns import CampaignsMixin
 from consult.admin.confirm import WorkflowStepsMixin, refusal
 from consult.admin.forms import CommentReplyForm, DispositionForm
 from consult.models import Attachment, Comment
+from consult.models.comments import ANSWERABLE_DISPOSITIONS
 from core.db.paginators import EstimatedCountPaginator
 from core.errors import WorkflowError
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin, parse_pk
@@ -183,7 +184,7 @@ class CommentAdmin(
         "campaign",
         "replied_at",
     ]
-    fields = [*readonly_fields[:-1], "disposition", "reply", "replied_at"]
+    fields = [*readonly_fields[:-1], "disposition", "reply", "answering_revision", "replied_at"]
 
     def get_changelist(self, request, **kwargs):
         return CommentChangeList
@@ -240,6 +241,16 @@ class CommentAdmin(
         )
         if result.refused:
             raise WorkflowError(result.refused[0][1])
+        revision = form.cleaned_data.get("answering_revision")
+        if "answering_revision" in form.changed_data or (
+            revision is not None and obj.disposition in ANSWERABLE_DISPOSITIONS
+        ):
+            workflow.link_answering_revision(
+                obj,
+                by=request.user,
+                revision_id=revision.history_id if revision is not None else None,
+                now=timezone.now(),
+            )
 
     def step_url(self, step, obj) -> str:
         return reverse("admin:consult_comment_moderate", args=[obj.pk, step.name])

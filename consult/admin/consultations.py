@@ -15,16 +15,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consult import workflow
+from consult import answers, workflow
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.forms import DraftOccupationForm, text_changes
+from consult.analysis import build_analysis
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
 from consult.tasks import rebuild_campaigns
+from core import durations
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup
 
@@ -59,6 +60,8 @@ class DraftInline(DraftListDisplays, admin.StackedInline):
         "definition",
         ("tasks", "job_types"),
         "alternative_names",
+        ("language", "translated_name"),
+        "translated_alternative_names",
         ("green", "digital", "group"),
     ]
     readonly_fields = ["status"]
@@ -183,7 +186,16 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         )
 
     def get_fields(self, request, obj=None):
-        fields = ["title", "slug", "summary", "opens_at", "closes_at", "sources", "notes"]
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "text_source",
+            "opens_at",
+            "closes_at",
+            "sources",
+            "notes",
+        ]
         if obj is not None:
             fields[2:2] = ["status", "state_display", "time_left_display", "batch"]
         return fields
@@ -216,7 +228,7 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         left = obj.time_left(now)
         if left is None:
             return "—"
-        return timeuntil(obj.closes_at, now)
+        return durations.time_left(left)
 
     @admin.display(description=_("drafts"), ordering="draft_total")
     def draft_total(self, obj: Consultation) -> int:
@@ -289,6 +301,7 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         if obj is not None:
             context["workflow_steps"] = self.offered_steps(request, obj)
             context["report_url"] = reverse("admin:consult_consultation_report", args=[obj.pk])
+            context["analysis_url"] = reverse("admin:consult_consultation_analysis", args=[obj.pk])
             context["comments_url"] = (
                 reverse("admin:consult_comment_changelist") + f"?consultation__id__exact={obj.pk}"
             )
@@ -298,6 +311,11 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/report/", view(self.report_view), name="consult_consultation_report"),
+            path(
+                "<int:pk>/analysis/",
+                view(self.analysis_view),
+                name="consult_consultation_analysis",
+            ),
             *super().get_urls(),
         ]
 
@@ -313,10 +331,33 @@ class ConsultationAdmin(WorkflowStepsMixin, WorkflowErrorsAsMessagesMixin, admin
             "original": consultation,
             "title": gettext("Response report: %(title)s") % {"title": consultation.title},
             "report": build_response_report(consultation, public=public),
+            "answers": answers.draft_changes(
+                list(consultation.drafts.public().in_order().select_related("occupation")),
+                public=public,
+            ),
             "public": public,
             "change_url": reverse("admin:consult_consultation_change", args=[pk]),
         }
         return TemplateResponse(request, "admin/consult/consultation/report.html", context)
+
+    def analysis_view(self, request, pk: int):
+        """The analysis of what was said, with its charts: the same counts as the public
+        report's, shown to staff at any stage."""
+        consultation = get_object_or_404(Consultation, pk=pk)
+        if not self.has_view_permission(request, consultation):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": consultation,
+            "title": gettext("Analysis: %(title)s") % {"title": consultation.title},
+            "analysis": build_analysis(consultation),
+            "public_url": reverse("consultation-report", args=[consultation.slug])
+            if consultation.report_is_public
+            else "",
+            "change_url": reverse("admin:consult_consultation_change", args=[pk]),
+        }
+        return TemplateResponse(request, "admin/consult/consultation/analysis.html", context)
 
 
 @admin.register(WindowExtension)

@@ -11,22 +11,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import DRAFT_TEXT_FIELDS, Comment, DraftOccupation
+from consult.models.comments import ANSWERABLE_DISPOSITIONS
 from core.errors import WorkflowError
-from occupations.admin_forms import LinesField, add_workflow_error, split_lines
+from occupations.admin_forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
 from occupations.models import Authority, DatePrecision
 
 __all__ = ["LinesField", "add_workflow_error", "split_lines"]
 
 
 LINE_FIELDS = ("alternative_names", "tasks", "job_types")
+LABEL_FIELDS = ("position", "language", "translated_name", "translated_alternative_names")
 
 
-class DraftOccupationForm(forms.ModelForm):
+class DraftOccupationForm(LabelLanguageMixin, forms.ModelForm):
     """The draft's text with its lists one item per line."""
 
     alternative_names = LinesField(label=_("alternative names"), max_item_length=200)
     tasks = LinesField(label=_("main tasks"))
     job_types = LinesField(label=_("job types"), max_item_length=200)
+    translated_alternative_names = LinesField(
+        label=_("alternative names in the other language"), max_item_length=200
+    )
 
     class Meta:
         model = DraftOccupation
@@ -38,6 +43,9 @@ class DraftOccupationForm(forms.ModelForm):
             "tasks",
             "job_types",
             "alternative_names",
+            "language",
+            "translated_name",
+            "translated_alternative_names",
             "green",
             "digital",
             "group",
@@ -68,7 +76,9 @@ class ReviseDraftForm(DraftOccupationForm):
     )
 
     class Meta(DraftOccupationForm.Meta):
-        fields = [f for f in DraftOccupationForm.Meta.fields if f != "position"]
+        # The text as revised and kept in the draft's history; the labels' language and
+        # translations are set while drafting.
+        fields = [f for f in DraftOccupationForm.Meta.fields if f not in LABEL_FIELDS]
 
 
 class ExtendWindowForm(forms.Form):
@@ -146,25 +156,75 @@ class DispositionForm(forms.Form):
     )
 
 
+class RevisionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        when = timezone.localtime(obj.history_date).strftime("%Y-%m-%d %H:%M")
+        reason = obj.history_change_reason or ""
+        return f"#{obj.history_id} · {obj.name} · {when} · {reason}".rstrip(" ·")
+
+
 class CommentReplyForm(forms.ModelForm):
-    """A comment's change form: disposition and reply only; ``clean`` asks the comment itself
-    whether it may take them. (The public comment form is ``consult.forms.CommentForm``.)"""
+    """A comment's change form: disposition, reply and the draft revision that answers an
+    adopted comment; ``clean`` asks the comment itself whether it may take them. (The public
+    comment form is ``consult.forms.CommentForm``.)"""
+
+    answering_revision = RevisionChoiceField(
+        label=_("answering revision"),
+        queryset=DraftOccupation.history.none(),
+        required=False,
+        help_text=_(
+            "For an adopted or partly adopted comment: the revision of the draft that made the "
+            "change it asked for. The report shows the comment beside that change."
+        ),
+    )
 
     class Meta:
         model = Comment
-        fields = ["disposition", "reply"]
+        fields = ["disposition", "reply", "answering_revision"]
         widgets = {"reply": forms.Textarea(attrs={"rows": 5, "cols": 80})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        comment = self.instance
+        if comment.pk:
+            # The revisions made after the comment was sent, of its draft (of any draft of its
+            # consultation for a comment on the whole list), newest first.
+            revisions = DraftOccupation.history.filter(
+                history_date__gte=comment.submitted_at
+            ).order_by("-history_date", "-history_id")
+            if comment.occupation_id is not None:
+                revisions = revisions.filter(id=comment.occupation_id)
+            else:
+                revisions = revisions.filter(consultation_id=comment.consultation_id)
+            self.fields["answering_revision"].queryset = revisions
 
     def clean(self):
         data = super().clean()
-        if self.instance.pk and {"disposition", "reply"} & set(self.changed_data):
-            fresh = Comment.objects.get(pk=self.instance.pk)
+        if (
+            data.get("disposition") not in ANSWERABLE_DISPOSITIONS
+            and "answering_revision" not in self.changed_data
+        ):
+            # A disposition that no revision answers drops the link it had.
+            data["answering_revision"] = None
+        changed = {"disposition", "reply", "answering_revision"} & set(self.changed_data)
+        if self.instance.pk and changed:
+            fresh = Comment.objects.select_related("occupation").get(pk=self.instance.pk)
             try:
                 fresh.set_disposition(
                     disposition=data.get("disposition", ""),
                     reply=data.get("reply", ""),
                     now=timezone.now(),
                 )
+                revision = data.get("answering_revision")
+                if revision is not None and (
+                    "answering_revision" in self.changed_data
+                    or fresh.disposition in ANSWERABLE_DISPOSITIONS
+                ):
+                    fresh.link_answering_revision(revision)
             except WorkflowError as exc:
-                raise forms.ValidationError(exc.message) from None
+                name = {"revision": "answering_revision"}.get(exc.field or "", exc.field)
+                if name in self.fields:
+                    self.add_error(name, exc.message)
+                else:
+                    raise forms.ValidationError(exc.message) from None
         return data

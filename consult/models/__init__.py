@@ -16,6 +16,7 @@ from consult.models.comments import (
     PUBLIC_COMMENT,
     TRACKING_NUMBER_PATTERN,
     Attachment,
+    CampaignShare,
     Comment,
     CommentQuerySet,
     attachment_path,
@@ -38,6 +39,16 @@ from consult.models.drafts import (
     DraftOccupationQuerySet,
 )
 from consult.models.jobs import ExportJob, ExportJobQuerySet, ScheduledRun
+from consult.models.keys import (
+    ApiKey,
+    ApiKeyQuerySet,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryQuerySet,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 from consult.models.mail import DeliveryAttempt, OutgoingMail, OutgoingMailQuerySet
 
 __all__ = [
@@ -50,7 +61,10 @@ __all__ = [
     "ONE_SECOND",
     "PUBLIC_COMMENT",
     "TRACKING_NUMBER_PATTERN",
+    "ApiKey",
+    "ApiKeyQuerySet",
     "Attachment",
+    "CampaignShare",
     "Comment",
     "CommentBand",
     "CommentQuerySet",
@@ -65,6 +79,12 @@ __all__ = [
     "OutgoingMail",
     "OutgoingMailQuerySet",
     "ScheduledRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryQuerySet",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
     "WindowExtension",
     "attachment_path",
     "comment_fingerprint",

@@ -9,6 +9,7 @@ import secrets
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.db import models
@@ -68,6 +69,22 @@ def comment_fingerprint(body: str) -> str:
     return hashlib.sha256(normalised_text(body).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class CampaignShare:
+    """``CommentQuerySet.campaign_share()``: the number of campaigns and, per draft occupation
+    id (``None`` for the whole list), how many comments belong to one."""
+
+    campaigns: int
+    members: dict[int | None, int]
+
+    @property
+    def total_members(self) -> int:
+        return sum(self.members.values())
+
+
+# The dispositions that a draft revision can answer ("you said, we did").
+ANSWERABLE_DISPOSITIONS = ("adopted", "partly_adopted")
+
 # What the public may see: moderated to published, with the author's consent. A module
 # constant because the partial index of ``Comment.Meta`` must state the very same condition
 # (PostgreSQL uses a partial index only for a WHERE that implies its condition).
@@ -115,6 +132,24 @@ class CommentQuerySet(models.QuerySet):
         return {
             c.pk: sizes.get(c.cluster_id, 1) if c.cluster_id is not None else 1 for c in comments
         }
+
+    def campaign_share(self) -> CampaignShare:
+        """How many comments of this queryset belong to a campaign, per draft occupation
+        (``None``: the whole list), and how many campaigns there are. Membership is judged
+        within this queryset (a text shared by two of its comments in one consultation), so
+        ``.not_spam()`` before it leaves spam out of both sides. The one place the analysis
+        asks what a campaign is: two grouped queries, whatever the number of rows."""
+        other = self.filter(
+            consultation=OuterRef("consultation"), fingerprint=OuterRef("fingerprint")
+        ).exclude(pk=OuterRef("pk"))
+        members = (
+            self.filter(Exists(other))
+            .order_by()
+            .values("occupation_id")
+            .annotate(n=Count("*"))
+            .values_list("occupation_id", "n")
+        )
+        return CampaignShare(campaigns=self.order_by().campaigns().count(), members=dict(members))
 
     def sent_from(self, ip_hash: str, since: dt.datetime) -> CommentQuerySet:
         """The comments stored from the client whose address hashes to ``ip_hash``
@@ -230,7 +265,36 @@ class Comment(FSMModelMixin, models.Model):
     )
     reply = models.TextField(_("reply"), blank=True)
     replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+    # "You said, we did": the revision of the draft that answers an adopted or partly adopted
+    # comment (``workflow.link_answering_revision``). A history row, so that the change it
+    # made stays visible however the draft is revised later.
+    answering_revision = models.ForeignKey(
+        "consult.HistoricalDraftOccupation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answering revision"),
+    )
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Comments sent through the API: the key (whose owner is shown as the submitting
+    # organisation), how many people that organisation speaks for, and the client's
+    # Idempotency-Key with a hash of what it sent, so that a retry stores nothing new. Not
+    # indexed on its own: keys are revoked, not deleted, and the unique constraint below
+    # serves the lookups by key.
+    api_key = models.ForeignKey(
+        "consult.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        related_name="comments",
+        verbose_name=_("API key"),
+    )
+    signatures = models.PositiveIntegerField(_("signatures"), null=True, blank=True, editable=False)
+    idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     # Moves with moderation and dispositions: the API's Last-Modified reads it.
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -304,8 +368,29 @@ class Comment(FSMModelMixin, models.Model):
                 | (~Q(field="task") & Q(task_number__isnull=True)),
                 name="comment_task_number_iff_task",
             ),
+            models.CheckConstraint(
+                condition=Q(answering_revision__isnull=True)
+                | Q(disposition__in=["adopted", "partly_adopted"]),
+                name="comment_answered_only_if_adopted",
+            ),
             models.UniqueConstraint(
                 fields=["tracking_number"], name="comment_tracking_number_unique"
+            ),
+            # Two requests with one Idempotency-Key store one comment, even at the same instant.
+            models.UniqueConstraint(
+                fields=["api_key", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="comment_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    api_key__isnull=True,
+                    signatures__isnull=True,
+                    idempotency_key="",
+                    request_fingerprint="",
+                )
+                | Q(api_key__isnull=False, signatures__gte=1),
+                name="comment_api_fields_with_key",
             ),
             models.CheckConstraint(
                 condition=Q(tracking_number__regex=TRACKING_NUMBER_PATTERN),
@@ -392,6 +477,53 @@ class Comment(FSMModelMixin, models.Model):
         self.disposition = disposition
         self.reply = reply.strip()
         self.replied_at = now if self.reply else None
+        if disposition not in ANSWERABLE_DISPOSITIONS:
+            # Only an adopted comment is answered by a revision (comment_answered_only_if_adopted).
+            self.answering_revision = None
+
+    def link_answering_revision(self, revision) -> None:
+        """Record that ``revision`` (a history row of a draft) is the change that answers this
+        comment, or clear the link with ``None``.
+
+        Requires an adopted or partly adopted comment, and a revision of the comment's own draft
+        (of a draft of its consultation for a comment on the whole list) made after the comment
+        was sent: an earlier text cannot answer it. Refusals name the field to blame.
+        """
+        if revision is None:
+            self.answering_revision = None
+            return
+        if self.disposition not in ANSWERABLE_DISPOSITIONS:
+            raise InvalidTransition(
+                gettext(
+                    "Comment %(number)s is %(disposition)s; only an adopted or partly adopted "
+                    "comment can be linked to the revision that answers it."
+                )
+                % {"number": self.tracking_number, "disposition": self.get_disposition_display()},
+                field="disposition",
+            )
+        if self.occupation_id is not None and revision.id != self.occupation_id:
+            raise InvalidTransition(
+                gettext(
+                    "That revision is of another draft occupation; comment %(number)s is on "
+                    "“%(name)s”."
+                )
+                % {"number": self.tracking_number, "name": self.occupation.name},
+                field="revision",
+            )
+        if self.occupation_id is None and revision.consultation_id != self.consultation_id:
+            raise InvalidTransition(
+                gettext("That revision is of a draft of another consultation."), field="revision"
+            )
+        if revision.history_date < self.submitted_at:
+            raise InvalidTransition(
+                gettext(
+                    "That revision was made before comment %(number)s was sent, so it cannot "
+                    "answer it."
+                )
+                % {"number": self.tracking_number},
+                field="revision",
+            )
+        self.answering_revision = revision
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -80,9 +80,22 @@ class Consultation(FSMModelMixin, TimeStamped):
         OPEN = "open", _("open for comments")
         CLOSED = "closed", _("closed")
 
+    class TextSource(models.TextChoices):
+        """Where the drafts' text comes from: the draft list itself, or a press report of it
+        (the historic record: the public commented on the list, which no source reproduces)."""
+
+        DRAFT_LIST = "draft_list", _("the draft list as published for comment")
+        PRESS_SUMMARY = "press_summary", _("a press report's summary of the draft list")
+
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), blank=True)
+    text_source = models.CharField(
+        _("source of the drafts' text"),
+        max_length=13,
+        choices=TextSource.choices,
+        default=TextSource.DRAFT_LIST,
+    )
     status = FSMField(
         _("status"),
         max_length=12,
@@ -125,6 +138,10 @@ class Consultation(FSMModelMixin, TimeStamped):
             models.CheckConstraint(
                 condition=Q(status__in=["drafting", "consultation", "review", "published"]),
                 name="consultation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(text_source__in=["draft_list", "press_summary"]),
+                name="consultation_text_source_valid",
             ),
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True, closes_at__isnull=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
+
+from core import durations
 
 register = template.Library()
 
@@ -11,3 +15,9 @@ register = template.Library()
 def get_item(mapping: dict, key):
     """``{{ counts|get_item:value }}``: a dict entry by a key held in a variable."""
     return mapping.get(key, 0) if mapping else 0
+
+
+@register.filter
+def time_left_until(moment: dt.datetime, now: dt.datetime) -> str:
+    """``{{ closes_at|time_left_until:now }}``: "29 days", "2 天 5 小时" (``core.durations``)."""
+    return durations.time_left(moment - now)

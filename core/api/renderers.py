@@ -49,3 +49,17 @@ def csv_lines(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> Iter
     Booleans are ``true``/``false``, as in the JSON the same records are."""
     rows = ([value_at(record, column) for column in columns] for record in records)
     return csv_chunks(columns, rows, booleans=TRUE_FALSE)
+
+
+def flat_columns(serializer: Any, prefix: str = "") -> list[str]:
+    """The CSV columns of a serializer's fields, in order: a nested object or list of objects
+    becomes one dotted column per field of it (``batch.slug``, ``standards.id``), so that the
+    CSV follows the serializer and a field added to it reaches both formats."""
+    columns: list[str] = []
+    for name, field in serializer.fields.items():
+        nested = getattr(field, "child", field)
+        if hasattr(nested, "fields"):
+            columns.extend(flat_columns(nested, f"{prefix}{name}."))
+        else:
+            columns.append(f"{prefix}{name}")
+    return columns

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 # What extend_schema decorates: a view, viewset or one of their methods.
 _View = TypeVar("_View", bound=Callable[..., Any])
@@ -61,6 +63,13 @@ VALIDATOR_HEADERS = [
         description="public, max-age=…",
     ),
     OpenApiParameter(
+        "Content-Language",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="Language of the labels: zh-hans or en.",
+    ),
+    OpenApiParameter(
         "Retry-After",
         OpenApiTypes.INT,
         OpenApiParameter.HEADER,
@@ -81,9 +90,27 @@ FORMAT_PARAMETER = OpenApiParameter(
         "(`=`, `+`, `-`, `@`) are prefixed with `'`. An unknown format answers 400."
     ),
 )
+LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["zh-hans", "en"],
+    description=(
+        "Language of the labels held in both languages (names, other names, titles, "
+        "authorities): each in this language, or in the other where it has none. Without it, "
+        "Accept-Language decides (Simplified Chinese by default); Content-Language says which. "
+        "Any other value answers 400."
+    ),
+)
 # Errors are always JSON, whatever format was asked for.
 COMMON_RESPONSES = {
     304: OpenApiResponse(description="Not modified since the validators the client sent."),
+    (401, "application/json"): OpenApiResponse(
+        ERROR_SCHEMA, description="The X-Api-Key sent is not valid or was revoked."
+    ),
+    (403, "application/json"): OpenApiResponse(
+        ERROR_SCHEMA, description="The X-Api-Key sent lacks the read scope."
+    ),
     (404, "application/json"): OpenApiResponse(ERROR_SCHEMA, description="No such record or page."),
     (429, "application/json"): OpenApiResponse(
         ERROR_SCHEMA, description="Too many requests; see Retry-After."
@@ -100,7 +127,7 @@ def _read_schema(
 ) -> Callable[[_View], _View]:
     return extend_schema(
         description=description,
-        parameters=[*parameters, FORMAT_PARAMETER, *VALIDATOR_HEADERS],
+        parameters=[*parameters, FORMAT_PARAMETER, LANG_PARAMETER, *VALIDATOR_HEADERS],
         responses={
             (200, "application/json"): serializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
@@ -137,3 +164,15 @@ def detail_schema(
     return _read_schema(
         serializer, description=description, parameters=parameters, bad_request="Unknown format."
     )
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema, saying that every read may be made without a key: the API's
+    reads are public, and a key only raises their rate (drf-spectacular learns that only from
+    DRF's own permission classes)."""
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths

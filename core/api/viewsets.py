@@ -11,7 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404, HttpResponseBase, QueryDict, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import viewsets
@@ -24,11 +25,13 @@ from core.api import conditional
 from core.api.conditional import Validators
 from core.api.pagination import ApiPagination
 from core.api.renderers import CSVRenderer, csv_lines
-from core.api.throttling import ApiRateThrottle
+from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
 
 # Lookup patterns of detail routes (``lookup_value_regex``).
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_REGEX = r"[0-9]+"
+# Languages of labels held in both (``?lang=``); any en-* reads English, anything else Chinese.
+LABEL_LANGUAGES = ("zh-hans", "en")
 # Rows fetched per database round trip while a CSV streams; prefetches run once per chunk.
 CSV_CHUNK_SIZE = 500
 
@@ -44,7 +47,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
 
     pagination_class: type[ApiPagination] = ApiPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    throttle_classes = [ApiRateThrottle]
+    throttle_classes = [ApiRateThrottle, KeyedRateThrottle]
     cache_max_age = 300
     csv_columns: list[str] = []
     csv_name = "export"
@@ -136,7 +139,10 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     def csv_response(self, instances: Iterable[models.Model]) -> StreamingHttpResponse:
         serializer = self.get_serializer()
         represent: Callable[[models.Model], dict] = serializer.to_representation
-        records = (represent(instance) for instance in instances)
+        return self.csv_records_response(represent(instance) for instance in instances)
+
+    def csv_records_response(self, records: Iterable[dict]) -> StreamingHttpResponse:
+        """The CSV download of serialized ``records``."""
         response = StreamingHttpResponse(
             csv_lines(self.csv_columns, records), content_type="text/csv; charset=utf-8"
         )
@@ -183,6 +189,11 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         problems = query_parameter_problems(request.query_params)
         if problems:
             raise ValidationError(problems)
+        language = request.query_params.get("lang")
+        if language is not None:
+            # ?lang= outranks Accept-Language for the labels (and the messages) of this answer.
+            translation.activate(language.lower())
+            request._request.LANGUAGE_CODE = translation.get_language()
         super().initial(request, *args, **kwargs)
 
     def perform_content_negotiation(
@@ -198,6 +209,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+        response["Content-Language"] = label_language()
         if (
             isinstance(response, Response)
             and response.status_code >= 400
@@ -205,13 +217,29 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         ):
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
+        for name, value in rate_limit_headers(request._request).items():
+            response[name] = value
+        # An answer to a key carries that key's counts: no shared cache may keep it, nor
+        # serve a keyless answer in its place.
+        patch_vary_headers(response, ["X-Api-Key"])
+        if request.auth is not None:
+            patch_cache_control(response, private=True)
         return response
+
+
+def label_language() -> str:
+    """The language labels held in both are given in: the active one, as a label language."""
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
 
 
 def query_parameter_problems(params: QueryDict) -> dict[str, list[str]]:
     """What is wrong with the query parameters themselves, by parameter name: one without a
-    name (``?=1``), or an empty ``format`` (DRF would ignore both silently)."""
+    name (``?=1``), an empty ``format`` (DRF would ignore both silently), or a ``lang`` that is
+    not a label language."""
     problems: dict[str, list[str]] = {}
+    language = params.get("lang", None)
+    if language is not None and language.lower() not in LABEL_LANGUAGES:
+        problems["lang"] = [str(_("Unknown language; use zh-hans or en."))]
     if "" in params:
         message = _("A query parameter has no name (“=%(value)s”); write name=value.")
         problems[""] = [str(message) % {"value": params.get("", "")[:50]}]

@@ -261,6 +261,7 @@ def test_drafts_edited_inline_are_revised_through_the_workflow(client_for, edito
         "title": drafting.title,
         "slug": drafting.slug,
         "summary": drafting.summary,
+        "text_source": "draft_list",
         "opens_at_0": "2026-06-17",
         "opens_at_1": "00:00:00",
         "closes_at_0": "2026-07-17",
@@ -288,6 +289,7 @@ def test_drafts_edited_inline_are_revised_through_the_workflow(client_for, edito
                 f"drafts-{i}-tasks": "\n".join(draft.tasks),
                 f"drafts-{i}-job_types": "",
                 f"drafts-{i}-alternative_names": "",
+                f"drafts-{i}-language": "zh-hans",
             }
         )
     data["drafts-0-tasks"] = "Produce hydrogen.\n\n  Keep the plant safe.  \n"
@@ -296,6 +298,7 @@ def test_drafts_edited_inline_are_revised_through_the_workflow(client_for, edito
             "drafts-2-consultation": str(drafting.pk),
             "drafts-2-position": "3",
             "drafts-2-name": "Carbon accountant",
+            "drafts-2-language": "en",
             "drafts-2-definition": "Personnel who account for emissions.",
             "drafts-2-tasks": "Count carbon.",
             "drafts-2-job_types": "",
@@ -354,6 +357,7 @@ def test_the_summary_can_be_edited_once_open_without_touching_drafts(
         {
             "title": consulting.title,
             "summary": "Comments through 17 July.",
+            "text_source": "draft_list",
             "sources": "[]",
             "notes": "",
             "drafts-TOTAL_FORMS": "2",

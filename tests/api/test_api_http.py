@@ -203,6 +203,7 @@ def test_the_api_root_lists_the_endpoints(client):
         "batches": "http://testserver/api/v1/batches/",
         "occupations": "http://testserver/api/v1/occupations/",
         "standards": "http://testserver/api/v1/standards/",
+        "releases": "http://testserver/api/v1/releases/",
         "consultations": "http://testserver/api/v1/consultations/",
     }
 

@@ -45,6 +45,9 @@ COMMENT_FIELDS = {
     "proposed_text",
     "disposition",
     "reply",
+    # Comments sent through the API for an organisation (null for the public form's).
+    "signatures",
+    "submitted_by",
 }
 
 
@@ -163,6 +166,8 @@ def test_only_published_consented_comments_with_every_field(client, consultation
         "proposed_text": "Personnel who produce and store hydrogen.",
         "disposition": "adopted",
         "reply": "Adopted in the revised definition.",
+        "signatures": None,
+        "submitted_by": None,
     }
     assert not any(secret in response.content.decode() for secret in SECRET_BODIES)
 
@@ -209,6 +214,8 @@ def test_comments_csv_matches_the_json(client, consultations):
         "proposed_text",
         "disposition",
         "reply",
+        "signatures",
+        "submitted_by",
     ]
     assert [row[0] for row in rows[1:]] == [str(c["id"]) for c in comments]
     assert rows[2][1] == comments[1]["submitted_at"]

@@ -42,7 +42,7 @@ def assert_occupation_shape(record: dict) -> None:
     assert isinstance(record["green"], bool)
     assert isinstance(record["digital"], bool)
     assert record["group"] is None or set(record["group"]) == {"code", "title"}
-    assert set(record["batch"]) == {"slug", "title", "announced_on"}
+    assert set(record["batch"]) == {"slug", "title", "announced_on", "announced_precision"}
     for standard in record["standards"]:
         assert set(standard) == {"id", "title", "kind"}
 
@@ -73,6 +73,7 @@ def test_list_gives_every_field_of_the_contract(client, registry):
             "slug": "batch-1",
             "title": "First batch of new occupations",
             "announced_on": "2019-04-01",
+            "announced_precision": "month",
         },
         "standards": [
             {
@@ -262,6 +263,7 @@ def expected_cells(record: dict) -> list[str]:
         record["batch"]["slug"],
         record["batch"]["title"],
         record["batch"]["announced_on"],
+        record["batch"]["announced_precision"],
         text([s["id"] for s in standards]),
         text([s["title"] for s in standards]),
         text([s["kind"] for s in standards]),
@@ -293,6 +295,7 @@ def test_csv_has_a_header_and_one_row_per_record_matching_the_json(client, regis
         "batch.slug",
         "batch.title",
         "batch.announced_on",
+        "batch.announced_precision",
         "standards.id",
         "standards.title",
         "standards.kind",

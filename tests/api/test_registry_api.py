@@ -25,6 +25,7 @@ STANDARD_FIELDS = {
     "kind",
     "occupation",
     "issued_on",
+    "issued_precision",
     "authorities",
     "directions",
     "levels",
@@ -128,6 +129,7 @@ def test_standards_give_every_field_with_levels_low_to_high(client, registry):
         "kind": "technical",
         "occupation": {"id": ai.pk, "name": "人工智能工程技术人员", "code": "2-02-10-09"},
         "issued_on": "2021-07-01",
+        "issued_precision": "day",
         "authorities": ["Ministry of Human Resources and Social Security"],
         "directions": ["人工智能训练", "智能产品开发"],
         "levels": [
@@ -189,6 +191,7 @@ def test_standards_csv_flattens_levels(client, registry):
         "occupation.name",
         "occupation.code",
         "issued_on",
+        "issued_precision",
         "authorities",
         "directions",
         "levels.rank",
@@ -196,8 +199,8 @@ def test_standards_csv_flattens_levels(client, registry):
         "levels.name",
     ]
     first = rows[1]
-    assert first[7] == "Ministry of Human Resources and Social Security"
-    assert first[8] == "人工智能训练\n智能产品开发"
-    assert first[9] == "1\n2\n3"
-    assert first[10] == "primary\nintermediate\nadvanced"
+    assert first[8] == "Ministry of Human Resources and Social Security"
+    assert first[9] == "人工智能训练\n智能产品开发"
+    assert first[10] == "1\n2\n3"
+    assert first[11] == "primary\nintermediate\nadvanced"
     assert len(rows) == 3

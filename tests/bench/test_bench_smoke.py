@@ -64,7 +64,16 @@ def rows(result: dict) -> dict[str, dict]:
 
 
 def test_every_benchmark_ran(run):
-    assert set(run) == {"seeds", "generate", "api", "intake", "changelist", "export", "campaigns"}
+    assert set(run) == {
+        "seeds",
+        "generate",
+        "api",
+        "intake",
+        "changelist",
+        "export",
+        "campaigns",
+        "downloads",
+    }
     assert not [name for name, result in run.items() if "error" in result]
 
 
@@ -118,3 +127,21 @@ def test_the_campaigns_are_clustered_measured_and_found(run):
     details = run["campaigns"]["details"]
     assert f"{comments:,} comments" in details["command_output"]
     assert len(details["assign_ms"]) == 200 and min(details["assign_ms"]) > 0
+
+
+def test_the_downloads_hold_every_occupation_and_are_timed(run):
+    details = run["downloads"]["details"]
+    records = details["records"]
+    assert records["json"] == records["api"] == records["api_release"] > 0
+    assert rows(run["downloads"])["occupations in the release"]["met"] is True
+    assert details["build_outcome"] == "built"
+    assert details["build_seconds"] > 0 and details["json_fetch_seconds"] > 0
+    assert set(details["file_sizes"]) == {
+        "batches.csv",
+        "occupations.csv",
+        "standards.csv",
+        "registry.xlsx",
+        "registry.json",
+        "README",
+        "SHA256SUMS",
+    }

@@ -15,6 +15,7 @@ from consult.models import Consultation, DraftOccupation
 from occupations.models import (
     Authority,
     Batch,
+    ClassificationEdition,
     ClassificationGroup,
     Occupation,
     SkillStandard,
@@ -47,6 +48,7 @@ def snapshot() -> dict[str, list]:
         for model in (
             ClassificationGroup,
             Authority,
+            ClassificationEdition,
             Batch,
             Occupation,
             Consultation,
@@ -77,8 +79,8 @@ def test_loading_twice_creates_everything_once_and_then_changes_nothing(db):
     second = loadseeds()
 
     assert snapshot() == before
-    assert totals(first) == {"created": 151, "updated": 0, "unchanged": 0, "kept": 0}
-    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 151, "kept": 0}
+    assert totals(first) == {"created": 154, "updated": 0, "unchanged": 0, "kept": 0}
+    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 154, "kept": 0}
     assert "nothing changed" in second
 
 
@@ -217,11 +219,29 @@ def test_the_job_types_of_two_occupations(loaded):
     ]
 
 
+def test_the_classifications_editions_are_reference_data_with_their_sources(loaded):
+    editions = {e.year: e for e in ClassificationEdition.objects.all()}
+
+    assert sorted(editions) == [1999, 2015, 2022]
+    latest = editions[2022]
+    assert (latest.revision, latest.major_group_count, latest.occupation_count) == (2, 8, 1639)
+    assert "revised twice" in latest.sources[0]["quote"]
+    assert editions[1999].occupation_count == 1838
+    assert editions[1999].sources[0]["file"] == "000_4f42679ce3381b74.txt"
+    # July 2015, as the source says, never 1 July.
+    assert editions[2015].issued_precision == "month"
+    with translation.override("en"):
+        assert editions[2015].issued_display == "July 2015"
+    assert editions[2015].occupation_count is None  # no source gives it
+
+
 def test_both_translations_of_a_third_batch_name_are_kept_and_searchable(loaded):
     marketers = Occupation.objects.get(name="Internet Marketing Specialists")
 
-    assert marketers.alternative_names == ["Online Marketers"]
+    assert marketers.alternative_names == ["Online Marketers", "Livestreaming Salesperson"]
     assert list(Occupation.objects.search("online marketers")) == [marketers]
+    # The second translation of its job type ("Live Sales Personnel") is kept too.
+    assert list(Occupation.objects.search("livestreaming salesperson")) == [marketers]
     assert list(Occupation.objects.search("ability assessors")) == [
         Occupation.objects.get(name="Elderly Capability Assessors")
     ]
@@ -272,7 +292,7 @@ def test_the_ten_national_standards_hang_off_their_occupations_with_three_levels
 
 def test_the_level_sets_are_written_by_the_registry_workflow_as_the_system(loaded):
     """Once per standard, on the first load only: the fixture loaded twice."""
-    steps = Transition.objects.all()
+    steps = Transition.objects.filter(action="set_levels")
     assert steps.count() == 10
     assert {step.content_object for step in steps} == set(SkillStandard.objects.all())
     assert set(steps.values_list("action", "source", "target", "actor", "note")) == {
@@ -351,7 +371,7 @@ def test_a_changed_seed_file_updates_only_that_record(seed_copy):
     output = loadseeds("--path", str(seed_copy))
 
     assert "occupation 9 (Drone Pilots): updated (definition)" in output
-    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 150, "kept": 0}
+    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 153, "kept": 0}
     assert Occupation.objects.get(name="Drone Pilots").definition.endswith("devices!")
 
 
@@ -390,10 +410,28 @@ def test_a_consultation_the_workflow_has_moved_on_is_left_as_it_is(loaded, edito
     output = loadseeds()
 
     assert snapshot() == before
-    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 138, "kept": 13}
+    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 141, "kept": 13}
     assert (
         "consultations/2026-draft-list.yaml: consultation: kept as the workflow left it "
         "(differs from the file: status)" in output
     )
     assert "draft 1 (Digital Twin Engineering Technician): kept" in output
     assert Consultation.objects.get(slug="draft-list-2026").status == "published"
+
+
+def test_the_history_is_released_once_however_often_it_is_loaded(loaded):
+    """The fixture loaded twice: the second load had nothing to release."""
+    releases = Transition.objects.filter(action="issue_release")
+    assert releases.count() == 7
+    assert {step.actor for step in releases} == {None}
+    assert not Transition.objects.exclude(action__in=["set_levels", "issue_release"]).exists()
+
+
+def test_the_2026_drafts_are_called_a_press_summary_not_the_consulted_text(loaded, client):
+    consultation = Consultation.objects.get(slug="draft-list-2026")
+
+    assert consultation.text_source == Consultation.TextSource.PRESS_SUMMARY
+    page = client.get(f"/consultations/{consultation.slug}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "a press report's summary of the draft list" in text
+    assert "not the wording the public commented on" in text

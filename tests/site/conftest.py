@@ -134,3 +134,99 @@ def client():
 def _fast_passwords(settings):
     """Staff fixtures hash a password; a fast hasher keeps these tests quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def said_and_done(*, editor, moderator, publisher, window, publish: bool = True):
+    """A consultation taken through the workflow to its published batch: comments of every
+    kind (organisations, a campaign, spam), two adopted comments linked to the revision that
+    answers them, one occupation published. Returns ``(consultation, first draft)``."""
+    import datetime as dt
+
+    import time_machine
+
+    from consult import workflow
+    from consult.models import Comment
+    from tests.factories import CommentFactory, DraftOccupationFactory, GroupFactory
+
+    opening = window[0] - dt.timedelta(days=1)
+    # History rows are dated by the clock: the drafts are written and frozen before the window.
+    with time_machine.travel(opening, tick=False):
+        consultation = ConsultationFactory(
+            slug="said-and-done",
+            title="Draft list of new occupations 2026",
+            opens_at=window[0],
+            closes_at=window[1],
+        )
+        group = GroupFactory()
+        first = DraftOccupationFactory(
+            consultation=consultation,
+            position=1,
+            name="Hydrogen producer",
+            proposed_code="6-28-01-17",
+            definition="Personnel who produce hydrogen.",
+            group=group,
+        )
+        second = DraftOccupationFactory(
+            consultation=consultation,
+            position=2,
+            name="Low-altitude pilot",
+            proposed_code="6-28-01-18",
+            group=group,
+        )
+        workflow.open_consultation(consultation, by=publisher, now=opening)
+    day = dt.timedelta(days=1)
+
+    def comment(days: int, **kwargs) -> Comment:
+        kwargs.setdefault("status", "published")
+        return CommentFactory(
+            consultation=consultation,
+            submitted_at=window[0] + days * day + 2 * 3600 * dt.timedelta(seconds=1),
+            **kwargs,
+        )
+
+    safety = comment(
+        1, occupation=first, field="definition", body="Mention safety.", author_name="Ms Reporter"
+    )
+    renamed = comment(
+        2,
+        occupation=first,
+        field="name",
+        body="Call it hydrogen technician.",
+        organisation="Hydrogen Association",
+    )
+    for n in range(3):
+        comment(3, body="We support the whole list.", organisation="" if n else "Chamber")
+    comment(3, occupation=first, field="task", task_number=1, body="Task one is vague.")
+    spam = comment(4, body="Cheap watches")
+    workflow.moderate_comments([spam], by=moderator, action="mark_spam")
+    with time_machine.travel(window[1] + day, tick=False):
+        workflow.begin_review(consultation, by=publisher, now=window[1] + day)
+        workflow.set_disposition(
+            [safety, renamed], by=moderator, disposition="adopted", reply="Done.", now=window[1]
+        )
+        workflow.revise_draft(
+            first,
+            by=editor,
+            changes={
+                "definition": "Personnel who produce hydrogen safely.",
+                "name": "Hydrogen technician",
+            },
+        )
+    revision = first.history.latest("history_date", "history_id").history_id
+    for adopted in (safety, renamed):
+        workflow.link_answering_revision(adopted, by=moderator, revision_id=revision, now=None)
+    if publish:
+        workflow.accept_draft(first, by=editor)
+        workflow.accept_draft(second, by=editor)
+        workflow.publish_consultation(
+            consultation,
+            by=publisher,
+            now=window[1] + 2 * day,
+            slug="batch-2026",
+            title="New occupations 2026",
+            announced_on=dt.date(2026, 9, 1),
+            announced_precision="month",
+        )
+    consultation.refresh_from_db()
+    first.refresh_from_db()
+    return consultation, first

@@ -42,7 +42,7 @@ def test_home_shows_open_consultations_with_time_left_and_latest_batches(client,
     with time_machine.travel(consultation.closes_at - dt.timedelta(days=3, hours=2), tick=False):
         html = text_of(client.get("/"))
     assert consultation.title in html
-    assert "3\xa0days, 2\xa0hours" in html
+    assert "3 days and 2 hours" in html
     assert "Fourth batch" in html
     assert "March 2021" in html
     assert "1 March 2021" not in html and "March 1, 2021" not in html
@@ -97,10 +97,10 @@ def test_the_consultation_page_shows_every_draft_in_full(client, consultation, d
     assert "Digital twin engineer" in html
     assert "2-02-10-17" in html
     assert "Engineers who build virtual replicas." in html
-    assert "<ol><li>Model systems.</li><li>Validate models.</li></ol>" in html
+    assert html.index("<li>Model systems.") < html.index("<li>Validate models.")
     assert "Twin modeller" in html and "Twin operator" in html
     assert "数字孪生工程技术人员" in html
-    assert "专业技术人员" in html
+    assert "2 Professional and technical personnel" in html  # the group in the page's language
     assert 'class="marker marker-digital"' in html
     assert 'class="marker marker-green"' in html  # the hydrogen producer
     assert "Comments are open until" in html

@@ -29,6 +29,37 @@ def test_the_eleventh_comment_in_an_hour_gets_a_readable_429(
     assert Comment.objects.count() == 10
 
 
+def test_a_refused_comment_comes_back_in_the_form_with_everything_typed(
+    client, consultation, comment_url, valid_data, during, settings
+):
+    settings.COMMENT_RATE_LIMIT = "1/h"
+    assert client.post(comment_url, valid_data).status_code == 302
+    draft = consultation.drafts.get(position=1)
+    typed = {
+        **valid_data,
+        "occupation": str(draft.pk),
+        "field": "task",
+        "task_number": "2",
+        "body": "A careful comment\nover two lines.",
+        "proposed_text": "Inspect & record.",
+        "name": "Association member",
+        "organisation": "Hydrogen Association",
+        "email": "member@example.org",
+        "consent_to_publish": "on",
+    }
+    response = client.post(comment_url, typed)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Your text is kept in the form below" in html
+    assert ">\nA careful comment\nover two lines.</textarea>" in html
+    assert ">\nInspect &amp; record.</textarea>" in html
+    assert 'value="Hydrogen Association"' in html and 'value="member@example.org"' in html
+    assert f'<option value="{draft.pk}" selected>' in html
+    assert '<option value="task" selected>' in html and 'value="2"' in html
+    assert 'name="consent_to_publish" id="id_consent_to_publish" checked' in html
+    assert Comment.objects.count() == 1
+
+
 def test_the_limit_resets_with_the_next_window(
     client, consultation, comment_url, valid_data, during, settings
 ):

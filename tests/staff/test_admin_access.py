@@ -26,16 +26,27 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consult import outbox
-from consult.models import Attachment, Comment, ExportJob, OutgoingMail, WindowExtension
+from consult import outbox, webhooks
+from consult.api_keys import create_api_key
+from consult.models import (
+    Attachment,
+    Comment,
+    ExportJob,
+    OutgoingMail,
+    WebhookEndpoint,
+    WebhookEvent,
+    WindowExtension,
+)
 from consult.tasks import deliver_mail
 from occupations.models import (
+    ClassificationEdition,
     LevelRequirement,
     LevelWeight,
     SkillStandard,
     StandardLevel,
     Transition,
 )
+from occupations.workflow import issue_release
 from tests.factories import AuthorityFactory, CommentFactory, GroupFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +127,7 @@ ACCESS = {
     "consult_comment_history":                      "y  y  y  y",
     "consult_comment_moderate":                     "r  r  r  r",
     "consult_consultation_add":                     "y  n  n  y",
+    "consult_consultation_analysis":                "y  y  y  y",
     "consult_consultation_begin_review":            "n  n  y  y",
     "consult_consultation_change":                  "y  y  y  y",
     "consult_consultation_changelist":              "y  y  y  y",
@@ -150,6 +162,22 @@ ACCESS = {
     "consult_outgoingmail_changelist":              "n  n  n  y",
     "consult_outgoingmail_delete":                  "n  n  n  n",
     "consult_outgoingmail_history":                 "n  n  n  y",
+    # third parties: API keys, webhook endpoints and deliveries (superusers only)
+    "consult_apikey_add":                           "n  n  n  y",
+    "consult_apikey_change":                        "n  n  n  y",
+    "consult_apikey_changelist":                    "n  n  n  y",
+    "consult_apikey_delete":                        "n  n  n  n",
+    "consult_apikey_history":                       "n  n  n  y",
+    "consult_webhookendpoint_add":                  "n  n  n  y",
+    "consult_webhookendpoint_change":               "n  n  n  y",
+    "consult_webhookendpoint_changelist":           "n  n  n  y",
+    "consult_webhookendpoint_delete":               "n  n  n  y",
+    "consult_webhookendpoint_history":              "n  n  n  y",
+    "consult_webhookdelivery_add":                  "n  n  n  n",
+    "consult_webhookdelivery_change":               "n  n  n  y",
+    "consult_webhookdelivery_changelist":           "n  n  n  y",
+    "consult_webhookdelivery_delete":               "n  n  n  n",
+    "consult_webhookdelivery_history":              "n  n  n  y",
     "consult_exportjob_add":                        "n  n  n  n",
     # another member's job: sent back to the admin index, as for any row out of one's queryset
     "consult_exportjob_change":                     "y  r  r  y",
@@ -175,6 +203,11 @@ ACCESS = {
     "occupations_batch_changelist":                 "y  n  y  y",
     "occupations_batch_delete":                     "n  n  n  n",
     "occupations_batch_history":                    "y  n  y  y",
+    "occupations_classificationedition_add":        "n  n  n  y",
+    "occupations_classificationedition_change":     "n  n  n  y",
+    "occupations_classificationedition_changelist": "n  n  n  y",
+    "occupations_classificationedition_delete":     "n  n  n  y",
+    "occupations_classificationedition_history":    "n  n  n  y",
     "occupations_classificationgroup_add":          "n  n  n  y",
     "occupations_classificationgroup_change":       "y  n  y  y",
     "occupations_classificationgroup_changelist":   "y  n  y  y",
@@ -196,6 +229,12 @@ ACCESS = {
     "occupations_occupation_delete":                "n  n  n  n",
     "occupations_occupation_export":                "y  n  y  y",
     "occupations_occupation_history":               "y  n  y  y",
+    "occupations_release_add":                      "n  n  n  n",
+    "occupations_release_change":                   "n  n  y  y",
+    "occupations_release_changelist":               "n  n  y  y",
+    "occupations_release_delete":                   "n  n  n  n",
+    "occupations_release_history":                  "n  n  y  y",
+    "occupations_release_issue":                    "n  n  y  y",
     "occupations_skillstandard_add":                "n  n  r  r",
     "occupations_skillstandard_change":             "y  n  y  y",
     "occupations_skillstandard_changelist":         "y  n  y  y",
@@ -237,6 +276,7 @@ def sample_objects() -> dict[str, object]:
     occupation = OccupationFactory()
     AuthorityFactory()
     GroupFactory()
+    ClassificationEdition.objects.create(year=2022, issued_on=dt.date(2022, 1, 1))
     standard = SkillStandard.objects.create(
         occupation=occupation, title="Standard", kind=SkillStandard.Kind.choices[0][0]
     )
@@ -250,6 +290,7 @@ def sample_objects() -> dict[str, object]:
     LevelWeight.objects.create(
         level=level, category=LevelWeight.Category.choices[0][0], item="Basics", weight=10
     )
+    issue_release(by=None, note="Sample release.")
     Transition.objects.create(
         content_type=ContentType.objects.get_for_model(consultation),
         object_id=consultation.pk,
@@ -279,6 +320,14 @@ def sample_objects() -> dict[str, object]:
     )
     deliver_mail.enqueue(mail.pk)  # a task result row
     ExportJob.objects.create(requested_by=staff, requested_at=timezone.now())
+    key, _token = create_api_key(owner="Job board", scopes=["read"], by=staff, now=timezone.now())
+    WebhookEndpoint.objects.create(
+        api_key=key,
+        url="https://hooks.example.org/consult",
+        events=["batch.published"],
+        created_at=timezone.now(),
+    )
+    webhooks.announce(WebhookEvent.BATCH_PUBLISHED, {"batch": {}})
     samples = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by("pk").first()

@@ -1,5 +1,5 @@
 """The official registry: classification groups, issuing authorities, published batches of new
-occupations, published occupations, national skill standards, and the audit log of workflow steps.
+occupations, published occupations and national skill standards.
 
 Records here are only created by publication (``consult.workflow.publish_consultation``), by the
 historic seed import, or by ``occupations.workflow`` (skill standards). Nothing in this app
@@ -11,16 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from occupations.models.labels import (
+    LANGUAGE_VALUES,
+    Labelled,
+    Language,
+    labelled_field,
+    language_field,
+    preferred_language,
+)
 
 # The 2022 edition writes occupation codes as major-medium-minor-occupation: 2-02-10-07.
 # Anchored with \A and \Z, not ^ and $: Python's $ also matches before a final newline, and
@@ -34,6 +41,10 @@ validate_occupation_code = RegexValidator(
     code="invalid_code",
 )
 GROUP_CODE_PATTERN = r"\A[1-8](-[0-9]{2}){0,2}\Z"
+
+
+def _chinese_page() -> bool:
+    return (get_language() or "").startswith("zh")
 
 
 class DatePrecision(models.TextChoices):
@@ -109,7 +120,26 @@ class ClassificationGroup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        return f"{self.code} {self.local_title}"
+
+    @property
+    def local_title(self) -> str:
+        """The title in the language of the page: the edition's Chinese title, or in English
+        its descriptive translation where there is one (never both, one glossing the other)."""
+        if self.title_en and not _chinese_page():
+            return self.title_en
+        return self.title
+
+    @property
+    def localized_title(self) -> str:
+        """The title in the active language: the English one where there is one."""
+        if preferred_language() == Language.EN and self.title_en:
+            return self.title_en
+        return self.title
+
+    @property
+    def localized_title_language(self) -> str:
+        return Language.EN if self.localized_title == self.title_en else Language.ZH_HANS
 
 
 class Authority(models.Model):
@@ -127,6 +157,19 @@ class Authority(models.Model):
         verbose_name_plural = _("authorities")
 
     def __str__(self) -> str:
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the language of the page: the Chinese name on Chinese pages where there
+        is one, otherwise the English name."""
+        return self.name_zh if self.name_zh and _chinese_page() else self.name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language: the Chinese one where there is one."""
+        if preferred_language() == Language.ZH_HANS and self.name_zh:
+            return self.name_zh
         return self.name
 
 
@@ -138,7 +181,7 @@ class BatchQuerySet(models.QuerySet):
         return self.order_by("-announced_on", "-number", "-pk")
 
 
-class Batch(TimeStamped):
+class Batch(Labelled, TimeStamped):
     """A published list of new occupations, as announced."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -146,6 +189,10 @@ class Batch(TimeStamped):
         _("ordinal number"), null=True, blank=True, help_text=_("First batch = 1; blank if none.")
     )
     title = models.CharField(_("title"), max_length=300)
+    language = language_field()
+    translated_title = models.CharField(
+        _("title in the other language"), max_length=300, blank=True
+    )
     announced_on = models.DateField(_("announced on"))
     announced_precision = models.CharField(
         _("precision of the announcement date"),
@@ -177,6 +224,9 @@ class Batch(TimeStamped):
                 condition=Q(announced_precision__in=["day", "month", "year"]),
                 name="batch_precision_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_VALUES), name="batch_language_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,6 +244,8 @@ class Batch(TimeStamped):
                     )
                 }
             )
+
+    localized_title, localized_title_language = labelled_field("title")
 
     @property
     def announced_display(self) -> str:
@@ -241,12 +293,17 @@ def normalise_search_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-class OccupationText(models.Model):
+class OccupationText(Labelled, models.Model):
     """The text of an occupation as the classification writes it, shared by a draft in a
     consultation and by the published record it becomes."""
 
     name = models.CharField(_("name"), max_length=200)
     alternative_names = models.JSONField(_("alternative names"), default=list, blank=True)
+    language = language_field()
+    translated_name = models.CharField(_("name in the other language"), max_length=200, blank=True)
+    translated_alternative_names = models.JSONField(
+        _("alternative names in the other language"), default=list, blank=True
+    )
     definition = models.TextField(_("definition"), blank=True)
     tasks = models.JSONField(_("main tasks"), default=list, blank=True)
     job_types = models.JSONField(_("job types"), default=list, blank=True)
@@ -255,6 +312,26 @@ class OccupationText(models.Model):
 
     class Meta:
         abstract = True
+
+    localized_name, localized_name_language = labelled_field("name")
+    localized_alternative_names, localized_alternative_names_language = labelled_field(
+        "alternative_names"
+    )
+
+    @property
+    def other_name(self) -> str:
+        """The name in the language not shown, if it is held in both."""
+        shown = self.localized_name_language
+        other = self.name if shown != self.language else self.translated_name
+        return other if other != self.localized_name else ""
+
+    @property
+    def other_name_language(self) -> str:
+        return (
+            self._other_language()
+            if self.localized_name_language == self.language
+            else self.language
+        )
 
 
 class Occupation(OccupationText, TimeStamped):
@@ -299,6 +376,9 @@ class Occupation(OccupationText, TimeStamped):
                 condition=Q(code="") | Q(code__regex=OCCUPATION_CODE_PATTERN),
                 name="occupation_code_format",
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_VALUES), name="occupation_language_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -317,6 +397,8 @@ class Occupation(OccupationText, TimeStamped):
         parts = [
             self.name,
             *self.alternative_names,
+            self.translated_name,
+            *self.translated_alternative_names,
             self.definition,
             *self.tasks,
             *self.job_types,
@@ -324,7 +406,7 @@ class Occupation(OccupationText, TimeStamped):
         return normalise_search_text("\n".join(str(p) for p in parts if p))
 
 
-class SkillStandard(TimeStamped):
+class SkillStandard(Labelled, TimeStamped):
     """A national occupational skill standard attached to one published occupation.
 
     Create it with ``occupations.workflow.attach_skill_standard``, which also creates the level
@@ -337,6 +419,10 @@ class SkillStandard(TimeStamped):
 
     occupation = models.ForeignKey(Occupation, on_delete=models.PROTECT, related_name="standards")
     title = models.CharField(_("title"), max_length=300)
+    language = language_field()
+    translated_title = models.CharField(
+        _("title in the other language"), max_length=300, blank=True
+    )
     kind = models.CharField(_("kind"), max_length=9, choices=Kind.choices)
     edition = models.CharField(_("edition"), max_length=50, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
@@ -363,6 +449,9 @@ class SkillStandard(TimeStamped):
                 condition=Q(issued_precision__in=["day", "month", "year"]),
                 name="standard_precision_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_VALUES), name="standard_language_valid"
+            ),
             models.UniqueConstraint(
                 fields=["occupation", "title"], name="standard_title_unique_per_occupation"
             ),
@@ -370,6 +459,8 @@ class SkillStandard(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+    localized_title, localized_title_language = labelled_field("title")
 
     @property
     def issued_display(self) -> str:
@@ -485,66 +576,3 @@ class LevelWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.weight}%"
-
-
-class TransitionQuerySet(models.QuerySet):
-    def for_object(self, obj: models.Model) -> TransitionQuerySet:
-        return self.filter(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-            object_id=obj.pk,
-        )
-
-    def record(
-        self,
-        obj: models.Model,
-        *,
-        action: str,
-        source: str,
-        target: str,
-        by,
-        at: dt.datetime | None = None,
-        note: str = "",
-    ) -> Transition:
-        return self.create(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-            object_id=obj.pk,
-            action=action,
-            source=source,
-            target=target,
-            actor=by,
-            at=at or timezone.now(),
-            note=note,
-        )
-
-
-class Transition(models.Model):
-    """One workflow step on any object, in either app: the audit log."""
-
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
-    content_object = GenericForeignKey("content_type", "object_id")
-    action = models.CharField(_("action"), max_length=50)
-    source = models.CharField(_("from"), max_length=30, blank=True)
-    target = models.CharField(_("to"), max_length=30, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-        help_text=_("Blank for steps taken by the system (scheduled commands)."),
-    )
-    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    note = models.TextField(_("note"), blank=True)
-
-    objects = TransitionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("transition")
-        verbose_name_plural = _("transitions")
-        indexes = [models.Index(fields=["content_type", "object_id"], name="transition_object")]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.source} → {self.target}"

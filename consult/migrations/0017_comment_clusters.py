@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consult", "0012_withdrawal_internal_note_and_public_explanation"),
+        ("consult", "0016_draft_labels_by_language"),
     ]
 
     operations = [

@@ -1,0 +1,327 @@
+"""Third parties who write (DESIGN §6): their API keys and the webhook endpoints they receive
+events at, with each event, its deliveries and every attempt.
+
+A key is shown once, when it is made, and only its SHA-256 is kept. A fast unsalted hash is
+enough here, unlike for passwords: the key is 256 random bits, so no dictionary or brute force
+reaches it, and a deterministic hash lets each request find its key by one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import InvalidTransition
+
+API_KEY_PREFIX = "ck_"
+# Shown in the admin so staff can tell keys apart; 4 of the 43 random characters.
+API_KEY_SHOWN_CHARACTERS = len(API_KEY_PREFIX) + 4
+
+
+def hash_api_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_key_token() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self) -> ApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def by_token(self, token: str) -> ApiKey | None:
+        """The active key whose token is ``token``, or None."""
+        return self.active().filter(hashed=hash_api_key(token)).first()
+
+
+class ApiKey(models.Model):
+    """A third party's key to the API: who holds it (an organisation, shown with the comments
+    sent with it), what it may do, whether it still works."""
+
+    owner = models.CharField(
+        _("owner"),
+        max_length=200,
+        help_text=_("The organisation holding the key; shown publicly with its comments."),
+    )
+    prefix = models.CharField(_("key starts with"), max_length=16, editable=False)
+    hashed = models.CharField(max_length=64, editable=False)
+    scope_read = models.BooleanField(
+        _("read"), default=True, help_text=_("Reads the API at the higher rate for keys.")
+    )
+    scope_comment = models.BooleanField(
+        _("comment"), default=False, help_text=_("Submits comments on open consultations.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["owner", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["hashed"], name="api_key_hash_unique"),
+            models.CheckConstraint(
+                condition=Q(scope_read=True) | Q(scope_comment=True),
+                name="api_key_has_a_scope",
+            ),
+            models.CheckConstraint(condition=~Q(hashed=""), name="api_key_hash_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} ({self.prefix}…)"
+
+    @property
+    def scopes(self) -> list[str]:
+        return [
+            name
+            for name, held in (("read", self.scope_read), ("comment", self.scope_comment))
+            if held
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def set_token(self, token: str) -> None:
+        self.hashed = hash_api_key(token)
+        self.prefix = token[:API_KEY_SHOWN_CHARACTERS]
+
+    def revoke(self, *, now: dt.datetime) -> None:
+        """Stop this key from working from ``now`` on (its requests answer 401)."""
+        if self.revoked_at is not None:
+            raise InvalidTransition(gettext("This key is already revoked."))
+        self.revoked_at = now
+        self.save(update_fields=["revoked_at"])
+
+    def record_use(self, *, now: dt.datetime, every: dt.timedelta) -> None:
+        """Note that the key was used at ``now``, at most one write per ``every``: a busy key
+        would otherwise write its row on every request."""
+        if self.last_used_at is not None and now - self.last_used_at < every:
+            return
+        ApiKey.objects.filter(pk=self.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - every)
+        ).update(last_used_at=now)
+        self.last_used_at = now
+
+
+class WebhookEvent(models.TextChoices):
+    CONSULTATION_OPENED = "consultation.opened", _("consultation opened")
+    CONSULTATION_CLOSED = "consultation.closed", _("consultation closed")
+    BATCH_PUBLISHED = "batch.published", _("batch published")
+    RELEASE_ISSUED = "release.issued", _("release issued")
+
+
+class WebhookEndpoint(models.Model):
+    """An address where a key's owner receives the events it chose, signed with ``secret``."""
+
+    api_key = models.ForeignKey(
+        ApiKey,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("API key"),
+        help_text=_("The key owner this endpoint belongs to; revoking the key stops deliveries."),
+    )
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(
+        _("signing secret"), max_length=100, default=new_webhook_secret, editable=False
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), editable=False)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["api_key__owner", "url", "pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event: str) -> bool:
+        return event in self.events
+
+
+class WebhookMessage(models.Model):
+    """One event as announced: its id (the ``Webhook-Id`` every endpoint gets) and its JSON
+    body, the same bytes for every endpoint and every attempt."""
+
+    event_id = models.CharField(_("event id"), max_length=40, editable=False)
+    event = models.CharField(_("event"), max_length=40, choices=WebhookEvent.choices)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("announced"))
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id"], name="webhook_message_event_id_unique"),
+            models.CheckConstraint(
+                condition=Q(event__in=WebhookEvent.values), name="webhook_message_event_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.event_id}"
+
+
+class WebhookDeliveryQuerySet(models.QuerySet):
+    def due(self, now: dt.datetime) -> WebhookDeliveryQuerySet:
+        return self.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+
+    def claim(self, pk: int, *, now: dt.datetime, lease: dt.timedelta) -> int | None:
+        """Take delivery ``pk`` for one attempt if it is due at ``now`` (as
+        ``OutgoingMailQuerySet.claim``); the attempt's number, or None."""
+        taken = (
+            self.due(now)
+            .filter(pk=pk)
+            .update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
+        )
+        if not taken:
+            return None
+        return self.filter(pk=pk).values_list("attempts", flat=True).get()
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint, tried until the endpoint answers 2xx or a day has passed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    message = models.ForeignKey(
+        WebhookMessage, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    created_at = models.DateTimeField(_("created"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="webhook_delivery_due_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "endpoint"], name="webhook_delivery_once_per_endpoint"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="delivered", delivered_at__isnull=False, next_attempt_at__isnull=True)
+                    | Q(status="pending", delivered_at__isnull=True, next_attempt_at__isnull=False)
+                    | Q(status="failed", delivered_at__isnull=True, next_attempt_at__isnull=True)
+                ),
+                name="webhook_delivery_status_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message} → {self.endpoint}"
+
+    def record_attempt(
+        self,
+        *,
+        number: int,
+        now: dt.datetime,
+        status_code: int | None,
+        response: str,
+        error: str,
+        retry_at: dt.datetime | None,
+    ) -> None:
+        """Keep attempt ``number`` and what the endpoint answered; mark the delivery delivered
+        on a 2xx, else due again at ``retry_at`` or failed when that is None. Leaves the row
+        alone if a later attempt has claimed it meanwhile."""
+        WebhookAttempt.objects.create(
+            delivery=self,
+            number=number,
+            at=now,
+            status_code=status_code,
+            response=response,
+            error=error,
+        )
+        delivered = status_code is not None and 200 <= status_code < 300
+        rows = WebhookDelivery.objects.filter(
+            pk=self.pk, attempts=number, status=self.Status.PENDING
+        )
+        if delivered:
+            rows.update(status=self.Status.DELIVERED, delivered_at=now, next_attempt_at=None)
+        elif retry_at is None:
+            rows.update(status=self.Status.FAILED, next_attempt_at=None)
+        else:
+            rows.update(next_attempt_at=retry_at)
+
+    def replay(self, *, now: dt.datetime) -> None:
+        """Make this delivery due again at ``now``, whatever became of it: staff resend an
+        event a receiver lost or failed to process."""
+        self.status = self.Status.PENDING
+        self.delivered_at = None
+        self.next_attempt_at = now
+        self.save(update_fields=["status", "delivered_at", "next_attempt_at"])
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, the status and the start of the body the endpoint
+    answered, or the error when it answered nothing."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveIntegerField(_("attempt"))
+    at = models.DateTimeField(_("at"))
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    response = models.TextField(_("response"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["delivery", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.delivery_id} attempt {self.number}"

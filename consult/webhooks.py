@@ -1,0 +1,321 @@
+"""Webhooks (DESIGN §6): events announced to the endpoints third parties registered, signed
+with the Standard Webhooks scheme and delivered by the task queue.
+
+``announce(event, payload)`` writes the event and one delivery per endpoint that wants it in
+the caller's transaction, and hands each delivery to the queue once that commits: an event is
+stored with the step that caused it or not at all. A worker POSTs the JSON body with
+``Webhook-Id``, ``Webhook-Timestamp`` and ``Webhook-Signature`` (``v1,`` and the base64
+HMAC-SHA256 of ``id.timestamp.body`` under the endpoint's ``whsec_`` secret, signed by the
+scheme's reference library, ``standardwebhooks``), so a receiver can check where it came from
+and refuse replays by the timestamp. A delivery is retried with backoff (30 seconds, doubling,
+at most two hours apart) until an attempt fails 24 hours after the event; every attempt is
+kept, and staff may replay a delivery.
+
+No server-side request forgery: unless ``settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES`` (never in
+production), an endpoint must be ``https://`` and every address its host resolves to public,
+checked when it is registered and again at each delivery; the connection then goes to the
+address that was checked (a second lookup could answer otherwise), and redirects are not
+followed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import ipaddress
+import json
+import logging
+import socket
+import ssl
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from standardwebhooks.webhooks import Webhook
+
+from consult.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookMessage
+
+logger = logging.getLogger(__name__)
+
+FIRST_RETRY = dt.timedelta(seconds=30)
+LONGEST_WAIT = dt.timedelta(hours=2)
+RETRY_PERIOD = dt.timedelta(hours=24)
+# What is kept of an endpoint's answer.
+RESPONSE_KEPT = 2000
+SWEEP_GRACE = dt.timedelta(minutes=1)
+
+
+# Announcing ---------------------------------------------------------------------------------
+
+
+def announce(
+    event: str, payload: dict[str, Any], *, now: dt.datetime | None = None
+) -> WebhookMessage:
+    """Announce ``event`` (a ``WebhookEvent``) with ``payload`` (JSON-serialisable, dates
+    allowed) to every active endpoint of an active key that asked for it.
+
+    Writes the event and its deliveries in the caller's transaction (its own otherwise) and
+    enqueues the deliveries once that commits."""
+    if event not in WebhookEvent.values:
+        raise ValueError(f"Unknown webhook event {event!r}")
+    now = now or timezone.now()
+    event_id = f"evt_{uuid.uuid4().hex}"
+    body = json.dumps(
+        {"id": event_id, "type": event, "timestamp": now, "data": payload},
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    with transaction.atomic():
+        message = WebhookMessage.objects.create(
+            event_id=event_id, event=event, body=body, created_at=now
+        )
+        endpoints = WebhookEndpoint.objects.filter(active=True, api_key__revoked_at__isnull=True)
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(message=message, endpoint=endpoint, created_at=now, next_attempt_at=now)
+            for endpoint in endpoints
+            if endpoint.wants(event)
+        )
+        for delivery in deliveries:
+            enqueue_after_commit(delivery.pk)
+    return message
+
+
+def enqueue_after_commit(delivery_id: int) -> None:
+    from consult.tasks import deliver_webhook
+
+    transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id))
+
+
+def site_url(path: str) -> str:
+    """``path`` on the public site, absolute when ``settings.SITE_URL`` is set."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# Where a webhook may go ---------------------------------------------------------------------
+
+
+class RefusedAddress(ValueError):
+    """An endpoint address that webhooks may not be sent to; the message says why."""
+
+
+def check_endpoint_url(url: str) -> list[str]:
+    """The addresses ``url``'s host resolves to, if webhooks may be sent there; RefusedAddress
+    naming the reason otherwise (``http://`` or a private, loopback, link-local or otherwise
+    non-public address, unless ``settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES``)."""
+    parts = urlsplit(url)
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES
+    allowed_schemes = {"https", "http"} if allow_private else {"https"}
+    if parts.scheme not in allowed_schemes or not parts.hostname:
+        raise RefusedAddress(_("Webhook addresses must start with https://."))
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError, UnicodeError):
+        raise RefusedAddress(
+            _("The host %(host)s could not be found.") % {"host": parts.hostname}
+        ) from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+    if not allow_private:
+        for address in addresses:
+            if not _is_public(address):
+                raise RefusedAddress(
+                    _(
+                        "The host %(host)s resolves to %(address)s, a private, loopback or "
+                        "link-local address; webhooks go to public addresses only."
+                    )
+                    % {"host": parts.hostname, "address": address}
+                )
+    return addresses
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def validate_endpoint_url(url: str) -> None:
+    """``check_endpoint_url`` as a form field's validator."""
+    try:
+        check_endpoint_url(url)
+    except RefusedAddress as refused:
+        raise ValidationError(str(refused), code="refused_address") from None
+
+
+# Delivering ---------------------------------------------------------------------------------
+
+
+def retry_delay(attempt: int) -> dt.timedelta:
+    """How long to wait after failed attempt number ``attempt`` (1 for the first)."""
+    return min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_WAIT)
+
+
+def lease() -> dt.timedelta:
+    # Resolving, connecting, sending and reading are each bounded by WEBHOOK_TIMEOUT.
+    return dt.timedelta(seconds=5 * settings.WEBHOOK_TIMEOUT)
+
+
+def signed_headers(endpoint: WebhookEndpoint, message: WebhookMessage, now: dt.datetime) -> dict:
+    """The Standard Webhooks headers of ``message`` for ``endpoint``, signed at ``now``."""
+    signature = Webhook(endpoint.secret).sign(message.event_id, now, message.body)
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "consult-webhooks/1",
+        "Webhook-Id": message.event_id,
+        "Webhook-Timestamp": str(int(now.timestamp())),
+        "Webhook-Signature": signature,
+    }
+
+
+def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
+    """Try delivery ``delivery_id`` once if it is due; what happened (``delivered``, ``retry``,
+    ``failed``, or ``skipped`` when it was not due)."""
+    now = now or timezone.now()
+    attempt = WebhookDelivery.objects.claim(delivery_id, now=now, lease=lease())
+    if attempt is None:
+        return "skipped"
+    delivery = WebhookDelivery.objects.select_related("message", "endpoint__api_key").get(
+        pk=delivery_id
+    )
+    status_code, response, error = _post(delivery, now)
+    finished = timezone.now()
+    delivered = status_code is not None and 200 <= status_code < 300
+    give_up = not delivered and finished >= delivery.created_at + RETRY_PERIOD
+    retry_at = None if delivered or give_up else finished + retry_delay(attempt)
+    delivery.record_attempt(
+        number=attempt,
+        now=finished,
+        status_code=status_code,
+        response=response,
+        error=error,
+        retry_at=retry_at,
+    )
+    if delivered:
+        return "delivered"
+    logger.warning(
+        "Webhook delivery #%s attempt %s failed (%s); %s",
+        delivery_id,
+        attempt,
+        status_code or error.split(":", 1)[0],
+        "given up" if give_up else f"next attempt at {retry_at:%Y-%m-%d %H:%M:%S%z}",
+    )
+    if retry_at is not None:
+        from consult.tasks import deliver_webhook
+
+        deliver_webhook.using(run_after=retry_at).enqueue(delivery_id)
+    return "failed" if give_up else "retry"
+
+
+def _post(delivery: WebhookDelivery, now: dt.datetime) -> tuple[int | None, str, str]:
+    """POST the delivery's event; (status, start of the answer, error)."""
+    endpoint = delivery.endpoint
+    if not endpoint.active or not endpoint.api_key.is_active:
+        return None, "", _("The endpoint was switched off or its key revoked.")
+    try:
+        addresses = check_endpoint_url(endpoint.url)
+    except RefusedAddress as refused:
+        return None, "", str(refused)
+    parts = urlsplit(endpoint.url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    connection = _connection(parts.scheme, parts.hostname or "", parts.port, addresses[0])
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=delivery.message.body.encode(),
+            headers=signed_headers(endpoint, delivery.message, now),
+        )
+        answer = connection.getresponse()
+        text = answer.read(RESPONSE_KEPT).decode("utf-8", "replace")
+        return answer.status, text, ""
+    except (OSError, http.client.HTTPException) as exc:
+        return None, "", f"{type(exc).__name__}: {exc}"
+    finally:
+        connection.close()
+
+
+def _connection(
+    scheme: str, host: str, port: int | None, address: str
+) -> http.client.HTTPConnection:
+    """A connection to ``host`` that goes to ``address``, the one checked: TLS still verifies
+    the certificate against ``host``."""
+    timeout = settings.WEBHOOK_TIMEOUT
+    connection: http.client.HTTPConnection
+    if scheme == "https":
+        connection = http.client.HTTPSConnection(
+            host, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    target_port = connection.port
+
+    def to_checked_address(_address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        return socket.create_connection((address, target_port), *args, **kwargs)
+
+    connection._create_connection = to_checked_address  # type: ignore[attr-defined]
+    return connection
+
+
+def sweep(*, now: dt.datetime) -> int:
+    """Re-enqueue every delivery due more than ``SWEEP_GRACE`` before ``now`` whose task was
+    lost; how many."""
+    from consult.tasks import deliver_webhook
+
+    due = WebhookDelivery.objects.due(now - SWEEP_GRACE).order_by("next_attempt_at")
+    due_ids = list(due.values_list("pk", flat=True)[:1000])
+    for delivery_id in due_ids:
+        deliver_webhook.enqueue(delivery_id)
+    return len(due_ids)
+
+
+def replay(deliveries: Any, *, now: dt.datetime) -> int:
+    """Make each of ``deliveries`` due now and enqueue it; how many. A replay is one more
+    series of attempts, signed anew, with the event's id unchanged."""
+    count = 0
+    with transaction.atomic():
+        for delivery in deliveries.select_for_update():
+            delivery.replay(now=now)
+            enqueue_after_commit(delivery.pk)
+            count += 1
+    return count
+
+
+# The events of the consultation workflow ----------------------------------------------------
+
+
+def consultation_payload(consultation: Any) -> dict[str, Any]:
+    return {
+        "consultation": {
+            "slug": consultation.slug,
+            "title": consultation.title,
+            "status": consultation.status,
+            "opens_at": consultation.opens_at,
+            "closes_at": consultation.closes_at,
+            "url": site_url(consultation.get_absolute_url()),
+        }
+    }
+
+
+def batch_payload(batch: Any, consultation: Any) -> dict[str, Any]:
+    return {
+        "batch": {
+            "slug": batch.slug,
+            "number": batch.number,
+            "title": batch.title,
+            "announced_on": batch.announced_on,
+            "announced_precision": batch.announced_precision,
+            "occupation_count": batch.occupations.count(),
+            "url": site_url(batch.get_absolute_url()),
+        },
+        "consultation": consultation.slug,
+    }
