@@ -17,7 +17,7 @@ Everything the method needs is stored (``CommentSignature``, ``CommentBand``), s
 assigns a new comment (``assign``) by looking its keys up in the database; no index lives in a
 process. ``rebuild`` recomputes a consultation in bulk, holding only that run's arrays.
 Nothing is merged or deleted: a campaign is a label on each comment, which staff may take off
-(``workflow.take_out_of_campaign``), and a comment taken out stays out of every rebuild.
+(``take_out_of_campaign``), and a comment taken out stays out of every rebuild.
 
 ``datasketch`` does the hashing; what is written here is the storage and the linking, which
 that library keeps in memory or in Redis and Cassandra only.
@@ -29,12 +29,14 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from datasketch import MinHash
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import (
@@ -44,6 +46,11 @@ from consult.models import (
     Consultation,
     normalised_text,
 )
+from core.errors import InvalidTransition, require_permission
+from occupations.models import Transition
+
+if TYPE_CHECKING:
+    from core.errors import Actor
 
 SHINGLE = 4
 NUM_PERM = 64
@@ -272,6 +279,48 @@ def enqueue_after_commit(comment_id: int) -> None:
     from consult.tasks import assign_comment_to_campaign
 
     transaction.on_commit(lambda: assign_comment_to_campaign.enqueue(comment_id))
+
+
+# Staff ---------------------------------------------------------------------------------------
+
+
+def take_out_of_campaign(comment: Comment, *, by: Actor, now: dt.datetime) -> Comment:
+    """Take ``comment`` out of its near-duplicate campaign for good: it becomes a campaign of
+    its own and no assignment or rebuild links it again (``Comment.kept_apart``). When it was
+    the campaign's representative, the earliest remaining member takes its place. Nothing else
+    changes. Logged as ``take_out_of_campaign`` from the campaign's representative. Requires
+    ``consult.moderate_comment``; refused for a comment in no campaign."""
+    require_permission(
+        by, "consult.moderate_comment", gettext_now("take comments out of campaigns")
+    )
+    with transaction.atomic():
+        # The consultation's lock is the one ``assign`` and ``rebuild`` take: no assignment
+        # relabels this campaign meanwhile.
+        Consultation.objects.select_for_update().get(pk=comment.consultation_id)
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        members = Comment.objects.filter(
+            consultation_id=comment.consultation_id, cluster_id=comment.cluster_id
+        ).exclude(pk=comment.pk)
+        if comment.cluster_id is None or not members.exists():
+            raise InvalidTransition(
+                gettext_now("Comment %(number)s is in no campaign.")
+                % {"number": comment.tracking_number}
+            )
+        source = str(comment.cluster_id)
+        if comment.cluster_id == comment.pk:
+            heir = members.order_by("pk").values_list("pk", flat=True)[0]
+            members.update(cluster_id=heir)
+        Comment.objects.filter(pk=comment.pk).update(cluster_id=comment.pk, kept_apart=True)
+        comment.cluster_id, comment.kept_apart = comment.pk, True
+        Transition.objects.record(
+            comment,
+            action="take_out_of_campaign",
+            source=source,
+            target=str(comment.pk),
+            by=by,
+            at=now,
+        )
+    return comment
 
 
 # A whole consultation ----------------------------------------------------------------------

@@ -595,39 +595,3 @@ def link_answering_revision(
             else _("Link to the answering revision removed"),
         )
     return locked
-
-
-def take_out_of_campaign(comment: Comment, *, by: Actor, now: dt.datetime) -> Comment:
-    """Take ``comment`` out of its near-duplicate campaign for good: it becomes a campaign of
-    its own and no assignment or rebuild links it again (``Comment.kept_apart``). When it was
-    the campaign's representative, the earliest remaining member takes its place. Nothing else
-    changes. Logged as ``take_out_of_campaign`` from the campaign's representative. Requires
-    ``consult.moderate_comment``; refused for a comment in no campaign."""
-    require_permission(by, "consult.moderate_comment", _("take comments out of campaigns"))
-    with transaction.atomic():
-        # The consultation's lock is the one clustering takes (consult.clustering.assign):
-        # no assignment relabels this campaign meanwhile.
-        _lock(Consultation, comment.consultation_id)
-        comment = Comment.objects.select_for_update().get(pk=comment.pk)
-        members = Comment.objects.filter(
-            consultation_id=comment.consultation_id, cluster_id=comment.cluster_id
-        ).exclude(pk=comment.pk)
-        if comment.cluster_id is None or not members.exists():
-            raise InvalidTransition(
-                _("Comment %(number)s is in no campaign.") % {"number": comment.tracking_number}
-            )
-        source = str(comment.cluster_id)
-        if comment.cluster_id == comment.pk:
-            heir = members.order_by("pk").values_list("pk", flat=True)[0]
-            members.update(cluster_id=heir)
-        Comment.objects.filter(pk=comment.pk).update(cluster_id=comment.pk, kept_apart=True)
-        comment.cluster_id, comment.kept_apart = comment.pk, True
-        Transition.objects.record(
-            comment,
-            action="take_out_of_campaign",
-            source=source,
-            target=str(comment.pk),
-            by=by,
-            at=now,
-        )
-    return comment

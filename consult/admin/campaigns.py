@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from consult import clustering, workflow
+from consult import clustering
 from consult.admin.confirm import permitted, refusal
 from consult.admin.forms import DispositionForm
 from consult.models import Comment, Consultation
@@ -196,7 +196,7 @@ class CampaignsMixin:
         # Taking the representative out hands the campaign to its earliest other member.
         heir = members.exclude(pk=pk).order_by("pk").values_list("pk", flat=True).first()
         try:
-            comment = workflow.take_out_of_campaign(comment, by=request.user, now=timezone.now())
+            comment = clustering.take_out_of_campaign(comment, by=request.user, now=timezone.now())
         except WorkflowError as exc:
             refusal(request, self, exc)
             return HttpResponseRedirect(back)

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from consult import clustering, intake, workflow
+from consult import clustering, intake
 from consult.models import Comment, CommentBand, CommentSignature, Consultation
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
@@ -169,7 +169,7 @@ def test_the_sweep_clusters_comments_whose_task_was_lost(consultation):
 def test_taking_a_member_out_keeps_it_out_of_assignments_and_rebuilds(consultation, moderator):
     first, second, third = (comment(consultation, body) for body in (EN, EN_VARIANT, EN + " Yes."))
     now = timezone.now()
-    workflow.take_out_of_campaign(second, by=moderator, now=now)
+    clustering.take_out_of_campaign(second, by=moderator, now=now)
     second.refresh_from_db()
     assert (second.cluster_id, second.kept_apart) == (second.pk, True)
     log = Transition.objects.get(action="take_out_of_campaign")
@@ -182,7 +182,7 @@ def test_taking_a_member_out_keeps_it_out_of_assignments_and_rebuilds(consultati
         third.pk: first.pk,
     }
     # The representative taken out hands the campaign to the earliest other member.
-    workflow.take_out_of_campaign(first, by=moderator, now=now)
+    clustering.take_out_of_campaign(first, by=moderator, now=now)
     assert dict(Comment.objects.values_list("pk", "cluster_id")) == {
         first.pk: first.pk,
         second.pk: second.pk,
@@ -197,10 +197,10 @@ def test_taking_out_is_refused_for_a_comment_alone_or_without_the_permission(
 ):
     alone = comment(consultation, UNRELATED)
     with pytest.raises(InvalidTransition, match="in no campaign"):
-        workflow.take_out_of_campaign(alone, by=moderator, now=timezone.now())
+        clustering.take_out_of_campaign(alone, by=moderator, now=timezone.now())
     member, _other = comment(consultation, EN), comment(consultation, EN)
     with pytest.raises(NotPermitted):
-        workflow.take_out_of_campaign(member, by=editor, now=timezone.now())
+        clustering.take_out_of_campaign(member, by=editor, now=timezone.now())
     assert not Comment.objects.filter(kept_apart=True).exists()
 
 
