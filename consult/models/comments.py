@@ -136,11 +136,12 @@ class CommentQuerySet(models.QuerySet):
     def campaign_share(self) -> CampaignShare:
         """How many comments of this queryset belong to a campaign, per draft occupation
         (``None``: the whole list), and how many campaigns there are. Membership is judged
-        within this queryset (a text shared by two of its comments in one consultation), so
-        ``.not_spam()`` before it leaves spam out of both sides. The one place the analysis
-        asks what a campaign is: two grouped queries, whatever the number of rows."""
+        within this queryset (a near-duplicate cluster, ``cluster``, with two of its comments
+        in one consultation), so ``.not_spam()`` before it leaves spam out of both sides. The
+        one place the analysis asks what a campaign is: two grouped queries, whatever the
+        number of rows."""
         other = self.filter(
-            consultation=OuterRef("consultation"), fingerprint=OuterRef("fingerprint")
+            consultation=OuterRef("consultation"), cluster=OuterRef("cluster")
         ).exclude(pk=OuterRef("pk"))
         members = (
             self.filter(Exists(other))

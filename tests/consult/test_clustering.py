@@ -239,3 +239,12 @@ def test_a_bad_threshold_stops_the_start_with_the_setting_named(monkeypatch, raw
         env_fraction("CAMPAIGN_SIMILARITY", 0.8)
     monkeypatch.setenv("CAMPAIGN_SIMILARITY", "0.9")
     assert env_fraction("CAMPAIGN_SIMILARITY", 0.8) == 0.9
+
+
+def test_the_analysis_counts_near_copies_as_campaign_members(consultation):
+    """The charts' share from campaigns asks the same clusters as the campaign pages."""
+    for body in (EN, EN_VARIANT, ZH, ZH_VARIANT, UNRELATED):
+        comment(consultation, body)
+    comment(consultation, EN + " Spam.", status="spam")
+    share = Comment.objects.filter(consultation=consultation).not_spam().campaign_share()
+    assert (share.campaigns, share.members) == (2, {None: 4})
