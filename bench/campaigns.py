@@ -276,7 +276,7 @@ def _punctuate(rng: random.Random, text: str, language: str) -> str:
     if roll < 0.2:
         return text.replace("，", ",").replace("。", ". ") if language == "zh" else text.lower()
     if roll < 0.4:
-        return "  " + text.replace(" ", "  ", rng.randint(1, 4)) + "\n"
+        return "  " + text.replace(" ", "  ", rng.randint(1, 4)) + "  "
     if roll < 0.6:
         return text.rstrip("。.") + ("！！" if language == "zh" else "!!")
     return text
