@@ -27,7 +27,16 @@ from pathlib import Path
 from bench import harness
 from bench.harness import ROOT, SCALES, Target
 
-BENCHMARKS = ["seeds", "generate", "api", "intake", "changelist", "export", "downloads"]
+BENCHMARKS = [
+    "seeds",
+    "generate",
+    "api",
+    "intake",
+    "changelist",
+    "export",
+    "campaigns",
+    "downloads",
+]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -208,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Seeds first: loadseeds is measured on the empty, migrated database. The other
         # benchmarks need the seeds (major groups) and the generated data in any case.
-        needs_data = bool(set(args.only) - {"seeds"})
+        needs_data = bool(set(args.only) - {"seeds", "campaigns"})
         run("seeds", benchmarks.seeds, target, required=needs_data)
         if needs_data:
             run("generate", benchmarks.generate, target, scale, args.seed, required=True)
@@ -220,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                 run("intake", benchmarks.intake, base_url, scale, workdir)
         run("changelist", benchmarks.changelist, scale)
         run("export", benchmarks.export, target, workdir)
+        run("campaigns", benchmarks.campaigns, target, scale, args.seed)
         # Last: it issues a release, which the other benchmarks' data do not expect.
         run("downloads", release_downloads.downloads, scale)
     finally:

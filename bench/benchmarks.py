@@ -440,3 +440,16 @@ def export(target: Target, outdir: Path) -> Result:
 
 def elapsed_since(started: float) -> float:
     return round(time.perf_counter() - started, 1)
+
+
+# Campaigns --------------------------------------------------------------------------------
+
+
+def campaigns(target: Target, scale: Scale, seed: int) -> Result:
+    """Near-duplicate campaign clustering: bulk time and memory, quality, one assignment
+    (``bench.campaign_bench``)."""
+    from bench import campaign_bench
+
+    result = Result("campaigns")
+    campaign_bench.run(target, scale, seed, result)
+    return result

@@ -4,30 +4,33 @@ generated data for the benchmarks.
 The data looks like the real thing at scale: published batches of occupations (Chinese names
 with English alternative names, definitions, numbered tasks, job types), skill standards with
 their full level sets on some occupations, consultations in every state with their draft lists,
-and public comments in Chinese and English, a share of them in campaigns (the same text sent
-many times, differing only in spacing, case and punctuation, so they share a fingerprint).
+and public comments in Chinese and English, a share of them in labelled near-duplicate campaigns
+(``bench.campaigns``: a letter copied with names changed, words swapped, sentences inserted,
+punctuation and spacing edited).
 
 Rows are written with ``bulk_create`` in batches, so ``save()`` does not run: the command fills
-``Occupation.search_text`` and ``Comment.fingerprint`` itself. The same ``--seed`` gives the
-same records; only timestamps of the open consultation move with the clock, so that it is open
-when the command runs. Every generated batch and consultation has a slug starting with
+``Occupation.search_text`` and ``Comment.fingerprint`` itself, and leaves the comments
+unclustered: ``manage.py cluster_comments <slug>`` assigns their campaigns. The same ``--seed``
+gives the same records; only timestamps of the open consultation move with the clock, so that it
+is open when the command runs. Every generated batch and consultation has a slug starting with
 ``load-``; the command refuses to run twice on one database.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import itertools
 import random
 import sys
 import time
 from collections.abc import Iterator
+from typing import TextIO
 
 from django.db import transaction
 
+from bench import campaigns
 from bench.wordpools import (
-    CAMPAIGN_TEXTS_EN,
-    CAMPAIGN_TEXTS_ZH,
     EN_CLOSINGS,
     EN_CONTEXTS,
     EN_OPENINGS,
@@ -371,24 +374,42 @@ class Generator:
         closing = rng.choice(EN_CLOSINGS)
         return " ".join([*(s.format(**values) for s in sentences), closing]).strip()
 
-    def _campaign_variant(self, text: str) -> str:
-        """The same campaign text as people paste it: spacing, case and punctuation vary, the
-        fingerprint does not."""
+    def _campaign_pool(
+        self, consultations: list[Consultation], drafts_by_consultation: dict
+    ) -> dict[int, list[campaigns.Template]]:
+        """Two to six campaign letters per consultation (by its index), numbered across all,
+        in Chinese and English, each about one of its drafts."""
         rng = self.rng
-        choice = rng.random()
-        if choice < 0.25:
-            return text.upper() if text.isascii() else text
-        if choice < 0.5:
-            return "  " + text.replace("，", ", ").replace("。", ".") + " "
-        if choice < 0.75:
-            return text.rstrip("！!。.") + "!!"
-        return text
+        pool: dict[int, list[campaigns.Template]] = {}
+        number = 0
+        for index, consultation in enumerate(consultations):
+            drafts = drafts_by_consultation.get(consultation.pk, [])
+            for _n in range(rng.randint(2, 6)):
+                draft = rng.choice(drafts) if drafts else None
+                language = rng.choice(("zh", "en"))
+                if draft is None:
+                    occupation = ""
+                elif language == "zh":
+                    occupation = f"“{draft.name}”"
+                else:
+                    occupation = (draft.alternative_names or ["this occupation"])[0]
+                letter = campaigns.template(rng, number, language, occupation)
+                pool.setdefault(index, []).append(letter)
+                number += 1
+        return pool
 
     def comments(
-        self, total: int, consultations: list[Consultation], campaign_share: float
+        self,
+        total: int,
+        consultations: list[Consultation],
+        campaign_share: float,
+        labels: TextIO | None = None,
     ) -> tuple[int, int]:
         """``total`` comments spread over the consultations, the open one taking the largest
-        share. Returns (comments, campaigns)."""
+        share; ``campaign_share`` of them are near-duplicate copies of campaign letters
+        (``bench.campaigns``), the rest written independently. With ``labels``, writes
+        ``tracking_number,campaign`` for every comment (campaign empty for an independent
+        one) as CSV. Returns (comments, campaigns)."""
         rng = self.rng
         drafts_by_consultation: dict[int, list[DraftOccupation]] = {}
         for draft in DraftOccupation.objects.filter(consultation__in=consultations).order_by(
@@ -400,24 +421,10 @@ class Generator:
         weights[-2] = max(1.0, len(consultations) / 4)  # the one in review
         cum_weights = list(itertools.accumulate(weights))
         indexes = range(len(consultations))
-        campaign_pool: list[tuple[int, str, str]] = []  # (consultation index, text, fingerprint)
-        for index, consultation in enumerate(consultations):
-            drafts = drafts_by_consultation.get(consultation.pk, [])
-            for _n in range(rng.randint(2, 6)):
-                draft = rng.choice(drafts) if drafts else None
-                values = {
-                    "name": draft.name if draft else "目录",
-                    "alt": draft.alternative_names[0]
-                    if draft and draft.alternative_names
-                    else "the list",
-                    "n": rng.randint(1000, 90_000),
-                }
-                template = rng.choice(CAMPAIGN_TEXTS_ZH + CAMPAIGN_TEXTS_EN)
-                text = template.format(**values)
-                campaign_pool.append((index, text, comment_fingerprint(text)))
-        campaigns_by_consultation: dict[int, list[tuple[str, str]]] = {}
-        for index, text, fingerprint in campaign_pool:
-            campaigns_by_consultation.setdefault(index, []).append((text, fingerprint))
+        campaigns_by_consultation = self._campaign_pool(consultations, drafts_by_consultation)
+        label_writer = csv.writer(labels) if labels is not None else None
+        if label_writer is not None:
+            label_writer.writerow(["tracking_number", "campaign"])
 
         tracking_numbers = self._tracking_numbers(total)
         # The whole occupation is what most comments are about.
@@ -443,15 +450,18 @@ class Generator:
                 submitted = opens + dt.timedelta(
                     seconds=rng.random() * (closes - opens).total_seconds()
                 )
-                campaign = campaigns_by_consultation.get(index)
-                if campaign and rng.random() < campaign_share:
-                    text, fingerprint = rng.choice(campaign)
-                    body = self._campaign_variant(text)
+                letters = campaigns_by_consultation.get(index)
+                label: int | None = None
+                if letters and rng.random() < campaign_share:
+                    letter = rng.choice(letters)
+                    body, label = campaigns.variant(rng, letter), letter.number
                     draft, field = None, Comment.Field.WHOLE
                 else:
                     subject = rng.choice(FIELDS)
                     body = self._comment_body(draft, subject[0], subject[1])
-                    fingerprint = comment_fingerprint(body)
+                fingerprint = comment_fingerprint(body)
+                if label_writer is not None:
+                    label_writer.writerow([tracking_numbers[i], "" if label is None else label])
                 status = rng.choice(statuses)
                 consent = rng.random() < 0.7
                 if status == Comment.Status.PUBLISHED and not consent:
@@ -498,4 +508,4 @@ class Generator:
             with transaction.atomic():
                 Comment.objects.bulk_create(rows)
             _progress("comments", end, total, started, enabled=self.progress)
-        return total, len(campaign_pool)
+        return total, sum(len(letters) for letters in campaigns_by_consultation.values())

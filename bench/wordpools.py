@@ -135,12 +135,3 @@ ORGANISATIONS = [
     "",
     "",
 ]
-CAMPAIGN_TEXTS_ZH = [
-    "强烈支持将“{name}”列入新职业目录！这是{n}名从业者的共同心声。",
-    "我们反对将“{name}”与现有职业合并，请保留为独立职业。",
-    "请尽快发布“{name}”的国家职业技能标准，从业者急需。",
-]
-CAMPAIGN_TEXTS_EN = [
-    'We strongly support adding "{alt}" to the classification. {n} workers depend on it.',
-    'Please keep "{alt}" as a separate occupation; do not merge it.',
-]

@@ -2,8 +2,8 @@
 field, and what was done with it.
 
 ``build_response_report(consultation, public=...)`` serves both the staff view in the admin and
-the public ``/consultations/<slug>/report/`` page. It runs a constant number of queries (four)
-whatever the number of comments: counts and repeated texts are aggregated in the database, and the
+the public ``/consultations/<slug>/report/`` page. It runs a constant number of queries (five)
+whatever the number of comments: counts and campaigns are aggregated in the database, and the
 texts shown are fetched in one query with only the columns a report may show (never e-mail or
 IP hash).
 
@@ -11,10 +11,13 @@ Counting rules:
 
 - spam is left out of everything;
 - every other comment (received, published, hidden) counts, whatever the variant;
-- a repeated text is a set of at least two comments with the same ``fingerprint`` (identical
-  normalised text) on the same target; it appears once, with its size. It is not a campaign
-  (``Comment.objects.campaigns()``: the same text anywhere in one consultation), of which it
-  is the part that landed on one target;
+- a campaign is a near-duplicate cluster (``Comment.cluster``, ``consult.clustering``): the
+  comments of one consultation with the same or nearly the same text. Per occupation the
+  report says "N comments, of which M in K campaigns": the campaigns with at least two
+  (non-spam) comments in the consultation, each listed once with its comments on that
+  occupation;
+- a repeated text is the part of a campaign that landed on one target, at least two comments;
+  it appears once, with its size;
 - ``submissions`` counts a repeated text once, ``comments`` counts each of its copies;
 - ``people`` counts the people behind the comments: a comment sent through the API for an
   organisation counts its ``signatures``, any other comment one.
@@ -77,10 +80,22 @@ class ReportComment:
 
 @dataclass
 class RepeatedText:
-    """Comments with the same normalised text on the same target, counted once."""
+    """Comments of one campaign on the same target, counted once."""
 
-    fingerprint: str
+    cluster: int
     size: int
+
+
+@dataclass
+class CampaignShare:
+    """One campaign's comments on one occupation (or the whole list): ``size`` of the
+    campaign's ``total`` in the consultation; ``text`` the first of them the report may
+    quote ("" if none)."""
+
+    cluster: int
+    size: int
+    total: int
+    text: str = ""
 
 
 @dataclass
@@ -115,10 +130,17 @@ class OccupationReport:
     submissions: int = 0
     people: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
+    # Each campaign once, largest first: "N comments, of which M in K campaigns".
+    campaigns: list[CampaignShare] = field(default_factory=list)
 
     @property
     def disposition_rows(self) -> list[tuple[str, str, int]]:
         return disposition_rows(self.dispositions, nonzero=True)
+
+    @property
+    def in_campaigns(self) -> int:
+        """M: this occupation's comments that belong to a campaign."""
+        return sum(c.size for c in self.campaigns)
 
 
 @dataclass
@@ -131,6 +153,9 @@ class ResponseReport:
     submissions: int = 0
     people: int = 0
     repeated_text_count: int = 0
+    # Campaigns of the consultation (at least two non-spam comments) and their comments.
+    campaign_count: int = 0
+    in_campaigns: int = 0
     dispositions: dict[str, int] = field(default_factory=empty_dispositions)
     # The last change the report shows: a comment moderated or answered, a draft decided or
     # revised.
@@ -157,7 +182,7 @@ _TEXT_COLUMNS = (
     "occupation_id",
     "field",
     "task_number",
-    "fingerprint",
+    "cluster_id",
     "tracking_number",
     "submitted_at",
     "author_name",
@@ -220,12 +245,12 @@ def _collect_repeated_texts(fields: _FieldReports, repeated) -> dict[tuple, Repe
     of its repeated texts once.
     """
     repeated_index: dict[tuple, RepeatedText] = {}
-    for occupation_id, key, task_number, fingerprint, size in repeated:
-        text = RepeatedText(fingerprint=fingerprint, size=size)
+    for occupation_id, key, task_number, cluster, size in repeated:
+        text = RepeatedText(cluster=cluster, size=size)
         fields.of(occupation_id, key, task_number).repeated_texts.append(text)
-        repeated_index[(occupation_id, key, task_number, fingerprint)] = text
+        repeated_index[(occupation_id, key, task_number, cluster)] = text
     for report in fields.values():
-        report.repeated_texts.sort(key=lambda c: (-c.size, c.fingerprint))
+        report.repeated_texts.sort(key=lambda c: (-c.size, c.cluster))
         report.submissions = report.comments - sum(c.size - 1 for c in report.repeated_texts)
     return repeated_index
 
@@ -252,13 +277,22 @@ def _report_comment(
     )
 
 
-def _list_texts(fields: _FieldReports, texts, repeated_index: dict[tuple, RepeatedText]) -> None:
-    """Add each text to its target in order; a repeated text is listed once, at its first."""
+def _list_texts(
+    fields: _FieldReports,
+    texts,
+    repeated_index: dict[tuple, RepeatedText],
+    campaigns: dict[int | None, dict[int, CampaignShare]],
+) -> None:
+    """Add each text to its target in order; a repeated text is listed once, at its first.
+    The first text of each campaign on an occupation is the one its campaign line quotes."""
     labels = dict(Comment.Disposition.choices)
     seen: set[tuple] = set()
     for row in texts:
         target = (row["occupation_id"], row["field"], row["task_number"])
-        text_key = (*target, row["fingerprint"])
+        share = campaigns.get(row["occupation_id"], {}).get(row["cluster_id"])
+        if share is not None and not share.text:
+            share.text = row["body"]
+        text_key = (*target, row["cluster_id"] or -row["pk"])
         repeated = repeated_index.get(text_key)
         if repeated is not None and text_key in seen:
             continue
@@ -272,11 +306,32 @@ def _task_text(draft: DraftOccupation, task_number: int) -> str:
     return tasks[task_number - 1] if 0 < task_number <= len(tasks) else ""
 
 
-def _section(draft: DraftOccupation | None, fields: _FieldReports) -> OccupationReport:
+def _campaign_shares(rows) -> dict[int | None, dict[int, CampaignShare]]:
+    """The ``(occupation_id, cluster, n)`` rows of campaigns' comments as each occupation's
+    campaigns, with each campaign's total over the consultation."""
+    rows = list(rows)
+    totals: dict[int, int] = {}
+    for _occupation, cluster, n in rows:
+        totals[cluster] = totals.get(cluster, 0) + n
+    shares: dict[int | None, dict[int, CampaignShare]] = {}
+    for occupation_id, cluster, n in rows:
+        share = CampaignShare(cluster=cluster, size=n, total=totals[cluster])
+        shares.setdefault(occupation_id, {})[cluster] = share
+    return shares
+
+
+def _section(
+    draft: DraftOccupation | None,
+    fields: _FieldReports,
+    campaigns: dict[int | None, dict[int, CampaignShare]],
+) -> OccupationReport:
     """The report of one draft (or of the whole list for ``None``), its fields in order."""
     occupation_id = draft.pk if draft is not None else None
     label = draft.name if draft is not None else _("The whole list")
     result = OccupationReport(draft=draft, label=label)
+    result.campaigns = sorted(
+        campaigns.get(occupation_id, {}).values(), key=lambda c: (-c.size, c.cluster)
+    )
     mine = [(k, r) for k, r in fields.items() if k[0] == occupation_id]
     mine.sort(key=lambda item: _sort_key(item[0][1], item[0][2]))
     for (_occ, key, task_number), report in mine:
@@ -296,7 +351,7 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     Requires a saved consultation; works in any status (staff may look during consultation,
     the public page should show it only when ``consultation.report_is_public``). Changes
     nothing. ``public=True`` lists only published, consented comments' texts and replies;
-    counts always include every non-spam comment. Four queries, whatever the row counts.
+    counts always include every non-spam comment. Five queries, whatever the row counts.
     """
     drafts = list(DraftOccupation.objects.filter(consultation=consultation).public().in_order())
     comments = Comment.objects.filter(consultation=consultation).not_spam()
@@ -311,11 +366,29 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
         .values_list(*target, "disposition", "n", "people", "last_change")
     )
     repeated = (
-        comments.order_by()
-        .values(*target, "fingerprint")
+        comments.filter(cluster__isnull=False)
+        .order_by()
+        .values(*target, "cluster_id")
         .annotate(size=Count("pk"))
         .filter(size__gte=2)
-        .values_list(*target, "fingerprint", "size")
+        .values_list(*target, "cluster_id", "size")
+    )
+    # Campaigns: clusters of at least two non-spam comments in the consultation, counted per
+    # occupation (a subquery, so the rows are campaigns, not comments).
+    campaign_keys = (
+        comments.filter(cluster__isnull=False)
+        .order_by()
+        .values("cluster_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .values("cluster_id")
+    )
+    per_occupation = (
+        comments.filter(cluster_id__in=campaign_keys)
+        .order_by()
+        .values("occupation_id", "cluster_id")
+        .annotate(n=Count("pk"))
+        .values_list("occupation_id", "cluster_id", "n")
     )
     shown = Comment.objects.published() if public else Comment.objects.not_spam()
     texts = (
@@ -328,14 +401,17 @@ def build_response_report(consultation: Consultation, *, public: bool) -> Respon
     counts = list(counts)
     _count_comments(fields, counts)
     repeated_index = _collect_repeated_texts(fields, repeated)
-    _list_texts(fields, texts, repeated_index)
+    campaigns = _campaign_shares(per_occupation)
+    _list_texts(fields, texts, repeated_index, campaigns)
 
     report = ResponseReport(
         consultation=consultation,
         public=public,
-        whole_list=_section(None, fields),
-        occupations=[_section(draft, fields) for draft in drafts],
+        whole_list=_section(None, fields, campaigns),
+        occupations=[_section(draft, fields, campaigns) for draft in drafts],
     )
+    report.campaign_count = len({c for shares in campaigns.values() for c in shares})
+    report.in_campaigns = sum(s.size for shares in campaigns.values() for s in shares.values())
     for part in report.sections:
         report.comments += part.comments
         report.submissions += part.submissions

@@ -54,6 +54,20 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_fraction(name: str, default: float) -> float:
+    """A number greater than 0 and at most 1."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}.") from None
+    if not 0 < value <= 1:
+        raise ImproperlyConfigured(f"{name} must be above 0 and at most 1, got {value}.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -295,6 +309,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Near-duplicate campaigns (consult.clustering): two comments of a consultation are linked
+# when the estimated Jaccard similarity of their texts' character shingles reaches this.
+CAMPAIGN_SIMILARITY = env_fraction("CAMPAIGN_SIMILARITY", 0.8)
 
 # Comments: per-client limit (e.g. "60/h"; "0" disables). The salt of client-address hashes
 # is IP_HASH_SECRET, in the block on limits and hardening below. One a minute on average: an

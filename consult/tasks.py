@@ -4,11 +4,14 @@ arguments are ids, never addresses or other personal data, since the queue store
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import export_jobs, notifications, outbox, report_pdf, webhooks, workflow
+from consult import clustering, export_jobs, notifications, outbox, report_pdf, webhooks, workflow
+from consult.models import Consultation
 from occupations import downloads
 
 
@@ -27,13 +30,38 @@ def deliver_webhook(delivery_id: int) -> str:
 @task()
 def sweep() -> dict[str, int]:
     """Re-enqueue mail, webhook deliveries and release downloads whose task was lost; remove
-    exports past their day."""
+    exports past their day; cluster comments whose clustering task was lost."""
     now = timezone.now()
     return {
         "mail_requeued": outbox.sweep(now=now),
         "webhooks_requeued": webhooks.sweep(now=now),
         "exports_removed": export_jobs.remove_expired(now=now),
         "downloads_requeued": downloads.requeue_missing(now=now),
+        "comments_clustered": clustering.assign_pending(older_than=now - SWEEP_CLUSTER_GRACE),
+    }
+
+
+# A comment is left to its own clustering task this long before the sweep assigns it.
+SWEEP_CLUSTER_GRACE = dt.timedelta(minutes=2)
+
+
+@task()
+def assign_comment_to_campaign(comment_id: int) -> int | None:
+    """Put one new comment in its near-duplicate campaign (``consult.clustering.assign``)."""
+    return clustering.assign(comment_id)
+
+
+@task()
+def rebuild_campaigns(consultation_id: int) -> dict[str, int]:
+    """Recompute the campaigns of one consultation (``consult.clustering.rebuild``)."""
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    if consultation is None:
+        return {"comments": 0, "campaigns": 0, "in_campaigns": 0}
+    result = clustering.rebuild(consultation)
+    return {
+        "comments": result.comments,
+        "campaigns": result.campaigns,
+        "in_campaigns": result.in_campaigns,
     }
 
 

@@ -63,6 +63,21 @@ def inline(old: str, new: str) -> tuple[list[Segment], list[Segment]]:
     return before, after
 
 
+def merged(old: str, new: str) -> list[Segment]:
+    """One text with the changes from ``old`` to ``new`` in place: what ``new`` left out of
+    ``old`` as "del", what it put in as "ins" (a campaign member against its representative)."""
+    segments: list[Segment] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append(("equal", old[i1:i2]))
+            continue
+        if i2 > i1:
+            segments.append(("del", old[i1:i2]))
+        if j2 > j1:
+            segments.append(("ins", new[j1:j2]))
+    return segments
+
+
 def _list_sides(old: list[str], new: list[str]) -> tuple[Side, Side]:
     before, after = Side(), Side()
     for op, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():

@@ -4,12 +4,14 @@ sets the initial state through the constructor, which is the one place that may.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from consult import clustering
 from consult.models import (
     Comment,
     Consultation,
@@ -118,9 +120,25 @@ class DraftOccupationFactory(factory.django.DjangoModelFactory):
 class CommentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Comment
+        skip_postgeneration_save = True
 
     consultation = factory.SubFactory(ConsultationFactory, status=Consultation.Status.CONSULTATION)
-    body = factory.Sequence(lambda n: f"Comment number {n} on the draft list.")
+    # A word of its own keeps two default comments apart as campaigns (a number alone would
+    # leave them 70% alike).
+    body = factory.Sequence(
+        lambda n: (
+            f"Comment number {n} on the draft list: "
+            f"{hashlib.sha256(str(n).encode()).hexdigest()[:16]}."
+        )
+    )
     fingerprint = factory.LazyAttribute(lambda o: comment_fingerprint(o.body))
     tracking_number = factory.LazyFunction(new_tracking_number)
     consent_to_publish = True
+
+    @factory.post_generation
+    def clustered(obj, create, extracted, **kwargs):
+        """Assigned to its campaign as the worker would do right after it is stored
+        (``clustered=False``: left for the worker, as just after the POST)."""
+        if create and extracted is not False:
+            clustering.assign(obj.pk)
+            obj.refresh_from_db(fields=["cluster"])

@@ -85,10 +85,9 @@ class CampaignFilter(admin.SimpleListFilter):
 
 
 class FingerprintFilter(admin.SimpleListFilter):
-    """``?fingerprint=<hash>``, the campaign links' parameter: with the consultation filter
-    (``consultation__id__exact``, which the links carry), that consultation's campaign, looked
-    up in the campaign index (``of_campaign``); without it, the comments of that text in every
-    consultation. Shown only while applied."""
+    """``?fingerprint=<hash>``: the comments of one identical normalised text, with the
+    consultation filter (``consultation__id__exact``) in that consultation, without it in
+    every consultation. Shown only while applied."""
 
     title = _("campaign text")
     parameter_name = "fingerprint"
@@ -103,7 +102,7 @@ class FingerprintFilter(admin.SimpleListFilter):
         consultation = parse_pk(request.GET.get("consultation__id__exact"))
         if consultation is None:
             return queryset.filter(fingerprint=self.value())
-        return queryset.of_campaign(consultation, self.value())
+        return queryset.filter(consultation_id=consultation, fingerprint=self.value())
 
 
 CONSULTATION_PARAMETER = "consultation__id__exact"
@@ -206,7 +205,7 @@ class CommentChangeList(ChangeList):
         rows = list(page)
         sizes = Comment.objects.campaign_sizes(rows)
         for comment in rows:
-            comment.campaign_size = sizes[(comment.consultation_id, comment.fingerprint)]
+            comment.campaign_size = sizes[comment.pk]
         return rows
 
 
@@ -293,7 +292,7 @@ class CommentAdmin(
         if comment is not None:
             # The change form shows the campaign column too.
             sizes = Comment.objects.campaign_sizes([comment])
-            comment.campaign_size = sizes[(comment.consultation_id, comment.fingerprint)]
+            comment.campaign_size = sizes[comment.pk]
         return comment
 
     def get_list_display_links(self, request, list_display):
@@ -339,10 +338,7 @@ class CommentAdmin(
         size = obj.campaign_size
         if size < 2:
             return "—"
-        url = (
-            reverse("admin:consult_comment_changelist")
-            + f"?fingerprint={obj.fingerprint}&consultation__id__exact={obj.consultation_id}"
-        )
+        url = reverse("admin:consult_comment_campaign", args=[obj.cluster_id])
         return format_html('<a href="{}">× {}</a>', url, size)
 
     def save_model(self, request, obj, form, change) -> None:

@@ -32,6 +32,7 @@ from consult.admin.handoffs import handoff
 from consult.analysis import build_analysis
 from consult.models import Consultation, DraftOccupation, WindowExtension
 from consult.reports import build_response_report
+from consult.tasks import rebuild_campaigns
 from core import durations
 from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup
@@ -160,6 +161,31 @@ class ConsultationAdmin(
 
     step_object_name = "consultation"
     step_needs_one = _("Select exactly one consultation for this step.")
+    actions = ["rebuild_campaigns_action"]
+
+    @admin.action(
+        description=_("Recompute the campaigns of the selected consultations"),
+        permissions=["moderate"],
+    )
+    def rebuild_campaigns_action(self, request, queryset):
+        """Queue a rebuild of each consultation's near-duplicate campaigns for the worker
+        (``consult.clustering.rebuild``): minutes for a large consultation."""
+        slugs = []
+        for consultation in queryset:
+            rebuild_campaigns.enqueue(consultation.pk)
+            slugs.append(consultation.slug)
+        self.message_user(
+            request,
+            gettext(
+                "The campaigns of %(slugs)s will be recomputed by the worker in the next "
+                "minutes; until then the pages show the campaigns as they were."
+            )
+            % {"slugs": ", ".join(slugs)},
+            messages.SUCCESS,
+        )
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("consult.moderate_comment")
 
     def get_queryset(self, request):
         drafts = (

@@ -7,6 +7,7 @@ publication creates registry records) are functions in ``consult.workflow``, whi
 actor's permission, lock rows and write the Transition log.
 """
 
+from consult.models.clusters import CommentBand, CommentSignature
 from consult.models.comments import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
@@ -22,6 +23,7 @@ from consult.models.comments import (
     comment_fingerprint,
     new_tracking_number,
     normalise_tracking_number,
+    normalised_text,
 )
 from consult.models.consultations import (
     ONE_SECOND,
@@ -69,7 +71,9 @@ __all__ = [
     "Attachment",
     "CampaignShare",
     "Comment",
+    "CommentBand",
     "CommentQuerySet",
+    "CommentSignature",
     "Consultation",
     "ConsultationQuerySet",
     "DeliveryAttempt",
@@ -92,5 +96,6 @@ __all__ = [
     "comment_fingerprint",
     "new_tracking_number",
     "normalise_tracking_number",
+    "normalised_text",
     "whole_second",
 ]

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from consult import workflow
-from consult.models import Attachment, Comment, Consultation, comment_fingerprint
+from consult.models import Attachment, Comment, Consultation
 from occupations.models import Transition
 from tests.admin.conftest import messages_of
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
@@ -171,11 +171,9 @@ def campaign(consultation):
 
 
 def campaign_disposition_url(member: Comment) -> str:
-    """The disposition page of ``member``'s campaign: its consultation and its text."""
-    return reverse(
-        "admin:consult_comment_campaign_disposition",
-        args=[member.consultation_id, member.fingerprint],
-    )
+    """The disposition page of ``member``'s campaign, named by its representative."""
+    member.refresh_from_db(fields=["cluster"])
+    return reverse("admin:consult_comment_campaign_disposition", args=[member.cluster_id])
 
 
 def test_a_campaign_is_one_row_with_its_size(client_for, moderator, campaign, comments):
@@ -184,11 +182,8 @@ def test_a_campaign_is_one_row_with_its_size(client_for, moderator, campaign, co
     assert body.count('class="campaign"') == 1
     assert '<td class="size">3</td>' in body
     member = campaign[0]
-    listed = client_for(moderator).get(
-        reverse(CHANGELIST)
-        + f"?fingerprint={member.fingerprint}&consultation__id__exact={member.consultation_id}"
-    )
-    assert listed.content.decode().count('class="action-checkbox"') == 3
+    page = client_for(moderator).get(reverse("admin:consult_comment_campaign", args=[member.pk]))
+    assert page.content.decode().count('class="campaign-member"') == 3
 
 
 @pytest.fixture
@@ -221,7 +216,9 @@ def test_a_campaign_disposition_changes_only_its_consultations_comments(
         {"disposition": "noted", "reply": "Noted."},
     )
     assert "2 comments given a disposition." in messages_of(response)
-    assert response["Location"].endswith(f"?consultation={same_text_elsewhere[0].consultation_id}")
+    assert response["Location"] == reverse(
+        "admin:consult_comment_campaign", args=[same_text_elsewhere[0].pk]
+    )
     noted = Comment.objects.filter(disposition="noted")
     assert set(noted) == set(same_text_elsewhere)
     assert {c.disposition for c in Comment.objects.filter(pk__in=[c.pk for c in campaign])} == {
@@ -237,14 +234,11 @@ def test_a_campaign_disposition_changes_only_its_consultations_comments(
 def test_a_campaign_disposition_of_an_unknown_campaign_is_not_found(
     client_for, moderator, campaign, same_text_elsewhere
 ):
-    """A text that the consultation never received is no campaign of it."""
+    """Only a campaign's representative names it: a member or an unknown key is none."""
     member = campaign[0]
-    other = same_text_elsewhere[0].consultation_id
-    url = reverse(
-        "admin:consult_comment_campaign_disposition",
-        args=[other, comment_fingerprint("Split the task list")],
-    )
-    assert client_for(moderator).get(url).status_code == 404
+    for key in (campaign[1].pk, 999_999):
+        url = reverse("admin:consult_comment_campaign_disposition", args=[key])
+        assert client_for(moderator).get(url).status_code == 404
     assert client_for(moderator).get(campaign_disposition_url(member)).status_code == 200
 
 

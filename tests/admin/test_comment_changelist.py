@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from consult import clustering
 from consult.models import Comment, Consultation, comment_fingerprint
 from tests.admin.test_changelist_queries import make_comments
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
@@ -134,14 +135,15 @@ def test_the_change_form_shows_the_campaign_size(client_for, superuser, comments
     assert "× " not in page.content.decode()
 
 
-def test_the_fingerprint_link_of_the_column_lists_the_campaign(client_for, superuser, comments):
-    """The "× n" link filters to that campaign: n rows."""
+def test_the_link_of_the_column_shows_the_campaign(client_for, superuser, comments):
+    """The "× n" link leads to that campaign's page: n members."""
     response, _ = fetch(client_for(superuser), reverse(CHANGELIST))
     body = response.content.decode()
     link = re.search(r'<td class="field-campaign"><a href="([^"]+)">× 5</a>', body)
-    listed, _ = fetch(client_for(superuser), link.group(1).replace("&amp;", "&"))
-    assert len(shown_sizes(listed)) == 5
-    assert comment_fingerprint("Keep the old name") in link.group(1)
+    page = client_for(superuser).get(link.group(1)).content.decode()
+    assert page.count('class="campaign-member"') == 5
+    representative = Comment.objects.filter(body="Keep the old name").order_by("pk").first()
+    assert link.group(1) == reverse("admin:consult_comment_campaign", args=[representative.pk])
 
 
 @postgresql_only
@@ -167,35 +169,33 @@ def one_text_in_two_consultations():
     return first, second
 
 
-def test_a_campaign_is_one_consultations_comments_with_one_fingerprint(
-    one_text_in_two_consultations,
-):
+def test_a_campaign_is_one_consultations_comments(one_text_in_two_consultations):
+    """The same text in two consultations is two campaigns, each of its own comments."""
     first, second = one_text_in_two_consultations
     fingerprint = comment_fingerprint("Keep it")
     for consultation in (first, second):
-        found = Comment.objects.of_campaign(consultation, fingerprint)
-        assert list(found) == list(
-            Comment.objects.filter(consultation=consultation, fingerprint=fingerprint)
-        )
-        assert list(Comment.objects.of_campaign(consultation.pk, fingerprint)) == list(found)
-        assert [c.body for c in found] == (["Keep it"] if consultation == first else ["keep it!"])
+        (member,) = Comment.objects.filter(consultation=consultation, fingerprint=fingerprint)
+        assert member.cluster_id == member.pk
+        found = Comment.objects.of_campaign(member)
+        assert list(Comment.objects.of_campaign(member.pk)) == list(found) == [member]
 
 
 @postgresql_only
-def test_a_campaign_is_found_in_the_campaign_index_without_one_on_the_fingerprint():
+def test_a_campaign_is_found_in_the_cluster_index():
     for _ in range(2):
         consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
         make_comments(consultation, [DraftOccupationFactory(consultation=consultation)], 800)
+        clustering.rebuild(consultation)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE consult_comment")
     member = Comment.objects.order_by("pk").first()
-    campaign = Comment.objects.of_campaign(member.consultation_id, member.fingerprint)
-    lines = plan_of(campaign.order_by()).splitlines()
-    assert "Index Scan using comment_campaign" in lines[0], lines
-    # The index is searched by consultation and fingerprint, not read whole for the fingerprint.
-    assert "Index Cond: ((consultation_id = " in lines[1], lines
+    campaign = Comment.objects.of_campaign(member.cluster_id)
+    lines = plan_of(campaign.order_by())
+    assert "Index Scan using comment_cluster on consult_comment" in lines, lines
+    # The index is searched by consultation and campaign, not read whole for the campaign.
+    assert "Index Cond: ((consultation_id = " in lines, lines
     indexes = {index.name for index in Comment._meta.indexes}
-    assert "comment_campaign" in indexes and "comment_fingerprint" not in indexes
+    assert "comment_cluster" in indexes and "comment_fingerprint" not in indexes
 
 
 def test_the_fingerprint_filter_lists_one_consultations_campaign_or_the_text_everywhere(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from consult import clustering
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
 from consult.reports import build_response_report
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
@@ -81,10 +82,42 @@ def test_a_campaign_is_counted_once_with_its_size(consultation):
     assert name.comments == 4
     assert name.submissions == 2
     assert [c.size for c in name.repeated_texts] == [3]
-    assert name.repeated_texts[0].fingerprint == comment_fingerprint(body)
+    first = Comment.objects.get(body=body)
+    assert name.repeated_texts[0].cluster == first.pk
     assert sorted(t.repeats for t in name.texts) == [1, 3]
     assert report.repeated_text_count == 1
     assert report.submissions == 2
+
+
+def test_each_occupation_says_how_many_of_its_comments_are_in_campaigns(consultation):
+    """ "N comments, of which M in K campaigns", each campaign once with its count; a near copy
+    (a name changed) is in the campaign, spam is not counted."""
+    hydrogen, pilot = consultation.drafts.in_order()
+    text = (
+        "We ask that the definition of this occupation mention safety training for every "
+        "worker, as the {org} has asked for years, and that task two be split in two parts."
+    )
+    orgs = ["union of energy workers", "union of power workers", "union of energy workers"]
+    for org in orgs:
+        comment(consultation, occupation=pilot, body=text.format(org=org), status="published")
+    comment(consultation, occupation=pilot, field="name", body=text.format(org="guild"))
+    comment(consultation, occupation=pilot, body=text.format(org="spammers"), status="spam")
+    for _ in range(2):
+        comment(consultation, occupation=hydrogen, body="Keep the name as it is, please.")
+    comment(consultation, occupation=hydrogen, body=text.format(org="association"))
+    comment(consultation, occupation=hydrogen, body="An entirely different remark.")
+
+    report = build_response_report(consultation, public=True)
+
+    first, second = report.occupations
+    assert (first.comments, first.in_campaigns, len(first.campaigns)) == (4, 3, 2)
+    assert [(c.size, c.total) for c in first.campaigns] == [(2, 2), (1, 5)]
+    assert (second.comments, second.in_campaigns, len(second.campaigns)) == (4, 4, 1)
+    (campaign,) = second.campaigns
+    assert (campaign.size, campaign.total) == (4, 5)
+    assert campaign.text == text.format(org=orgs[0])  # the first published member
+    assert first.campaigns[0].text == ""  # none of its comments is published
+    assert (report.campaign_count, report.in_campaigns) == (2, 7)
 
 
 def test_the_public_variant_shows_only_published_consented_texts(consultation):
@@ -126,7 +159,8 @@ def test_the_report_runs_in_constant_queries(consultation, django_assert_num_que
         for i in range(600)
     ]
     Comment.objects.bulk_create(rows)
+    clustering.rebuild(consultation)
     for public in (True, False):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             report = build_response_report(consultation, public=public)
         assert report.comments == 450

@@ -107,7 +107,7 @@ EXPECTED_ACTIONS = {
         "comment": set(),
     },
     "moderator": {
-        "consultation": set(),
+        "consultation": {"rebuild_campaigns_action"},
         "draftoccupation": set(),
         "comment": {"publish_action", "hide_action", "mark_spam_action", "disposition_action"},
     },

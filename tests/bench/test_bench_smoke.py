@@ -71,6 +71,7 @@ def test_every_benchmark_ran(run):
         "intake",
         "changelist",
         "export",
+        "campaigns",
         "downloads",
     }
     assert not [name for name, result in run.items() if "error" in result]
@@ -111,6 +112,21 @@ def test_the_export_streams_every_comment(run):
     details = run["export"]["details"]
     assert details["rows"] == details["expected_rows"] > 3_000
     assert details["peak_rss_kb"] > 0
+
+
+def test_the_campaigns_are_clustered_measured_and_found(run):
+    """The campaign benchmark clusters its comments in a process of its own, measures it, and
+    finds the labelled campaigns (the quality target holds at this size too)."""
+    measured = rows(run["campaigns"])
+    comments = measured["comments"]["value"]
+    assert 2_500 <= comments <= 3_500
+    assert measured["campaigns (labelled)"]["value"] >= 20
+    assert measured["bulk clustering wall time"]["value"] > 0
+    assert measured["bulk clustering peak RSS"]["value"] > 0
+    assert measured["pairwise precision"]["met"] and measured["pairwise recall"]["met"]
+    details = run["campaigns"]["details"]
+    assert f"{comments:,} comments" in details["command_output"]
+    assert len(details["assign_ms"]) == 200 and min(details["assign_ms"]) > 0
 
 
 def test_the_downloads_hold_every_occupation_and_are_timed(run):

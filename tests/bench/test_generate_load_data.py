@@ -3,14 +3,16 @@ relies on (fingerprints, search text, level sets, unique tracking numbers), repe
 
 from __future__ import annotations
 
+import csv
 import re
-from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command, get_commands
 from django.utils import timezone
 
+from bench.campaigns import pairwise_quality
 from bench.loaddata import Generator
+from consult import clustering
 from consult.models import (
     TRACKING_NUMBER_PATTERN,
     Comment,
@@ -82,17 +84,45 @@ def test_comments_have_unique_tracking_numbers_campaigns_and_both_languages(benc
     assert all(c.fingerprint == comment_fingerprint(c.body) for c in comments)
     assert any(CJK.search(c.body) for c in comments)
     assert any(c.body.isascii() for c in comments)
-    # Campaigns: one text sent many times, written differently, one fingerprint.
-    sizes = Counter(c.fingerprint for c in comments)
-    campaign, size = sizes.most_common(1)[0]
-    assert size >= 10
-    assert len({c.body for c in comments if c.fingerprint == campaign}) > 1
-    assert Comment.objects.campaigns(min_size=2).count() >= 5
+    # Campaigns: one letter sent many times, each copy edited, left for the clustering.
+    assert not Comment.objects.filter(cluster__isnull=False).exists()
+    for consultation in Consultation.objects.filter(slug__startswith="load-"):
+        clustering.rebuild(consultation)
+    assert Comment.objects.campaigns(min_size=10).count() >= 5
+    (largest, *_rest) = Comment.objects.campaigns()
+    members = Comment.objects.of_campaign(largest["cluster_id"])
+    assert len({c.fingerprint for c in members}) > largest["size"] // 2
     # Comments fall inside their consultation's window, and rows pass the model's own rules.
     for comment in comments[:100]:
         consultation = comment.consultation
         assert consultation.opens_at <= comment.submitted_at <= consultation.closes_at
         comment.full_clean(exclude=["status"], validate_unique=False)
+
+
+def test_the_labels_name_each_comments_campaign(bench_app, tmp_path):
+    """The labels file gives every comment its campaign; the clustering finds them."""
+    path = tmp_path / "labels.csv"
+    call_command(
+        "generate_load_data",
+        occupations=60,
+        comments=1500,
+        seed=5,
+        consultations=3,
+        occupations_per_batch=30,
+        labels=path,
+        no_progress=True,
+        verbosity=0,
+    )
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == 1500
+    labels = {row["tracking_number"]: row["campaign"] or None for row in rows}
+    assert 0.2 < sum(label is not None for label in labels.values()) / 1500 < 0.4
+    for consultation in Consultation.objects.filter(slug__startswith="load-"):
+        clustering.rebuild(consultation)
+    found = dict(Comment.objects.values_list("tracking_number", "cluster_id"))
+    numbers = sorted(labels)
+    precision, recall = pairwise_quality([labels[n] for n in numbers], [found[n] for n in numbers])
+    assert precision >= 0.95 and recall >= 0.90, (precision, recall)
 
 
 def test_the_same_seed_gives_the_same_text():

@@ -178,15 +178,19 @@ def test_only_published_comments_with_consent_are_public():
 
 def test_campaigns_group_one_consultations_comments_by_normalised_text():
     consultation, other = ConsultationFactory(), ConsultationFactory()
-    for body in ["Keep the name!", "keep the name", "KEEP THE NAME."]:
+    keep = [
         CommentFactory(consultation=consultation, body=body)
+        for body in ["Keep the name!", "keep the name", "KEEP THE NAME."]
+    ]
     for body in ["Add a task.", "add a task"]:
         CommentFactory(consultation=consultation, body=body)
     CommentFactory(consultation=consultation, body="A lone voice.")
     CommentFactory(consultation=other, body="Keep the name")  # another consultation's text
     campaigns = list(Comment.objects.campaigns())
     assert [c["size"] for c in campaigns] == [3, 2]
-    assert campaigns[0]["fingerprint"] == comment_fingerprint("keep the name")
+    # A campaign is named by its representative, the earliest of its comments.
+    assert campaigns[0]["cluster_id"] == keep[0].pk
+    assert {c.fingerprint for c in keep} == {comment_fingerprint("keep the name")}
     assert {c["consultation_id"] for c in campaigns} == {consultation.pk}
     assert [c["size"] for c in Comment.objects.campaigns(min_size=3)] == [3]
 

@@ -158,23 +158,35 @@ def test_a_disposition_and_reply_are_recorded(moderator, status, window):
 
 
 def test_one_call_answers_a_whole_campaign(moderator, window):
-    body = "Please keep the old name!"
+    """Near copies (a name changed, a word swapped) are one campaign; its disposition reaches
+    exactly its comments of that consultation, each written to the log once."""
+    body = (
+        "Please keep the old name of this occupation: all our members have used it for twenty "
+        "years, and changing it would confuse {what} employers and training schools. {who}"
+    )
     consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
     campaign = [
-        CommentFactory(consultation=consultation, body=body.upper() if i % 2 else body)
-        for i in range(3)
+        CommentFactory(consultation=consultation, body=body.format(who=who, what=what))
+        for who, what in [("Li Hua", "many"), ("Wang Fang", "many"), ("Zhao Lei", "most")]
     ]
     other = CommentFactory(consultation=consultation, body="Something else.")
+    elsewhere = CommentFactory(
+        consultation=ConsultationFactory(status=Consultation.Status.CONSULTATION),
+        body=campaign[0].body,
+    )
     (group,) = Comment.objects.campaigns()
-    assert group["size"] == 3
-    members = Comment.objects.of_campaign(group["consultation_id"], group["fingerprint"])
+    assert (group["size"], group["cluster_id"]) == (3, campaign[0].pk)
+    members = Comment.objects.of_campaign(group["cluster_id"])
     result = workflow.set_disposition(
         members, by=moderator, disposition="noted", reply="Noted.", now=window[1]
     )
     assert sorted(c.pk for c in result.changed) == sorted(c.pk for c in campaign)
     assert set(Comment.objects.values_list("disposition", flat=True)) == {"noted", "pending"}
-    other.refresh_from_db()
-    assert other.disposition == "pending"
+    for comment in (other, elsewhere):
+        comment.refresh_from_db()
+        assert comment.disposition == "pending"
+    logged = Transition.objects.filter(action="set_disposition")
+    assert sorted(logged.values_list("object_id", flat=True)) == sorted(c.pk for c in campaign)
 
 
 def test_a_spam_comment_gets_no_disposition(moderator, window):

@@ -293,12 +293,17 @@ def test_the_report_shows_published_comments_with_dispositions_and_replies(clien
     assert "Ms Reporter" in html
     assert "Task 1 now mentions safety training." in html
     assert "Operate electrolysers." in html  # the task commented on is quoted
-    assert html.count("Same campaign text") == 1
-    assert "the same text was sent 3 times" in html
+    # Once as the campaign's line, once as the text with its reply.
+    assert html.count("Same campaign text") == 2
+    assert "the same or nearly the same text was sent 3 times" in html
     assert "Still only received" not in html and "Junk" not in html
     # 5 comments counted (spam left out), 3 submissions (the campaign once)
-    assert "5 comments were received (3 counting each campaign" in html
-    assert re.search(r"Campaigns of identical texts</th><td class=\"num\">1<", html)
+    assert "5 comments were received (3 counting each campaign once)" in html
+    assert "3 of them belong to 1 campaign" in html
+    assert re.search(r"Campaigns \(same or nearly the same text\)</th><td class=\"num\">1<", html)
+    # The whole list: "N comments, of which M in K campaigns", each campaign once.
+    assert "4 comments, of which 3 in 1 campaign." in html
+    assert re.search(r'<li class="campaign">3 comments: <q>Same campaign text</q></li>', html)
 
 
 # XSS -------------------------------------------------------------------------------------------

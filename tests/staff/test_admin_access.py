@@ -116,7 +116,10 @@ ACCESS = {
     "consult_attachment_download":                  "y  y  y  y",
     "consult_attachment_history":                   "y  y  y  y",
     "consult_comment_add":                          "n  n  n  n",
+    "consult_comment_campaign":                     "y  y  y  y",
     "consult_comment_campaign_disposition":         "n  y  n  y",
+    "consult_comment_campaign_moderate":            "r  r  r  r",
+    "consult_comment_campaign_take_out":            "r  r  r  r",
     "consult_comment_campaigns":                    "y  y  y  y",
     "consult_comment_change":                       "y  y  y  y",
     "consult_comment_changelist":                   "y  y  y  y",
@@ -358,6 +361,7 @@ def argument(name: str, model, samples) -> str:
         "fmt": "csv",
         "action": "publish",
         "fingerprint": comment.fingerprint,
+        "cluster": str(comment.cluster_id),
         "consultation": str(comment.consultation_id),
         "token": str(getattr(row, "token", "")),
     }

@@ -27,6 +27,9 @@ EXPLAINED = {
     ("B506", "return name, yaml.load(text, Loader=loader)  # a safe loader (C when available)"): (
         "the loader is yaml.CSafeLoader or yaml.SafeLoader, chosen the line before"
     ),
+    ("B608", 'sql = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES "'): (
+        "table and column names come from the models' _meta, quoted; every value is a parameter"
+    ),
 }
 
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -16,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Fill the database with generated load data for benchmarks: batches of occupations "
         "with skill standards, consultations in every state with draft lists, and public "
-        "comments (Chinese and English, some in campaigns). The same --seed gives the same "
+        "comments (Chinese and English, some in labelled near-duplicate campaigns, left for "
+        "cluster_comments to cluster). The same --seed gives the same "
         "data. Refuses to run on a database that already has generated data."
     )
 
@@ -42,7 +45,13 @@ class Command(BaseCommand):
             "--campaign-share",
             type=float,
             default=0.3,
-            help="Share of the comments that repeat a campaign text.",
+            help="Share of the comments that are near-duplicate copies of a campaign letter.",
+        )
+        parser.add_argument(
+            "--labels",
+            type=Path,
+            help="Write the campaign of every generated comment here as CSV "
+            "(tracking_number,campaign; campaign empty for an independent comment).",
         )
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument(
@@ -75,15 +84,19 @@ class Command(BaseCommand):
         )
         standards = generator.standards(options["standard_share"])
         consultations = generator.consultations(options["consultations"], batches)
-        comments, campaigns = generator.comments(
-            options["comments"], consultations, options["campaign_share"]
-        )
+        with contextlib.ExitStack() as stack:
+            labels = None
+            if options["labels"] is not None:
+                labels = stack.enter_context(options["labels"].open("w", newline=""))
+            comments, campaigns = generator.comments(
+                options["comments"], consultations, options["campaign_share"], labels=labels
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {options['occupations']:,} occupations in {len(batches):,} batches, "
                 f"{standards:,} skill standards, {len(consultations)} consultations and "
-                f"{comments:,} comments ({campaigns} campaign texts) in {elapsed:.1f} s "
+                f"{comments:,} comments ({campaigns} campaign letters) in {elapsed:.1f} s "
                 f"(seed {options['seed']})."
             )
         )
