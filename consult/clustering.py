@@ -66,6 +66,8 @@ ROWS = 7
 # may belong to, bounded for one that joins a campaign of thousands.
 CANDIDATE_LIMIT = 400
 CHUNK = 2000
+# Comments a scheduled run assigns at most; the rest wait for the next tick.
+ASSIGN_BATCH = 2000
 
 EXPLANATION = _(
     "Comments are grouped into a campaign when their texts are the same or nearly the same. "
@@ -260,25 +262,14 @@ def assign(comment_id: int) -> int | None:
         return root
 
 
-def assign_pending(*, older_than: dt.datetime, limit: int = 500) -> int:
-    """Assign comments stored before ``older_than`` and still not clustered (their task was
-    lost); how many."""
-    pks = list(
-        Comment.objects.unclustered()
-        .filter(submitted_at__lt=older_than)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+def assign_new(*, limit: int = ASSIGN_BATCH) -> int:
+    """Assign the oldest ``limit`` comments that are in no campaign yet; how many. Run by the
+    worker on a schedule (``consult.schedules``): the comment POST stores the row and nothing
+    else, and a comment stored by any path (the form, the API, an import) is picked up."""
+    pks = list(Comment.objects.unclustered().order_by("pk").values_list("pk", flat=True)[:limit])
     for pk in pks:
         assign(pk)
     return len(pks)
-
-
-def enqueue_after_commit(comment_id: int) -> None:
-    """Have the worker assign the comment once the transaction that stored it commits."""
-    from consult.tasks import assign_comment_to_campaign
-
-    transaction.on_commit(lambda: assign_comment_to_campaign.enqueue(comment_id))
 
 
 # Staff ---------------------------------------------------------------------------------------

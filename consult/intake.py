@@ -2,11 +2,10 @@
 what a person sent, and storing it with its attachments and receipt.
 
 The public form (``consult.forms.CommentForm``) runs these checks on its fields and shows their
-messages; ``submit_comment`` stores what passed them. A comment costs three queries: the window
-(with the chosen draft, when there is one), the INSERT and, once it is committed, the task that
-puts it in its campaign (``consult.clustering``, run by the worker, never the request); one
-with an address also writes its receipt to the outbox in the same transaction, and the worker
-sends it.
+messages; ``submit_comment`` stores what passed them. A comment costs two queries: the window
+(with the chosen draft, when there is one) and the INSERT; one with an address also writes its
+receipt to the outbox in the same transaction, and the worker sends it. The worker also puts
+each new comment in its campaign (``consult.clustering``, on a schedule), never the request.
 
 Nothing here needs to lock or re-check what it read. The window only moves later (an extension);
 a draft can be withdrawn only while drafting or in review, and in neither is the window open.
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
-from consult import clustering, outbox, uploads
+from consult import outbox, uploads
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_MAX_ATTACHMENTS,
@@ -415,13 +414,11 @@ def _store(
     alone = not attachments and not receipt_language
     if alone and not transaction.get_connection().in_atomic_block:
         comment.save(force_insert=True)
-        clustering.enqueue_after_commit(comment.pk)
         return
     written = []
     try:
         with transaction.atomic():
             comment.save(force_insert=True)
-            clustering.enqueue_after_commit(comment.pk)
             if receipt_language:
                 _write_receipt(comment, receipt_language, site_url)
             for upload in attachments:

@@ -32,6 +32,12 @@ class Schedule:
 SCHEDULES = (
     Schedule("begin_due_reviews", dt.timedelta(minutes=5), "consult.tasks.begin_due_reviews"),
     Schedule("sweep", dt.timedelta(minutes=1), "consult.tasks.sweep"),
+    # Every tick: a new comment is in its campaign within about half a minute.
+    Schedule(
+        "assign_new_comments_to_campaigns",
+        dt.timedelta(seconds=TICK),
+        "consult.tasks.assign_new_comments_to_campaigns",
+    ),
     Schedule("prune_task_results", dt.timedelta(days=1), "consult.tasks.prune_task_results"),
     Schedule("moderation_digest", dt.timedelta(days=1), "consult.tasks.moderation_digest"),
 )

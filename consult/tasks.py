@@ -4,8 +4,6 @@ arguments are ids, never addresses or other personal data, since the queue store
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
@@ -30,25 +28,20 @@ def deliver_webhook(delivery_id: int) -> str:
 @task()
 def sweep() -> dict[str, int]:
     """Re-enqueue mail, webhook deliveries and release downloads whose task was lost; remove
-    exports past their day; cluster comments whose clustering task was lost."""
+    exports past their day."""
     now = timezone.now()
     return {
         "mail_requeued": outbox.sweep(now=now),
         "webhooks_requeued": webhooks.sweep(now=now),
         "exports_removed": export_jobs.remove_expired(now=now),
         "downloads_requeued": downloads.requeue_missing(now=now),
-        "comments_clustered": clustering.assign_pending(older_than=now - SWEEP_CLUSTER_GRACE),
     }
 
 
-# A comment is left to its own clustering task this long before the sweep assigns it.
-SWEEP_CLUSTER_GRACE = dt.timedelta(minutes=2)
-
-
 @task()
-def assign_comment_to_campaign(comment_id: int) -> int | None:
-    """Put one new comment in its near-duplicate campaign (``consult.clustering.assign``)."""
-    return clustering.assign(comment_id)
+def assign_new_comments_to_campaigns() -> int:
+    """Put new comments in their near-duplicate campaigns (``consult.clustering.assign_new``)."""
+    return clustering.assign_new()
 
 
 @task()

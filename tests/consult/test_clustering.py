@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from consult import clustering, intake
+from consult import clustering, intake, schedules
 from consult.models import Comment, CommentBand, CommentSignature, Consultation
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
@@ -137,7 +137,7 @@ def test_a_rebuild_finds_the_same_campaigns_as_assignment(consultation):
     assert comments[0].pk in before.values()
 
 
-def test_a_new_comment_is_clustered_by_the_worker_after_the_post(
+def test_a_new_comment_is_clustered_by_the_worker_at_its_next_tick(
     consultation, django_capture_on_commit_callbacks
 ):
     first = comment(consultation, EN)
@@ -146,24 +146,24 @@ def test_a_new_comment_is_clustered_by_the_worker_after_the_post(
         later = intake.submit_comment(target, now=timezone.now(), body=EN_VARIANT)
     later.refresh_from_db()
     assert later.cluster_id is None and Comment.objects.unclustered().get() == later
+    assert "assign_new_comments_to_campaigns" in schedules.enqueue_due(now=timezone.now())
     run_queued_tasks()
     later.refresh_from_db()
     assert later.cluster_id == first.pk
 
 
-def test_the_sweep_clusters_comments_whose_task_was_lost(consultation):
+def test_the_scheduled_run_assigns_new_comments_oldest_first_in_batches(consultation):
     first = comment(consultation, ZH)
-    lost = comment(
-        consultation,
-        ZH_VARIANT,
-        clustered=False,
-        submitted_at=timezone.now() - timezone.timedelta(minutes=5),
-    )
-    fresh = comment(consultation, UNRELATED, clustered=False)
-    assert clustering.assign_pending(older_than=timezone.now() - timezone.timedelta(minutes=2)) == 1
-    lost.refresh_from_db()
-    fresh.refresh_from_db()
-    assert (lost.cluster_id, fresh.cluster_id) == (first.pk, None)
+    older = comment(consultation, ZH_VARIANT, clustered=False)
+    newer = comment(consultation, UNRELATED, clustered=False)
+    assert clustering.assign_new(limit=1) == 1
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert (older.cluster_id, newer.cluster_id) == (first.pk, None)
+    assert clustering.assign_new() == 1
+    newer.refresh_from_db()
+    assert newer.cluster_id == newer.pk
+    assert clustering.assign_new() == 0
 
 
 def test_taking_a_member_out_keeps_it_out_of_assignments_and_rebuilds(consultation, moderator):

@@ -85,10 +85,7 @@ def test_the_task_is_enqueued_only_once_the_comment_commits(
     for callback in callbacks:
         callback()
     tasks = {t.task_path: t for t in DBTaskResult.objects.all()}
-    assert sorted(tasks) == [
-        "consult.tasks.assign_comment_to_campaign",
-        "consult.tasks.deliver_mail",
-    ]
+    assert sorted(tasks) == ["consult.tasks.deliver_mail"]
     task = tasks["consult.tasks.deliver_mail"]
     # The queue holds the row's id, never the address.
     assert "example.org" not in str(task.args_kwargs)
@@ -299,8 +296,8 @@ def test_two_workers_delivering_the_same_mail_at_once_send_it_once(smtp):
 def test_an_address_adds_only_the_receipt_and_its_task_to_the_comment_post(
     client, open_consultation, window
 ):
-    """Without an address a comment costs its three queries (the window, the INSERT, its
-    clustering task); with one, the outbox row in the same transaction and, after commit, the
+    """Without an address a comment costs its two queries (the window and the INSERT); with
+    one, the outbox row in the same transaction and, after commit, the
     task's row (SQLite also logs BEGIN and COMMIT, which PostgreSQL's driver sends without a
     query of its own)."""
     from django.db import connection as db
@@ -314,6 +311,6 @@ def test_an_address_adds_only_the_receipt_and_its_task_to_the_comment_post(
                 assert client.post(url, data).status_code == 302
             statements = [q["sql"] for q in queries.captured_queries]
             costs.append(len([sql for sql in statements if sql not in {"BEGIN", "COMMIT"}]))
-    assert costs == [3, 5]
+    assert costs == [2, 4]
     assert OutgoingMail.objects.count() == 1
     assert DBTaskResult.objects.filter(task_path="consult.tasks.deliver_mail").count() == 1

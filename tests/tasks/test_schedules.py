@@ -20,7 +20,13 @@ from tests.helpers import run_queued_tasks
 pytestmark = pytest.mark.django_db
 
 START = dt.datetime(2026, 7, 18, 9, 0, tzinfo=dt.UTC)
-ALL = ["begin_due_reviews", "sweep", "prune_task_results", "moderation_digest"]
+ALL = [
+    "begin_due_reviews",
+    "sweep",
+    "assign_new_comments_to_campaigns",
+    "prune_task_results",
+    "moderation_digest",
+]
 
 
 def _enqueued() -> list[str]:
@@ -29,17 +35,24 @@ def _enqueued() -> list[str]:
 
 def test_a_first_tick_enqueues_every_schedule_and_a_second_nothing():
     assert schedules.enqueue_due(now=START) == ALL
-    assert schedules.enqueue_due(now=START + dt.timedelta(seconds=30)) == []
+    assert schedules.enqueue_due(now=START + dt.timedelta(seconds=29)) == []
     assert _enqueued() == sorted(f"consult.tasks.{name}" for name in ALL)
     assert ScheduledRun.objects.get(name="sweep").next_run_at == START + dt.timedelta(minutes=1)
 
 
 def test_each_schedule_comes_round_at_its_own_interval():
     schedules.enqueue_due(now=START)
-    assert schedules.enqueue_due(now=START + dt.timedelta(minutes=1)) == ["sweep"]
+    assert schedules.enqueue_due(now=START + dt.timedelta(seconds=30)) == [
+        "assign_new_comments_to_campaigns"
+    ]
+    assert schedules.enqueue_due(now=START + dt.timedelta(minutes=1)) == [
+        "sweep",
+        "assign_new_comments_to_campaigns",
+    ]
     assert schedules.enqueue_due(now=START + dt.timedelta(minutes=5)) == [
         "begin_due_reviews",
         "sweep",
+        "assign_new_comments_to_campaigns",
     ]
     assert schedules.enqueue_due(now=START + dt.timedelta(days=1)) == ALL
 
@@ -48,8 +61,12 @@ def test_two_schedulers_ticking_at_the_same_moment_enqueue_each_run_once():
     assert schedules.enqueue_due(now=START) == ALL
     later = START + dt.timedelta(minutes=5)
     first, second = schedules.enqueue_due(now=later), schedules.enqueue_due(now=later)
-    assert sorted(first + second) == ["begin_due_reviews", "sweep"]
-    assert len(_enqueued()) == len(ALL) + 2
+    assert sorted(first + second) == [
+        "assign_new_comments_to_campaigns",
+        "begin_due_reviews",
+        "sweep",
+    ]
+    assert len(_enqueued()) == len(ALL) + 3
 
 
 @pytest.mark.postgres
