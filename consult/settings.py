@@ -254,8 +254,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": _STATIC_BACKEND},
     # Release downloads (``downloads/<version>/…`` under MEDIA_ROOT), written by the worker
     # and served by the app with immutable caching. Several machines need a shared location:
-    # a network folder here, or another storage backend.
-    "downloads": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # a network folder here, or another storage backend. A rebuild writes the same names again
+    # (the same bytes), replacing each file in place rather than deleting it first.
+    "downloads": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"allow_overwrite": True},
+    },
 }
 # The licence of the registry's open data, shown on /data/ and in every release's README.
 OPEN_DATA_LICENCE = env_str("OPEN_DATA_LICENCE", "Creative Commons Attribution 4.0 (CC BY 4.0)")

@@ -181,9 +181,7 @@ def build(release_id: int) -> str:
     files = build_files(release)
     target = storage()
     for name, content in files.items():
-        # A rebuild gives the same bytes; the old file goes so that the name stays the same.
-        if target.exists(path(release, name)):
-            target.delete(path(release, name))
+        # The storage overwrites (settings.STORAGES): a rebuild keeps each file's name.
         target.save(path(release, name), ContentFile(content))
     release.record_downloads(
         [
