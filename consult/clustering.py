@@ -66,8 +66,10 @@ ROWS = 7
 # may belong to, bounded for one that joins a campaign of thousands.
 CANDIDATE_LIMIT = 400
 CHUNK = 2000
-# Comments a scheduled run assigns at most; the rest wait for the next tick.
-ASSIGN_BATCH = 2000
+# Comments a scheduled run assigns at most, the rest waiting for the next tick: at tens of
+# milliseconds each, a run ends before the next one starts (an overlapping run would only
+# assign again what is assigned already: ``assign`` is idempotent).
+ASSIGN_BATCH = 500
 
 EXPLANATION = _(
     "Comments are grouped into a campaign when their texts are the same or nearly the same. "
