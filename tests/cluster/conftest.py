@@ -12,6 +12,7 @@ the reason, except in CI (``CI=true``), where a cluster that cannot be built is 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -134,7 +135,18 @@ def mailbox(cluster) -> Path:
 
 @pytest.fixture
 def open_consultation(transactional_db) -> Consultation:
-    """A consultation open for comments now, committed so that the nodes see it."""
+    """A consultation open for comments now, committed so that the nodes see it.
+
+    The worker's campaign schedule is held off for the test: assigning thousands of load
+    comments outlasts the test, and its writes would then race the flush of the test
+    database between tests (a deadlock with its TRUNCATE). Campaigns are tested in
+    tests/consult; here the worker only sends mail."""
+    from consult.models import ScheduledRun
+
+    ScheduledRun.objects.update_or_create(
+        name="assign_new_comments_to_campaigns",
+        defaults={"next_run_at": timezone.now() + dt.timedelta(days=1)},
+    )
     consultation = ConsultationFactory(status=Consultation.Status.CONSULTATION)
     make_draft(consultation, 1, name="Hydrogen producer")
     return consultation
