@@ -15,10 +15,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consult.models.mail import AttemptsQuerySet
 from core.errors import InvalidTransition
 
 API_KEY_PREFIX = "ck_"
@@ -192,21 +193,9 @@ class WebhookMessage(models.Model):
         return f"{self.event} {self.event_id}"
 
 
-class WebhookDeliveryQuerySet(models.QuerySet):
+class WebhookDeliveryQuerySet(AttemptsQuerySet):
     def due(self, now: dt.datetime) -> WebhookDeliveryQuerySet:
         return self.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-
-    def claim(self, pk: int, *, now: dt.datetime, lease: dt.timedelta) -> int | None:
-        """Take delivery ``pk`` for one attempt if it is due at ``now`` (as
-        ``OutgoingMailQuerySet.claim``); the attempt's number, or None."""
-        taken = (
-            self.due(now)
-            .filter(pk=pk)
-            .update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
-        )
-        if not taken:
-            return None
-        return self.filter(pk=pk).values_list("attempts", flat=True).get()
 
 
 class WebhookDelivery(models.Model):

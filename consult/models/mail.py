@@ -20,19 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import InvalidTransition
 
 
-class OutgoingMailQuerySet(models.QuerySet):
-    def due(self, now: dt.datetime) -> OutgoingMailQuerySet:
-        """Pending mail whose next attempt is due at ``now``."""
-        return self.filter(status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now)
+class AttemptsQuerySet(models.QuerySet):
+    """Rows tried until they succeed (outgoing mail, webhook deliveries): ``due(now)`` says
+    which may be tried now, and ``claim`` takes one for a single attempt."""
 
-    def undelivered(self) -> OutgoingMailQuerySet:
-        return self.exclude(status=OutgoingMail.Status.SENT)
+    def due(self, now: dt.datetime) -> models.QuerySet:
+        raise NotImplementedError
 
     def claim(self, pk: int, *, now: dt.datetime, lease: dt.timedelta) -> int | None:
-        """Take mail ``pk`` for one delivery attempt if it is due at ``now``: count the
-        attempt and push ``next_attempt_at`` to ``now + lease``, so that no one else takes it
-        meanwhile; the attempt's number, or None when the row is not due (sent, failed, or
-        taken by another worker)."""
+        """Take row ``pk`` for one attempt if it is due at ``now``: count the attempt and push
+        ``next_attempt_at`` to ``now + lease``, so that no one else takes it meanwhile; the
+        attempt's number, or None when the row is not due (done, given up, or taken by another
+        worker)."""
         taken = (
             self.due(now)
             .filter(pk=pk)
@@ -41,6 +40,15 @@ class OutgoingMailQuerySet(models.QuerySet):
         if not taken:
             return None
         return self.filter(pk=pk).values_list("attempts", flat=True).get()
+
+
+class OutgoingMailQuerySet(AttemptsQuerySet):
+    def due(self, now: dt.datetime) -> OutgoingMailQuerySet:
+        """Pending mail whose next attempt is due at ``now``."""
+        return self.filter(status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now)
+
+    def undelivered(self) -> OutgoingMailQuerySet:
+        return self.exclude(status=OutgoingMail.Status.SENT)
 
 
 class OutgoingMail(models.Model):
