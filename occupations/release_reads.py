@@ -9,7 +9,6 @@ A version that is not a release is a 400 naming the parameter.
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from typing import Any
 
@@ -67,25 +66,14 @@ def ordered(fields: list[str], data: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(data.items(), key=lambda item: order.get(item[0], len(order))))
 
 
-# A key made of these characters (every id and slug) goes into a URL as it is.
-URL_SAFE_KEY = re.compile(r"[-a-zA-Z0-9_]+")
-URL_PLACEHOLDER = "1234567890"
-
-
 class RecordUrls:
-    """The URL of each record of one detail route: reverse() once, then the key filled in
-    (reverse() per record was most of the time of a page read from a release)."""
+    """The URL of each record of one detail route, from ``base`` (empty: from the site's
+    root)."""
 
     def __init__(self, view_name: str, lookup: str, base: str = "") -> None:
-        self.view_name, self.lookup = view_name, lookup
-        path = reverse(view_name, kwargs={lookup: URL_PLACEHOLDER})
-        before, _found, self.after = path.rpartition(URL_PLACEHOLDER)
-        self.before = base + before
-        self.base = base
+        self.view_name, self.lookup, self.base = view_name, lookup, base
 
     def __call__(self, key: str) -> str:
-        if URL_SAFE_KEY.fullmatch(key):
-            return f"{self.before}{key}{self.after}"
         return self.base + reverse(self.view_name, kwargs={self.lookup: key})
 
 
