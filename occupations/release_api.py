@@ -61,6 +61,11 @@ class ChangeSerializer(serializers.ModelSerializer):
 
 class ReleaseSerializer(serializers.ModelSerializer):
     counts = ReleaseCountsSerializer(source="*", help_text=_("Records added, changed, removed."))
+    changes = ChangeSerializer(
+        many=True,
+        source="records",
+        help_text=_("Every record the release added, changed or removed."),
+    )
     downloads = serializers.SerializerMethodField(
         help_text=_("The release's files; empty until the worker has built them.")
     )
@@ -68,7 +73,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Release
-        fields = ["version", "issued_at", "note", "counts", "downloads", "url"]
+        fields = ["version", "issued_at", "note", "counts", "changes", "downloads", "url"]
 
     @extend_schema_field(DownloadSerializer(many=True))
     def get_downloads(self, release: Release) -> list[dict[str, Any]]:
@@ -89,14 +94,17 @@ class ReleaseDetailSerializer(ReleaseSerializer):
         allow_null=True,
         help_text=_("The version before this one; null for the first."),
     )
-    changes = ChangeSerializer(many=True, source="records")
 
     class Meta(ReleaseSerializer.Meta):
-        fields = [*ReleaseSerializer.Meta.fields, "previous", "changes"]
+        fields = [*ReleaseSerializer.Meta.fields, "previous"]
 
 
 @extend_schema_view(
-    list=list_schema(ReleaseSerializer, description="Numbered releases of the registry."),
+    list=list_schema(
+        ReleaseSerializer,
+        description="Numbered releases of the registry, each with every record it added, "
+        "changed or removed.",
+    ),
     retrieve=detail_schema(
         ReleaseDetailSerializer,
         description="One release, with every record it added, changed or removed.",
@@ -124,13 +132,14 @@ class ReleaseViewSet(ReadOnlyApiViewSet):
         return Release.objects.latest_first()
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
-        if self.action == "retrieve":
-            return queryset.prefetch_related(
-                models.Prefetch(
-                    "records", queryset=ReleaseRecord.objects.order_by("record_type", "record_id")
-                )
-            )
-        return queryset
+        if self.wants_csv():
+            return queryset  # the CSV has no column for the changes
+        # One query for the changes of every release of the page; the stored records
+        # themselves (``data``) are not part of a change list.
+        changes = ReleaseRecord.objects.only(
+            "release_id", "record_type", "key", "action", "changes"
+        ).order_by("record_type", "record_id")
+        return queryset.prefetch_related(models.Prefetch("records", queryset=changes))
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         # A release changes only when its downloads are built.

@@ -173,7 +173,9 @@ def test_the_release_api_links_the_downloads(built, client):
     assert json_file["url"] == "http://testserver/downloads/2026.1/registry.json"
     listing = client.get("/api/v1/releases/").json()
     assert [r["version"] for r in listing["results"]][:2] == ["2026.7", "2026.6"]
-    assert "changes" not in listing["results"][0]
+    latest = client.get("/api/v1/releases/2026.7/").json()
+    assert listing["results"][0]["changes"] == latest["changes"]
+    assert listing["results"][-1]["downloads"] == body["downloads"]
 
 
 def test_the_releases_feed_lists_each_release(built, client):
