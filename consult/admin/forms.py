@@ -12,7 +12,7 @@ from django.contrib.admin import widgets as admin_widgets
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult.models import DRAFT_TEXT_FIELDS, Comment, DraftOccupation
+from consult.models import DRAFT_LABEL_FIELDS, DRAFT_TEXT_FIELDS, Comment, DraftOccupation
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
 from core.errors import WorkflowError
 from occupations.admin_forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
@@ -22,7 +22,6 @@ __all__ = ["LinesField", "add_workflow_error", "split_lines"]
 
 
 LINE_FIELDS = ("alternative_names", "tasks", "job_types")
-LABEL_FIELDS = ("position", "language", "translated_name", "translated_alternative_names")
 
 
 class DraftOccupationForm(LabelLanguageMixin, forms.ModelForm):
@@ -62,7 +61,7 @@ def text_changes(form: forms.ModelForm) -> dict:
         if name == "group":
             group = form.cleaned_data.get("group")
             changes["group_id"] = group.pk if group is not None else None
-        elif name in DRAFT_TEXT_FIELDS:
+        elif name in DRAFT_TEXT_FIELDS or name in DRAFT_LABEL_FIELDS:
             changes[name] = form.cleaned_data[name]
     return changes
 
@@ -78,9 +77,9 @@ class ReviseDraftForm(DraftOccupationForm):
     )
 
     class Meta(DraftOccupationForm.Meta):
-        # The text as revised and kept in the draft's history; the labels' language and
-        # translations are set while drafting.
-        fields = [f for f in DraftOccupationForm.Meta.fields if f not in LABEL_FIELDS]
+        # The text and its labels in each language, as revised and kept in the draft's
+        # history; the position is set while drafting.
+        fields = [f for f in DraftOccupationForm.Meta.fields if f != "position"]
 
 
 class SourcesField(forms.Field):

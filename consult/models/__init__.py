@@ -33,6 +33,7 @@ from consult.models.consultations import (
     whole_second,
 )
 from consult.models.drafts import (
+    DRAFT_LABEL_FIELDS,
     DRAFT_LIST_FIELDS,
     DRAFT_TEXT_FIELDS,
     DraftOccupation,
@@ -61,6 +62,7 @@ __all__ = [
     "COMMENT_BODY_MAX_LENGTH",
     "COMMENT_MAX_ATTACHMENTS",
     "CROCKFORD_ALPHABET",
+    "DRAFT_LABEL_FIELDS",
     "DRAFT_LIST_FIELDS",
     "DRAFT_TEXT_FIELDS",
     "ONE_SECOND",

@@ -34,6 +34,10 @@ DRAFT_TEXT_FIELDS = (
 )
 # The text fields that hold a list of strings, in order (what the API shows as lists).
 DRAFT_LIST_FIELDS = {"alternative_names", "tasks", "job_types"}
+# The labels in the other language, and the language of the name and other names: revised
+# with the text and kept in its history, but not part of the text frozen for the public
+# (consultations frozen before labels were held by language have none).
+DRAFT_LABEL_FIELDS = ("language", "translated_name", "translated_alternative_names")
 
 
 class DraftOccupationQuerySet(models.QuerySet):
@@ -149,21 +153,22 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         }
 
     def revise(self, changes: dict) -> list[str]:
-        """Apply ``changes`` (a subset of DRAFT_TEXT_FIELDS); returns the fields that changed.
+        """Apply ``changes`` (a subset of DRAFT_TEXT_FIELDS and DRAFT_LABEL_FIELDS); returns
+        the fields that changed.
 
         Allowed while drafting and during review, never while the public is reading the text
         nor after publication, and never on a withdrawn draft.
         """
         if refusal := self.revise_refusal():
             raise refusal
-        unknown = set(changes) - set(DRAFT_TEXT_FIELDS)
+        unknown = set(changes) - {*DRAFT_TEXT_FIELDS, *DRAFT_LABEL_FIELDS}
         if unknown:
             raise InvalidTransition(
                 gettext("These fields cannot be revised: %(fields)s.")
                 % {"fields": ", ".join(sorted(unknown))},
                 field=sorted(unknown)[0],
             )
-        for name in DRAFT_LIST_FIELDS & set(changes):
+        for name in {*DRAFT_LIST_FIELDS, "translated_alternative_names"} & set(changes):
             value = changes[name]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise InvalidTransition(

@@ -78,6 +78,56 @@ def test_an_editor_revises_a_draft_in_review(client_for, editor, in_review):
     assert Transition.objects.filter(action="revise").count() == 1
 
 
+def test_an_editor_revises_the_labels_in_each_language_in_review(client_for, editor, in_review):
+    client = client_for(editor)
+    form = client.get(url("revise", in_review.pk)).content.decode()
+    for name in ("language", "translated_name", "translated_alternative_names"):
+        assert f'name="{name}"' in form
+    response = client.post(
+        url("revise", in_review.pk),
+        revise_data(
+            in_review,
+            name="氢能生产员",
+            alternative_names="制氢工",
+            language="zh-hans",
+            translated_name="Hydrogen producer",
+            translated_alternative_names="Hydrogen maker\nElectrolysis operator",
+            note="English name kept beside the Chinese one",
+        ),
+    )
+    assert response.status_code == 302
+    assert (
+        "Revised: name, alternative_names, translated_name, translated_alternative_names."
+        in messages_of(response)
+    )
+    in_review.refresh_from_db()
+    assert (in_review.name, in_review.alternative_names, in_review.language) == (
+        "氢能生产员",
+        ["制氢工"],
+        "zh-hans",
+    )
+    assert in_review.translated_name == "Hydrogen producer"
+    assert in_review.translated_alternative_names == ["Hydrogen maker", "Electrolysis operator"]
+    revision = in_review.history.first()
+    assert revision.history_change_reason == "English name kept beside the Chinese one"
+    assert revision.translated_name == "Hydrogen producer"
+    (step,) = Transition.objects.filter(action="revise")
+    assert step.note == "English name kept beside the Chinese one"
+
+
+def test_a_bad_language_in_review_is_refused_on_its_field(client_for, editor, in_review):
+    response = client_for(editor).post(
+        url("revise", in_review.pk),
+        revise_data(in_review, language="fr", translated_name="Producteur d’hydrogène"),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["language"]
+    in_review.refresh_from_db()
+    assert (in_review.language, in_review.translated_name) == ("zh-hans", "")
+    assert not Transition.objects.filter(action="revise").exists()
+
+
 def test_a_malformed_code_is_refused_on_its_field(client_for, editor, in_review):
     response = client_for(editor).post(
         url("revise", in_review.pk), revise_data(in_review, proposed_code="62801")
