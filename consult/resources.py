@@ -3,6 +3,8 @@ preview in the admin.
 
 Columns: ``consultation`` (its slug), ``position``, ``name``, ``proposed_code``,
 ``definition``, ``tasks``, ``job_types``, ``alternative_names`` (lists: see ``split_cell``),
+``language`` (of the name and other names: ``zh-hans`` or ``en``, empty for Chinese),
+``translated_name`` and ``translated_alternative_names`` (the labels in the other language),
 ``green``, ``digital`` (1/0, true/false, yes/no), ``group`` (major group code). Started from a
 consultation's page, the ``consultation`` column may be left empty. Only new drafts are
 created, and only in a consultation that is still being drafted; an existing draft is revised
@@ -19,6 +21,7 @@ from import_export import fields, resources, widgets
 
 from consult.models import Consultation, DraftOccupation
 from occupations.models import ClassificationGroup
+from occupations.models.labels import Language
 
 # How items are separated in a cell of a real file: new lines when the cell has several lines
 # (a ";" inside a line is then part of its item); otherwise ";" and "；", and for names and job
@@ -69,6 +72,18 @@ class BooleanWidget(widgets.BooleanWidget):
         return super().clean(value, row=row, **kwargs)
 
 
+class LanguageWidget(widgets.Widget):
+    """The language of a row's labels: ``zh-hans`` or ``en`` in any case, empty for the
+    default (Chinese). Any other value is refused by the model's choices, on its column."""
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        text = str(value or "").strip().lower()
+        return text or Language.ZH_HANS
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return value or ""
+
+
 class DraftOccupationResource(resources.ModelResource):
     consultation = fields.Field(
         attribute="consultation",
@@ -84,6 +99,12 @@ class DraftOccupationResource(resources.ModelResource):
     alternative_names = fields.Field(
         attribute="alternative_names",
         column_name="alternative_names",
+        widget=ListWidget(enumeration_commas=True),
+    )
+    language = fields.Field(attribute="language", column_name="language", widget=LanguageWidget())
+    translated_alternative_names = fields.Field(
+        attribute="translated_alternative_names",
+        column_name="translated_alternative_names",
         widget=ListWidget(enumeration_commas=True),
     )
     green = fields.Field(attribute="green", column_name="green", widget=BooleanWidget())
@@ -105,6 +126,9 @@ class DraftOccupationResource(resources.ModelResource):
             "tasks",
             "job_types",
             "alternative_names",
+            "language",
+            "translated_name",
+            "translated_alternative_names",
             "green",
             "digital",
             "group",

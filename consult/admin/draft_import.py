@@ -77,8 +77,23 @@ def column_help() -> list[tuple[str, str, str]]:
         ),
         (
             "alternative_names",
-            gettext("Other names (translations): as job types."),
+            gettext("Other names, in the language of the name: as job types."),
+            "制氢工",
+        ),
+        (
+            "language",
+            gettext("The language of the name and other names: zh-hans or en; empty: zh-hans."),
+            "zh-hans",
+        ),
+        (
+            "translated_name",
+            gettext("Optional: the name in the other language."),
             "Hydrogen producer",
+        ),
+        (
+            "translated_alternative_names",
+            gettext("Optional: other names in the other language, as job types."),
+            "Hydrogen production worker",
         ),
         ("green", gettext("A green occupation: yes/no, 是/否 or 1/0."), "yes"),
         ("digital", gettext("A digital occupation: yes/no, 是/否 or 1/0."), "no"),

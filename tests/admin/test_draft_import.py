@@ -76,6 +76,9 @@ def test_the_template_imports_once_filled_in(client_for, editor, drafting):
             "1、充装；2、检查、维护储罐",
             "充装工、检修工",
             "",
+            "",
+            "Hydrogen storage worker",
+            "Hydrogen filler; Tank inspector",
             "是",
             "",
             "",
@@ -98,6 +101,8 @@ def test_the_template_imports_once_filled_in(client_for, editor, drafting):
     draft = drafting.drafts.get(position=3)
     assert draft.tasks == ["充装", "检查、维护储罐"]
     assert draft.job_types == ["充装工", "检修工"]
+    assert (draft.language, draft.translated_name) == ("zh-hans", "Hydrogen storage worker")
+    assert draft.translated_alternative_names == ["Hydrogen filler", "Tank inspector"]
     assert draft.green is True
 
 
