@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Release, ReleaseRecord, Transition
@@ -78,7 +79,7 @@ def test_only_publishers_issue_releases(registry, request, user):
 
 def test_nothing_to_release_is_refused(registry, publisher):
     issue_release(by=publisher, note="First.")
-    with pytest.raises(NothingToRelease, match="has not changed since"):
+    with translation.override("en"), pytest.raises(NothingToRelease, match="has not changed since"):
         issue_release(by=publisher, note="Again.")
     assert Release.objects.count() == 1
 
