@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Release, ReleaseRecord, Transition
 from occupations.workflow import NothingToRelease, issue_release
+from tests.api.conftest import many_occupations
 from tests.factories import BatchFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +143,20 @@ def test_two_publishers_issuing_at_once_give_one_release(publisher, released_bef
     assert Release.objects.count() == before + 1
     assert sum(isinstance(o, Release) for o in outcomes) == 1
     assert sum(isinstance(o, InvalidTransition) for o in outcomes) == 1
+
+
+def test_the_snapshot_reads_in_as_many_queries_for_three_records_as_for_forty(publisher):
+    def issue_queries() -> tuple[int, int]:
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            release = issue_release(by=publisher, note="Counted.")
+            transaction.set_rollback(True)
+        return len(captured), release.added_count
+
+    many_occupations(3)
+    issue_queries()  # what is cached per process (content types, permissions) is cached now
+    few = issue_queries()
+    many_occupations(40)
+    many = issue_queries()
+
+    assert few[1] < many[1]
+    assert few[0] == many[0]
