@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         if {"api", "intake"} & set(args.only):
             with harness.gunicorn(target, workers=args.workers, logdir=workdir) as base_url:
                 run("api", benchmarks.api, base_url, scale, workdir)
-                run("intake", benchmarks.intake, base_url, scale, workdir)
+                run("intake", benchmarks.intake, target, base_url, scale, workdir)
         run("changelist", benchmarks.changelist, scale)
         run("export", benchmarks.export, target, workdir)
         run("campaigns", benchmarks.campaigns, target, scale, args.seed)

@@ -200,9 +200,12 @@ def api(base_url: str, scale: Scale, outdir: Path) -> Result:
 # Comment intake ---------------------------------------------------------------------------
 
 
-def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
+def intake(target: Target, base_url: str, scale: Scale, outdir: Path) -> Result:
     """Valid comment-form POSTs against a bare view inserting one row, same server, same run;
-    then the stored rows are counted against the success responses."""
+    then the stored rows are counted against the success responses. Then the same rounds
+    again with a task worker running beside the server, putting comments in their campaigns
+    (``consult.clustering``) as production does: the comment POST's requests/s with the
+    clustering on."""
     from bench.baseline.views import count_rows
     from consult.models import Comment
 
@@ -224,19 +227,16 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
     def run_baseline() -> LoadResult:
         return harness.locust("BaselineInsertUser", request_name="baseline insert (POST)", **common)
 
-    # In turns, each side first in every other round: a machine slowing down or speeding up
-    # during the run weighs on both sides alike.
-    products: list[LoadResult] = []
-    baselines: list[LoadResult] = []
-    for round_number in range(scale.intake_rounds):
-        if round_number % 2 == 0:
-            products.append(run_product())
-            baselines.append(run_baseline())
-        else:
-            baselines.append(run_baseline())
-            products.append(run_product())
+    products, baselines = _in_turns(run_product, run_baseline, scale.intake_rounds)
+    clustered = Comment.objects.filter(cluster__isnull=False)
+    clustered_before = clustered.count()
+    with harness.worker(target, logdir=outdir):
+        _wait_for_first_assignment()
+        clustering, clustering_baselines = _in_turns(run_product, run_baseline, scale.intake_rounds)
+    assigned = clustered.count() - clustered_before
     product = harness.combine(products)
     baseline = harness.combine(baselines)
+    with_clustering = harness.combine(clustering)
     stored = comments.count() - comments_before
     stored_baseline = count_rows() - rows_before
     rps_ratio = _ratio(product.rps, baseline.rps)
@@ -274,16 +274,39 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
             f"{page['p50']:.0f} / {page['max']:.0f}",
             "ms",
         )
+    clustering_ratio = _ratio(with_clustering.rps, product.rps)
     result.add(
-        "stored comments = success responses",
-        f"{stored} = {product.successes}",
-        target="equal, no failures",
-        met=stored == product.successes and product.failures == 0 and stored > 0,
+        "comment POST requests/s with a worker clustering beside the server",
+        round(with_clustering.rps, 1),
+        "req/s",
+        baseline=round(product.rps, 1),
+        ratio=clustering_ratio,
+        target="within the spread of the rounds without it",
+        met=clustering_ratio is not None
+        and clustering_ratio >= min(p.rps for p in products) / max(p.rps for p in products),
     )
     result.add(
+        "bare insert requests/s with the worker beside the server",
+        round(harness.combine(clustering_baselines).rps, 1),
+        "req/s",
+        baseline=round(baseline.rps, 1),
+        ratio=_ratio(harness.combine(clustering_baselines).rps, baseline.rps),
+    )
+    result.add("comments the worker put in campaigns meanwhile", assigned)
+    successes = product.successes + with_clustering.successes
+    failures = product.failures + with_clustering.failures
+    result.add(
+        "stored comments = success responses",
+        f"{stored} = {successes}",
+        target="equal, no failures",
+        met=stored == successes and failures == 0 and stored > 0,
+    )
+    baseline_successes = baseline.successes + sum(b.successes for b in clustering_baselines)
+    baseline_failures = baseline.failures + sum(b.failures for b in clustering_baselines)
+    result.add(
         "baseline rows = success responses",
-        f"{stored_baseline} = {baseline.successes}",
-        met=stored_baseline == baseline.successes and baseline.failures == 0,
+        f"{stored_baseline} = {baseline_successes}",
+        met=stored_baseline == baseline_successes and baseline_failures == 0,
     )
     result.details = {
         "product": asdict(product),
@@ -294,8 +317,40 @@ def intake(base_url: str, scale: Scale, outdir: Path) -> Result:
         "seconds": scale.duration,
         "rounds": scale.intake_rounds,
         "round_ratios": round_ratios,
+        "with_clustering": asdict(with_clustering),
+        "comments_assigned_during": assigned,
     }
     return result
+
+
+def _in_turns(first, second, rounds: int) -> tuple[list[LoadResult], list[LoadResult]]:
+    """``rounds`` runs of each side, each first in every other round: a machine slowing down
+    or speeding up during the run weighs on both sides alike."""
+    firsts: list[LoadResult] = []
+    seconds: list[LoadResult] = []
+    for round_number in range(rounds):
+        if round_number % 2 == 0:
+            firsts.append(first())
+            seconds.append(second())
+        else:
+            seconds.append(second())
+            firsts.append(first())
+    return firsts, seconds
+
+
+def _wait_for_first_assignment(timeout: float = 120) -> None:
+    """Until the worker's schedule has started the campaign assignment (its first tick comes
+    ``consult.schedules.TICK`` seconds after it starts)."""
+    from consult.models import ScheduledRun
+
+    deadline = time.monotonic() + timeout
+    runs = ScheduledRun.objects.filter(
+        name="assign_new_comments_to_campaigns", last_run_at__isnull=False
+    )
+    while not runs.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not assign campaigns within {timeout:.0f} s")
+        time.sleep(1)
 
 
 # Admin changelist -------------------------------------------------------------------------

@@ -211,6 +211,30 @@ def gunicorn(target: Target, *, workers: int, logdir: Path) -> Iterator[str]:
         log.close()
 
 
+@contextlib.contextmanager
+def worker(target: Target, *, logdir: Path) -> Iterator[subprocess.Popen]:
+    """One task worker (``manage.py run_worker``, its schedule ticking) beside the server, as
+    production runs one; stopped on exit."""
+    log = open(logdir / "worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "run_worker"],
+        cwd=ROOT,
+        env=target.process_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
 @dataclass
 class LoadResult:
     """One locust run, for the request named ``name``."""

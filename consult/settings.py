@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -288,7 +289,19 @@ CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
 # The public address of the site (https://… in production), for links that no request causes:
 # notifications and webhook payloads.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+SITE_URL = env_str("SITE_URL", "" if PRODUCTION else "http://localhost:8000").rstrip("/")
+if PRODUCTION and not SITE_URL:
+    # Links in mail and webhook payloads would otherwise point to a developer's machine.
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DJANGO_ENV=production. It is the site's public address, "
+        "such as https://consult.example.org."
+    )
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname or _site.path or _site.query:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's address, such as https://consult.example.org, with no "
+        f"path; got {SITE_URL!r}."
+    )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the public writes about their personal data or an accessibility problem (shown on
 # /privacy/ and /accessibility/).

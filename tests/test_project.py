@@ -45,6 +45,7 @@ def production(**overrides: str) -> dict[str, str]:
         "DJANGO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "example.org",
+        "SITE_URL": "https://example.org",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -68,7 +69,7 @@ def test_the_deployment_check_is_clean_with_production_settings():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = production()
     del env[missing]
@@ -97,6 +98,9 @@ def test_production_refuses_an_empty_host_list():
         ("CONN_MAX_AGE", "a minute", "CONN_MAX_AGE must be a whole number"),
         ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT must be at least 0"),
         ("DJANGO_ENV", "staging", "DJANGO_ENV must be 'development' or 'production'"),
+        ("SITE_URL", "consult.example.org", "SITE_URL must be the site's address"),
+        ("SITE_URL", "ftp://consult.example.org", "SITE_URL must be the site's address"),
+        ("SITE_URL", "https://consult.example.org/comments", "with no path"),
     ],
 )
 def test_a_bad_setting_is_a_configuration_error_that_names_the_variable(variable, value, message):

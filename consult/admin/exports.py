@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult import export_jobs
 from consult.models import Comment, ExportJob
+from occupations.admin import ReadOnlyAdminMixin
 
 CHANGELIST_PATH = "/admin/consult/comment/"
 
@@ -35,7 +36,7 @@ def comment_changelist_queryset(filters: str, user, site: admin.AdminSite = admi
 
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["requested_at", "requested_by", "status", "progress", "download"]
     list_filter = ["status"]
     ordering = ["-requested_at", "-pk"]
@@ -50,15 +51,6 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("consult.view_comment")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("progress"))
     def progress(self, job: ExportJob) -> str:

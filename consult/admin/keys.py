@@ -21,6 +21,7 @@ from consult.models import (
     WebhookEvent,
 )
 from core.errors import WorkflowError
+from occupations.admin import ReadOnlyAdminMixin
 
 
 class ApiKeyAddForm(forms.ModelForm):
@@ -173,7 +174,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pk",
         "event",
@@ -213,15 +214,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description=_("body"))
     def body(self, delivery: WebhookDelivery) -> str:
         return delivery.message.body
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_replay_permission(self, request) -> bool:
         return request.user.has_perm("consult.change_webhookdelivery")

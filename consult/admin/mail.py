@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from consult import outbox
 from consult.models import DeliveryAttempt, OutgoingMail
+from occupations.admin import ReadOnlyAdminMixin
 
 
 class UndeliveredFilter(admin.SimpleListFilter):
@@ -39,7 +40,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
+class OutgoingMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pk",
         "kind",
@@ -71,15 +72,6 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [DeliveryAttemptInline]
     actions = ["resend"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("consult.change_outgoingmail")

@@ -309,6 +309,7 @@ class Cluster:
             "DJANGO_ENV": "production",
             "SECRET_KEY": self._secret_key(),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": f"https://{PROXY_ADDRESS[0]}:{PROXY_ADDRESS[1]}",
             "DEBUG": "false",
             "TRUSTED_PROXY_COUNT": "1",
             "DATABASE_URL": forwarded(self.database_url)[0],

@@ -52,7 +52,7 @@ def run(tmp_path_factory) -> dict[str, dict]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=420,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     summary = json.loads((results / "summary.json").read_text())
@@ -85,12 +85,21 @@ def test_intake_stores_one_comment_per_success_response(run):
     details = run["intake"]["details"]
     assert details["product"]["requests"] > 0
     assert details["product"]["failures"] == 0
-    assert details["stored_comments"] == details["product"]["requests"]
-    assert details["stored_baseline_rows"] == details["baseline"]["requests"] > 0
+    assert details["with_clustering"]["requests"] > 0
+    assert details["with_clustering"]["failures"] == 0
+    assert (
+        details["stored_comments"]
+        == details["product"]["requests"] + details["with_clustering"]["requests"]
+    )
+    assert details["stored_baseline_rows"] >= details["baseline"]["requests"] > 0
     # Both sides ran in turns, and each round's ratio is reported.
     assert details["rounds"] == 2
     assert len(details["round_ratios"]) == 2 and all(details["round_ratios"])
     assert "requests/s ratio in each of 2 rounds" in rows(run["intake"])
+    # The same rounds again with a worker beside the server, its schedule assigning campaigns.
+    measured = rows(run["intake"])
+    assert measured["comment POST requests/s with a worker clustering beside the server"]["value"]
+    assert measured["baseline rows = success responses"]["met"] is True
 
 
 def test_api_pages_and_304s_are_served(run):

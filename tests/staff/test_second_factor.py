@@ -35,6 +35,7 @@ def test_production_defaults_to_required(monkeypatch):
     monkeypatch.setenv("DJANGO_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 60)
     monkeypatch.setenv("ALLOWED_HOSTS", "consult.example.org")
+    monkeypatch.setenv("SITE_URL", "https://consult.example.org")
     monkeypatch.delenv("STAFF_2FA", raising=False)
     try:
         assert importlib.reload(project_settings).STAFF_2FA == "required"
