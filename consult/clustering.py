@@ -333,13 +333,19 @@ class RebuildResult:
     in_campaigns: int
 
 
-def _pk_chunks(consultation: Consultation, size: int) -> Iterator[list[tuple[int, str, bool]]]:
+def _pk_chunks(
+    consultation: Consultation, size: int
+) -> Iterator[list[tuple[int, str, bool, int | None]]]:
     """The consultation's comments in pk order, ``size`` at a time (keyset pages, so no
-    cursor stays open across the writes between them)."""
+    cursor stays open across the writes between them): pk, body, kept apart, campaign."""
     last = 0
     comments = Comment.objects.filter(consultation=consultation).order_by("pk")
     while True:
-        rows = list(comments.filter(pk__gt=last).values_list("pk", "body", "kept_apart")[:size])
+        rows = list(
+            comments.filter(pk__gt=last).values_list("pk", "body", "kept_apart", "cluster_id")[
+                :size
+            ]
+        )
         if not rows:
             return
         yield rows
@@ -401,32 +407,34 @@ def _link_all(keys: np.ndarray, sigs: np.ndarray, linkable: np.ndarray) -> np.nd
     return sets.flatten()
 
 
-def _write_clusters(consultation: Consultation, pks: np.ndarray, roots: np.ndarray) -> int:
-    """Every comment its campaign: itself when alone, one UPDATE per larger campaign."""
-    Comment.objects.filter(consultation=consultation).update(cluster_id=F("pk"))
-    order = np.argsort(roots, kind="stable")
-    ordered = roots[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    ends = np.r_[starts[1:], len(ordered)]
-    campaigns = 0
-    for start, end in zip(starts, ends, strict=True):
-        if end - start < 2:
-            continue
-        campaigns += 1
-        members = pks[order[start:end]]
-        root = int(pks[ordered[start]])
+def _write_clusters(pks: np.ndarray, current: np.ndarray, roots: np.ndarray) -> int:
+    """Give each comment its campaign (itself when alone, else its root row's comment),
+    writing only the comments whose campaign changes: a first run writes each comment once,
+    a rerun next to nothing. ``current`` holds each comment's campaign as read, -1 for none.
+    The number of campaigns of two or more comments."""
+    labels = pks[roots]
+    changed = np.flatnonzero(labels != current)
+    alone = changed[labels[changed] == pks[changed]]
+    for i in range(0, len(alone), CHUNK):
+        Comment.objects.filter(pk__in=pks[alone[i : i + CHUNK]].tolist()).update(cluster_id=F("pk"))
+    joined = changed[labels[changed] != pks[changed]]
+    joined = joined[np.argsort(labels[joined], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, labels[joined][1:] != labels[joined][:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(joined)], strict=True):
+        members = pks[joined[start:end]].tolist()
         for i in range(0, len(members), CHUNK):
-            Comment.objects.filter(pk__in=[int(pk) for pk in members[i : i + CHUNK]]).update(
-                cluster_id=root
+            Comment.objects.filter(pk__in=members[i : i + CHUNK]).update(
+                cluster_id=int(labels[joined[start]])
             )
-    return campaigns
+    _roots, sizes = np.unique(roots, return_counts=True)
+    return int((sizes > 1).sum())
 
 
 def rebuild(consultation: Consultation, *, progress: Progress = _no_progress) -> RebuildResult:
     """Recompute every signature, band key and campaign of ``consultation`` from its texts.
 
     One transaction under the consultation's row lock: assignments of new comments wait and
-    then run on the rebuilt state. Memory: the run's signatures and keys, about 330 bytes a
+    then run on the rebuilt state. Memory: the run's signatures and keys, about 340 bytes a
     comment. Comments taken out of campaigns stay out. ``progress(stage, done, total)`` is
     called as it goes.
     """
@@ -439,27 +447,30 @@ def rebuild(consultation: Consultation, *, progress: Progress = _no_progress) ->
         sigs = np.empty((total, NUM_PERM), dtype=np.uint32)
         keys = np.empty((total, BANDS), dtype=np.int64)
         linkable = np.empty(total, dtype=bool)
+        current = np.empty(total, dtype=np.int64)
         done = 0
         progress("signatures", 0, total)
         for rows in _pk_chunks(consultation, CHUNK):
             rows = rows[: total - done]  # comments stored since the count wait for their task
-            chunk = signatures([body for _pk, body, _kept in rows])
+            chunk = signatures([body for _pk, body, _kept, _cluster in rows])
             chunk_keys = band_keys(chunk)
             end = done + len(rows)
-            pks[done:end] = [pk for pk, _body, _kept in rows]
-            linkable[done:end] = [not kept for _pk, _body, kept in rows]
+            pks[done:end] = [pk for pk, _body, _kept, _cluster in rows]
+            linkable[done:end] = [not kept for _pk, _body, kept, _cluster in rows]
+            current[done:end] = [-1 if c is None else c for _pk, _body, _kept, c in rows]
             sigs[done:end], keys[done:end] = chunk, chunk_keys
             _write_rows(consultation.pk, pks[done:end], chunk, chunk_keys)
             done = end
             progress("signatures", done, total)
             if done >= total:
                 break
-        pks, sigs, keys, linkable = pks[:done], sigs[:done], keys[:done], linkable[:done]
+        pks, sigs, keys = pks[:done], sigs[:done], keys[:done]
+        linkable, current = linkable[:done], current[:done]
         progress("linking", 0, 1)
         roots = _link_all(keys, sigs, linkable)
         progress("linking", 1, 1)
         progress("saving", 0, 1)
-        campaigns = _write_clusters(consultation, pks, roots)
+        campaigns = _write_clusters(pks, current, roots)
         progress("saving", 1, 1)
         in_campaigns = int(done - len(np.unique(roots)) + campaigns)
     return RebuildResult(comments=done, campaigns=campaigns, in_campaigns=in_campaigns)

@@ -9,6 +9,8 @@ import io
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consult import clustering, intake, schedules
@@ -135,6 +137,26 @@ def test_a_rebuild_finds_the_same_campaigns_as_assignment(consultation):
     assert ("signatures", 7, 7) in stages and ("saving", 1, 1) in stages
     assert CommentBand.objects.count() == 7 * clustering.BANDS
     assert comments[0].pk in before.values()
+
+
+def test_a_rebuild_corrects_wrong_campaigns_and_rewrites_no_right_one(consultation):
+    zh, zh_variant, en, unrelated = (
+        comment(consultation, body) for body in (ZH, ZH_VARIANT, EN, UNRELATED)
+    )
+    Comment.objects.filter(pk=unrelated.pk).update(cluster_id=zh.pk)
+    Comment.objects.filter(pk=zh_variant.pk).update(cluster_id=zh_variant.pk)
+    Comment.objects.filter(pk=en.pk).update(cluster=None)
+    clustering.rebuild(consultation)
+    assert dict(Comment.objects.values_list("pk", "cluster_id")) == {
+        zh.pk: zh.pk,
+        zh_variant.pk: zh.pk,
+        en.pk: en.pk,
+        unrelated.pk: unrelated.pk,
+    }
+    with CaptureQueriesContext(connection) as queries:
+        clustering.rebuild(consultation)
+    table = Comment._meta.db_table
+    assert not [q for q in queries if q["sql"].startswith(f'UPDATE "{table}"')]
 
 
 def test_a_new_comment_is_clustered_by_the_worker_at_its_next_tick(
