@@ -32,7 +32,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -101,10 +100,17 @@ def threshold() -> float:
 # Signatures --------------------------------------------------------------------------------
 
 
+# datasketch is imported where a signature is computed: importing it loads SciPy for its LSH
+# parameter search (about 64 MB resident, measured), which this module does not use, and web
+# processes, which never compute a signature, need not carry it.
+
+
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """datasketch's permutations for ``NUM_PERM`` with its default seed: constants, the same
     in every process, computed once rather than for every signature."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
 
 
@@ -132,6 +138,8 @@ def signatures(bodies: list[str]) -> np.ndarray:
     """The MinHash signatures of ``bodies``, one row of ``NUM_PERM`` uint32 each."""
     if not bodies:
         return np.zeros((0, NUM_PERM), dtype=np.uint32)
+    from datasketch import MinHash
+
     permutations = _permutations()
     rows = []
     for body in bodies:
