@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -162,6 +163,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _stop(process: subprocess.Popen, log: IO[str]) -> None:
+    """TERM, then KILL if ``process`` has not ended within 30 s; its log closed."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
 @contextlib.contextmanager
 def gunicorn(target: Target, *, workers: int, logdir: Path) -> Iterator[str]:
     """gunicorn with ``workers`` sync workers on 127.0.0.1; yields the base URL."""
@@ -202,13 +214,7 @@ def gunicorn(target: Target, *, workers: int, logdir: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        _stop(process, log)
 
 
 @contextlib.contextmanager
@@ -226,13 +232,7 @@ def worker(target: Target, *, logdir: Path) -> Iterator[subprocess.Popen]:
     try:
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        _stop(process, log)
 
 
 @dataclass
