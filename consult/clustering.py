@@ -341,23 +341,20 @@ class RebuildResult:
     in_campaigns: int
 
 
-def _pk_chunks(
-    consultation: Consultation, size: int
-) -> Iterator[list[tuple[int, str, bool, int | None]]]:
-    """The consultation's comments in pk order, ``size`` at a time (keyset pages, so no
-    cursor stays open across the writes between them): pk, body, kept apart, campaign."""
-    last = 0
-    comments = Comment.objects.filter(consultation=consultation).order_by("pk")
-    while True:
-        rows = list(
-            comments.filter(pk__gt=last).values_list("pk", "body", "kept_apart", "cluster_id")[
-                :size
-            ]
+def _chunks(pks: np.ndarray, size: int) -> Iterator[list[tuple[int, str, bool, int | None]]]:
+    """The comments ``pks`` (in pk order), ``size`` at a time: pk, body, kept apart, campaign.
+
+    Each chunk is read by primary key, whatever the planner knows of the table. Keyset pages
+    (``pk > last`` within the consultation, ``LIMIT size``) depended on it: on a table just
+    loaded, before its statistics were gathered, PostgreSQL read each page through the
+    consultation's index and a sort, that is every later comment of the consultation again
+    (0.6 s a page, 147 s of a rebuild of 832,170 comments, measured)."""
+    for start in range(0, len(pks), size):
+        yield list(
+            Comment.objects.filter(pk__in=pks[start : start + size].tolist())
+            .order_by("pk")
+            .values_list("pk", "body", "kept_apart", "cluster_id")
         )
-        if not rows:
-            return
-        yield rows
-        last = rows[-1][0]
 
 
 class _Components:
@@ -448,7 +445,14 @@ def rebuild(consultation: Consultation, *, progress: Progress = _no_progress) ->
     """
     with transaction.atomic():
         Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
-        total = Comment.objects.filter(consultation=consultation).count()
+        # Comments stored from now on wait for their assignment by the worker.
+        ids = np.array(
+            Comment.objects.filter(consultation=consultation)
+            .order_by("pk")
+            .values_list("pk", flat=True),
+            dtype=np.int64,
+        )
+        total = len(ids)
         CommentBand.objects.filter(consultation=consultation).delete()
         CommentSignature.objects.filter(consultation=consultation).delete()
         pks = np.empty(total, dtype=np.int64)
@@ -458,8 +462,7 @@ def rebuild(consultation: Consultation, *, progress: Progress = _no_progress) ->
         current = np.empty(total, dtype=np.int64)
         done = 0
         progress("signatures", 0, total)
-        for rows in _pk_chunks(consultation, CHUNK):
-            rows = rows[: total - done]  # comments stored since the count wait for their task
+        for rows in _chunks(ids, CHUNK):
             chunk = signatures([body for _pk, body, _kept, _cluster in rows])
             chunk_keys = band_keys(chunk)
             end = done + len(rows)
@@ -470,8 +473,6 @@ def rebuild(consultation: Consultation, *, progress: Progress = _no_progress) ->
             _write_rows(consultation.pk, pks[done:end], chunk, chunk_keys)
             done = end
             progress("signatures", done, total)
-            if done >= total:
-                break
         pks, sigs, keys = pks[:done], sigs[:done], keys[:done]
         linkable, current = linkable[:done], current[:done]
         progress("linking", 0, 1)
