@@ -279,16 +279,16 @@ def intake(target: Target, base_url: str, scale: Scale, outdir: Path) -> Result:
             f"{page['p50']:.0f} / {page['max']:.0f}",
             "ms",
         )
-    clustering_ratio = _ratio(with_clustering.rps, product.rps)
+    # The worker shares the machine's two cores with the server, the load generator and the
+    # database, so every request slows with it, the bare insert's as much as the comment's.
+    # Whether the clustering costs the comment POST anything of its own shows against the bare
+    # insert measured beside the same worker.
     result.add(
         "comment POST requests/s with a worker clustering beside the server",
         round(with_clustering.rps, 1),
         "req/s",
         baseline=round(product.rps, 1),
-        ratio=clustering_ratio,
-        target="within the spread of the rounds without it",
-        met=clustering_ratio is not None
-        and clustering_ratio >= min(p.rps for p in products) / max(p.rps for p in products),
+        ratio=_ratio(with_clustering.rps, product.rps),
     )
     result.add(
         "bare insert requests/s with the worker beside the server",
@@ -296,6 +296,21 @@ def intake(target: Target, base_url: str, scale: Scale, outdir: Path) -> Result:
         "req/s",
         baseline=round(baseline.rps, 1),
         ratio=_ratio(baseline_with_clustering.rps, baseline.rps),
+    )
+    ratio_with_clustering = _ratio(with_clustering.rps, baseline_with_clustering.rps)
+    rounds_with_clustering = [
+        _ratio(p.rps, b.rps) for p, b in zip(clustering, clustering_baselines, strict=True)
+    ]
+    result.add(
+        "comment POST / bare insert requests/s, the worker beside both",
+        ratio_with_clustering,
+        "×",
+        target="≥ the lowest round without the worker",
+        met=ratio_with_clustering is not None and ratio_with_clustering >= min(round_ratios),
+    )
+    result.add(
+        "the same in each round",
+        " / ".join(f"{ratio:.2f}×" for ratio in rounds_with_clustering if ratio is not None),
     )
     result.add("comments the worker put in campaigns meanwhile", assigned)
     successes = product.successes + with_clustering.successes

@@ -99,6 +99,7 @@ def test_intake_stores_one_comment_per_success_response(run):
     # The same rounds again with a worker beside the server, its schedule assigning campaigns.
     measured = rows(run["intake"])
     assert measured["comment POST requests/s with a worker clustering beside the server"]["value"]
+    assert measured["comment POST / bare insert requests/s, the worker beside both"]["value"]
     assert measured["baseline rows = success responses"]["met"] is True
 
 
