@@ -209,15 +209,15 @@ ZH_OWN = [
     "{role}与{role2}的职责边界需要说明。",
     "请补充对{field}{obj}安全管理的要求。",
     "从事{field}{obj}工作需要哪些证书，目录里没有写清楚。",
-    "第{t}项任务提到的{obj}在小企业里通常由{role}兼做。",
+    "第{t}项任务提到的{obj}相关工作在小企业里通常由{role}兼做。",
     "建议把“{field}”改为更通用的说法，几年后这个词可能就过时了。",
-    "我所在的{city}，做{obj}的人大多是从{role}转岗过来的。",
+    "在{city}，做{obj}的人大多是从{role}转岗过来的。",
     "定义里“{obj}的运行维护”和第{t}项任务是一回事，建议删去一处。",
     "能否说明{role}和现有的{field}类职业如何区分？",
-    "希望技能等级分为{t}级，并写明每一级对{obj}的要求。",
+    "希望技能等级分为{k}级，并写明每一级对{obj}的要求。",
     "职业编码的第{t}位数字和相近职业冲突，请再核对。",
     "{field}行业的{role}工作时间长、流动性大，希望标准里有所体现。",
-    "任务描述中“{obj}”一词出现了{t}次，意思却不完全一样。",
+    "任务描述中“{obj}”一词出现了{k}次，意思却不完全一样。",
     "我们培训机构每年培养约{n}名{role}，很关心培训大纲何时出台。",
     "这个职业名称在{city}的招聘网站上几乎搜不到，建议用行业里的叫法。",
 ]
@@ -232,20 +232,20 @@ EN_OWN = [
     "Tasks {t} and {t2} overlap and could be merged.",
     "The digital marker should stay, since the work depends on {field} platforms.",
     "The international standard classification has a close match under {obj} occupations.",
-    "The line between a {role} and a {role2} needs to be explained.",
+    "The line between {role}s and {role2}s needs to be explained.",
     "Please add requirements on the safe management of {field} {obj}.",
     "Which certificates does {field} {obj} work require? The list does not say.",
-    "In small firms the {obj} named in task {t} is usually handled by the {role}.",
+    "In small firms the {role} usually also looks after the {obj} named in task {t}.",
     "'{field}' may sound dated in a few years; a more general term would age better.",
-    "In {city} most people who work on {obj} moved over from jobs as a {role}.",
-    "The definition's 'running and maintaining {obj}' repeats task {t}; one could go.",
-    "How is a {role} told apart from the existing {field} occupations?",
-    "Skill levels could be split into {t} grades, each saying what it asks of {obj}.",
+    "In {city} most people who work on {obj} used to work as {role}s.",
+    "The definition's 'running and maintaining {obj}' repeats task {t}; one of the two could go.",
+    "How are {role}s told apart from the existing {field} occupations?",
+    "Skill levels could be split into {k} grades, each saying what it requires for work on {obj}.",
     "Digit {t} of the code clashes with a neighbouring occupation; please check again.",
-    "A {role} in {field} works long hours and changes jobs often; the standard should say so.",
-    "The word '{obj}' appears {t} times in the tasks and does not always mean the same.",
-    "Our centre trains about {n} people a year as a {role} and asks when the syllabus comes.",
-    "Job sites in {city} hardly use this title; the name the trade uses would be found.",
+    "In {field}, {role}s work long hours and change jobs often; the standard should say so.",
+    "The word '{obj}' appears {k} times in the tasks and does not always mean the same.",
+    "Our centre trains about {n} {role}s a year and would like to know when the syllabus is out.",
+    "Job sites in {city} hardly use this title; a name the trade itself uses would be found.",
 ]
 
 
@@ -338,45 +338,51 @@ ZH_SELF = [
 ]
 EN_SELF = [
     "I work at a firm of {size} people in {city} and have done this job for {y} years.",
-    "I am a {role} at a {field} company in {city}, staff number {no}.",
+    "I work as one of the {role}s at a {field} company in {city}, staff number {no}.",
     "Last year we hired {n} new people, {m} of whom work on {obj}.",
 ]
 
 
-def _own_details(rng: random.Random, zh: bool) -> dict[str, object]:
-    """The details one sentence of an independent comment is about."""
+def _own_details(rng: random.Random, zh: bool, city: str) -> dict[str, object]:
+    """The details one sentence of an independent comment is about; the sender's ``city``."""
     field, object_ = rng.choice(FIELDS), rng.choice(OBJECTS)
     role, role2 = rng.sample(ROLES, k=2)
+    hired = rng.randint(2, 400)
     i = 0 if zh else 1
     return {
         "t": rng.randint(1, 8),
         "t2": rng.randint(1, 8),
+        "k": rng.randint(2, 6),
         "obj": object_[i],
         "role": role[i],
         "role2": role2[i],
         "field": field[i],
         "code": f"{rng.randint(1, 8)}-{rng.randint(1, 99):02d}-{rng.randint(1, 99):02d}",
-        "city": rng.choice(CITIES_ZH if zh else CITIES_EN),
+        "city": city,
         "size": rng.randint(3, 5000),
         "y": rng.randint(1, 35),
         "no": rng.randint(1000, 99999),
-        "n": rng.randint(2, 400),
-        "m": rng.randint(1, 60),
+        "n": hired,
+        "m": rng.randint(1, min(hired, 60)),
     }
 
 
 def independent(rng: random.Random, language: str) -> str:
     """A comment of one's own: a sentence about the sender and two to four more, each on
-    details of its own (numbers, places, roles), so that two senders rarely write alike.
+    details of its own (numbers, fields, roles; the sender's city is one), so that two senders
+    rarely write alike.
 
     Drawn from 24 sentences a language, each with its own details: from 12 sentences sharing
-    one set of details, the 700,000 independent comments of a million included thousands of
-    near copies of each other (the same sentences and details, other numbers), which the
-    clustering rightly links and the labels call independent (bench/README.md)."""
+    one set of details, the 700,000 independent comments of a million included many near
+    copies of each other (the same sentences and details, other numbers), which the
+    clustering rightly links and the labels called independent (bench/README.md)."""
     zh = language == "zh"
+    city = rng.choice(CITIES_ZH if zh else CITIES_EN)
     pool = ZH_OWN if zh else EN_OWN
-    sentences = [s.format(**_own_details(rng, zh)) for s in rng.sample(pool, k=rng.randint(2, 4))]
-    own = rng.choice(ZH_SELF if zh else EN_SELF).format(**_own_details(rng, zh))
+    sentences = [
+        s.format(**_own_details(rng, zh, city)) for s in rng.sample(pool, k=rng.randint(2, 4))
+    ]
+    own = rng.choice(ZH_SELF if zh else EN_SELF).format(**_own_details(rng, zh, city))
     sentences.insert(rng.randint(0, len(sentences)), own)
     return ("" if zh else " ").join(sentences)
 
