@@ -99,7 +99,12 @@ def test_intake_stores_one_comment_per_success_response(run):
     # The same rounds again with a worker beside the server, its schedule assigning campaigns.
     measured = rows(run["intake"])
     assert measured["comment POST requests/s with a worker clustering beside the server"]["value"]
-    assert measured["comment POST / bare insert requests/s, the worker beside both"]["value"]
+    beside_both = measured["comment POST / bare insert requests/s, the worker beside both"]
+    assert beside_both["ratio"] == pytest.approx(
+        details["with_clustering"]["rps"] / details["baseline_with_clustering"]["rps"], abs=1e-3
+    )
+    assert len(details["round_ratios_with_clustering"]) == 2
+    assert all(details["round_ratios_with_clustering"])
     assert measured["baseline rows = success responses"]["met"] is True
 
 
