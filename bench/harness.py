@@ -65,7 +65,7 @@ class Target:
     @classmethod
     def create(cls, *, db: str, name: str, redis_url: str, workdir: Path) -> Target:
         env = {
-            "DJANGO_SETTINGS_MODULE": "consult.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "false",
             "BENCH_BASELINES": "true",
             "COMMENT_RATE_LIMIT": "0",
@@ -182,7 +182,7 @@ def gunicorn(target: Target, *, workers: int, logdir: Path) -> Iterator[str]:
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
-            "consult.wsgi:application",
+            "config.wsgi:application",
             "--workers",
             str(workers),
             "--bind",

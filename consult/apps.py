@@ -7,7 +7,7 @@ def _sync_roles(sender, apps=None, **kwargs) -> None:
     """``migrate`` passes its project state as ``apps``; ``flush`` passes none."""
     from django.apps import apps as global_apps
 
-    from consult.roles import sync_roles
+    from consult.staff.roles import sync_roles
 
     apps = apps or global_apps
     try:
@@ -27,16 +27,16 @@ class ConsultConfig(AppConfig):
         # the role groups come back with exactly their permissions.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="consult.sync_roles")
         # Connects the sign-in signal that starts a staff session's clock.
-        from consult import staff_auth  # noqa: F401
+        from staff import signin  # noqa: F401
 
         _name_third_party_apps()
 
 
 def _name_third_party_apps() -> None:
-    """Names in the staff's language for third-party apps and models whose names are plain
-    strings (an app's ``verbose_name``, a model name derived from its class), which no
-    catalogue can translate: the admin index showed "Tasks Database Backend" and "TOTP
-    devices" on Chinese pages. Their other messages are in ``consult.admin.vendor_messages``."""
+    """Names in the staff's language for third-party apps and models whose names are plain strings
+    (an app's ``verbose_name``, a model name derived from its class), which no catalogue can
+    translate: the admin index showed "Tasks Database Backend" and "TOTP devices" on Chinese pages.
+    Their other messages are in ``consult.admin.third_party_messages``."""
     from django.apps import apps
 
     app_names = {

@@ -8,20 +8,25 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from consult import clustering, export_jobs, notifications, outbox, report_pdf, webhooks, workflow
+from consult import campaigns as clustering
+from consult.delivery import mail as outbox
+from consult.delivery import notifications, webhooks
 from consult.models import Consultation
+from consult.reporting import export_jobs
+from consult.reporting import pdf as report_pdf
+from consult.workflow import consultations as workflow
 from occupations import downloads
 
 
 @task()
 def deliver_mail(mail_id: int) -> str:
-    """Try to send one outgoing mail (``consult.outbox.deliver``)."""
+    """Try to send one outgoing mail (``consult.delivery.mail.deliver``)."""
     return outbox.deliver(mail_id)
 
 
 @task()
 def deliver_webhook(delivery_id: int) -> str:
-    """Try to deliver one webhook event to one endpoint (``consult.webhooks.deliver``)."""
+    """Try to deliver one webhook event to one endpoint (``consult.delivery.webhooks.deliver``)."""
     return webhooks.deliver(delivery_id)
 
 
@@ -40,13 +45,13 @@ def sweep() -> dict[str, int]:
 
 @task()
 def assign_new_comments_to_campaigns() -> int:
-    """Put new comments in their near-duplicate campaigns (``consult.clustering.assign_new``)."""
+    """Put new comments in their near-duplicate campaigns (``consult.campaigns.assign_new``)."""
     return clustering.assign_new()
 
 
 @task()
 def rebuild_campaigns(consultation_id: int) -> dict[str, int]:
-    """Recompute the campaigns of one consultation (``consult.clustering.rebuild``)."""
+    """Recompute the campaigns of one consultation (``consult.campaigns.rebuild``)."""
     consultation = Consultation.objects.filter(pk=consultation_id).first()
     if consultation is None:
         return {"comments": 0, "campaigns": 0, "in_campaigns": 0}
@@ -66,7 +71,7 @@ def begin_due_reviews() -> list[str]:
 
 @task()
 def build_comment_export(job_id: int) -> str:
-    """Build the spreadsheet of one export job (``consult.export_jobs.build``)."""
+    """Build the spreadsheet of one export job (``consult.reporting.export_jobs.build``)."""
     return export_jobs.build(job_id)
 
 
@@ -79,11 +84,11 @@ def prune_task_results() -> None:
 
 @task()
 def build_report_pdf(consultation_id: int, language: str, site_url: str) -> str:
-    """Build the PDF of a consultation's public report (``consult.report_pdf.build``)."""
+    """Build the PDF of a consultation's public report (``consult.reporting.pdf.build``)."""
     return report_pdf.build(consultation_id, language, site_url)
 
 
 @task()
 def moderation_digest() -> int:
-    """The moderators' daily digest of new comments (``consult.notifications``)."""
+    """The moderators' daily digest of new comments (``consult.delivery.notifications``)."""
     return notifications.moderation_digest(now=timezone.now())

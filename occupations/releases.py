@@ -2,10 +2,9 @@
 the snapshot of the whole registry, its differences from the previous release, and the
 registry as it was in a release.
 
-A record is stored as its API representation (the serializers of ``occupations.api``, so the
-field lists live in one place) without its ``url``, which depends on the host asking; readers
-put it back (``with_url``).
-"""
+A record is stored as its API representation (the serializers of ``occupations.api.registry``, so
+the field lists live in one place) without its ``url``, which depends on the host asking; readers
+put it back (``with_url``)."""
 
 from __future__ import annotations
 
@@ -20,7 +19,8 @@ from django.db import models
 from django.utils import translation
 from rest_framework import serializers
 
-from occupations.api import (
+from occupations.api.pinned_reads import RecordUrls, ordered
+from occupations.api.registry import (
     BatchSerializer,
     BatchViewSet,
     OccupationSerializer,
@@ -29,7 +29,6 @@ from occupations.api import (
     StandardViewSet,
 )
 from occupations.models.releases import RecordType, Release, ReleaseRecord
-from occupations.release_reads import RecordUrls, ordered
 
 # Records serialized per query while a snapshot is taken: the prefetches run once per chunk.
 SNAPSHOT_CHUNK = 2000

@@ -1,10 +1,9 @@
 """Public pages of the registry (DESIGN §5): the published catalogue, one occupation with its
 skill standards, one batch.
 
-The registry reads nothing of the consultation app. The project's pages add what a consultation
-says about a record (``consult.views``) through the ``extra`` context of ``occupation_page`` and
-``batch_page``.
-"""
+The registry reads nothing of the consultation app. The project's pages add what a consultation says
+about a record (``consult.public.views``) through the ``extra`` context of ``occupation_page`` and
+``batch_page``."""
 
 from __future__ import annotations
 

@@ -115,7 +115,7 @@ def test_a_type_error_in_core_fails_mypy(tmp_path):
     assert "core" in config["tool"]["mypy"]["files"]
     # The Django plugin sets up the real project to learn its apps, and reads the settings
     # module's types from the copy.
-    copy_sources(tmp_path, ("core",), "consult/__init__.py", "consult/settings.py")
+    copy_sources(tmp_path, ("core",), "config/__init__.py", "config/settings.py")
     mypy = (str(BIN / "mypy"), f"--cache-dir={tmp_path / 'mypy-cache'}", "core")
 
     clean = run(*mypy, cwd=tmp_path, PYTHONPATH=str(ROOT))

@@ -107,7 +107,7 @@ def test_a_bad_setting_is_a_configuration_error_that_names_the_variable(variable
     env = {variable: value}
     if variable == "CONN_MAX_AGE":
         env["DATABASE_URL"] = "sqlite:///unused.sqlite3"
-    result = run(sys.executable, "-W", "ignore", "-c", "import consult.settings", **env)
+    result = run(sys.executable, "-W", "ignore", "-c", "import config.settings", **env)
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: ")
@@ -119,7 +119,7 @@ def test_the_local_defaults_need_no_environment():
     result = run(
         sys.executable,
         "-c",
-        "from consult import settings as s; print(s.DEBUG, s.TIME_ZONE, "
+        "from config import settings as s; print(s.DEBUG, s.TIME_ZONE, "
         "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])",
         **{"DATABASE_URL": "", "REDIS_URL": ""},
     )

@@ -2,11 +2,10 @@
 
 Thin by design: every step (open, extend, begin review, publish, revise, accept, withdraw,
 reinstate, moderate, set a disposition) is a row of ``consult.admin.steps.STEPS`` that calls its
-function in ``consult.workflow`` and shows a refusal as an error message; one confirmation page
-(``consult.admin.confirm``) serves every step that has one. Status fields are never form
-fields. The FSM's transitions (their ``permission=``) and the table decide which buttons and
-actions a user sees; the workflow functions check the same permissions again.
-"""
+function in ``consult.workflow.consultations`` and shows a refusal as an error message; one
+confirmation page (``consult.admin.confirm``) serves every step that has one. Status fields are
+never form fields. The FSM's transitions (their ``permission=``) and the table decide which buttons
+and actions a user sees; the workflow functions check the same permissions again."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +15,8 @@ from consult.admin import (  # noqa: F401  (registers the admins)
     consultations,
     drafts,
     exports,
-    keys,
     mail,
-    releases,
+    third_parties,
 )
 
 admin.site.site_header = _("New occupations: staff")

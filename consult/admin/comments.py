@@ -20,15 +20,16 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from consult import exports, workflow
 from consult.admin.campaigns import CampaignsMixin
 from consult.admin.confirm import WorkflowStepsMixin, refusal
 from consult.admin.forms import CommentReplyForm, DispositionForm
 from consult.models import Attachment, Comment, DraftOccupation
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
+from consult.reporting import exports
+from consult.workflow import consultations as workflow
 from core.db.paginators import EstimatedCountPaginator
 from core.errors import WorkflowError
-from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin, parse_pk
+from occupations.admin.registry import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin, parse_pk
 
 
 def report_bulk(request, model_admin, result: workflow.BulkResult, verb: str) -> None:

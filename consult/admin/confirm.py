@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.admin.forms import add_workflow_error
 from consult.admin.steps import Step, step_named, steps_of
-from consult.reauth import reauthentication_redirect
 from core.errors import NotPermitted, WorkflowError, require_permission
+from staff.reauth import reauthentication_redirect
 
 
 def refusal(request, model_admin, error: WorkflowError) -> None:

@@ -19,7 +19,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consult import answers, workflow
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.decide import DecideDraftsMixin
 from consult.admin.forms import (
@@ -29,12 +28,14 @@ from consult.admin.forms import (
     validate_public_slug,
 )
 from consult.admin.handoffs import handoff
-from consult.analysis import build_analysis
 from consult.models import Consultation, DraftOccupation, WindowExtension
-from consult.reports import build_response_report
+from consult.reporting import changes as answers
+from consult.reporting.analysis import build_analysis
+from consult.reporting.report import build_response_report
 from consult.tasks import rebuild_campaigns
+from consult.workflow import consultations as workflow
 from core import durations
-from occupations.admin import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
+from occupations.admin.registry import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup
 
 
@@ -169,7 +170,7 @@ class ConsultationAdmin(
     )
     def rebuild_campaigns_action(self, request, queryset):
         """Queue a rebuild of each consultation's near-duplicate campaigns for the worker
-        (``consult.clustering.rebuild``): minutes for a large consultation."""
+        (``consult.campaigns.rebuild``): minutes for a large consultation."""
         slugs = []
         for consultation in queryset:
             rebuild_campaigns.enqueue(consultation.pk)

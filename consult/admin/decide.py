@@ -16,9 +16,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from consult import workflow
 from consult.admin.handoffs import problem_rows
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from occupations.models import validate_occupation_code
 
 DECIDE_PERMISSIONS = ("consult.accept_draft", "consult.withdraw_draft")

@@ -19,9 +19,9 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from consult.admin.draft_resource import DraftOccupationResource
 from consult.models import Consultation
-from consult.resources import DraftOccupationResource
-from occupations.admin import parse_pk
+from occupations.admin.registry import parse_pk
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

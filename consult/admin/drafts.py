@@ -24,12 +24,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.consultations import DraftListDisplays
 from consult.admin.draft_import import DraftImportMixin
+from consult.admin.draft_resource import DraftOccupationResource
 from consult.admin.forms import DraftOccupationForm, WithdrawForm
 from consult.admin.steps import Step
 from consult.models import DRAFT_TEXT_FIELDS, Comment, Consultation, DraftOccupation
-from consult.resources import DraftOccupationResource
 from core.errors import WorkflowError
-from occupations.admin import WorkflowErrorsAsMessagesMixin
+from occupations.admin.registry import WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup
 
 

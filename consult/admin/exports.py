@@ -1,5 +1,5 @@
-"""Staff views of the exports built by a worker (``consult.export_jobs``): ask for one from
-the comment changelist, follow its progress, download the file. A job and its file are seen
+"""Staff views of the exports built by a worker (``consult.reporting.export_jobs``): ask for one
+from the comment changelist, follow its progress, download the file. A job and its file are seen
 only by who asked for it and by superusers."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consult import export_jobs
 from consult.models import Comment, ExportJob
-from occupations.admin import ReadOnlyAdminMixin
+from consult.reporting import export_jobs
+from occupations.admin.registry import ReadOnlyAdminMixin
 
 CHANGELIST_PATH = "/admin/consult/comment/"
 

@@ -1,6 +1,6 @@
 """Forms of the staff admin: list fields edited one item per line, the confirmation forms of
 the workflow steps, and a comment's reply form. They validate input only; the steps themselves
-are in ``consult.workflow``.
+are in ``consult.workflow.consultations``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from consult.models import DRAFT_LABEL_FIELDS, DRAFT_TEXT_FIELDS, Comment, DraftOccupation
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
 from core.errors import WorkflowError
-from occupations.admin_forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
+from occupations.admin.forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
 from occupations.models import Authority, DatePrecision
 
 __all__ = ["LinesField", "add_workflow_error", "split_lines"]
@@ -267,7 +267,7 @@ class RevisionChoiceField(forms.ModelChoiceField):
 class CommentReplyForm(forms.ModelForm):
     """A comment's change form: disposition, reply and the draft revision that answers an
     adopted comment; ``clean`` asks the comment itself whether it may take them. (The public
-    comment form is ``consult.forms.CommentForm``.)"""
+    comment form is ``consult.intake.form.CommentForm``.)"""
 
     answering_revision = RevisionChoiceField(
         label=_("answering revision"),

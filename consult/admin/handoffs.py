@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from consult import workflow
 from consult.models import Comment, Consultation
-from consult.roles import EDITORS, MODERATORS, PUBLISHERS, ROLE_LABELS
+from consult.staff.roles import EDITORS, MODERATORS, PUBLISHERS, ROLE_LABELS
+from consult.workflow import consultations as workflow
 
 
 @dataclass

@@ -1,13 +1,12 @@
 """Every workflow step the admin offers, in one table.
 
-A row says what the admin needs to offer a step: its button, its form, the page that confirms
-it, and the ``consult.workflow`` function it calls. Who may take a step, and from which
+A row says what the admin needs to offer a step: its button, its form, the page that confirms it,
+and the ``consult.workflow.consultations`` function it calls. Who may take a step, and from which
 states, is not restated here: a step that moves a status names its FSM ``transition`` (whose
-``permission=`` and source states decide the button, through ``has_transition_perm``); a step
-that moves none (``extend_window``, ``revise``, ``set_disposition``) gives its ``permission``
-and, where the button is not always offered, ``offered``. The workflow function checks the
-permission again and refuses with its reason; a new step or role is one row here.
-"""
+``permission=`` and source states decide the button, through ``has_transition_perm``); a step that
+moves none (``extend_window``, ``revise``, ``set_disposition``) gives its ``permission`` and, where
+the button is not always offered, ``offered``. The workflow function checks the permission again and
+refuses with its reason; a new step or role is one row here."""
 
 from __future__ import annotations
 
@@ -25,7 +24,6 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
-from consult import workflow
 from consult.admin.forms import (
     ConfirmForm,
     ExtendWindowForm,
@@ -37,6 +35,7 @@ from consult.admin.forms import (
 )
 from consult.admin.handoffs import comments_needing_attention, comments_url, problem_rows
 from consult.models import Comment, Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from core.errors import InvalidTransition, WorkflowError
 
 # What a step's run returns: the message for the user, with its level.
@@ -78,7 +77,7 @@ class Step:
     form_kwargs: Callable[[Any], dict] = _nothing  # the form's instance or initial data
     context: Callable[[Any], dict] = _nothing  # what the template shows besides the form
     changelist_action: str = ""  # offered on the changelist for one selected object
-    reauthenticate: bool = False  # a grave step: asks for a recent sign-in (consult.reauth)
+    reauthenticate: bool = False  # a grave step: asks for a recent sign-in (staff.reauth)
     done: str = ""  # what a changed object became, in the bulk actions' messages
 
     @property

@@ -1,10 +1,10 @@
 """The three staff roles (Editors, Moderators, Publishers) and their permissions, as
-defined in ``consult.roles``."""
+defined in ``consult.staff.roles``."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from consult.roles import ROLES, sync_roles
+from consult.staff.roles import ROLES, sync_roles
 
 
 def create_roles(apps, schema_editor):

@@ -3,10 +3,19 @@ comments and their moderation.
 
 State fields are django-fsm-2 ``FSMField(protected=True)``: only the verb-named transition methods
 below change them. Steps that touch several records (opening a consultation freezes every draft;
-publication creates registry records) are functions in ``consult.workflow``, which check the
-actor's permission, lock rows and write the Transition log.
-"""
+publication creates registry records) are functions in ``consult.workflow.consultations``, which
+check the actor's permission, lock rows and write the Transition log."""
 
+from consult.models.api_keys import (
+    ApiKey,
+    ApiKeyQuerySet,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryQuerySet,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 from consult.models.clusters import CommentBand, CommentSignature
 from consult.models.comments import (
     ATTACHMENT_MAX_BYTES,
@@ -39,23 +48,13 @@ from consult.models.drafts import (
     DraftOccupation,
     DraftOccupationQuerySet,
 )
-from consult.models.jobs import ExportJob, ExportJobQuerySet, ScheduledRun
-from consult.models.keys import (
-    ApiKey,
-    ApiKeyQuerySet,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookDeliveryQuerySet,
-    WebhookEndpoint,
-    WebhookEvent,
-    WebhookMessage,
-)
 from consult.models.mail import (
     DeliveryAttempt,
     OutgoingMail,
     OutgoingMailQuerySet,
     StaffMailSettings,
 )
+from consult.models.schedules import ExportJob, ExportJobQuerySet, ScheduledRun
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",

@@ -206,7 +206,7 @@ class Consultation(FSMModelMixin, TimeStamped):
     def report_is_public(self) -> bool:
         return self.status in {self.Status.REVIEW, self.Status.PUBLISHED}
 
-    # Transitions (one record each; consult.workflow wraps them) ---------------------------
+    # Transitions (one record each; the steps of consult.workflow wrap them) ---------------
 
     @transition(
         field=status,
@@ -283,7 +283,8 @@ class Consultation(FSMModelMixin, TimeStamped):
         permission="consult.publish_consultation",
     )
     def mark_published(self, *, batch: Batch, now: dt.datetime) -> None:
-        """Record the batch this consultation became; ``consult.workflow`` creates it."""
+        """Record the batch this consultation became; ``consult.workflow.consultations`` creates
+        it."""
         if refusal := self.publish_refusal(now):
             raise refusal
         self.batch = batch

@@ -3,7 +3,7 @@ namespace with its own address, behind HAProxy on the host, all sharing the host
 and Redis, and an SMTP server for the e-mail they send.
 
 Read it as a deployment example. Each node runs what a production machine runs: gunicorn
-(``consult.wsgi``) for web, ``manage.py db_worker`` for the task queue, both with the production
+(``config.wsgi``) for web, ``manage.py db_worker`` for the task queue, both with the production
 settings (``DJANGO_ENV=production``, ``SECRET_KEY`` and ``ALLOWED_HOSTS`` set, ``DEBUG`` off, one
 trusted proxy). Only two things are particular to a single machine: the addresses come from
 network namespaces on a bridge (``network.sh``), and the nodes reach the host's PostgreSQL and
@@ -167,7 +167,7 @@ class Cluster:
         pid = self._spawn(
             node,
             [
-                self.python, "-m", "gunicorn", "consult.wsgi",
+                self.python, "-m", "gunicorn", "config.wsgi",
                 "--bind", f"{address}:{WEB_PORT}",
                 "--workers", str(WEB_WORKERS),
                 "--name", f"consult-{node}",
@@ -305,7 +305,7 @@ class Cluster:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1",
-            "DJANGO_SETTINGS_MODULE": "consult.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DJANGO_ENV": "production",
             "SECRET_KEY": self._secret_key(),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",

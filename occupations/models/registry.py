@@ -1,10 +1,9 @@
 """The official registry: classification groups, issuing authorities, published batches of new
 occupations, published occupations and national skill standards.
 
-Records here are only created by publication (``consult.workflow.publish_consultation``), by the
-historic seed import, or by ``occupations.workflow`` (skill standards). Nothing in this app
-imports the consultation app.
-"""
+Records here are only created by publication
+(``consult.workflow.consultations.publish_consultation``), by the historic seed import, or by
+``occupations.workflow`` (skill standards). Nothing in this app imports the consultation app."""
 
 from __future__ import annotations
 

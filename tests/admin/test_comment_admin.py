@@ -4,8 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from consult import workflow
 from consult.models import Attachment, Comment, Consultation
+from consult.workflow import consultations as workflow
 from occupations.models import Transition
 from tests.admin.conftest import messages_of
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from consult import workflow
 from consult.models import Consultation, WindowExtension
+from consult.workflow import consultations as workflow
 from occupations.models import Batch, Transition
 from tests.admin.conftest import messages_of
 from tests.factories import SHANGHAI, AuthorityFactory, DraftOccupationFactory

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from occupations.models import Transition
 from tests.admin.conftest import messages_of
 from tests.factories import ConsultationFactory, DraftOccupationFactory

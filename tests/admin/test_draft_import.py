@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from consult.admin.draft_resource import split_cell
 from consult.admin.forms import SourcesField
-from consult.resources import split_cell
 from tests.admin.test_draft_admin import confirm_import
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from consult.resources import DraftOccupationResource
+from consult.admin.draft_resource import DraftOccupationResource
 from tests.admin.test_draft_admin import confirm_import
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from consult import workflow
 from consult.admin.forms import DispositionForm, PublishForm, batch_title_from
 from consult.models import Consultation
+from consult.workflow import consultations as workflow
 from occupations.models import Batch
 from tests.admin.conftest import messages_of
 from tests.factories import SHANGHAI, CommentFactory

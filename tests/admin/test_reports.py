@@ -2,9 +2,9 @@
 
 import pytest
 
-from consult import clustering
+from consult import campaigns as clustering
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
-from consult.reports import build_response_report
+from consult.reporting.report import build_response_report
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Permission
 
-from consult import workflow
 from consult.admin.steps import STEPS, step_named
 from consult.models import Comment, Consultation, DraftOccupation
-from consult.roles import ROLES
+from consult.staff.roles import ROLES
+from consult.workflow import consultations as workflow
 from tests.factories import SHANGHAI, CommentFactory, ConsultationFactory
 
 pytestmark = pytest.mark.django_db

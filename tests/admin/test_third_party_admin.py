@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from consult.api_keys import create_api_key
+from consult.api.keys import create_api_key
 from consult.models import ApiKey, WebhookEndpoint
 from tests.admin.conftest import messages_of
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils.http import http_date
 
-from consult import workflow
+from consult.workflow import consultations as workflow
 from occupations.models import Occupation
 from tests.api.conftest import csv_of
 

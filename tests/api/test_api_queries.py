@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from consult.models import Consultation
-from occupations.api import OccupationViewSet
+from occupations.api.registry import OccupationViewSet
 from occupations.models import Occupation
 from tests.api.conftest import (
     body_of,

@@ -22,9 +22,9 @@ from hypothesis.internal.conjecture import utils as conjecture_utils
 from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from consult.api_keys import create_api_key
-from consult.forms import ApiCommentForm
-from consult.wsgi import application
+from config.wsgi import application
+from consult.api.keys import create_api_key
+from consult.intake.form import ApiCommentForm
 from occupations.workflow import issue_release
 from tests.api.conftest import FUZZ_CASES
 

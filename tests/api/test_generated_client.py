@@ -21,7 +21,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client as DjangoClient
 
-from consult.wsgi import application
+from config.wsgi import application
 from occupations.workflow import issue_release
 
 pytestmark = pytest.mark.django_db

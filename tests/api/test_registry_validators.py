@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from occupations.models import Authority, Batch, Occupation, SkillStandard
 from occupations.workflow import attach_skill_standard
 from tests.api.conftest import many_occupations

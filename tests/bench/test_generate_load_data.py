@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bench.campaigns import pairwise_quality
 from bench.loaddata import Generator
-from consult import clustering
+from consult import campaigns as clustering
 from consult.models import (
     TRACKING_NUMBER_PATTERN,
     Comment,

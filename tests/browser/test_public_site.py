@@ -184,7 +184,7 @@ def test_a_chinese_browser_gets_chinese_pages_and_a_chinese_receipt(
 def test_a_tour_of_the_published_pages(live_server, page_for, artifacts, superuser):
     """The report, the catalogue, an occupation with its changes since consultation and a batch,
     as a reader sees them (screenshots kept in test-artifacts/)."""
-    from consult import workflow
+    from consult.workflow import consultations as workflow
     from occupations.workflow import attach_skill_standard
     from tests.factories import CommentFactory
 

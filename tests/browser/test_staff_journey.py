@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from consult import notifications
+from consult.delivery import notifications
 from consult.models import Comment, Consultation, OutgoingMail, StaffMailSettings
 from occupations.models import Batch
 from tests.factories import SHANGHAI, AuthorityFactory, GroupFactory, UserFactory

@@ -13,8 +13,8 @@ from django.urls import URLPattern
 from django.utils import timezone
 from django_otp.oath import TOTP
 
-from consult import site_urls
 from consult.models import Comment, Consultation
+from consult.public import urls as site_urls
 from tests.factories import (
     BatchFactory,
     CommentFactory,

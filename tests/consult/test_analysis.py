@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from consult import workflow
-from consult.analysis import build_analysis
-from consult.api_keys import create_api_key
-from consult.charts import nice_top, shorten
+from consult.api.keys import create_api_key
 from consult.models import Comment
+from consult.reporting.analysis import build_analysis
+from consult.reporting.charts import nice_top, shorten
+from consult.workflow import consultations as workflow
 from tests.factories import CommentFactory, ConsultationFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consult import clustering, intake, schedules
+from consult import campaigns as clustering
+from consult import schedules
+from consult.intake import store as intake
 from consult.models import Comment, CommentBand, CommentSignature, Consultation
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
@@ -254,7 +256,7 @@ def test_the_command_names_an_unknown_consultation():
 def test_a_bad_threshold_stops_the_start_with_the_setting_named(monkeypatch, raw, message):
     from django.core.exceptions import ImproperlyConfigured
 
-    from consult.settings import env_fraction
+    from config.settings import env_fraction
 
     monkeypatch.setenv("CAMPAIGN_SIMILARITY", raw)
     with pytest.raises(ImproperlyConfigured, match=f"CAMPAIGN_SIMILARITY {message}"):

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError
 from django.utils import timezone
 
-from consult import intake, workflow
+from consult.intake import store as intake
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
@@ -21,6 +21,7 @@ from consult.models import (
     DraftOccupation,
     comment_fingerprint,
 )
+from consult.workflow import consultations as workflow
 from core.clients import hash_ip
 from core.errors import InvalidTransition
 from tests.factories import SHANGHAI, ConsultationFactory, DraftOccupationFactory

@@ -7,8 +7,9 @@ import re
 import pytest
 from django.test import Client
 
-from consult import notifications, workflow
+from consult.delivery import notifications
 from consult.models import Comment, OutgoingMail, StaffMailSettings
+from consult.workflow import consultations as workflow
 from tests.factories import SHANGHAI, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from consult import workflow
-from consult.reports import build_response_report
+from consult.reporting.report import build_response_report
+from consult.workflow import consultations as workflow
 
 pytestmark = pytest.mark.django_db
 

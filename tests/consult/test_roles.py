@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from consult.roles import ROLES
+from consult.staff.roles import ROLES
 
 
 def _permissions(name: str) -> set[str]:
@@ -36,7 +36,7 @@ def test_the_roles_come_back_after_a_flush():
 def test_permissions_staff_add_to_a_role_are_kept_by_the_next_sync():
     from django.contrib.auth.models import Permission
 
-    from consult.roles import sync_roles
+    from consult.staff.roles import sync_roles
 
     extra = Permission.objects.get(codename="delete_comment")
     Group.objects.get(name="Moderators").permissions.add(extra)

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from occupations.models import Occupation, Transition
 from occupations.workflow import attach_skill_standard
 

@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from consult import answers, workflow
 from consult.models import Comment, DraftOccupation
+from consult.reporting import changes as answers
+from consult.workflow import consultations as workflow
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
 from tests.factories import CommentFactory

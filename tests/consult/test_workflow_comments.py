@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from consult import workflow
 from consult.models import (
     Comment,
     Consultation,
 )
+from consult.workflow import consultations as workflow
 from core.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
 from tests.factories import CommentFactory, ConsultationFactory

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation, WindowExtension
+from consult.workflow import consultations as workflow
 from core.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
 from tests.factories import SHANGHAI, ConsultationFactory, DraftOccupationFactory

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
 

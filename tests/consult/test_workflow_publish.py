@@ -7,8 +7,8 @@ import pytest
 from django.db import IntegrityError, connection
 from django.utils import translation
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Batch, Occupation, Transition
 from tests.factories import (

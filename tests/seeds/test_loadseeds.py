@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from occupations.models import (
     Authority,
     Batch,

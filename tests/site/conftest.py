@@ -144,8 +144,8 @@ def said_and_done(*, editor, moderator, publisher, window, publish: bool = True)
 
     import time_machine
 
-    from consult import workflow
     from consult.models import Comment
+    from consult.workflow import consultations as workflow
     from tests.factories import CommentFactory, DraftOccupationFactory, GroupFactory
 
     opening = window[0] - dt.timedelta(days=1)

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from consult import workflow
 from consult.models import Comment
+from consult.workflow import consultations as workflow
 from tests.factories import CommentFactory
 from tests.site.conftest import said_and_done
 

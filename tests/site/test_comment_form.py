@@ -79,7 +79,7 @@ def test_a_comment_one_second_before_opening_is_refused(
 def test_the_window_is_decided_by_the_clock_even_once_review_has_begun(
     client, consultation, comment_url, valid_data, publisher
 ):
-    from consult import workflow
+    from consult.workflow import consultations as workflow
 
     workflow.begin_review(consultation, by=publisher, now=consultation.closes_at + SECOND)
     response = post_at(client, comment_url, valid_data, consultation.closes_at + 2 * SECOND)

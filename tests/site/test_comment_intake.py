@@ -11,8 +11,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from consult import intake, workflow
+from consult.intake import store as intake
 from consult.models import Comment, Consultation
+from consult.workflow import consultations as workflow
 from core.errors import InvalidTransition
 from tests.factories import ConsultationFactory, DraftOccupationFactory
 from tests.site.conftest import make_draft

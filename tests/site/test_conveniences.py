@@ -9,8 +9,8 @@ import re
 import pytest
 from django.test import Client
 
-from consult import workflow
 from consult.models import Comment
+from consult.workflow import consultations as workflow
 from tests.factories import CommentFactory, UserFactory
 from tests.site.world import build_world
 

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.views.debug import SafeExceptionReporterFilter
 
-from consult import intake
+from consult.intake import store as intake
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_the_personal_fields_of_a_comment_are_masked_on_the_debug_page(
 
 def project_setting(name: str, **env: str) -> str:
     environ = {k: v for k, v in os.environ.items() if k not in {"IP_HASH_SALT", "IP_HASH_SECRET"}}
-    code = f"import consult.settings as s; print(s.{name})"
+    code = f"import config.settings as s; print(s.{name})"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

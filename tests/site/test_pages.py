@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from consult import workflow
 from consult.models import Comment, Consultation
+from consult.workflow import consultations as workflow
 from occupations.workflow import attach_skill_standard
 from tests.factories import (
     BatchFactory,
@@ -120,7 +120,7 @@ def test_a_link_per_draft_preselects_it_in_the_form(client, consultation, during
 
 
 def test_an_extended_window_says_so(client, consultation, publisher, during):
-    from consult import workflow
+    from consult.workflow import consultations as workflow
 
     workflow.extend_window(
         consultation,
@@ -202,7 +202,7 @@ def test_an_unknown_or_drafting_consultation_is_not_found(client):
 def test_a_server_error_gets_a_plain_page_in_both_languages(reviewed, monkeypatch):
     from django.test import Client
 
-    from consult import views
+    from consult.public import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure")

@@ -39,7 +39,7 @@ def test_staff_without_a_second_factor_get_404_where_it_is_required(settings, dr
 def test_an_open_consultation_shows_no_banner_to_staff(drafting, editor, superuser):
     import datetime as dt
 
-    from consult import workflow
+    from consult.workflow import consultations as workflow
     from tests.factories import SHANGHAI
 
     workflow.open_consultation(drafting, by=superuser, now=dt.datetime(2026, 6, 1, tzinfo=SHANGHAI))

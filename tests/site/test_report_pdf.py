@@ -10,7 +10,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
-from consult import workflow
+from consult.workflow import consultations as workflow
 from tests.factories import CommentFactory, UserFactory
 from tests.helpers import run_queued_tasks
 from tests.site.world import build_world

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django.utils import translation
 
-from consult import textdiff
+from consult.reporting import textdiff
 
 
 def test_chinese_text_is_compared_by_character():

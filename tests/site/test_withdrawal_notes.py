@@ -5,8 +5,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 from tests.factories import BatchFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from consult import workflow
 from consult.models import Comment, Consultation
+from consult.workflow import consultations as workflow
 from tests.factories import AuthorityFactory, CommentFactory, ConsultationFactory, UserFactory
 from tests.site.conftest import make_draft
 

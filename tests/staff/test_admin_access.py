@@ -26,8 +26,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consult import outbox, webhooks
-from consult.api_keys import create_api_key
+from consult.api.keys import create_api_key
+from consult.delivery import mail as outbox
+from consult.delivery import webhooks
 from consult.models import (
     Attachment,
     Comment,

@@ -121,7 +121,7 @@ def test_failures_in_another_process_count_here(editor):
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "consult.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "ALLOWED_HOSTS": "testserver",
     }
     env.pop("REDIS_URL", None)

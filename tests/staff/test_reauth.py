@@ -12,8 +12,8 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
 
-from consult import urls as project_urls
-from consult.reauth import recent_sign_in_required
+from config import urls as project_urls
+from staff.reauth import recent_sign_in_required
 from tests.factories import ConsultationFactory
 from tests.staff.conftest import PASSWORD, current_code
 

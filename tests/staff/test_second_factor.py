@@ -30,7 +30,7 @@ def test_the_admin_login_page_leads_to_the_two_step_sign_in(client):
 def test_production_defaults_to_required(monkeypatch):
     import importlib
 
-    import consult.settings as project_settings
+    import config.settings as project_settings
 
     monkeypatch.setenv("DJANGO_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 60)

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from consult import export_jobs
 from consult.models import Comment, ExportJob
+from consult.reporting import export_jobs
 from tests.factories import CommentFactory, ConsultationFactory
 from tests.helpers import run_queued_tasks
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from consult import outbox
+from consult.delivery import mail as outbox
 from consult.models import OutgoingMail
 from tests.helpers import run_queued_tasks
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
-from consult import intake, outbox
+from consult.delivery import mail as outbox
+from consult.intake import store as intake
 from consult.models import Comment, Consultation, DeliveryAttempt, OutgoingMail
 from core.errors import InvalidTransition
 from tests.factories import ConsultationFactory, DraftOccupationFactory

@@ -134,7 +134,7 @@ def test_the_scheduled_task_begins_the_review_of_a_closed_consultation(window):
 def test_two_runs_of_begin_due_reviews_at_once_begin_each_review_once(window):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises every writer; the race needs PostgreSQL.")
-    from consult import workflow
+    from consult.workflow import consultations as workflow
 
     consultations = [
         ConsultationFactory(

@@ -39,7 +39,7 @@ def sqlite_env(tmp_path) -> dict[str, str]:
 
 WRITE_RECEIPT = """
 from django.utils import timezone
-from consult import outbox
+from consult.delivery import mail as outbox
 from consult.models import OutgoingMail
 from django.db import transaction
 with transaction.atomic():

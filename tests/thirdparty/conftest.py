@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from consult.api_keys import create_api_key
+from consult.api.keys import create_api_key
 from tests.site.conftest import consultation, during  # noqa: F401  (fixtures)
 
 

@@ -13,8 +13,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import translation
 
-from consult import intake, workflow
+from consult.intake import store as intake
 from consult.models import Attachment, Comment
+from consult.workflow import consultations as workflow
 from tests.factories import ConsultationFactory
 from tests.site.conftest import minimal_pdf, upload
 from tests.thirdparty.conftest import make_key
@@ -376,7 +377,7 @@ def test_two_requests_at_once_with_one_idempotency_key_store_one_comment(
 def test_the_organisation_and_its_signatures_show_on_the_page_and_count_in_the_report(
     consultation, keyed_client, api_comments_url, during, moderator, client
 ):
-    from consult.reports import build_response_report
+    from consult.reporting.report import build_response_report
 
     keyed_client.post(
         api_comments_url, {"body": BODY, "signatures": 1250, "consent_to_publish": "on"}

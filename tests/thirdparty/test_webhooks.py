@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from consult import webhooks, workflow
+from consult.delivery import webhooks
 from consult.models import (
     Consultation,
     DraftOccupation,
@@ -25,6 +25,7 @@ from consult.models import (
     WebhookEvent,
     WebhookMessage,
 )
+from consult.workflow import consultations as workflow
 from tests.factories import ConsultationFactory, DraftOccupationFactory
 from tests.helpers import run_queued_tasks
 from tests.thirdparty.conftest import make_key
@@ -221,7 +222,7 @@ def test_the_receiver_rejects_a_tampered_body(endpoint):
 
 
 def webhooks_secret_of_another() -> str:
-    from consult.models.keys import new_webhook_secret
+    from consult.models.api_keys import new_webhook_secret
 
     return new_webhook_secret()
 
@@ -343,7 +344,7 @@ def test_private_and_plain_http_addresses_are_refused_in_production(settings, ur
 
 
 def test_the_admin_form_refuses_a_loopback_endpoint_in_production(settings, db):
-    from consult.admin.keys import WebhookEndpointForm
+    from consult.admin.third_parties import WebhookEndpointForm
 
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     key, _token = make_key()

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from consult import workflow
+from consult.workflow import consultations as workflow
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from consult.api_keys import create_api_key
+from consult.api.keys import create_api_key
 from core.errors import WorkflowError
 
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
-from consult import workflow
 from consult.models import Consultation, DraftOccupation
+from consult.workflow import consultations as workflow
 
 ADMIN_USERNAME = "admin"
 PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"

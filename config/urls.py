@@ -1,0 +1,44 @@
+"""Root URLs: the public site, the REST API, the admin and the language switcher.
+
+The two-step sign-in (django-two-factor-auth: sign-in, enrolment, backup codes) and the staff
+security pages sit under ``admin/`` ahead of the admin itself, whose catch-all would otherwise
+take their paths; the admin's own login page redirects to the two-step one.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from two_factor.urls import urlpatterns as two_factor_urls
+
+from consult.staff import members as staff_members
+from staff import reauth
+from staff import signin as staff_auth
+
+staff_urls = (
+    [
+        path("reauthenticate/", reauth.reauthenticate, name="reauthenticate"),
+        path(
+            "members/add/",
+            admin.site.admin_view(staff_members.add_staff_member_view),
+            name="add-member",
+        ),
+        path(
+            "users/<int:pk>/reset-second-factor/",
+            admin.site.admin_view(staff_auth.reset_devices_view),
+            name="reset-second-factor",
+        ),
+    ],
+    "staff",
+)
+
+urlpatterns = [
+    path("admin/", include(two_factor_urls)),
+    path("admin/security/", include(staff_urls)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("config.api")),
+    path("", include("consult.public.urls")),
+]
+
+if settings.BENCH_BASELINES:
+    urlpatterns.append(path("bench-baseline/", include("bench.baseline.urls")))

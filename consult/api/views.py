@@ -1,0 +1,391 @@
+"""Read-only REST API of consultations (DESIGN §6): every consultation past drafting with its
+draft list, and its published comments; and the one router serving the whole API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import serializers
+from rest_framework.routers import DefaultRouter
+
+from consult.api.comments import SUBMISSION_SCHEMA, CommentSubmission
+from consult.api.keys import API_KEY_HEADER, ApiKeyAuthentication
+from consult.models import Comment, Consultation, DraftOccupation
+from core.api.filters import StableOrderingFilter, UpdatedSinceFilter
+from core.api.schema import ID_PARAMETER, detail_schema, list_schema
+from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
+from occupations.api.registry import (
+    BatchViewSet,
+    OccupationViewSet,
+    ReferenceFilter,
+    StandardViewSet,
+    StringListField,
+    label,
+)
+from occupations.api.releases import ReleaseViewSet
+
+# Filters -----------------------------------------------------------------------------------
+
+
+class ConsultationFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(
+        choices=Consultation.State.choices,
+        method="filter_state",
+        label=_("By the clock: scheduled, open or closed"),
+    )
+    status = filters.ChoiceFilter(
+        choices=[c for c in Consultation.Status.choices if c[0] != Consultation.Status.DRAFTING],
+        label=_("Stage of the process"),
+    )
+    updated_since = UpdatedSinceFilter()
+    ordering = StableOrderingFilter(
+        fields=(("opens_at", "opens_at"), ("closes_at", "closes_at"), ("title", "title"))
+    )
+
+    class Meta:
+        model = Consultation
+        fields: list[str] = []
+
+    def filter_state(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
+        now = timezone.now()
+        by_state = {
+            Consultation.State.SCHEDULED: queryset.scheduled,
+            Consultation.State.OPEN: queryset.open,
+            Consultation.State.CLOSED: queryset.closed,
+        }
+        return by_state[value](now)
+
+
+class CommentFilter(filters.FilterSet):
+    occupation = ReferenceFilter(
+        # Not DraftOccupation.objects.all(): the browsable API lists the choices, and a draft
+        # of a consultation still in drafting is not public.
+        queryset=DraftOccupation.objects.public().filter(
+            consultation__in=Consultation.objects.public()
+        ),
+        label=_("Id of the draft occupation commented on"),
+    )
+    field = filters.ChoiceFilter(
+        choices=[c for c in Comment.Field.choices if c[0]], label=_("Field commented on")
+    )
+    disposition = filters.ChoiceFilter(
+        choices=Comment.Disposition.choices, label=_("What staff did with the comment")
+    )
+    ordering = StableOrderingFilter(fields=(("submitted_at", "submitted_at"),))
+
+    class Meta:
+        model = Comment
+        fields: list[str] = []
+
+
+# Serializers -------------------------------------------------------------------------------
+
+
+class DraftSummarySerializer(serializers.ModelSerializer):
+    name = label("name")
+    code = serializers.CharField(source="proposed_code", help_text=_("Proposed code."))
+    tasks = StringListField(help_text=_("Main tasks, in order."))
+    job_types = StringListField()
+    public_explanation = serializers.SerializerMethodField(
+        help_text=_(
+            "Why a withdrawn draft was withdrawn, as published once the report is public; "
+            "empty before then and for other drafts."
+        )
+    )
+
+    class Meta:
+        model = DraftOccupation
+        fields = [
+            "id",
+            "code",
+            "name",
+            "definition",
+            "tasks",
+            "job_types",
+            "green",
+            "digital",
+            "status",
+            "public_explanation",
+        ]
+
+    def get_public_explanation(self, draft: DraftOccupation) -> str:
+        # The withdrawal's internal note (withdrawal_reason) is never exposed.
+        return draft.public_explanation if draft.consultation.report_is_public else ""
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField()
+    comment_count = serializers.IntegerField(
+        source="comment_total", help_text=_("Comments received, spam excluded.")
+    )
+    occupations = DraftSummarySerializer(
+        source="drafts", many=True, help_text=_("The draft list, in order.")
+    )
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "slug",
+            "title",
+            "opens_at",
+            "closes_at",
+            "state",
+            "status",
+            "comment_count",
+            "occupations",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Consultation.State.choices))
+    def get_state(self, consultation: Consultation) -> str | None:
+        return consultation.state(self.context["now"])
+
+
+class CommentOccupationSerializer(serializers.ModelSerializer):
+    name = label("name")
+
+    class Meta:
+        model = DraftOccupation
+        fields = ["id", "name"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    occupation = CommentOccupationSerializer(allow_null=True)
+    submitted_by = serializers.CharField(
+        source="api_key.owner",
+        allow_null=True,
+        default=None,
+        help_text=_("The organisation that sent the comment through the API, or null."),
+    )
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "submitted_at",
+            "author",
+            "organisation",
+            "occupation",
+            "field",
+            "body",
+            "proposed_text",
+            "disposition",
+            "reply",
+            "signatures",
+            "submitted_by",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_author(self, comment: Comment) -> str:
+        # The API's vocabulary does not change with the reader's language.
+        with translation.override("en"):
+            return comment.public_author
+
+
+# Viewsets ----------------------------------------------------------------------------------
+
+CONSULTATION_SLUG = OpenApiParameter(
+    "consultation_slug",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=f"^{SLUG_REGEX}$",
+    description="Slug of the consultation.",
+)
+
+
+@extend_schema_view(
+    list=list_schema(
+        ConsultationSerializer,
+        description="Every consultation past drafting, with its draft list. `state` follows "
+        "the clock (comments are accepted while it is `open`); `status` is the stage of the "
+        "process.",
+    ),
+    retrieve=detail_schema(ConsultationSerializer, description="One consultation."),
+)
+class ConsultationViewSet(ReadOnlyApiViewSet):
+    serializer_class = ConsultationSerializer
+    filterset_class = ConsultationFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    # The state changes with the clock, and comments keep arriving while a window is open.
+    cache_max_age = 60
+    csv_name = "consultations"
+    csv_columns = [
+        "slug",
+        "title",
+        "opens_at",
+        "closes_at",
+        "state",
+        "status",
+        "comment_count",
+        "occupations.id",
+        "occupations.code",
+        "occupations.name",
+        "occupations.status",
+    ]
+
+    def get_queryset(self) -> models.QuerySet:
+        return Consultation.objects.public()
+
+    def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.with_comment_count().prefetch_related(
+            models.Prefetch("drafts", queryset=DraftOccupation.objects.public().in_order())
+        )
+
+    def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        now = self.now
+        drafts = DraftOccupation.objects.filter(consultation=models.OuterRef("pk")).order_by()
+        comments = (
+            Comment.objects.not_spam()
+            .filter(consultation=models.OuterRef("pk"))
+            .order_by()
+            .values("consultation")
+        )
+        # Subqueries rather than joins: drafts times comments would multiply the rows.
+        return (
+            queryset.order_by()
+            .annotate(
+                latest_draft=models.Subquery(
+                    drafts.order_by("-updated_at").values("updated_at")[:1]
+                ),
+                latest_comment=models.Subquery(
+                    comments.annotate(latest=models.Max("updated_at")).values("latest")
+                ),
+                comment_number=models.Subquery(
+                    comments.annotate(number=models.Count("pk")).values("number")
+                ),
+            )
+            .aggregate(
+                count=models.Count("pk"),
+                last_modified=models.Max("updated_at"),
+                drafts_modified=models.Max("latest_draft"),
+                comments_modified=models.Max("latest_comment"),
+                comment_rows=models.Sum("comment_number"),
+                # The clock moves consultations between states: the latest opening or closing
+                # already passed is when the list last changed for that reason.
+                opened=models.Max("opens_at", filter=models.Q(opens_at__lte=now)),
+                closed=models.Max("closes_at", filter=models.Q(closes_at__lt=now)),
+            )
+        )
+
+
+@extend_schema_view(
+    list=list_schema(
+        CommentSerializer,
+        description="Published comments on one consultation (moderated, with the author's "
+        "consent), newest first. Never an e-mail address, a client address or an attachment.",
+        parameters=[CONSULTATION_SLUG],
+    ),
+    retrieve=detail_schema(
+        CommentSerializer,
+        description="One published comment.",
+        parameters=[CONSULTATION_SLUG, ID_PARAMETER],
+    ),
+    create=SUBMISSION_SCHEMA,
+)
+@extend_schema(tags=["comments"])
+class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
+    serializer_class = CommentSerializer
+    filterset_class = CommentFilter
+    lookup_value_regex = ID_REGEX
+    cache_max_age = 60
+    csv_name = "comments"
+    csv_columns = [
+        "id",
+        "submitted_at",
+        "author",
+        "organisation",
+        "occupation.id",
+        "occupation.name",
+        "field",
+        "body",
+        "proposed_text",
+        "disposition",
+        "reply",
+        "signatures",
+        "submitted_by",
+    ]
+
+    @property
+    def consultation(self) -> Consultation:
+        if not hasattr(self, "_consultation"):
+            self._consultation = get_object_or_404(
+                Consultation.objects.public(), slug=self.kwargs["consultation_slug"]
+            )
+        return self._consultation
+
+    def get_queryset(self) -> models.QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Comment.objects.none()
+        return Comment.objects.published().filter(consultation=self.consultation)
+
+    def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.select_related("occupation", "api_key")
+
+    def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
+        # The set (count and sum of ids) catches a comment leaving it by moderation or
+        # deletion; updated_at catches every moderation step, disposition and reply.
+        return queryset.order_by().aggregate(
+            count=models.Count("pk"),
+            ids=models.Sum("pk"),
+            last_modified=models.Max("updated_at"),
+            occupations_modified=models.Max("occupation__updated_at"),
+        )
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """The API key's security scheme in the OpenAPI schema."""
+
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": API_KEY_HEADER,
+            "description": "A key issued by staff. Scope `read` raises the rate limit of "
+            "reads; scope `comment` allows submitting comments.",
+        }
+
+
+# Router ------------------------------------------------------------------------------------
+
+
+class ApiRouter(DefaultRouter):
+    # Formats are chosen with ?format= (json, csv), never with a suffix such as .csv.
+    include_format_suffixes = False
+
+
+router = ApiRouter()
+router.register("batches", BatchViewSet, basename="batch")
+router.register("occupations", OccupationViewSet, basename="occupation")
+router.register("standards", StandardViewSet, basename="standard")
+router.register("releases", ReleaseViewSet, basename="release")
+router.register("consultations", ConsultationViewSet, basename="consultation")
+router.register(
+    rf"consultations/(?P<consultation_slug>{SLUG_REGEX})/comments",
+    ConsultationCommentViewSet,
+    basename="consultation-comment",
+)
+
+
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any other address under /api/: a JSON 404 like the API's own."""
+    return JsonResponse(
+        {"detail": str(_("Not found."))}, status=404, json_dumps_params={"ensure_ascii": False}
+    )
