@@ -213,7 +213,7 @@ def intake(target: Target, base_url: str, scale: Scale, outdir: Path) -> Result:
     """Valid comment-form POSTs against a bare view inserting one row, same server, same run;
     then the stored rows are counted against the success responses. Then the same rounds
     again with a task worker running beside the server, putting comments in their campaigns
-    (``consult.campaigns``) as production does: the comment POST's requests/s with the
+    (``consult.clustering``) as production does: the comment POST's requests/s with the
     clustering on."""
     from bench.baseline.views import count_rows
     from consult.models import Comment

@@ -1,4 +1,4 @@
-"""The campaign clustering benchmark (``consult.campaigns``): a consultation of
+"""The campaign clustering benchmark (``consult.clustering``): a consultation of
 ``scale.comments`` labelled comments (``bench.campaigns``: campaigns of 20 to 2,000 copies in
 Chinese and English, the rest independent), clustered in bulk by ``manage.py cluster_comments``
 in a process of its own (wall time and peak RSS, as ``/usr/bin/time`` reports them), the
@@ -89,7 +89,7 @@ def _assign_times(consultation, seed: int) -> list[float]:
     """Store ``ASSIGNED`` new comments (copies and independent ones) and time the worker's
     assignment of each, in milliseconds."""
     from bench import campaigns
-    from consult import campaigns as clustering
+    from consult import clustering
     from consult.models import Comment, new_tracking_number
 
     rng = random.Random(seed + 1)

@@ -1,5 +1,5 @@
 """Labelled near-duplicate campaigns, in Chinese and English, for measuring the campaign
-clustering (``consult.campaigns``) and for the load data.
+clustering (``consult.clustering``) and for the load data.
 
 A campaign is a template letter that many people send, each copy edited the way people edit
 them: the sender's name and city changed, a few words swapped for synonyms, a sentence of their
@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 
 from bench.wordpools import FIELDS, OBJECTS, ROLES
-from consult.campaigns import SHINGLE
+from consult.clustering import SHINGLE
 from consult.models import normalised_text
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501

@@ -1,4 +1,5 @@
-"""URLs of the read-only REST API (DESIGN §6): /api/v1/, /api/schema/, /api/docs/.
+"""The REST API's URLs: ``/api/v1/`` (the registry's routes and the consultations', joined in one
+router so that the API's root lists both), ``/api/schema/`` and ``/api/docs/``.
 
 The API's URL names live in the ``api`` namespace (``api:occupation-detail``), apart from the
 public site's names of the same records.
@@ -6,12 +7,27 @@ public site's names of the same records.
 
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from consult.api.views import api_not_found, router
+from consult.api import routes as consultation_routes
 from core.api.openapi import SCHEMA_LANGUAGE
+from core.api.viewsets import ApiRouter
+from occupations.api import routes as registry_routes
+
+router = ApiRouter()
+router.registry.extend(registry_routes.router.registry)
+router.registry.extend(consultation_routes.router.registry)
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other address under /api/: a JSON 404 like the API's own."""
+    return JsonResponse(
+        {"detail": _("Not found.")}, status=404, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 class SchemaView(SpectacularAPIView):

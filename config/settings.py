@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "staff",
     "occupations",
     "consult",
     "seeds",
@@ -285,7 +286,7 @@ CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
 CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 
 # E-mail: console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's
-# workers (consult.delivery.mail), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
+# workers (consult.delivery.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
 # The public address of the site (https://… in production), for links that no request causes:
 # notifications and webhook payloads.
@@ -327,7 +328,7 @@ TASKS = {
     }
 }
 
-# Near-duplicate campaigns (consult.campaigns): two comments of a consultation are linked
+# Near-duplicate campaigns (consult.clustering): two comments of a consultation are linked
 # when the estimated Jaccard similarity of their texts' character shingles reaches this.
 CAMPAIGN_SIMILARITY = env_fraction("CAMPAIGN_SIMILARITY", 0.8)
 

@@ -10,21 +10,20 @@ from django.contrib import admin
 from django.urls import include, path
 from two_factor.urls import urlpatterns as two_factor_urls
 
-from consult.staff import members as staff_members
-from staff import reauth
-from staff import signin as staff_auth
+from consult.staff.members import add_staff_member_view
+from staff import reauth, signin
 
 staff_urls = (
     [
         path("reauthenticate/", reauth.reauthenticate, name="reauthenticate"),
         path(
             "members/add/",
-            admin.site.admin_view(staff_members.add_staff_member_view),
+            admin.site.admin_view(add_staff_member_view),
             name="add-member",
         ),
         path(
             "users/<int:pk>/reset-second-factor/",
-            admin.site.admin_view(staff_auth.reset_devices_view),
+            admin.site.admin_view(signin.reset_devices_view),
             name="reset-second-factor",
         ),
     ],

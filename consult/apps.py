@@ -26,8 +26,11 @@ class ConsultConfig(AppConfig):
         # After every migrate and flush (test databases flush between transactional tests):
         # the role groups come back with exactly their permissions.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="consult.sync_roles")
-        # Connects the sign-in signal that starts a staff session's clock.
-        from staff import signin  # noqa: F401
+        # Third parties hear of every release the registry issues.
+        from consult.delivery import webhooks
+        from occupations.signals import release_issued
+
+        release_issued.connect(webhooks.announce_release, dispatch_uid="consult.announce_release")
 
         _name_third_party_apps()
 

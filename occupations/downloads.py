@@ -2,7 +2,7 @@
 per record type, UTF-8 with a byte-order mark so that spreadsheet programs read it), one XLSX
 workbook, one JSON document, a ``README`` data dictionary and a ``SHA256SUMS`` manifest.
 
-Built by the worker (``occupations.tasks.build_release_downloads``) from the release's stored
+Built by the worker (``build_release_downloads``, queued once a release commits) from its stored
 records, so a release's files never change: the same records as ``?release=`` in the API, in
 the same cells as the API's CSV. Stored under ``downloads/<version>/`` in the ``downloads``
 storage and served by ``occupations.views.download``.
@@ -24,6 +24,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.utils import timezone
+from django_tasks import task
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -202,8 +203,6 @@ BUILD_GRACE = dt.timedelta(minutes=15)
 def requeue_missing(*, now: dt.datetime) -> int:
     """Enqueue the build of every release issued before ``now - BUILD_GRACE`` whose files
     were never built; how many. A build twice over writes the same bytes."""
-    from occupations.tasks import build_release_downloads
-
     missing = Release.objects.filter(
         downloads_built_at__isnull=True, issued_at__lt=now - BUILD_GRACE
     ).values_list("pk", flat=True)
@@ -212,3 +211,9 @@ def requeue_missing(*, now: dt.datetime) -> int:
         build_release_downloads.enqueue(release_id)
         count += 1
     return count
+
+
+@task()
+def build_release_downloads(release_id: int) -> str:
+    """Build the downloads of one release (``build``); queued once the release commits."""
+    return build(release_id)

@@ -1,4 +1,4 @@
-"""Public pages of the registry (DESIGN §5): the published catalogue, one occupation with its
+"""Public pages of the registry: the published catalogue, one occupation with its
 skill standards, one batch.
 
 The registry reads nothing of the consultation app. The project's pages add what a consultation says

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidTransition, require_permission
+from occupations.downloads import build_release_downloads
 from occupations.models import (
     LEVELS_BY_KIND,
     Authority,
@@ -37,6 +38,7 @@ from occupations.models import (
     precision_is_consistent,
 )
 from occupations.releases import differences
+from occupations.signals import release_issued
 
 if TYPE_CHECKING:
     from core.errors import Actor
@@ -319,7 +321,8 @@ def issue_release(*, by: Actor, note: str, now: dt.datetime | None = None) -> Re
     their old and new values) or removed since the previous release, and the state of each
     one that did. The version is ``YYYY.N``: the year of issue (local time) and the release's
     number within it. Raises ``NothingToRelease`` if nothing changed. Once committed, the
-    release is announced (``release_issued``): its downloads are built by the worker.
+    release is announced (``occupations.signals.release_issued``, in the transaction) and its
+    downloads are built by the worker once it commits.
 
     ``by`` is a user holding ``occupations.issue_release``, or None when the seed import
     issues the releases its history implies.
@@ -398,13 +401,8 @@ def _issue_locked(*, by: Actor, note: str, now: dt.datetime) -> Release:
         at=now,
         note=note,
     )
-    transaction.on_commit(partial(release_issued, release_id=release.pk))
+    # Receivers write in this transaction (a webhook event is stored with its release or not
+    # at all); the downloads are built once the release is committed.
+    release_issued.send(sender=Release, release=release, now=now)
+    transaction.on_commit(partial(build_release_downloads.enqueue, release.pk))
     return release
-
-
-def release_issued(*, release_id: int) -> None:
-    """Announce a committed release: the one place that reacts to a new release. Enqueues
-    the build of its downloads; other announcements (webhook events) belong here too."""
-    from occupations.tasks import build_release_downloads
-
-    build_release_downloads.enqueue(release_id)

@@ -32,8 +32,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from consult.workflow.consultations import issue_release
-from occupations.workflow import NothingToRelease
+from occupations.workflow import NothingToRelease, issue_release
 from seeds.batches import BATCHES_DIR, BatchSeed, load_batches, read_batch
 from seeds.consultations import (
     CONSULTATIONS_DIR,

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from consult import campaigns as clustering
+from consult import clustering
 from consult.models import (
     Comment,
     Consultation,

@@ -120,6 +120,6 @@ def test_make_run_sends_a_receipt_through_its_worker(served):
         time.sleep(0.5)
     output = log.read_text()
     # The console backend prints the receipt from the worker's process, not the server's.
-    assert "consult.tasks.deliver_mail state=SUCCESSFUL" in output
+    assert "consult.delivery.outbox.deliver_mail state=SUCCESSFUL" in output
     assert "To: visitor@example.org" in output
     assert "Mail #1 sent (attempt 1)." in output

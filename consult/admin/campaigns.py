@@ -1,5 +1,5 @@
 """Campaigns in the comment admin: a consultation's comments whose texts are the same or nearly
-the same (``consult.campaigns``; ``Comment.objects.campaigns()``), listed largest first; one
+the same (``consult.clustering``; ``Comment.objects.campaigns()``), listed largest first; one
 campaign's page with its representative text, every member's differences from it and the
 organisations among its senders; moderation, one disposition and reply for a whole campaign,
 and taking one member out of it. A campaign is always one consultation's: its key is its
@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from consult import campaigns as clustering
+from consult import clustering
 from consult.admin.confirm import permitted, refusal
 from consult.admin.forms import DispositionForm
 from consult.models import Comment, Consultation

@@ -20,19 +20,19 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from consult.admin import exports
 from consult.admin.campaigns import CampaignsMixin
 from consult.admin.confirm import WorkflowStepsMixin, refusal
 from consult.admin.forms import CommentReplyForm, DispositionForm
 from consult.models import Attachment, Comment, DraftOccupation
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
-from consult.reporting import exports
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import BulkResult, link_answering_revision, set_disposition
 from core.db.paginators import EstimatedCountPaginator
 from core.errors import WorkflowError
 from occupations.admin.registry import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin, parse_pk
 
 
-def report_bulk(request, model_admin, result: workflow.BulkResult, verb: str) -> None:
+def report_bulk(request, model_admin, result: BulkResult, verb: str) -> None:
     """Tell how many comments changed and why the others were refused."""
     if result.changed:
         model_admin.message_user(
@@ -343,7 +343,7 @@ class CommentAdmin(
         return format_html('<a href="{}">× {}</a>', url, size)
 
     def save_model(self, request, obj, form, change) -> None:
-        result = workflow.set_disposition(
+        result = set_disposition(
             [obj],
             by=request.user,
             disposition=form.cleaned_data["disposition"],
@@ -356,7 +356,7 @@ class CommentAdmin(
         if "answering_revision" in form.changed_data or (
             revision is not None and obj.disposition in ANSWERABLE_DISPOSITIONS
         ):
-            workflow.link_answering_revision(
+            link_answering_revision(
                 obj,
                 by=request.user,
                 revision_id=revision.history_id if revision is not None else None,

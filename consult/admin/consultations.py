@@ -28,12 +28,12 @@ from consult.admin.forms import (
     validate_public_slug,
 )
 from consult.admin.handoffs import handoff
+from consult.clustering import rebuild_campaigns
 from consult.models import Consultation, DraftOccupation, WindowExtension
-from consult.reporting import changes as answers
 from consult.reporting.analysis import build_analysis
+from consult.reporting.changes import draft_changes
 from consult.reporting.report import build_response_report
-from consult.tasks import rebuild_campaigns
-from consult.workflow import consultations as workflow
+from consult.workflow.drafts import revise_draft
 from core import durations
 from occupations.admin.registry import ReadOnlyAdminMixin, WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup
@@ -170,7 +170,7 @@ class ConsultationAdmin(
     )
     def rebuild_campaigns_action(self, request, queryset):
         """Queue a rebuild of each consultation's near-duplicate campaigns for the worker
-        (``consult.campaigns.rebuild``): minutes for a large consultation."""
+        (``consult.clustering.rebuild``): minutes for a large consultation."""
         slugs = []
         for consultation in queryset:
             rebuild_campaigns.enqueue(consultation.pk)
@@ -290,7 +290,7 @@ class ConsultationAdmin(
     def _revise_inline(request, f) -> None:
         changes = text_changes(f)
         if changes:
-            workflow.revise_draft(f.instance, by=request.user, changes=changes)
+            revise_draft(f.instance, by=request.user, changes=changes)
 
     @staticmethod
     def _move(moved: list) -> None:
@@ -366,7 +366,7 @@ class ConsultationAdmin(
             "original": consultation,
             "title": gettext("Response report: %(title)s") % {"title": consultation.title},
             "report": build_response_report(consultation, public=public),
-            "answers": answers.draft_changes(
+            "answers": draft_changes(
                 list(consultation.drafts.public().in_order().select_related("occupation")),
                 public=public,
             ),

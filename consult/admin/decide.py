@@ -1,7 +1,7 @@
 """The "decide the drafts" table of a consultation: one row per draft, where an editor sets the
 proposed code and accepts, withdraws (with a reason) or reinstates each draft, seeing beside it
 what still stops publication (``publication_problems``). One POST, one call of
-``workflow.decide_drafts``: all rows change or none.
+``decide_drafts``: all rows change or none.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.admin.handoffs import problem_rows
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.drafts import DecisionRefused, DraftDecision, decide_drafts
 from occupations.models import validate_occupation_code
 
 DECIDE_PERMISSIONS = ("consult.accept_draft", "consult.withdraw_draft")
@@ -67,12 +67,12 @@ class DecisionForm(forms.Form):
             self.add_error("reason", gettext("Give a reason for the withdrawal."))
         return data
 
-    def to_decision(self) -> workflow.DraftDecision | None:
+    def to_decision(self) -> DraftDecision | None:
         data = self.cleaned_data
         code = None if self.fields["proposed_code"].disabled else data["proposed_code"]
         if not data["decision"] and (code is None or code == self.draft.proposed_code):
             return None
-        return workflow.DraftDecision(
+        return DraftDecision(
             draft=self.draft,
             decision=data["decision"],
             code=code,
@@ -120,8 +120,8 @@ class DecideDraftsMixin:
         if data is not None and all(f.is_valid() for f in rows):
             decisions = [d for f in rows if (d := f.to_decision()) is not None]
             try:
-                changed = workflow.decide_drafts(consultation, by=request.user, decisions=decisions)
-            except workflow.DecisionRefused as exc:
+                changed = decide_drafts(consultation, by=request.user, decisions=decisions)
+            except DecisionRefused as exc:
                 form = next(f for f in rows if f.draft.pk == exc.draft.pk)
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

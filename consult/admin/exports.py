@@ -1,24 +1,66 @@
-"""Staff views of the exports built by a worker (``consult.reporting.export_jobs``): ask for one
-from the comment changelist, follow its progress, download the file. A job and its file are seen
-only by who asked for it and by superusers."""
+"""Staff exports of the comment list: the CSV (streamed, by ``COPY`` on PostgreSQL) and the XLSX
+of the changelist's actions, and the larger XLSX built by a worker: staff ask for one from the
+changelist (``request_comment_export``), the queue builds it (``build``) while the job's page
+shows its progress, and the file is kept under ``MEDIA_ROOT`` for a day. A job and its file are
+seen only by who asked for it and by superusers. The e-mail address and the IP hash of a comment
+are never exported; ``core.exports`` does the writing.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Iterable, Iterator
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from consult.models import Comment, ExportJob
-from consult.reporting import export_jobs
+from core.exports import export_queryset
+from core.exports.responses import CHUNK_SIZE, xlsx_response
 from occupations.admin.registry import ReadOnlyAdminMixin
+
+COMMENT_COLUMNS = (
+    ("tracking_number", "tracking number"),
+    ("submitted_at", "submitted"),
+    ("consultation__slug", "consultation"),
+    ("occupation__position", "occupation position"),
+    ("occupation__name", "occupation"),
+    ("field", "field"),
+    ("task_number", "task number"),
+    ("body", "comment"),
+    ("proposed_text", "proposed text"),
+    ("author_name", "name"),
+    ("organisation", "organisation"),
+    ("consent_to_publish", "consent to publish"),
+    ("status", "moderation status"),
+    ("fingerprint", "fingerprint"),
+    ("disposition", "disposition"),
+    ("reply", "reply"),
+    ("replied_at", "replied"),
+)
+
+
+def export_comments(queryset, *, fmt: str = "csv"):
+    """The comments of ``queryset`` (its filters and order) as a CSV (streamed) or XLSX
+    download."""
+    return export_queryset(
+        queryset, COMMENT_COLUMNS, fmt=fmt, basename="comments", title=gettext("Comments")
+    )
+
 
 CHANGELIST_PATH = "/admin/consult/comment/"
 
@@ -95,9 +137,7 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
             return HttpResponseRedirect(reverse("admin:consult_comment_changelist"))
         if request.method == "POST":
-            job = export_jobs.request_comment_export(
-                by=request.user, filters=filters, now=timezone.now()
-            )
+            job = request_comment_export(by=request.user, filters=filters, now=timezone.now())
             return HttpResponseRedirect(job.get_absolute_url())
         context = {
             **self.admin_site.each_context(request),
@@ -139,3 +179,74 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response = FileResponse(handle, as_attachment=True, filename=f"comments-{stamp}.xlsx")
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+# Built by a worker ---------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+# Rows between two progress updates: one UPDATE per this many rows written.
+PROGRESS_EVERY = 5000
+
+
+def request_comment_export(*, by, filters: str, now: dt.datetime) -> ExportJob:
+    """Ask for an XLSX of the comment changelist as ``filters`` (its query string) selects it,
+    built by a worker for ``by``; requires filters the changelist accepts (the admin checks)."""
+    with transaction.atomic():
+        job = ExportJob.objects.create(requested_by=by, requested_at=now, filters=filters)
+        transaction.on_commit(lambda: build_comment_export.enqueue(job.pk))
+    return job
+
+
+def build(job_id: int) -> str:
+    """Write the spreadsheet of queued job ``job_id``, updating its progress as rows are
+    written; what happened, as a word (``done``, ``failed``, or ``skipped`` when the job is
+    gone or was already taken)."""
+    job = ExportJob.objects.filter(pk=job_id).select_related("requested_by").first()
+    if job is None:
+        return "skipped"
+    queryset = comment_changelist_queryset(job.filters, job.requested_by)
+    if not job.start(total_rows=queryset.count()):
+        return "skipped"
+    try:
+        _write(job, queryset)
+    except Exception as exc:
+        logger.exception("Export %s failed.", job.token)
+        job.fail(error=f"{type(exc).__name__}: {exc}", now=timezone.now())
+        return "failed"
+    job.finish(now=timezone.now())
+    return "done"
+
+
+def _write(job: ExportJob, queryset) -> None:
+    paths = [path for path, _label in COMMENT_COLUMNS]
+    rows = queryset.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)
+    stamp = timezone.localtime(job.requested_at).strftime("%Y%m%d-%H%M")
+    with translation.override("en"):
+        title = gettext("Comments")
+    response = xlsx_response(
+        f"comments-{stamp}.xlsx",
+        title,
+        [label for _path, label in COMMENT_COLUMNS],
+        _counted(rows, job),
+    )
+    # The response is a download's; here only its file is wanted. Its close() would signal
+    # request_finished, which closes this worker's database connection mid-task.
+    with tempfile.TemporaryFile() as handle, response.file_to_stream:
+        for chunk in response.streaming_content:
+            handle.write(chunk)
+        handle.seek(0)
+        job.file.save(f"comments-{stamp}.xlsx", File(handle), save=False)
+
+
+def _counted(rows: Iterable, job: ExportJob) -> Iterator:
+    for done, row in enumerate(rows, start=1):
+        yield row
+        if done % PROGRESS_EVERY == 0:
+            job.record_progress(min(done, job.total_rows or done))
+
+
+@task()
+def build_comment_export(job_id: int) -> str:
+    """Build the spreadsheet of one export job (``build``)."""
+    return build(job_id)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 
 from consult.models import Comment, Consultation
 from consult.staff.roles import EDITORS, MODERATORS, PUBLISHERS, ROLE_LABELS
-from consult.workflow import consultations as workflow
+from consult.workflow.publication import publication_problems
 
 
 @dataclass
@@ -56,7 +56,7 @@ def problem_rows(consultation: Consultation) -> list[dict]:
     """``publication_problems`` as the panel and the publish page show them: the message,
     the role that must act, and where it is done."""
     rows = []
-    for problem in workflow.publication_problems(consultation):
+    for problem in publication_problems(consultation):
         if problem.draft is not None:
             url = reverse("admin:consult_draftoccupation_change", args=[problem.draft.pk])
         else:

@@ -1,5 +1,5 @@
 """Staff view of the outbox: undelivered mail with its attempts and errors, and a resend
-action (``consult.delivery.mail.resend``). Rows are written only by the code that sends mail."""
+action (``consult.delivery.outbox.resend``). Rows are written only by the code that sends mail."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from consult.delivery import mail as outbox
+from consult.delivery import outbox
 from consult.models import DeliveryAttempt, OutgoingMail
 from occupations.admin.registry import ReadOnlyAdminMixin
 

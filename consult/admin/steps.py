@@ -35,7 +35,10 @@ from consult.admin.forms import (
 )
 from consult.admin.handoffs import comments_needing_attention, comments_url, problem_rows
 from consult.models import Comment, Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, extend_window, open_consultation
+from consult.workflow.drafts import accept_draft, reinstate_draft, revise_draft, withdraw_draft
+from consult.workflow.moderation import moderate_comments, set_disposition
+from consult.workflow.publication import publication_problems, publish_consultation
 from core.errors import InvalidTransition, WorkflowError
 
 # What a step's run returns: the message for the user, with its level.
@@ -124,7 +127,7 @@ def step_named(model: type[models.Model], name: str) -> Step:
 
 
 def _open(consultation: Consultation, form, by) -> Outcome:
-    workflow.open_consultation(consultation, by=by, now=timezone.now())
+    open_consultation(consultation, by=by, now=timezone.now())
     message = gettext("“%(title)s” is open for public consultation.")
     return message % {"title": consultation.title}, messages.SUCCESS
 
@@ -139,7 +142,7 @@ def _open_context(consultation: Consultation) -> dict:
 
 def _extend(consultation: Consultation, form, by) -> Outcome:
     data = form.cleaned_data
-    workflow.extend_window(
+    extend_window(
         consultation,
         by=by,
         now=timezone.now(),
@@ -154,7 +157,7 @@ def _extend(consultation: Consultation, form, by) -> Outcome:
 
 
 def _begin_review(consultation: Consultation, form, by) -> Outcome:
-    workflow.begin_review(consultation, by=by, now=timezone.now())
+    begin_review(consultation, by=by, now=timezone.now())
     message = gettext("The review of “%(title)s” has begun.")
     return message % {"title": consultation.title}, messages.SUCCESS
 
@@ -169,7 +172,7 @@ def _begin_review_context(consultation: Consultation) -> dict:
 
 def _publish(consultation: Consultation, form, by) -> Outcome:
     data = form.cleaned_data
-    batch = workflow.publish_consultation(
+    batch = publish_consultation(
         consultation,
         by=by,
         now=timezone.now(),
@@ -193,7 +196,7 @@ def _publish(consultation: Consultation, form, by) -> Outcome:
 def _publish_refusal(consultation: Consultation, now: dt.datetime) -> WorkflowError | None:
     if refusal := consultation.publish_refusal(now):
         return refusal
-    problems = workflow.publication_problems(consultation)
+    problems = publication_problems(consultation)
     if problems:
         return InvalidTransition(
             ngettext(
@@ -224,23 +227,21 @@ def _publish_context(consultation: Consultation) -> dict:
 
 
 def _revise(draft: DraftOccupation, form, by) -> Outcome:
-    changed = workflow.revise_draft(
-        draft, by=by, changes=text_changes(form), note=form.cleaned_data["note"]
-    )
+    changed = revise_draft(draft, by=by, changes=text_changes(form), note=form.cleaned_data["note"])
     if not changed:
         return gettext("Nothing changed."), messages.INFO
     return gettext("Revised: %(fields)s.") % {"fields": ", ".join(changed)}, messages.SUCCESS
 
 
 def _accept(draft: DraftOccupation, form, by) -> Outcome:
-    workflow.accept_draft(draft, by=by)
+    accept_draft(draft, by=by)
     return gettext("“%(name)s” is accepted for publication.") % {"name": draft.name}, (
         messages.SUCCESS
     )
 
 
 def _withdraw(draft: DraftOccupation, form, by) -> Outcome:
-    workflow.withdraw_draft(
+    withdraw_draft(
         draft,
         by=by,
         reason=form.cleaned_data["reason"],
@@ -250,7 +251,7 @@ def _withdraw(draft: DraftOccupation, form, by) -> Outcome:
 
 
 def _reinstate(draft: DraftOccupation, form, by) -> Outcome:
-    reinstated = workflow.reinstate_draft(draft, by=by)
+    reinstated = reinstate_draft(draft, by=by)
     message = gettext("“%(name)s” is reinstated as %(status)s.") % {
         "name": reinstated.name,
         "status": reinstated.get_status_display(),
@@ -360,7 +361,7 @@ STEPS = [
         action=_("accept a draft"),
         transition="accept",
         refusal=lambda draft, now: draft.accept_refusal(),
-        function=workflow.accept_draft,
+        function=accept_draft,
         run=_accept,
         path="accept",
         title=_("Accept “%(name)s”"),
@@ -374,7 +375,7 @@ STEPS = [
         action=_("withdraw a draft"),
         transition="withdraw",
         refusal=lambda draft, now: draft.withdraw_refusal(),
-        function=workflow.withdraw_draft,
+        function=withdraw_draft,
         run=_withdraw,
         path="withdraw",
         title=_("Withdraw “%(name)s”"),
@@ -389,21 +390,21 @@ STEPS = [
         action=_("reinstate a draft"),
         transition="reinstate",
         refusal=lambda draft, now: draft.reinstate_refusal(),
-        function=workflow.reinstate_draft,
+        function=reinstate_draft,
         run=_reinstate,
         path="reinstate",
         title=_("Reinstate “%(name)s”"),
         template="reinstate.html",
         done=_("reinstated"),
     ),
-    # A comment's moderation buttons post straight to workflow.moderate_comments: no page.
+    # A comment's moderation buttons post straight to moderate_comments: no page.
     Step(
         Comment,
         "publish",
         label=_("Publish"),
         action=_("moderate comments"),
         transition="publish",
-        function=workflow.moderate_comments,
+        function=moderate_comments,
         done=_("published"),
     ),
     Step(
@@ -412,7 +413,7 @@ STEPS = [
         label=_("Hide"),
         action=_("moderate comments"),
         transition="hide",
-        function=workflow.moderate_comments,
+        function=moderate_comments,
         done=_("hidden"),
     ),
     Step(
@@ -421,17 +422,17 @@ STEPS = [
         label=_("Mark as spam"),
         action=_("moderate comments"),
         transition="mark_spam",
-        function=workflow.moderate_comments,
+        function=moderate_comments,
         done=_("marked as spam"),
     ),
-    # The change form, the bulk action and the campaign page record it (workflow.set_disposition).
+    # The change form, the bulk action and the campaign page record it (set_disposition).
     Step(
         Comment,
         "set_disposition",
         label=_("Set a disposition"),
         action=_("record dispositions"),
         permission="consult.set_disposition",
-        function=workflow.set_disposition,
+        function=set_disposition,
         done=_("given a disposition"),
     ),
 ]

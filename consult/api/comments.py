@@ -1,4 +1,4 @@
-"""Comments through the API (DESIGN §6): ``POST /api/v1/consultations/<slug>/comments/`` with a
+"""Comments through the API: ``POST /api/v1/consultations/<slug>/comments/`` with a
 key holding the ``comment`` scope.
 
 The request is checked by the public form's own checks (``consult.intake.form.ApiCommentForm``,

@@ -1,4 +1,4 @@
-"""API keys (DESIGN §6): making one, and reading the ``X-Api-Key`` header of a request.
+"""API keys: making one, and reading the ``X-Api-Key`` header of a request.
 
 A key is printed or shown once when it is made and only its hash is stored
 (``consult.models.api_keys``). The header never reaches a log: Django logs no request headers,

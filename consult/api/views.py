@@ -1,12 +1,12 @@
-"""Read-only REST API of consultations (DESIGN §6): every consultation past drafting with its
-draft list, and its published comments; and the one router serving the whole API."""
+"""The consultations API: every consultation past drafting with its draft list, and
+its published comments (reads; the keyed comment POST is ``consult.api.comments``). Routed in
+``consult.api.routes``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import models
-from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers
-from rest_framework.routers import DefaultRouter
 
 from consult.api.comments import SUBMISSION_SCHEMA, CommentSubmission
 from consult.api.keys import API_KEY_HEADER, ApiKeyAuthentication
@@ -29,14 +28,10 @@ from core.api.filters import StableOrderingFilter, UpdatedSinceFilter
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.api.registry import (
-    BatchViewSet,
-    OccupationViewSet,
     ReferenceFilter,
-    StandardViewSet,
     StringListField,
     label,
 )
-from occupations.api.releases import ReleaseViewSet
 
 # Filters -----------------------------------------------------------------------------------
 
@@ -361,31 +356,3 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "description": "A key issued by staff. Scope `read` raises the rate limit of "
             "reads; scope `comment` allows submitting comments.",
         }
-
-
-# Router ------------------------------------------------------------------------------------
-
-
-class ApiRouter(DefaultRouter):
-    # Formats are chosen with ?format= (json, csv), never with a suffix such as .csv.
-    include_format_suffixes = False
-
-
-router = ApiRouter()
-router.register("batches", BatchViewSet, basename="batch")
-router.register("occupations", OccupationViewSet, basename="occupation")
-router.register("standards", StandardViewSet, basename="standard")
-router.register("releases", ReleaseViewSet, basename="release")
-router.register("consultations", ConsultationViewSet, basename="consultation")
-router.register(
-    rf"consultations/(?P<consultation_slug>{SLUG_REGEX})/comments",
-    ConsultationCommentViewSet,
-    basename="consultation-comment",
-)
-
-
-def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-    """Any other address under /api/: a JSON 404 like the API's own."""
-    return JsonResponse(
-        {"detail": str(_("Not found."))}, status=404, json_dumps_params={"ensure_ascii": False}
-    )

@@ -1,5 +1,5 @@
-"""Notifications by e-mail, written to the outbox (``consult.delivery.mail``) in the transaction of
-the step that causes them, each in its recipient's language and with a link that unsubscribes
+"""Notifications by e-mail, written to the outbox (``consult.delivery.outbox``) in the transaction
+of the step that causes them, each in its recipient's language and with a link that unsubscribes
 without signing in.
 
 Who gets what:
@@ -30,7 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from consult.delivery import mail as outbox
+from consult.delivery import outbox
 from consult.models import Comment, Consultation, OutgoingMail, StaffMailSettings
 from consult.staff.roles import EDITORS, MODERATORS, PUBLISHERS
 

@@ -1,4 +1,4 @@
-"""Webhooks (DESIGN §6): events announced to the endpoints third parties registered, signed
+"""Webhooks: events announced to the endpoints third parties registered, signed
 with the Standard Webhooks scheme and delivered by the task queue.
 
 ``announce(event, payload)`` writes the event and one delivery per endpoint that wants it in
@@ -38,6 +38,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 from standardwebhooks.webhooks import Webhook
 
 from consult.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookMessage
@@ -89,8 +90,6 @@ def announce(
 
 
 def enqueue_after_commit(delivery_id: int) -> None:
-    from consult.tasks import deliver_webhook
-
     transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id))
 
 
@@ -211,8 +210,6 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
         "given up" if give_up else f"next attempt at {retry_at:%Y-%m-%d %H:%M:%S%z}",
     )
     if retry_at is not None:
-        from consult.tasks import deliver_webhook
-
         deliver_webhook.using(run_after=retry_at).enqueue(delivery_id)
     return "failed" if give_up else "retry"
 
@@ -287,8 +284,6 @@ def _connection(
 def sweep(*, now: dt.datetime) -> int:
     """Re-enqueue every delivery due more than ``SWEEP_GRACE`` before ``now`` whose task was
     lost; how many."""
-    from consult.tasks import deliver_webhook
-
     due = WebhookDelivery.objects.due(now - SWEEP_GRACE).order_by("next_attempt_at")
     due_ids = list(due.values_list("pk", flat=True)[:1000])
     for delivery_id in due_ids:
@@ -339,6 +334,12 @@ def batch_payload(batch: Any, consultation: Any) -> dict[str, Any]:
     }
 
 
+def announce_release(sender: Any, *, release: Any, now: dt.datetime, **kwargs: Any) -> None:
+    """``release.issued`` for a release the registry issued (a receiver of
+    ``occupations.signals.release_issued``, in the transaction that writes the release)."""
+    announce(WebhookEvent.RELEASE_ISSUED, release_payload(release), now=now)
+
+
 def release_payload(release: Any) -> dict[str, Any]:
     return {
         "release": {
@@ -352,3 +353,9 @@ def release_payload(release: Any) -> dict[str, Any]:
             "data_url": site_url(release.get_absolute_url()),
         }
     }
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> str:
+    """Try to deliver one webhook event to one endpoint (``deliver``)."""
+    return deliver(delivery_id)

@@ -1,11 +1,11 @@
-"""The whole comment path (DESIGN §5): read what a comment is about, the one set of checks on
+"""The whole comment path: read what a comment is about, the one set of checks on
 what a person sent, and storing it with its attachments and receipt.
 
 The public form (``consult.intake.form.CommentForm``) runs these checks on its fields and shows
 their messages; ``submit_comment`` stores what passed them. A comment costs two queries: the window
 (with the chosen draft, when there is one) and the INSERT; one with an address also writes its
 receipt to the outbox in the same transaction, and the worker sends it. The worker also puts each
-new comment in its campaign (``consult.campaigns``, on a schedule), never the request.
+new comment in its campaign (``consult.clustering``, on a schedule), never the request.
 
 Nothing here needs to lock or re-check what it read. The window only moves later (an extension);
 a draft can be withdrawn only while drafting or in review, and in neither is the window open.
@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
-from consult.delivery import mail as outbox
+from consult.delivery import outbox
 from consult.intake import file_kinds as uploads
 from consult.intake.screening import Refusal, screen
 from consult.models import (

@@ -6,16 +6,7 @@ below change them. Steps that touch several records (opening a consultation free
 publication creates registry records) are functions in ``consult.workflow.consultations``, which
 check the actor's permission, lock rows and write the Transition log."""
 
-from consult.models.api_keys import (
-    ApiKey,
-    ApiKeyQuerySet,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookDeliveryQuerySet,
-    WebhookEndpoint,
-    WebhookEvent,
-    WebhookMessage,
-)
+from consult.models.api_keys import ApiKey, ApiKeyQuerySet
 from consult.models.clusters import CommentBand, CommentSignature
 from consult.models.comments import (
     ATTACHMENT_MAX_BYTES,
@@ -48,13 +39,22 @@ from consult.models.drafts import (
     DraftOccupation,
     DraftOccupationQuerySet,
 )
+from consult.models.exports import ExportJob, ExportJobQuerySet
 from consult.models.mail import (
     DeliveryAttempt,
     OutgoingMail,
     OutgoingMailQuerySet,
     StaffMailSettings,
 )
-from consult.models.schedules import ExportJob, ExportJobQuerySet, ScheduledRun
+from consult.models.schedules import ScheduledRun
+from consult.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryQuerySet,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",

@@ -1,4 +1,4 @@
-"""What near-duplicate clustering (``consult.campaigns``) keeps in the database, so that every
+"""What near-duplicate clustering (``consult.clustering``) keeps in the database, so that every
 worker and web node sees the same campaigns: one MinHash signature per comment and its
 locality-sensitive-hashing band keys, one row each, indexed for the candidate lookup. The
 campaign a comment belongs to is ``Comment.cluster`` itself.

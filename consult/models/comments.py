@@ -65,7 +65,7 @@ def normalised_text(body: str) -> str:
 
 def comment_fingerprint(body: str) -> str:
     """Identical texts up to case, width, spacing and punctuation share a fingerprint (the
-    similarity-1 case of a campaign, ``consult.campaigns``)."""
+    similarity-1 case of a campaign, ``consult.clustering``)."""
     return hashlib.sha256(normalised_text(body).encode("utf-8")).hexdigest()
 
 
@@ -254,7 +254,7 @@ class Comment(FSMModelMixin, models.Model):
     fingerprint = models.CharField(max_length=64, editable=False)
     # The campaign: the representative (earliest) comment of this comment's near-duplicate
     # cluster, itself when it stands alone; null until the worker has clustered it
-    # (``consult.campaigns``). Indexed with the consultation in Meta.
+    # (``consult.clustering``). Indexed with the consultation in Meta.
     cluster = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

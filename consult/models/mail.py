@@ -1,5 +1,5 @@
 """The outbox: every e-mail to send is a row written in the transaction that caused it, then
-delivered by a worker of the task queue (``consult.delivery.mail``), with each attempt kept.
+delivered by a worker of the task queue (``consult.delivery.outbox``), with each attempt kept.
 
 A row is claimed for one attempt by a conditional UPDATE (``OutgoingMailQuerySet.claim``):
 it moves ``next_attempt_at`` past the attempt's lease, so a second worker holding the same

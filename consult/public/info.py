@@ -1,4 +1,4 @@
-"""The accessibility statement and the privacy notice (DESIGN §5), linked from every page.
+"""The accessibility statement and the privacy notice, linked from every page.
 
 Their text describes what this software does (what it stores, what it shows, what it never
 shows); the contact address is the deployment's ``PUBLIC_CONTACT_EMAIL``."""

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tasks import task
 
 from consult.models import Comment, Consultation
 from consult.reporting.report import build_response_report
@@ -113,8 +114,12 @@ def request_build(
     """Queue the build of this version's PDF once: further requests while it is queued or
     being built do not queue it again (a key in the shared cache, kept for ``BUILD_WAIT``
     seconds, after which a build that was lost is asked for anew)."""
-    from consult.tasks import build_report_pdf
-
     key = f"report-pdf:{consultation.pk}:{language}:{version}"
     if cache.add(key, 1, BUILD_WAIT):
         transaction.on_commit(lambda: build_report_pdf.enqueue(consultation.pk, language, site_url))
+
+
+@task()
+def build_report_pdf(consultation_id: int, language: str, site_url: str) -> str:
+    """Build the PDF of a consultation's public report (``build``)."""
+    return build(consultation_id, language, site_url)

@@ -11,7 +11,7 @@ Counting rules:
 
 - spam is left out of everything;
 - every other comment (received, published, hidden) counts, whatever the variant;
-- a campaign is a near-duplicate cluster (``Comment.cluster``, ``consult.campaigns``): the
+- a campaign is a near-duplicate cluster (``Comment.cluster``, ``consult.clustering``): the
   comments of one consultation with the same or nearly the same text. Per occupation the
   report says "N comments, of which M in K campaigns": the campaigns with at least two
   (non-spam) comments in the consultation, each listed once with its comments on that

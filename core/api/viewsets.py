@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
 
 from core.api import conditional
 from core.api.conditional import Validators
@@ -246,3 +247,10 @@ def query_parameter_problems(params: QueryDict) -> dict[str, list[str]]:
     if params.get("format", None) == "":
         problems["format"] = [str(_("Give a format: json or csv, or leave the parameter out."))]
     return problems
+
+
+class ApiRouter(DefaultRouter):
+    """The API's router: formats are chosen with ``?format=`` (json, csv), never with a suffix
+    such as ``.csv``."""
+
+    include_format_suffixes = False

@@ -1,10 +1,6 @@
-"""Staff admin of the registry's releases: the list, each release's facts, and the page that issues
-the next one (``consult.workflow.consultations.issue_release``: the registry's step, announced to
-webhook endpoints).
-
-Here rather than in the registry's admin because issuing is a grave step that asks for a
-recent sign-in (``staff.reauth``), which the registry app cannot import.
-"""
+"""Staff admin of the registry's releases: the list, each release's facts, and the page that
+issues the next one (``occupations.workflow.issue_release``). Issuing is a grave step: it asks
+for a recent sign-in (``staff.reauth``)."""
 
 from __future__ import annotations
 
@@ -18,10 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consult.workflow.consultations import issue_release
 from core.errors import WorkflowError
 from occupations.models import Release
-from occupations.workflow import RELEASE_NOTE_MAX_LENGTH
+from occupations.workflow import RELEASE_NOTE_MAX_LENGTH, issue_release
 from staff.reauth import recent_sign_in_required
 
 

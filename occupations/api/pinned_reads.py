@@ -1,4 +1,4 @@
-"""``?release=`` and ``?since_release=`` on the registry's API (DESIGN §6).
+"""``?release=`` and ``?since_release=`` on the registry's API.
 
 ``?release=<version>`` reads the registry as it was in that release, from the records the
 release stored: the same representation, fields and URLs as the live API, pages and CSV

@@ -1,5 +1,5 @@
-"""Read-only REST API of the registry (DESIGN §6): published batches, occupations and skill
-standards, with their filters. The router that serves them is in ``consult.api.views``."""
+"""Read-only REST API of the registry: published batches, occupations and skill
+standards, with their filters. Routed in ``occupations.api.routes``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from occupations.models import (
     StandardLevel,
 )
 
-# Read parameters every registry list and detail takes (DESIGN §6).
+# Read parameters every registry list and detail takes.
 LIST_RELEASE_PARAMETERS = [RELEASE_PARAMETER, SINCE_RELEASE_PARAMETER]
 DETAIL_RELEASE_PARAMETERS = [RELEASE_PARAMETER]
 

@@ -1,5 +1,5 @@
 """``/api/v1/releases/``: the numbered releases of the registry, each with its counts, its change
-list and its downloads (DESIGN §6). The router that serves them is in ``consult.api.views``."""
+list and its downloads. Routed in ``occupations.api.routes``."""
 
 from __future__ import annotations
 

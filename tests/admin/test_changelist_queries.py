@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consult import campaigns as clustering
+from consult import clustering
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
 from core.db.paginators import EstimatedCountPaginator
 from occupations.models import Transition

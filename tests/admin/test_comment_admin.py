@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from consult.models import Attachment, Comment, Consultation
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import moderate_comments
 from occupations.models import Transition
 from tests.admin.conftest import messages_of
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory
@@ -46,7 +46,7 @@ def act(client, action, comments, **extra):
 
 
 def mark_spam(comment, by):
-    workflow.moderate_comments([comment], by=by, action="mark_spam")
+    moderate_comments([comment], by=by, action="mark_spam")
 
 
 def statuses(comments):

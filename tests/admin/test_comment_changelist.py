@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consult import campaigns as clustering
+from consult import clustering
 from consult.models import Comment, Consultation, comment_fingerprint
 from tests.admin.test_changelist_queries import make_comments
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory

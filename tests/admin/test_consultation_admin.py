@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from consult.models import Consultation, WindowExtension
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import accept_draft, revise_draft, withdraw_draft
 from occupations.models import Batch, Transition
 from tests.admin.conftest import messages_of
 from tests.factories import SHANGHAI, AuthorityFactory, DraftOccupationFactory
@@ -92,7 +93,7 @@ def test_no_open_button_once_the_window_has_passed_but_the_reason(client_for, pu
 @pytest.fixture
 def consulting(drafting, superuser):
     """The drafting consultation, opened through the workflow before its window."""
-    workflow.open_consultation(drafting, by=superuser, now=BEFORE)
+    open_consultation(drafting, by=superuser, now=BEFORE)
     drafting.refresh_from_db()
     return drafting
 
@@ -176,11 +177,11 @@ def test_a_moderator_may_not_begin_the_review(client_for, moderator, consulting)
 def reviewed(consulting, superuser):
     """In review after its window, through the workflow: the first draft accepted with a code,
     the second withdrawn."""
-    workflow.begin_review(consulting, by=superuser, now=AFTER)
+    begin_review(consulting, by=superuser, now=AFTER)
     first, second = consulting.drafts.in_order()
-    workflow.revise_draft(first, by=superuser, changes={"proposed_code": "6-28-01-17"})
-    workflow.accept_draft(first, by=superuser)
-    workflow.withdraw_draft(second, by=superuser, reason="Merged into the first.")
+    revise_draft(first, by=superuser, changes={"proposed_code": "6-28-01-17"})
+    accept_draft(first, by=superuser)
+    withdraw_draft(second, by=superuser, reason="Merged into the first.")
     consulting.refresh_from_db()
     return consulting
 

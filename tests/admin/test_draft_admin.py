@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
 from occupations.models import Transition
 from tests.admin.conftest import messages_of
 from tests.factories import ConsultationFactory, DraftOccupationFactory
@@ -32,7 +32,7 @@ def in_consultation(superuser):
         name="Hydrogen producer",
         tasks=["Inspect equipment.", "Record readings."],
     )
-    workflow.open_consultation(consultation, by=superuser, now=timezone.now())
+    open_consultation(consultation, by=superuser, now=timezone.now())
     return DraftOccupation.objects.get(pk=draft.pk)
 
 
@@ -40,7 +40,7 @@ def in_consultation(superuser):
 def in_review(in_consultation, superuser):
     """The same draft once the review has begun after the window (through the workflow)."""
     consultation = in_consultation.consultation
-    workflow.begin_review(consultation, by=superuser, now=consultation.closes_at + SECOND)
+    begin_review(consultation, by=superuser, now=consultation.closes_at + SECOND)
     return DraftOccupation.objects.get(pk=in_consultation.pk)
 
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from consult.admin.exports import COMMENT_COLUMNS
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
-from consult.reporting.exports import COMMENT_COLUMNS
 from core.exports import cells, sql
 from tests.factories import (
     SHANGHAI,

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from consult.admin.forms import DispositionForm, PublishForm, batch_title_from
 from consult.models import Consultation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import DraftDecision, decide_drafts
 from occupations.models import Batch
 from tests.admin.conftest import messages_of
 from tests.factories import SHANGHAI, CommentFactory
@@ -24,15 +25,15 @@ AFTER = dt.datetime(2026, 7, 18, 0, 0, 0, tzinfo=SHANGHAI)
 @pytest.fixture
 def decided(drafting, superuser, editor):
     """In review, both drafts decided (one accepted with a code, one withdrawn)."""
-    workflow.open_consultation(drafting, by=superuser, now=BEFORE)
-    workflow.begin_review(drafting, by=superuser, now=AFTER)
+    open_consultation(drafting, by=superuser, now=BEFORE)
+    begin_review(drafting, by=superuser, now=AFTER)
     first, second = drafting.drafts.in_order()
-    workflow.decide_drafts(
+    decide_drafts(
         drafting,
         by=editor,
         decisions=[
-            workflow.DraftDecision(draft=first, decision="accept", code="4-08-09-12"),
-            workflow.DraftDecision(draft=second, decision="withdraw", reason="Merged."),
+            DraftDecision(draft=first, decision="accept", code="4-08-09-12"),
+            DraftDecision(draft=second, decision="withdraw", reason="Merged."),
         ],
     )
     drafting.refresh_from_db()
@@ -52,7 +53,7 @@ def publish_data(**extra):
 def test_beginning_the_review_warns_that_the_report_becomes_public(
     client_for, publisher, drafting, superuser
 ):
-    workflow.open_consultation(drafting, by=superuser, now=BEFORE)
+    open_consultation(drafting, by=superuser, now=BEFORE)
     with time_machine.travel(AFTER, tick=False):
         page = client_for(publisher).get(
             reverse("admin:consult_consultation_begin_review", args=[drafting.pk])

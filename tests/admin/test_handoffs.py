@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from consult.models import DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import DecisionRefused, DraftDecision, decide_drafts
 from core.errors import InvalidTransition
 from tests.admin.conftest import messages_of
 from tests.factories import SHANGHAI, OccupationFactory
@@ -21,8 +22,8 @@ AFTER = dt.datetime(2026, 7, 18, 0, 0, 0, tzinfo=SHANGHAI)
 
 @pytest.fixture
 def in_review(drafting, superuser):
-    workflow.open_consultation(drafting, by=superuser, now=BEFORE)
-    workflow.begin_review(drafting, by=superuser, now=AFTER)
+    open_consultation(drafting, by=superuser, now=BEFORE)
+    begin_review(drafting, by=superuser, now=AFTER)
     drafting.refresh_from_db()
     return drafting
 
@@ -143,13 +144,13 @@ def test_a_code_already_published_shows_on_its_row(client_for, editor, in_review
 
 def test_decide_drafts_is_all_or_nothing(editor, in_review):
     hydrogen, pilot = drafts_of(in_review)
-    with pytest.raises(workflow.DecisionRefused) as exc:
-        workflow.decide_drafts(
+    with pytest.raises(DecisionRefused) as exc:
+        decide_drafts(
             in_review,
             by=editor,
             decisions=[
-                workflow.DraftDecision(draft=hydrogen, decision="accept", code="4-08-09-12"),
-                workflow.DraftDecision(draft=pilot, decision="reinstate"),
+                DraftDecision(draft=hydrogen, decision="accept", code="4-08-09-12"),
+                DraftDecision(draft=pilot, decision="reinstate"),
             ],
         )
     assert exc.value.draft == pilot

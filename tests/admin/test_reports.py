@@ -2,7 +2,7 @@
 
 import pytest
 
-from consult import campaigns as clustering
+from consult import clustering
 from consult.models import Comment, Consultation, comment_fingerprint, new_tracking_number
 from consult.reporting.report import build_response_report
 from tests.factories import CommentFactory, ConsultationFactory, DraftOccupationFactory

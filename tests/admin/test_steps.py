@@ -10,7 +10,8 @@ from django.contrib.auth.models import Permission
 from consult.admin.steps import STEPS, step_named
 from consult.models import Comment, Consultation, DraftOccupation
 from consult.staff.roles import ROLES
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import DraftDecision, decide_drafts
 from tests.factories import SHANGHAI, CommentFactory, ConsultationFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,21 +80,19 @@ def test_a_step_the_workflow_would_refuse_now_is_held_back_with_its_reason(publi
 def test_publish_is_held_back_while_drafts_are_undecided(publisher, editor, drafting, superuser):
     before = dt.datetime(2026, 6, 1, tzinfo=SHANGHAI)
     after = dt.datetime(2026, 7, 18, tzinfo=SHANGHAI)
-    workflow.open_consultation(drafting, by=superuser, now=before)
-    workflow.begin_review(drafting, by=superuser, now=after)
+    open_consultation(drafting, by=superuser, now=before)
+    begin_review(drafting, by=superuser, now=after)
     drafting.refresh_from_db()
     step = step_named(Consultation, "publish")
     assert not step.is_offered(drafting, publisher, after)
     assert "3 problems" in step.held_back(drafting, publisher, after).message
     assert step.held_back(drafting, editor, after) is None  # not the editor's step at all
     for draft in drafting.drafts.all():
-        workflow.decide_drafts(
+        decide_drafts(
             drafting,
             by=editor,
             decisions=[
-                workflow.DraftDecision(
-                    draft=draft, decision="accept", code=f"4-0{draft.position}-01-01"
-                )
+                DraftDecision(draft=draft, decision="accept", code=f"4-0{draft.position}-01-01")
             ],
         )
     assert step.is_offered(drafting, publisher, after)

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils.http import http_date
 
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import set_disposition
 from occupations.models import Occupation
 from tests.api.conftest import csv_of
 
@@ -95,7 +95,7 @@ def test_a_reply_to_an_old_comment_moves_the_comments_last_modified(
     first = client.get(url)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     with time_machine.travel(later, tick=False):
-        workflow.set_disposition(
+        set_disposition(
             [consultations["signed"]],
             by=moderator,
             disposition="adopted",

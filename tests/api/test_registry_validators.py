@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.publication import publish_consultation
 from occupations.models import Authority, Batch, Occupation, SkillStandard
 from occupations.workflow import attach_skill_standard
 from tests.api.conftest import many_occupations
@@ -60,7 +60,7 @@ def test_publication_changes_the_occupations_and_batches(client, registry, publi
     )
     before = etags(client)
 
-    workflow.publish_consultation(
+    publish_consultation(
         consultation,
         by=publisher,
         now=dt.datetime(2026, 8, 1, tzinfo=dt.UTC),

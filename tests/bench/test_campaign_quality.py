@@ -11,7 +11,7 @@ import random
 import pytest
 
 from bench.campaigns import labelled_set, pairwise_quality
-from consult import campaigns as clustering
+from consult import clustering
 from consult.models import (
     Comment,
     CommentBand,

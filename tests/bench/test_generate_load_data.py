@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bench.campaigns import pairwise_quality
 from bench.loaddata import Generator
-from consult import campaigns as clustering
+from consult import clustering
 from consult.models import (
     TRACKING_NUMBER_PATTERN,
     Comment,
@@ -84,7 +84,7 @@ def test_comments_have_unique_tracking_numbers_campaigns_and_both_languages(benc
     assert all(c.fingerprint == comment_fingerprint(c.body) for c in comments)
     assert any(CJK.search(c.body) for c in comments)
     assert any(c.body.isascii() for c in comments)
-    # Campaigns: one letter sent many times, each copy edited, left for the clustering.
+    # Campaigns: one letter sent many times, each copy edited, left for the campaigns.
     assert not Comment.objects.filter(cluster__isnull=False).exists()
     for consultation in Consultation.objects.filter(slug__startswith="load-"):
         clustering.rebuild(consultation)

@@ -184,7 +184,9 @@ def test_a_chinese_browser_gets_chinese_pages_and_a_chinese_receipt(
 def test_a_tour_of_the_published_pages(live_server, page_for, artifacts, superuser):
     """The report, the catalogue, an occupation with its changes since consultation and a batch,
     as a reader sees them (screenshots kept in test-artifacts/)."""
-    from consult.workflow import consultations as workflow
+    from consult.workflow.consultations import begin_review
+    from consult.workflow.drafts import accept_draft, revise_draft
+    from consult.workflow.publication import publish_consultation
     from occupations.workflow import attach_skill_standard
     from tests.factories import CommentFactory
 
@@ -221,8 +223,8 @@ def test_a_tour_of_the_published_pages(live_server, page_for, artifacts, superus
         CommentFactory(
             consultation=consultation, body="Please add this occupation.", status="published"
         )
-    workflow.begin_review(consultation, by=superuser, now=now)
-    workflow.revise_draft(
+    begin_review(consultation, by=superuser, now=now)
+    revise_draft(
         draft,
         by=superuser,
         changes={
@@ -231,8 +233,8 @@ def test_a_tour_of_the_published_pages(live_server, page_for, artifacts, superus
             "tasks": ["Operate electrolysers.", "Record and report readings."],
         },
     )
-    workflow.accept_draft(draft, by=superuser)
-    batch = workflow.publish_consultation(
+    accept_draft(draft, by=superuser)
+    batch = publish_consultation(
         consultation,
         by=superuser,
         now=now,

@@ -160,7 +160,7 @@ def sweep_as_if_time_passed() -> int:
     long, this moves each pending mail's due time back past the grace, as the clock would, and
     the sweep's next run to now; the worker's next tick then runs the sweep itself.
     """
-    from consult.delivery import mail as outbox
+    from consult.delivery import outbox
     from consult.models import OutgoingMail, ScheduledRun
 
     now = timezone.now()

@@ -171,7 +171,7 @@ def test_a_worker_killed_mid_batch_leaves_no_receipt_unsent_or_sent_twice(
     sweep_as_if_time_passed()
     wait_until(lambda: sum(delivered(mailbox).values()) >= count, timeout=60)
     receipts = delivered(mailbox)
-    tasks = DBTaskResult.objects.filter(task_path="consult.tasks.deliver_mail")
+    tasks = DBTaskResult.objects.filter(task_path="consult.delivery.outbox.deliver_mail")
     figures.record(
         "worker killed mid-batch",
         comments=count,

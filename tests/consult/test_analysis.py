@@ -11,7 +11,8 @@ from consult.api.keys import create_api_key
 from consult.models import Comment
 from consult.reporting.analysis import build_analysis
 from consult.reporting.charts import nice_top, shorten
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import open_consultation
+from consult.workflow.moderation import moderate_comments, set_disposition
 from tests.factories import CommentFactory, ConsultationFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def opened(drafting, publisher):
-    workflow.open_consultation(drafting, by=publisher, now=drafting.opens_at - dt.timedelta(days=1))
+    open_consultation(drafting, by=publisher, now=drafting.opens_at - dt.timedelta(days=1))
     drafting.refresh_from_db()
     return drafting
 
@@ -42,9 +43,9 @@ def test_counts_per_occupation_part_response_sender_and_campaign(opened, moderat
     _comment(opened, occupation=second, field="task", task_number=1)
     _comment(opened, body="The whole list is welcome.", organisation="Chamber of Commerce")
     spam = _comment(opened, occupation=second, field="name", body="Buy cheap watches")
-    workflow.moderate_comments([spam], by=moderator, action="mark_spam")
+    moderate_comments([spam], by=moderator, action="mark_spam")
     adopted = Comment.objects.filter(occupation=first, field="definition")
-    workflow.set_disposition(
+    set_disposition(
         adopted, by=moderator, disposition="adopted", reply="Done.", now=opened.closes_at
     )
 
@@ -88,7 +89,7 @@ def test_a_text_repeated_only_with_spam_is_no_campaign(opened, moderator):
     text = "Identical text, once honest and once spam."
     _comment(opened, body=text)
     spam = _comment(opened, body=text)
-    workflow.moderate_comments([spam], by=moderator, action="mark_spam")
+    moderate_comments([spam], by=moderator, action="mark_spam")
     analysis = build_analysis(opened, now=opened.closes_at)
     assert (analysis.campaigns, analysis.in_campaigns) == (0, 0)
 

@@ -13,8 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consult import campaigns as clustering
-from consult import schedules
+from consult import clustering, schedules
 from consult.intake import store as intake
 from consult.models import Comment, CommentBand, CommentSignature, Consultation
 from core.errors import InvalidTransition, NotPermitted

@@ -21,7 +21,7 @@ from consult.models import (
     DraftOccupation,
     comment_fingerprint,
 )
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import extend_window
 from core.clients import hash_ip
 from core.errors import InvalidTransition
 from tests.factories import SHANGHAI, ConsultationFactory, DraftOccupationFactory
@@ -137,7 +137,7 @@ def test_whether_comments_are_accepted_depends_on_the_clock_not_the_status(consu
 
 def test_an_extension_moves_the_boundary(open_consultation, publisher, window):
     later = dt.datetime(2026, 7, 24, 23, 59, 59, tzinfo=SHANGHAI)
-    workflow.extend_window(
+    extend_window(
         open_consultation, by=publisher, now=window[0], closes_at=later, reason="More time."
     )
     open_consultation.refresh_from_db()

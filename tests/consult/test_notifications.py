@@ -9,7 +9,10 @@ from django.test import Client
 
 from consult.delivery import notifications
 from consult.models import Comment, OutgoingMail, StaffMailSettings
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import DraftDecision, decide_drafts, revise_draft, withdraw_draft
+from consult.workflow.moderation import set_disposition
+from consult.workflow.publication import publish_consultation
 from tests.factories import SHANGHAI, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +42,7 @@ def mails(kind):
 
 
 def opened(drafting, superuser):
-    workflow.open_consultation(drafting, by=superuser, now=BEFORE)
+    open_consultation(drafting, by=superuser, now=BEFORE)
     drafting.refresh_from_db()
     return drafting
 
@@ -49,7 +52,7 @@ def test_when_the_review_begins_publishers_and_editors_are_told_in_their_languag
 ):
     consultation = opened(drafting, superuser)
     CommentFactory(consultation=consultation)
-    workflow.begin_review(consultation, by=None, now=AFTER)
+    begin_review(consultation, by=None, now=AFTER)
 
     closed = mails(K.WINDOW_CLOSED)
     assert [(m.recipient, m.language) for m in closed] == [
@@ -70,39 +73,37 @@ def test_when_the_review_begins_publishers_and_editors_are_told_in_their_languag
 
 def test_publishers_are_told_once_when_every_draft_is_decided(drafting, superuser, staff):
     consultation = opened(drafting, superuser)
-    workflow.begin_review(consultation, by=superuser, now=AFTER)
+    begin_review(consultation, by=superuser, now=AFTER)
     first, second = consultation.drafts.in_order()
     editor = staff["editor"]
-    workflow.decide_drafts(
+    decide_drafts(
         consultation,
         by=editor,
-        decisions=[workflow.DraftDecision(draft=first, decision="accept", code="4-08-09-12")],
+        decisions=[DraftDecision(draft=first, decision="accept", code="4-08-09-12")],
     )
     assert mails(K.READY_TO_PUBLISH) == []
-    workflow.withdraw_draft(second, by=editor, reason="Merged.")
+    withdraw_draft(second, by=editor, reason="Merged.")
     ready = mails(K.READY_TO_PUBLISH)
     assert [(m.recipient, m.language) for m in ready] == [
         ("publisher-en@example.org", "en"),
         ("publisher@example.org", "zh-hans"),
     ]
     assert "/publish/" in ready[0].body
-    workflow.revise_draft(first, by=editor, changes={"definition": "Reworded."})
+    revise_draft(first, by=editor, changes={"definition": "Reworded."})
     assert len(mails(K.READY_TO_PUBLISH)) == 2
 
 
 def test_a_commenter_who_asked_is_told_of_a_reply_in_their_language(moderator):
     asked = CommentFactory(email="a@example.org", notify_replies=True, language="en")
     silent = CommentFactory(email="b@example.org", notify_replies=False, language="en")
-    workflow.set_disposition(
+    set_disposition(
         [asked, silent], by=moderator, disposition="noted", reply="Thank you.", now=AFTER
     )
     (mail,) = mails(K.REPLY)
     assert (mail.recipient, mail.language) == ("a@example.org", "en")
     assert "Thank you." in mail.body and asked.tracking_number in mail.body
     # The same reply again (a disposition changed only): no second mail.
-    workflow.set_disposition(
-        [asked], by=moderator, disposition="adopted", reply="Thank you.", now=AFTER
-    )
+    set_disposition([asked], by=moderator, disposition="adopted", reply="Thank you.", now=AFTER)
     assert len(mails(K.REPLY)) == 1
 
 
@@ -112,17 +113,17 @@ def test_commenters_who_asked_are_told_when_the_report_is_final(drafting, superu
         consultation=consultation, email="a@example.org", notify_replies=True, language="zh-hans"
     )
     CommentFactory(consultation=consultation, email="b@example.org")
-    workflow.begin_review(consultation, by=superuser, now=AFTER)
+    begin_review(consultation, by=superuser, now=AFTER)
     first, second = consultation.drafts.in_order()
-    workflow.decide_drafts(
+    decide_drafts(
         consultation,
         by=staff["editor"],
         decisions=[
-            workflow.DraftDecision(draft=first, decision="accept", code="4-08-09-12"),
-            workflow.DraftDecision(draft=second, decision="withdraw", reason="Merged."),
+            DraftDecision(draft=first, decision="accept", code="4-08-09-12"),
+            DraftDecision(draft=second, decision="withdraw", reason="Merged."),
         ],
     )
-    workflow.publish_consultation(
+    publish_consultation(
         consultation,
         by=staff["publisher"],
         now=AFTER,
@@ -176,11 +177,11 @@ def test_the_unsubscribe_link_works_without_signing_in(drafting, superuser, staf
 
 def test_a_commenter_unsubscribes_from_replies(moderator):
     comment = CommentFactory(email="a@example.org", notify_replies=True, language="en")
-    workflow.set_disposition([comment], by=moderator, disposition="noted", reply="One.", now=AFTER)
+    set_disposition([comment], by=moderator, disposition="noted", reply="One.", now=AFTER)
     path = LINK.search(mails(K.REPLY)[0].body).group(1)
     Client().post(path)
     assert not Comment.objects.get(pk=comment.pk).notify_replies
-    workflow.set_disposition([comment], by=moderator, disposition="noted", reply="Two.", now=AFTER)
+    set_disposition([comment], by=moderator, disposition="noted", reply="Two.", now=AFTER)
     assert len(mails(K.REPLY)) == 1
 
 

@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from consult.reporting.report import build_response_report
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import withdraw_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.django_db
 def opened_with_a_withdrawn_draft(drafting, editor, publisher, window):
     """Two drafts; the second withdrawn while drafting, with an internal reason, then opened."""
     internal = drafting.drafts.get(position=2)
-    workflow.withdraw_draft(internal, by=editor, reason="Internal legal concern SECRETREASON")
-    workflow.open_consultation(drafting, by=publisher, now=window[0] - dt.timedelta(days=1))
+    withdraw_draft(internal, by=editor, reason="Internal legal concern SECRETREASON")
+    open_consultation(drafting, by=publisher, now=window[0] - dt.timedelta(days=1))
     drafting.refresh_from_db()
     return drafting, internal
 
@@ -47,10 +48,10 @@ def test_a_draft_withdrawn_before_opening_is_never_public(opened_with_a_withdraw
 def test_a_draft_withdrawn_during_review_stays_on_the_public_list(drafting, editor, publisher):
     """The public commented on it; the page says it was withdrawn and gives the public
     explanation, never the internal note."""
-    workflow.open_consultation(drafting, by=publisher, now=drafting.opens_at - dt.timedelta(days=1))
-    workflow.begin_review(drafting, by=publisher, now=drafting.closes_at + dt.timedelta(1))
+    open_consultation(drafting, by=publisher, now=drafting.opens_at - dt.timedelta(days=1))
+    begin_review(drafting, by=publisher, now=drafting.closes_at + dt.timedelta(1))
     second = drafting.drafts.get(position=2)
-    workflow.withdraw_draft(
+    withdraw_draft(
         second,
         by=editor,
         reason="Legal office objected.",

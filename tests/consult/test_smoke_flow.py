@@ -3,7 +3,9 @@ import datetime as dt
 import pytest
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import accept_draft, revise_draft, withdraw_draft
+from consult.workflow.publication import publish_consultation
 from occupations.models import Occupation, Transition
 from occupations.workflow import attach_skill_standard
 
@@ -13,16 +15,16 @@ pytestmark = pytest.mark.django_db
 def test_a_draft_list_goes_from_drafting_to_a_batch_with_a_standard(drafting, publisher, editor):
     """The whole path, once, through the workflow functions."""
     before = drafting.opens_at - dt.timedelta(days=1)
-    workflow.open_consultation(drafting, by=publisher, now=before)
+    open_consultation(drafting, by=publisher, now=before)
     drafting.refresh_from_db()
     assert drafting.status == Consultation.Status.CONSULTATION
     after = drafting.closes_at + dt.timedelta(seconds=1)
-    workflow.begin_review(drafting, by=publisher, now=after)
+    begin_review(drafting, by=publisher, now=after)
     first, second = drafting.drafts.in_order()
-    workflow.revise_draft(first, by=editor, changes={"proposed_code": "6-28-01-17"})
-    workflow.accept_draft(first, by=editor)
-    workflow.withdraw_draft(second, by=editor, reason="Merged into the first.")
-    batch = workflow.publish_consultation(
+    revise_draft(first, by=editor, changes={"proposed_code": "6-28-01-17"})
+    accept_draft(first, by=editor)
+    withdraw_draft(second, by=editor, reason="Merged into the first.")
+    batch = publish_consultation(
         drafting,
         by=publisher,
         now=after,

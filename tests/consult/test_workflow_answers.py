@@ -9,8 +9,10 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from consult.models import Comment, DraftOccupation
-from consult.reporting import changes as answers
-from consult.workflow import consultations as workflow
+from consult.reporting.changes import draft_changes
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import revise_draft
+from consult.workflow.moderation import link_answering_revision, set_disposition
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
 from tests.factories import CommentFactory
@@ -24,7 +26,7 @@ def reviewed(drafting, publisher):
     opening = drafting.opens_at - dt.timedelta(days=1)
     # The frozen text's history row is dated by the clock, before any comment.
     with time_machine.travel(opening, tick=False):
-        workflow.open_consultation(drafting, by=publisher, now=opening)
+        open_consultation(drafting, by=publisher, now=opening)
     first, second = drafting.drafts.in_order()
     for draft in (first, second):
         CommentFactory(
@@ -35,19 +37,19 @@ def reviewed(drafting, publisher):
             submitted_at=drafting.opens_at + dt.timedelta(days=2),
             status="published",
         )
-    workflow.begin_review(drafting, by=publisher, now=drafting.closes_at + dt.timedelta(seconds=1))
+    begin_review(drafting, by=publisher, now=drafting.closes_at + dt.timedelta(seconds=1))
     drafting.refresh_from_db()
     return drafting
 
 
 def _adopt(comment: Comment, by, disposition: str = "adopted") -> None:
-    workflow.set_disposition(
+    set_disposition(
         [comment], by=by, disposition=disposition, reply="Adopted.", now=dt.datetime.now(dt.UTC)
     )
 
 
 def _revise(draft: DraftOccupation, by, **changes) -> int:
-    workflow.revise_draft(draft, by=by, changes=changes)
+    revise_draft(draft, by=by, changes=changes)
     return draft.history.latest("history_date", "history_id").history_id
 
 
@@ -59,7 +61,7 @@ def test_an_adopted_comment_is_linked_to_its_revision_and_the_step_is_logged(
     _adopt(comment, moderator)
     revision = _revise(first, editor, definition="Personnel who produce hydrogen safely.")
 
-    linked = workflow.link_answering_revision(
+    linked = link_answering_revision(
         comment, by=moderator, revision_id=revision, now=reviewed.closes_at
     )
 
@@ -74,8 +76,8 @@ def test_unlinking_is_logged_and_linking_twice_is_one_step(reviewed, editor, mod
     _adopt(comment, moderator, "partly_adopted")
     revision = _revise(first, editor, definition="Safer.")
     for _ in range(2):
-        workflow.link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
-    workflow.link_answering_revision(comment, by=moderator, revision_id=None, now=None)
+        link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
+    link_answering_revision(comment, by=moderator, revision_id=None, now=None)
     assert Comment.objects.get(pk=comment.pk).answering_revision is None
     assert Transition.objects.filter(action="link_answering_revision").count() == 2
 
@@ -86,7 +88,7 @@ def test_a_revision_of_another_draft_is_refused_naming_the_field(reviewed, edito
     _adopt(comment, moderator)
     other = _revise(second, editor, definition="Pilots of drones.")
     with pytest.raises(InvalidTransition, match="another draft occupation") as refused:
-        workflow.link_answering_revision(comment, by=moderator, revision_id=other, now=None)
+        link_answering_revision(comment, by=moderator, revision_id=other, now=None)
     assert refused.value.field == "revision"
     assert Comment.objects.get(pk=comment.pk).answering_revision is None
     assert not Transition.objects.filter(action="link_answering_revision").exists()
@@ -98,7 +100,7 @@ def test_a_comment_not_adopted_is_refused_naming_the_field(reviewed, editor, mod
     _adopt(comment, moderator, "not_adopted")
     revision = _revise(first, editor, definition="Safer.")
     with pytest.raises(InvalidTransition, match="only an adopted or partly adopted") as refused:
-        workflow.link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
+        link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
     assert refused.value.field == "disposition"
 
 
@@ -107,12 +109,12 @@ def test_a_revision_that_does_not_exist_or_predates_the_comment_is_refused(revie
     comment = Comment.objects.get(occupation=first)
     _adopt(comment, moderator)
     with pytest.raises(InvalidTransition, match="no draft revision 999999") as refused:
-        workflow.link_answering_revision(comment, by=moderator, revision_id=999999, now=None)
+        link_answering_revision(comment, by=moderator, revision_id=999999, now=None)
     assert refused.value.field == "revision"
     # The row written when the text was frozen for the consultation, before the comment.
     frozen = first.history.earliest("history_date", "history_id").history_id
     with pytest.raises(InvalidTransition, match="before comment") as refused:
-        workflow.link_answering_revision(comment, by=moderator, revision_id=frozen, now=None)
+        link_answering_revision(comment, by=moderator, revision_id=frozen, now=None)
     assert refused.value.field == "revision"
 
 
@@ -122,7 +124,7 @@ def test_only_staff_who_record_dispositions_may_link(reviewed, editor, moderator
     _adopt(comment, moderator)
     revision = _revise(first, editor, definition="Safer.")
     with pytest.raises(NotPermitted):
-        workflow.link_answering_revision(comment, by=editor, revision_id=revision, now=None)
+        link_answering_revision(comment, by=editor, revision_id=revision, now=None)
 
 
 def test_a_new_disposition_that_is_not_adoption_drops_the_link(reviewed, editor, moderator):
@@ -130,7 +132,7 @@ def test_a_new_disposition_that_is_not_adoption_drops_the_link(reviewed, editor,
     comment = Comment.objects.get(occupation=first)
     _adopt(comment, moderator)
     revision = _revise(first, editor, definition="Safer.")
-    workflow.link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
+    link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
     _adopt(comment, moderator, "noted")
     assert Comment.objects.get(pk=comment.pk).answering_revision is None
 
@@ -157,11 +159,11 @@ def test_each_change_lists_the_comments_that_asked_for_it(reviewed, editor, mode
         _adopt(comment, moderator)
     both = _revise(first, editor, definition="Safer.", name="Hydrogen technician")
     for comment in (definition, name):
-        workflow.link_answering_revision(comment, by=moderator, revision_id=both, now=None)
+        link_answering_revision(comment, by=moderator, revision_id=both, now=None)
     drafts = list(reviewed.drafts.in_order().select_related("occupation"))
 
-    public = answers.draft_changes(drafts, public=True)[first.pk]
-    staff = answers.draft_changes(drafts, public=False)[first.pk]
+    public = draft_changes(drafts, public=True)[first.pk]
+    staff = draft_changes(drafts, public=False)[first.pk]
 
     by_key = {f.change.key: f for f in public.fields}
     assert set(by_key) == {"name", "definition"}
@@ -181,9 +183,9 @@ def test_a_change_undone_later_keeps_its_comment_apart(reviewed, editor, moderat
     original = first.definition
     _adopt(comment, moderator)
     revision = _revise(first, editor, definition="Safer.")
-    workflow.link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
+    link_answering_revision(comment, by=moderator, revision_id=revision, now=None)
     _revise(first, editor, definition=original)
     drafts = list(reviewed.drafts.in_order().select_related("occupation"))
-    result = answers.draft_changes(drafts, public=True)[first.pk]
+    result = draft_changes(drafts, public=True)[first.pk]
     assert result.fields == []
     assert [c.tracking_number for c in result.undone] == [comment.tracking_number]

@@ -8,7 +8,7 @@ from consult.models import (
     Comment,
     Consultation,
 )
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import moderate_comments, set_disposition
 from core.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
 from tests.factories import CommentFactory, ConsultationFactory
@@ -41,7 +41,7 @@ REFUSED = [(a, target) for a, (target, _) in MODERATION.items()]
 @pytest.mark.parametrize(("action", "source"), ALLOWED)
 def test_moderation_moves_a_comment_and_logs_one_step(moderator, action, source):
     comment = CommentFactory(status=source)
-    result = workflow.moderate_comments([comment], by=moderator, action=action)
+    result = moderate_comments([comment], by=moderator, action=action)
 
     assert [c.pk for c in result.changed] == [comment.pk]
     assert result.refused == []
@@ -60,7 +60,7 @@ def test_moderation_moves_a_comment_and_logs_one_step(moderator, action, source)
 @pytest.mark.parametrize(("action", "source"), REFUSED)
 def test_moderation_is_refused_from_the_state_it_leads_to(moderator, action, source):
     comment = CommentFactory(status=source)
-    result = workflow.moderate_comments([comment], by=moderator, action=action)
+    result = moderate_comments([comment], by=moderator, action=action)
 
     assert result.changed == []
     ((refused, reason),) = result.refused
@@ -75,7 +75,7 @@ def test_moderation_is_refused_from_the_state_it_leads_to(moderator, action, sou
 def test_publishing_a_comment_without_consent_keeps_it_private(moderator):
     """It is decided (it leaves the queue) but never published."""
     comment = CommentFactory(consent_to_publish=False)
-    result = workflow.moderate_comments([comment], by=moderator, action="publish")
+    result = moderate_comments([comment], by=moderator, action="publish")
 
     assert result.changed == [] and result.refused == []
     assert [c.pk for c in result.kept_private] == [comment.pk]
@@ -90,7 +90,7 @@ def test_publishing_a_comment_without_consent_keeps_it_private(moderator):
 
 def test_a_hidden_comment_without_consent_is_never_published(moderator):
     comment = CommentFactory(consent_to_publish=False, status=C.HIDDEN)
-    result = workflow.moderate_comments([comment], by=moderator, action="publish")
+    result = moderate_comments([comment], by=moderator, action="publish")
     ((_, reason),) = result.refused
     assert (
         reason
@@ -104,7 +104,7 @@ def test_a_bulk_moderation_changes_the_eligible_and_reports_the_rest(moderator):
     consenting = CommentFactory()
     silent = CommentFactory(consent_to_publish=False)
     spam = CommentFactory(status=C.SPAM, consent_to_publish=False)
-    result = workflow.moderate_comments([consenting, silent, spam], by=moderator, action="publish")
+    result = moderate_comments([consenting, silent, spam], by=moderator, action="publish")
     assert [c.pk for c in result.changed] == [consenting.pk]
     assert [c.pk for c in result.kept_private] == [silent.pk]
     assert [c.pk for c, _ in result.refused] == [spam.pk]
@@ -116,7 +116,7 @@ def test_a_bulk_moderation_changes_the_eligible_and_reports_the_rest(moderator):
 def test_moderation_is_refused_without_the_permission(editor, action):
     comment = CommentFactory()
     with pytest.raises(NotPermitted, match=r"consult\.moderate_comment"):
-        workflow.moderate_comments([comment], by=editor, action=action)
+        moderate_comments([comment], by=editor, action=action)
     comment.refresh_from_db()
     assert comment.status == C.RECEIVED
     assert not Transition.objects.exists()
@@ -125,7 +125,7 @@ def test_moderation_is_refused_without_the_permission(editor, action):
 def test_an_unknown_moderation_action_is_refused(moderator):
     comment = CommentFactory()
     with pytest.raises(WorkflowError, match="Unknown moderation action 'delete'"):
-        workflow.moderate_comments([comment], by=moderator, action="delete")
+        moderate_comments([comment], by=moderator, action="delete")
     comment.refresh_from_db()
     assert comment.status == C.RECEIVED
 
@@ -137,7 +137,7 @@ def test_an_unknown_moderation_action_is_refused(moderator):
 def test_a_disposition_and_reply_are_recorded(moderator, status, window):
     comment = CommentFactory(status=status)
     now = window[1] + dt.timedelta(days=3)
-    result = workflow.set_disposition(
+    result = set_disposition(
         [comment], by=moderator, disposition="partly_adopted", reply=" Task 2 reworded. ", now=now
     )
     assert [c.pk for c in result.changed] == [comment.pk]
@@ -177,7 +177,7 @@ def test_one_call_answers_a_whole_campaign(moderator, window):
     (group,) = Comment.objects.campaigns()
     assert (group["size"], group["cluster_id"]) == (3, campaign[0].pk)
     members = Comment.objects.of_campaign(group["cluster_id"])
-    result = workflow.set_disposition(
+    result = set_disposition(
         members, by=moderator, disposition="noted", reply="Noted.", now=window[1]
     )
     assert sorted(c.pk for c in result.changed) == sorted(c.pk for c in campaign)
@@ -191,7 +191,7 @@ def test_one_call_answers_a_whole_campaign(moderator, window):
 
 def test_a_spam_comment_gets_no_disposition(moderator, window):
     comment = CommentFactory(status=C.SPAM)
-    result = workflow.set_disposition(
+    result = set_disposition(
         [comment], by=moderator, disposition="adopted", reply="Thanks.", now=window[1]
     )
     assert result.changed == []
@@ -205,9 +205,7 @@ def test_a_spam_comment_gets_no_disposition(moderator, window):
 def test_an_unknown_disposition_is_refused(moderator, window):
     comment = CommentFactory()
     with pytest.raises(InvalidTransition, match="Unknown disposition 'maybe'"):
-        workflow.set_disposition(
-            [comment], by=moderator, disposition="maybe", reply="", now=window[1]
-        )
+        set_disposition([comment], by=moderator, disposition="maybe", reply="", now=window[1])
     comment.refresh_from_db()
     assert comment.disposition == "pending"
     assert not Transition.objects.exists()
@@ -216,9 +214,7 @@ def test_an_unknown_disposition_is_refused(moderator, window):
 def test_recording_a_disposition_is_refused_without_the_permission(editor, window):
     comment = CommentFactory()
     with pytest.raises(NotPermitted, match=r"consult\.set_disposition"):
-        workflow.set_disposition(
-            [comment], by=editor, disposition="adopted", reply="", now=window[1]
-        )
+        set_disposition([comment], by=editor, disposition="adopted", reply="", now=window[1])
     comment.refresh_from_db()
     assert comment.disposition == "pending"
     assert not Transition.objects.exists()
@@ -226,6 +222,6 @@ def test_recording_a_disposition_is_refused_without_the_permission(editor, windo
 
 def test_a_disposition_without_a_reply_has_no_reply_date(moderator, window):
     comment = CommentFactory()
-    workflow.set_disposition([comment], by=moderator, disposition="noted", reply="", now=window[1])
+    set_disposition([comment], by=moderator, disposition="noted", reply="", now=window[1])
     comment.refresh_from_db()
     assert (comment.disposition, comment.reply, comment.replied_at) == ("noted", "", None)

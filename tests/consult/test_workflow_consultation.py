@@ -5,7 +5,13 @@ import datetime as dt
 import pytest
 
 from consult.models import Consultation, DraftOccupation, WindowExtension
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import (
+    begin_due_reviews,
+    begin_review,
+    extend_window,
+    open_consultation,
+)
+from consult.workflow.drafts import withdraw_draft
 from core.errors import InvalidTransition, NotPermitted, WorkflowError
 from occupations.models import Transition
 from tests.factories import SHANGHAI, ConsultationFactory, DraftOccupationFactory
@@ -33,7 +39,7 @@ def test_opening_a_drafting_consultation_freezes_the_drafts_and_logs_one_step(
 ):
     """Opening makes every draft proposed with its text frozen, and is logged once."""
     now = window[0] - dt.timedelta(days=1)
-    workflow.open_consultation(drafting, by=publisher, now=now)
+    open_consultation(drafting, by=publisher, now=now)
 
     drafting.refresh_from_db()
     assert drafting.status == S.CONSULTATION
@@ -55,8 +61,8 @@ def test_opening_a_drafting_consultation_freezes_the_drafts_and_logs_one_step(
 def test_a_withdrawn_draft_stays_out_when_the_consultation_opens(drafting, editor, publisher):
     """A draft withdrawn while drafting is not proposed to the public."""
     second = drafting.drafts.get(position=2)
-    workflow.withdraw_draft(second, by=editor, reason="Out of scope.")
-    workflow.open_consultation(drafting, by=publisher, now=drafting.opens_at)
+    withdraw_draft(second, by=editor, reason="Out of scope.")
+    open_consultation(drafting, by=publisher, now=drafting.opens_at)
 
     statuses = dict(drafting.drafts.values_list("name", "status"))
     assert statuses == {"Hydrogen producer": "proposed", "Low-altitude pilot": "withdrawn"}
@@ -66,20 +72,20 @@ def test_a_withdrawn_draft_stays_out_when_the_consultation_opens(drafting, edito
 def test_opening_is_refused_unless_drafting(consultation_in, publisher, window, status):
     consultation = consultation_in(status)
     with pytest.raises(InvalidTransition, match="not allowed from that state"):
-        workflow.open_consultation(consultation, by=publisher, now=window[0])
+        open_consultation(consultation, by=publisher, now=window[0])
     _unchanged(consultation, status)
 
 
 def test_opening_is_refused_without_the_permission(drafting, editor, window):
     with pytest.raises(NotPermitted, match=r"consult\.open_consultation"):
-        workflow.open_consultation(drafting, by=editor, now=window[0])
+        open_consultation(drafting, by=editor, now=window[0])
     _unchanged(drafting, S.DRAFTING)
     assert set(drafting.drafts.values_list("status", flat=True)) == {"draft"}
 
 
 def test_opening_is_refused_for_an_anonymous_actor(drafting, window):
     with pytest.raises(NotPermitted, match="anonymous may not open a consultation"):
-        workflow.open_consultation(drafting, by=None, now=window[0])
+        open_consultation(drafting, by=None, now=window[0])
     _unchanged(drafting, S.DRAFTING)
 
 
@@ -87,12 +93,12 @@ def test_opening_is_refused_for_a_deactivated_publisher(drafting, publisher, win
     publisher.is_active = False
     publisher.save()
     with pytest.raises(NotPermitted, match="publisher may not open a consultation"):
-        workflow.open_consultation(drafting, by=publisher, now=window[0])
+        open_consultation(drafting, by=publisher, now=window[0])
     _unchanged(drafting, S.DRAFTING)
 
 
 def test_a_superuser_may_open_a_consultation(drafting, superuser, window):
-    workflow.open_consultation(drafting, by=superuser, now=window[0])
+    open_consultation(drafting, by=superuser, now=window[0])
     drafting.refresh_from_db()
     assert drafting.status == S.CONSULTATION
     assert Transition.objects.for_object(drafting).get().actor == superuser
@@ -101,15 +107,15 @@ def test_a_superuser_may_open_a_consultation(drafting, superuser, window):
 def test_opening_is_refused_without_any_draft(publisher, window):
     empty = ConsultationFactory(opens_at=window[0], closes_at=window[1])
     with pytest.raises(InvalidTransition, match="at least one draft"):
-        workflow.open_consultation(empty, by=publisher, now=window[0])
+        open_consultation(empty, by=publisher, now=window[0])
     _unchanged(empty, S.DRAFTING)
 
 
 def test_opening_is_refused_when_every_draft_is_withdrawn(drafting, editor, publisher, window):
     for draft in drafting.drafts.all():
-        workflow.withdraw_draft(draft, by=editor, reason="Merged elsewhere.")
+        withdraw_draft(draft, by=editor, reason="Merged elsewhere.")
     with pytest.raises(InvalidTransition, match="at least one draft"):
-        workflow.open_consultation(drafting, by=publisher, now=window[0])
+        open_consultation(drafting, by=publisher, now=window[0])
     _unchanged(drafting, S.DRAFTING)
 
 
@@ -117,7 +123,7 @@ def test_opening_is_refused_without_a_window(publisher, window):
     consultation = ConsultationFactory(opens_at=None, closes_at=None)
     DraftOccupationFactory(consultation=consultation)
     with pytest.raises(InvalidTransition, match="Set both ends of the comment window") as exc:
-        workflow.open_consultation(consultation, by=publisher, now=window[0])
+        open_consultation(consultation, by=publisher, now=window[0])
     assert exc.value.field == "opens_at"
     _unchanged(consultation, S.DRAFTING)
 
@@ -125,13 +131,13 @@ def test_opening_is_refused_without_a_window(publisher, window):
 def test_opening_is_refused_once_the_closing_time_has_passed(drafting, publisher, window):
     """The window's last second still counts (``Consultation.window_state``), the next not."""
     with pytest.raises(InvalidTransition, match="closing time has already passed"):
-        workflow.open_consultation(drafting, by=publisher, now=window[1] + dt.timedelta(seconds=1))
+        open_consultation(drafting, by=publisher, now=window[1] + dt.timedelta(seconds=1))
     _unchanged(drafting, S.DRAFTING)
     assert set(drafting.drafts.values_list("status", flat=True)) == {"draft"}
 
 
 def test_opening_in_the_windows_last_second_is_allowed(drafting, publisher, window):
-    opened = workflow.open_consultation(drafting, by=publisher, now=window[1])
+    opened = open_consultation(drafting, by=publisher, now=window[1])
     assert opened.status == S.CONSULTATION
 
 
@@ -143,7 +149,7 @@ def test_extending_an_open_window_moves_the_close_and_keeps_the_extension(
 ):
     consultation = consultation_in(S.CONSULTATION)
     later = dt.datetime(2026, 7, 31, 23, 59, 59, tzinfo=SHANGHAI)
-    workflow.extend_window(
+    extend_window(
         consultation, by=publisher, now=window[1], closes_at=later, reason="Requests for time."
     )
 
@@ -166,7 +172,7 @@ def test_extending_an_open_window_moves_the_close_and_keeps_the_extension(
 def test_extending_is_refused_unless_in_consultation(consultation_in, publisher, window, status):
     consultation = consultation_in(status)
     with pytest.raises(InvalidTransition, match="Only a consultation in public consultation"):
-        workflow.extend_window(
+        extend_window(
             consultation,
             by=publisher,
             now=window[0],
@@ -180,7 +186,7 @@ def test_extending_is_refused_unless_in_consultation(consultation_in, publisher,
 def test_extending_is_refused_after_the_window_closed(consultation_in, publisher, window):
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(InvalidTransition, match="already closed"):
-        workflow.extend_window(
+        extend_window(
             consultation,
             by=publisher,
             now=window[1] + dt.timedelta(seconds=1),
@@ -197,7 +203,7 @@ def test_extending_is_refused_unless_the_close_moves_later(
 ):
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(InvalidTransition, match="later than the current one"):
-        workflow.extend_window(
+        extend_window(
             consultation, by=publisher, now=window[0], closes_at=window[1] + delta, reason="x"
         )
     _unchanged(consultation, S.CONSULTATION, closes_at=window[1])
@@ -208,7 +214,7 @@ def test_extending_is_refused_unless_the_close_moves_later(
 def test_extending_is_refused_without_a_reason(consultation_in, publisher, window, reason):
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(InvalidTransition, match="Give a reason"):
-        workflow.extend_window(
+        extend_window(
             consultation,
             by=publisher,
             now=window[0],
@@ -221,7 +227,7 @@ def test_extending_is_refused_without_a_reason(consultation_in, publisher, windo
 def test_extending_is_refused_with_a_naive_closing_time(consultation_in, publisher, window):
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(InvalidTransition, match="time zone"):
-        workflow.extend_window(
+        extend_window(
             consultation,
             by=publisher,
             now=window[0],
@@ -234,7 +240,7 @@ def test_extending_is_refused_with_a_naive_closing_time(consultation_in, publish
 def test_extending_is_refused_without_the_permission(consultation_in, moderator, window):
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(NotPermitted, match=r"consult\.extend_window"):
-        workflow.extend_window(
+        extend_window(
             consultation,
             by=moderator,
             now=window[0],
@@ -251,7 +257,7 @@ def test_extending_is_refused_without_the_permission(consultation_in, moderator,
 def test_review_begins_one_second_after_the_close(consultation_in, publisher, window):
     consultation = consultation_in(S.CONSULTATION)
     now = window[1] + dt.timedelta(seconds=1)
-    workflow.begin_review(consultation, by=publisher, now=now)
+    begin_review(consultation, by=publisher, now=now)
 
     consultation.refresh_from_db()
     assert consultation.status == S.REVIEW
@@ -272,7 +278,7 @@ def test_review_is_refused_at_the_closing_second(consultation_in, publisher, win
     """At ``closes_at`` itself the window is still open, so review cannot begin."""
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(InvalidTransition, match="still open until 2026-07-17 23:59:59"):
-        workflow.begin_review(consultation, by=publisher, now=window[1])
+        begin_review(consultation, by=publisher, now=window[1])
     _unchanged(consultation, S.CONSULTATION)
 
 
@@ -280,21 +286,21 @@ def test_review_is_refused_at_the_closing_second(consultation_in, publisher, win
 def test_review_is_refused_unless_in_consultation(consultation_in, publisher, window, status):
     consultation = consultation_in(status)
     with pytest.raises(InvalidTransition, match="not allowed from that state"):
-        workflow.begin_review(consultation, by=publisher, now=window[1] + dt.timedelta(days=1))
+        begin_review(consultation, by=publisher, now=window[1] + dt.timedelta(days=1))
     _unchanged(consultation, status)
 
 
 def test_review_is_refused_without_the_permission(consultation_in, editor, window):
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(NotPermitted, match=r"consult\.begin_review"):
-        workflow.begin_review(consultation, by=editor, now=window[1] + dt.timedelta(days=1))
+        begin_review(consultation, by=editor, now=window[1] + dt.timedelta(days=1))
     _unchanged(consultation, S.CONSULTATION)
 
 
 def test_the_scheduled_command_begins_review_with_no_actor(consultation_in, window):
     """``by=None`` is the cron job: allowed, logged without an actor and with a note."""
     consultation = consultation_in(S.CONSULTATION)
-    workflow.begin_review(consultation, by=None, now=window[1] + dt.timedelta(seconds=1))
+    begin_review(consultation, by=None, now=window[1] + dt.timedelta(seconds=1))
 
     consultation.refresh_from_db()
     assert consultation.status == S.REVIEW
@@ -307,7 +313,7 @@ def test_the_scheduled_command_begins_review_with_no_actor(consultation_in, wind
 def test_the_scheduled_command_is_refused_before_the_close(consultation_in, window):
     consultation = consultation_in(S.CONSULTATION)
     with pytest.raises(InvalidTransition, match="still open"):
-        workflow.begin_review(consultation, by=None, now=window[1])
+        begin_review(consultation, by=None, now=window[1])
     _unchanged(consultation, S.CONSULTATION)
 
 
@@ -318,7 +324,7 @@ def test_begin_due_reviews_moves_only_consultations_whose_window_closed(consulta
     drafting = consultation_in(S.DRAFTING)
     already = consultation_in(S.REVIEW)
 
-    started = workflow.begin_due_reviews(now=now)
+    started = begin_due_reviews(now=now)
 
     assert [c.pk for c in started] == [due.pk]
     statuses = dict(Consultation.objects.values_list("pk", "status"))
@@ -330,14 +336,14 @@ def test_begin_due_reviews_moves_only_consultations_whose_window_closed(consulta
     }
     assert Transition.objects.count() == 1
     assert Transition.objects.get().actor is None
-    assert workflow.begin_due_reviews(now=now) == []
+    assert begin_due_reviews(now=now) == []
     assert Transition.objects.count() == 1
 
 
 def test_a_refusal_is_a_workflow_error_with_a_readable_message(consultation_in, publisher):
     consultation = consultation_in(S.PUBLISHED)
     with pytest.raises(WorkflowError) as exc:
-        workflow.begin_review(consultation, by=publisher, now=consultation.closes_at)
+        begin_review(consultation, by=publisher, now=consultation.closes_at)
     assert str(exc.value) == (
         f"{consultation.title} is published; “begin review” is not allowed from that state."
     )

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.drafts import accept_draft, reinstate_draft, revise_draft, withdraw_draft
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
 
@@ -45,7 +46,7 @@ def test_revising_in_review_keeps_the_consulted_text_and_the_history(consultatio
     DraftOccupation.objects.filter(pk=draft.pk).update(consulted_text=draft.text())
     draft.refresh_from_db()
 
-    changed = workflow.revise_draft(
+    changed = revise_draft(
         draft,
         by=editor,
         changes={"name": "Hydrogen production worker", "tasks": ["Operate electrolysers."]},
@@ -73,12 +74,12 @@ def test_the_text_the_public_saw_survives_opening_and_a_review_revision(
 ):
     """Opening freezes the text; a revision in review shows up as a change against it, and the
     history holds the consulted version and the revision."""
-    workflow.open_consultation(drafting, by=publisher, now=window[0])
-    workflow.begin_review(drafting, by=publisher, now=window[1] + dt.timedelta(seconds=1))
+    open_consultation(drafting, by=publisher, now=window[0])
+    begin_review(drafting, by=publisher, now=window[1] + dt.timedelta(seconds=1))
     draft = drafting.drafts.get(position=1)
     assert draft.changes_since_consultation() == {}
 
-    workflow.revise_draft(draft, by=editor, changes={"definition": "Revised definition."})
+    revise_draft(draft, by=editor, changes={"definition": "Revised definition."})
 
     draft.refresh_from_db()
     assert draft.changes_since_consultation() == {
@@ -96,7 +97,7 @@ def test_the_text_the_public_saw_survives_opening_and_a_review_revision(
 
 def test_revising_while_drafting_is_allowed_and_leaves_no_consulted_text(consultation_in, editor):
     draft = _draft(consultation_in, S.DRAFTING)
-    assert workflow.revise_draft(draft, by=editor, changes={"green": True}) == ["green"]
+    assert revise_draft(draft, by=editor, changes={"green": True}) == ["green"]
     draft.refresh_from_db()
     assert draft.green is True
     assert draft.changes_since_consultation() == {}
@@ -106,7 +107,7 @@ def test_revising_while_drafting_is_allowed_and_leaves_no_consulted_text(consult
 def test_a_revision_that_changes_nothing_writes_nothing(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW)
     history_before = draft.history.count()
-    assert workflow.revise_draft(draft, by=editor, changes={"name": draft.name}) == []
+    assert revise_draft(draft, by=editor, changes={"name": draft.name}) == []
     assert draft.history.count() == history_before
     assert not Transition.objects.exists()
 
@@ -117,21 +118,21 @@ def test_revising_is_refused_while_the_public_reads_or_after_publication(
 ):
     draft = _draft(consultation_in, status)
     with pytest.raises(InvalidTransition, match="only while drafting or during review"):
-        workflow.revise_draft(draft, by=editor, changes={"name": "Changed"})
+        revise_draft(draft, by=editor, changes={"name": "Changed"})
     _unchanged(draft)
 
 
 def test_revising_a_withdrawn_draft_is_refused(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
     with pytest.raises(InvalidTransition, match="withdrawn draft cannot be revised"):
-        workflow.revise_draft(draft, by=editor, changes={"name": "Changed"})
+        revise_draft(draft, by=editor, changes={"name": "Changed"})
     _unchanged(draft)
 
 
 def test_revising_a_field_outside_the_text_is_refused(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(InvalidTransition, match="cannot be revised: status") as exc:
-        workflow.revise_draft(draft, by=editor, changes={"status": "accepted"})
+        revise_draft(draft, by=editor, changes={"status": "accepted"})
     assert exc.value.field == "status"
     _unchanged(draft)
 
@@ -140,14 +141,14 @@ def test_revising_a_field_outside_the_text_is_refused(consultation_in, editor):
 def test_revising_to_a_malformed_code_is_refused(consultation_in, editor, code):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(InvalidTransition, match="proposed code: An occupation code has the form"):
-        workflow.revise_draft(draft, by=editor, changes={"proposed_code": code})
+        revise_draft(draft, by=editor, changes={"proposed_code": code})
     _unchanged(draft)
 
 
 def test_revising_to_an_unknown_group_is_refused(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(InvalidTransition, match="major group: ") as exc:
-        workflow.revise_draft(draft, by=editor, changes={"group_id": 99999})
+        revise_draft(draft, by=editor, changes={"group_id": 99999})
     assert exc.value.field == "group"
     _unchanged(draft)
     assert draft.group_id is None
@@ -164,7 +165,7 @@ def test_revising_a_list_field_to_anything_but_a_list_of_texts_is_refused(
     (name,) = changes
     label = {"tasks": "main tasks", "job_types": "job types"}.get(name, "alternative names")
     with pytest.raises(InvalidTransition, match=f"^{label} must be a list of texts") as exc:
-        workflow.revise_draft(draft, by=editor, changes=changes)
+        revise_draft(draft, by=editor, changes=changes)
     assert exc.value.field == name
     _unchanged(draft)
     assert draft.tasks == ["Inspect equipment.", "Record readings."]
@@ -173,7 +174,7 @@ def test_revising_a_list_field_to_anything_but_a_list_of_texts_is_refused(
 def test_revising_is_refused_without_the_permission(consultation_in, moderator):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(NotPermitted, match=r"consult\.change_draftoccupation"):
-        workflow.revise_draft(draft, by=moderator, changes={"name": "Changed"})
+        revise_draft(draft, by=moderator, changes={"name": "Changed"})
     _unchanged(draft)
 
 
@@ -186,7 +187,7 @@ def test_revising_is_refused_without_the_permission(consultation_in, moderator):
 )
 def test_withdrawing_keeps_the_reason(consultation_in, editor, consultation_status, draft_status):
     draft = _draft(consultation_in, consultation_status, draft_status)
-    workflow.withdraw_draft(draft, by=editor, reason="  Merged into another occupation. ")
+    withdraw_draft(draft, by=editor, reason="  Merged into another occupation. ")
 
     draft.refresh_from_db()
     assert draft.status == D.WITHDRAWN
@@ -205,7 +206,7 @@ def test_withdrawing_keeps_the_reason(consultation_in, editor, consultation_stat
 def test_withdrawing_without_a_reason_is_refused(consultation_in, editor, reason):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(InvalidTransition, match="Give a reason for the withdrawal") as exc:
-        workflow.withdraw_draft(draft, by=editor, reason=reason)
+        withdraw_draft(draft, by=editor, reason=reason)
     assert exc.value.field == "reason"
     _unchanged(draft)
 
@@ -216,21 +217,21 @@ def test_withdrawing_is_refused_while_the_public_reads_or_after_publication(
 ):
     draft = _draft(consultation_in, status)
     with pytest.raises(InvalidTransition, match="only while drafting or during review"):
-        workflow.withdraw_draft(draft, by=editor, reason="Merged.")
+        withdraw_draft(draft, by=editor, reason="Merged.")
     _unchanged(draft)
 
 
 def test_withdrawing_a_withdrawn_draft_is_refused(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
     with pytest.raises(InvalidTransition, match="is withdrawn; “withdraw” is not allowed"):
-        workflow.withdraw_draft(draft, by=editor, reason="Again.")
+        withdraw_draft(draft, by=editor, reason="Again.")
     _unchanged(draft)
 
 
 def test_withdrawing_is_refused_without_the_permission(consultation_in, moderator):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(NotPermitted, match=r"consult\.withdraw_draft"):
-        workflow.withdraw_draft(draft, by=moderator, reason="Merged.")
+        withdraw_draft(draft, by=moderator, reason="Merged.")
     _unchanged(draft)
 
 
@@ -239,7 +240,7 @@ def test_withdrawing_is_refused_without_the_permission(consultation_in, moderato
 
 def test_accepting_a_proposed_draft_in_review(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW)
-    workflow.accept_draft(draft, by=editor)
+    accept_draft(draft, by=editor)
     draft.refresh_from_db()
     assert draft.status == D.ACCEPTED
     (step,) = Transition.objects.all()  # exactly one row for the step
@@ -256,14 +257,14 @@ def test_accepting_a_proposed_draft_in_review(consultation_in, editor):
 def test_accepting_is_refused_unless_proposed(consultation_in, editor, draft_status):
     draft = _draft(consultation_in, S.REVIEW, draft_status)
     with pytest.raises(InvalidTransition, match="“accept” is not allowed from that state"):
-        workflow.accept_draft(draft, by=editor)
+        accept_draft(draft, by=editor)
     _unchanged(draft)
 
 
 def test_accepting_is_refused_while_the_public_reads(consultation_in, editor):
     draft = _draft(consultation_in, S.CONSULTATION)
     with pytest.raises(InvalidTransition, match="Drafts are accepted during review"):
-        workflow.accept_draft(draft, by=editor)
+        accept_draft(draft, by=editor)
     _unchanged(draft)
 
 
@@ -271,14 +272,14 @@ def test_accepting_is_refused_while_the_public_reads(consultation_in, editor):
 def test_accepting_is_refused_outside_review(consultation_in, editor, status):
     draft = _draft(consultation_in, status, D.PROPOSED)
     with pytest.raises(InvalidTransition, match="Drafts are accepted during review"):
-        workflow.accept_draft(draft, by=editor)
+        accept_draft(draft, by=editor)
     _unchanged(draft)
 
 
 def test_accepting_is_refused_without_the_permission(consultation_in, publisher):
     draft = _draft(consultation_in, S.REVIEW)
     with pytest.raises(NotPermitted, match=r"consult\.accept_draft"):
-        workflow.accept_draft(draft, by=publisher)
+        accept_draft(draft, by=publisher)
     _unchanged(draft)
 
 
@@ -288,7 +289,7 @@ def test_accepting_is_refused_without_the_permission(consultation_in, publisher)
 def test_reinstating_a_withdrawn_draft_in_review(consultation_in, editor):
     draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
     DraftOccupation.objects.filter(pk=draft.pk).update(consulted_text=draft.text())
-    workflow.reinstate_draft(draft, by=editor)
+    reinstate_draft(draft, by=editor)
     draft.refresh_from_db()
     assert draft.status == D.PROPOSED
     assert draft.withdrawal_reason == ""
@@ -303,7 +304,7 @@ def test_a_draft_the_public_never_saw_cannot_be_reinstated_in_review(consultatio
     draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
     assert draft.consulted_text == {}
     with pytest.raises(InvalidTransition, match="the public never saw it"):
-        workflow.reinstate_draft(draft, by=editor)
+        reinstate_draft(draft, by=editor)
     _unchanged(draft)
     assert not Transition.objects.exists()
 
@@ -312,7 +313,7 @@ def test_a_draft_the_public_never_saw_cannot_be_reinstated_in_review(consultatio
 def test_reinstating_is_refused_unless_withdrawn(consultation_in, editor, draft_status):
     draft = _draft(consultation_in, S.REVIEW, draft_status)
     with pytest.raises(InvalidTransition, match="“reinstate” is not allowed from that state"):
-        workflow.reinstate_draft(draft, by=editor)
+        reinstate_draft(draft, by=editor)
     _unchanged(draft)
 
 
@@ -322,14 +323,14 @@ def test_a_draft_withdrawn_while_drafting_can_be_reinstated_as_a_draft(
     """Undoing a withdrawal before the consultation opens puts the draft back in the list the
     public will see, with its text not yet frozen."""
     draft = drafting.drafts.get(position=2)
-    workflow.withdraw_draft(draft, by=editor, reason="By mistake.")
-    workflow.reinstate_draft(draft, by=editor)
+    withdraw_draft(draft, by=editor, reason="By mistake.")
+    reinstate_draft(draft, by=editor)
     draft.refresh_from_db()
     assert (draft.status, draft.withdrawal_reason, draft.consulted_text) == (D.DRAFT, "", {})
     step = Transition.objects.for_object(draft).filter(action="reinstate_draft").get()
     assert (step.source, step.target) == ("withdrawn", "draft")
 
-    workflow.open_consultation(drafting, by=publisher, now=window[0])
+    open_consultation(drafting, by=publisher, now=window[0])
     draft.refresh_from_db()
     assert draft.status == D.PROPOSED
     assert draft.consulted_text["name"] == "Low-altitude pilot"
@@ -341,12 +342,12 @@ def test_reinstating_is_refused_while_the_public_reads_or_after_publication(
 ):
     draft = _draft(consultation_in, status, D.WITHDRAWN)
     with pytest.raises(InvalidTransition, match="reinstated while drafting or during review"):
-        workflow.reinstate_draft(draft, by=editor)
+        reinstate_draft(draft, by=editor)
     _unchanged(draft)
 
 
 def test_reinstating_is_refused_without_the_permission(consultation_in, moderator):
     draft = _draft(consultation_in, S.REVIEW, D.WITHDRAWN)
     with pytest.raises(NotPermitted, match=r"consult\.withdraw_draft"):
-        workflow.reinstate_draft(draft, by=moderator)
+        reinstate_draft(draft, by=moderator)
     _unchanged(draft)

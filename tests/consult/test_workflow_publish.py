@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection
 from django.utils import translation
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.publication import publication_problems, publish_consultation
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Batch, Occupation, Transition
 from tests.factories import (
@@ -31,7 +31,7 @@ def _publish(consultation, by, now, **kwargs):
     kwargs.setdefault("title", "New occupations 2026")
     kwargs.setdefault("announced_on", dt.date(2026, 9, 1))
     kwargs.setdefault("announced_precision", "month")
-    return workflow.publish_consultation(consultation, by=by, now=now, **kwargs)
+    return publish_consultation(consultation, by=by, now=now, **kwargs)
 
 
 @pytest.fixture
@@ -265,7 +265,7 @@ def test_publication_is_refused_when_nothing_was_accepted(in_review, publisher, 
 def test_publication_problems_lists_every_problem_with_its_draft(in_review):
     DraftOccupation.objects.filter(position=3).update(proposed_code="6-28-01-17")
     DraftOccupationFactory(consultation=in_review, position=4, status=D.DRAFT, name="Late")
-    problems = workflow.publication_problems(in_review)
+    problems = publication_problems(in_review)
     assert [(p.draft.name if p.draft else None) for p in problems] == [
         "Late",
         "低空飞行器操控员",

@@ -190,7 +190,7 @@ def test_the_releases_feed_lists_each_release(built, client):
 def test_the_sweep_builds_the_files_of_a_release_whose_task_was_lost(publisher):
     from django_tasks_db.models import DBTaskResult
 
-    from consult.tasks import sweep
+    from consult.schedules import sweep
     from tests.factories import OccupationFactory
 
     OccupationFactory()

@@ -110,7 +110,7 @@ def test_issuing_enqueues_the_downloads_once_committed(
     for callback in callbacks:
         callback()
     (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "occupations.tasks.build_release_downloads"
+    assert task.task_path == "occupations.downloads.build_release_downloads"
 
 
 @pytest.mark.django_db(transaction=True)

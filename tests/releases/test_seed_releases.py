@@ -1,4 +1,4 @@
-"""The seed history as releases, and the registry read as it was in each (DESIGN §6)."""
+"""The seed history as releases, and the registry read as it was in each."""
 
 from __future__ import annotations
 

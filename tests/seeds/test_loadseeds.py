@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.utils import translation
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.drafts import accept_draft, revise_draft, withdraw_draft
+from consult.workflow.publication import publish_consultation
 from occupations.models import (
     Authority,
     Batch,
@@ -392,11 +393,11 @@ def test_a_consultation_the_workflow_has_moved_on_is_left_as_it_is(loaded, edito
     the work nor fails: the consultation is reported as kept."""
     consultation = Consultation.objects.get(slug="draft-list-2026")
     first, *others = consultation.drafts.in_order()
-    workflow.revise_draft(first, by=editor, changes={"proposed_code": "2-02-10-99"})
-    workflow.accept_draft(first, by=editor)
+    revise_draft(first, by=editor, changes={"proposed_code": "2-02-10-99"})
+    accept_draft(first, by=editor)
     for draft in others:
-        workflow.withdraw_draft(draft, by=editor, reason="Not retained after review.")
-    workflow.publish_consultation(
+        withdraw_draft(draft, by=editor, reason="Not retained after review.")
+    publish_consultation(
         consultation,
         by=publisher,
         now=consultation.closes_at + dt.timedelta(days=30),

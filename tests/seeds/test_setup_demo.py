@@ -14,7 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review
+from consult.workflow.drafts import accept_draft, revise_draft, withdraw_draft
+from consult.workflow.publication import publish_consultation
 from occupations.models import Transition
 
 pytestmark = pytest.mark.django_db
@@ -143,13 +145,13 @@ def test_a_published_sample_stays_published_and_a_new_sample_opens(monkeypatch):
     admin = get_user_model().objects.get(username="admin")
     sample = samples().get()
     after = sample.closes_at + dt.timedelta(seconds=1)
-    workflow.begin_review(sample, by=admin, now=after)
+    begin_review(sample, by=admin, now=after)
     first, *others = sample.drafts.in_order()
-    workflow.revise_draft(first, by=admin, changes={"proposed_code": "4-99-00-01"})
-    workflow.accept_draft(first, by=admin)
+    revise_draft(first, by=admin, changes={"proposed_code": "4-99-00-01"})
+    accept_draft(first, by=admin)
     for draft in others:
-        workflow.withdraw_draft(draft, by=admin, reason="Sample.")
-    workflow.publish_consultation(
+        withdraw_draft(draft, by=admin, reason="Sample.")
+    publish_consultation(
         sample,
         by=admin,
         now=after,

@@ -145,7 +145,14 @@ def said_and_done(*, editor, moderator, publisher, window, publish: bool = True)
     import time_machine
 
     from consult.models import Comment
-    from consult.workflow import consultations as workflow
+    from consult.workflow.consultations import begin_review, open_consultation
+    from consult.workflow.drafts import accept_draft, revise_draft
+    from consult.workflow.moderation import (
+        link_answering_revision,
+        moderate_comments,
+        set_disposition,
+    )
+    from consult.workflow.publication import publish_consultation
     from tests.factories import CommentFactory, DraftOccupationFactory, GroupFactory
 
     opening = window[0] - dt.timedelta(days=1)
@@ -173,7 +180,7 @@ def said_and_done(*, editor, moderator, publisher, window, publish: bool = True)
             proposed_code="6-28-01-18",
             group=group,
         )
-        workflow.open_consultation(consultation, by=publisher, now=opening)
+        open_consultation(consultation, by=publisher, now=opening)
     day = dt.timedelta(days=1)
 
     def comment(days: int, **kwargs) -> Comment:
@@ -198,13 +205,13 @@ def said_and_done(*, editor, moderator, publisher, window, publish: bool = True)
         comment(3, body="We support the whole list.", organisation="" if n else "Chamber")
     comment(3, occupation=first, field="task", task_number=1, body="Task one is vague.")
     spam = comment(4, body="Cheap watches")
-    workflow.moderate_comments([spam], by=moderator, action="mark_spam")
+    moderate_comments([spam], by=moderator, action="mark_spam")
     with time_machine.travel(window[1] + day, tick=False):
-        workflow.begin_review(consultation, by=publisher, now=window[1] + day)
-        workflow.set_disposition(
+        begin_review(consultation, by=publisher, now=window[1] + day)
+        set_disposition(
             [safety, renamed], by=moderator, disposition="adopted", reply="Done.", now=window[1]
         )
-        workflow.revise_draft(
+        revise_draft(
             first,
             by=editor,
             changes={
@@ -214,11 +221,11 @@ def said_and_done(*, editor, moderator, publisher, window, publish: bool = True)
         )
     revision = first.history.latest("history_date", "history_id").history_id
     for adopted in (safety, renamed):
-        workflow.link_answering_revision(adopted, by=moderator, revision_id=revision, now=None)
+        link_answering_revision(adopted, by=moderator, revision_id=revision, now=None)
     if publish:
-        workflow.accept_draft(first, by=editor)
-        workflow.accept_draft(second, by=editor)
-        workflow.publish_consultation(
+        accept_draft(first, by=editor)
+        accept_draft(second, by=editor)
+        publish_consultation(
             consultation,
             by=publisher,
             now=window[1] + 2 * day,

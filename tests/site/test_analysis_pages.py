@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from consult.models import Comment
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import moderate_comments
 from tests.factories import CommentFactory
 from tests.site.conftest import said_and_done
 
@@ -134,7 +134,7 @@ def test_staff_see_the_analysis_in_the_admin_within_a_query_budget(
 def test_staff_see_every_linked_comment_in_the_admin_report(in_review_staff):
     client, consultation = in_review_staff
     hidden = Comment.objects.get(body="Call it hydrogen technician.")
-    workflow.moderate_comments([hidden], by=User.objects.get(username="moderator"), action="hide")
+    moderate_comments([hidden], by=User.objects.get(username="moderator"), action="hide")
     url = f"/admin/consult/consultation/{consultation.pk}/report/"
     staff, _queries = _get(url, client=client)
     assert "What changed, and who asked for it" in staff

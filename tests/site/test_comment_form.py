@@ -79,9 +79,9 @@ def test_a_comment_one_second_before_opening_is_refused(
 def test_the_window_is_decided_by_the_clock_even_once_review_has_begun(
     client, consultation, comment_url, valid_data, publisher
 ):
-    from consult.workflow import consultations as workflow
+    from consult.workflow.consultations import begin_review
 
-    workflow.begin_review(consultation, by=publisher, now=consultation.closes_at + SECOND)
+    begin_review(consultation, by=publisher, now=consultation.closes_at + SECOND)
     response = post_at(client, comment_url, valid_data, consultation.closes_at + 2 * SECOND)
     assert response.status_code == 403
     assert Comment.objects.count() == 0

@@ -13,7 +13,8 @@ from django_tasks_db.models import DBTaskResult
 
 from consult.intake import store as intake
 from consult.models import Comment, Consultation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import open_consultation
+from consult.workflow.drafts import withdraw_draft
 from core.errors import InvalidTransition
 from tests.factories import ConsultationFactory, DraftOccupationFactory
 from tests.site.conftest import make_draft
@@ -57,8 +58,8 @@ def test_a_draft_withdrawn_before_opening_is_refused(
     comment_url = f"/consultations/{consultation.slug}/comment/"
     kept = DraftOccupationFactory(consultation=consultation, name="Kept")
     hidden = DraftOccupationFactory(consultation=consultation, name="Never public")
-    workflow.withdraw_draft(hidden, by=editor, reason="Merged into another draft.")
-    workflow.open_consultation(consultation, by=publisher, now=window[0] - dt.timedelta(days=1))
+    withdraw_draft(hidden, by=editor, reason="Merged into another draft.")
+    open_consultation(consultation, by=publisher, now=window[0] - dt.timedelta(days=1))
 
     refused = client.post(comment_url, {**valid_data, "occupation": str(hidden.pk)})
     taken = client.post(comment_url, {**valid_data, "occupation": str(kept.pk)})

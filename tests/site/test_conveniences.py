@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from consult.models import Comment
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import moderate_comments
 from tests.factories import CommentFactory, UserFactory
 from tests.site.world import build_world
 
@@ -159,7 +159,7 @@ def test_the_search_finds_published_comments_only(world):
     private = CommentFactory(
         consultation=world.closed, body="报告 不同意公开", consent_to_publish=False
     )
-    workflow.moderate_comments([private], by=moderator, action="publish")
+    moderate_comments([private], by=moderator, action="publish")
     url = f"/consultations/{world.closed.slug}/comments/"
     html = text_of(english().get(url, {"q": "报告"}))
     assert "建议在任务 2 中写明报告的频率。" in html
@@ -206,7 +206,7 @@ def test_the_search_pages_its_results_with_a_flat_query_count(world, django_asse
 
     def add(n: int) -> None:
         new = [CommentFactory(consultation=world.open, body=f"意见 {i} 关于报告") for i in range(n)]
-        workflow.moderate_comments(new, by=moderator, action="publish")
+        moderate_comments(new, by=moderator, action="publish")
 
     url = f"/consultations/{world.open.slug}/comments/"
     add(3)

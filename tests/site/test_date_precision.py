@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import formats, translation
 
-from consult.api.views import router
+from config.api import router
 from occupations.workflow import attach_skill_standard
 from tests.factories import BatchFactory, OccupationFactory, UserFactory
 

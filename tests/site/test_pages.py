@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from consult.models import Comment, Consultation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, extend_window
+from consult.workflow.drafts import accept_draft, revise_draft
+from consult.workflow.publication import publish_consultation
 from occupations.workflow import attach_skill_standard
 from tests.factories import (
     BatchFactory,
@@ -120,9 +122,7 @@ def test_a_link_per_draft_preselects_it_in_the_form(client, consultation, during
 
 
 def test_an_extended_window_says_so(client, consultation, publisher, during):
-    from consult.workflow import consultations as workflow
-
-    workflow.extend_window(
+    extend_window(
         consultation,
         by=publisher,
         now=consultation.opens_at,
@@ -202,12 +202,12 @@ def test_an_unknown_or_drafting_consultation_is_not_found(client):
 def test_a_server_error_gets_a_plain_page_in_both_languages(reviewed, monkeypatch):
     from django.test import Client
 
-    from consult.public import views
+    from consult.public import reports
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(views, "build_response_report", broken)
+    monkeypatch.setattr(reports, "build_response_report", broken)
     response = Client(raise_request_exception=False).get(f"/consultations/{reviewed.slug}/report/")
     assert response.status_code == 500
     assert "服务器错误" in text_of(response) and "Server error" in text_of(response)
@@ -436,8 +436,8 @@ def test_the_occupation_page_shows_what_changed_since_the_consultation(
     )
     Consultation.objects.filter(pk=consultation.pk).update(status="consultation")
     after = window[1] + dt.timedelta(seconds=1)
-    workflow.begin_review(consultation, by=publisher, now=after)
-    workflow.revise_draft(
+    begin_review(consultation, by=publisher, now=after)
+    revise_draft(
         draft,
         by=editor,
         changes={
@@ -446,8 +446,8 @@ def test_the_occupation_page_shows_what_changed_since_the_consultation(
             "tasks": ["Operate electrolysers.", "Record and report readings.", "Train staff."],
         },
     )
-    workflow.accept_draft(draft, by=editor)
-    batch = workflow.publish_consultation(
+    accept_draft(draft, by=editor)
+    batch = publish_consultation(
         consultation,
         by=publisher,
         now=after,

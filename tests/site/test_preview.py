@@ -39,10 +39,10 @@ def test_staff_without_a_second_factor_get_404_where_it_is_required(settings, dr
 def test_an_open_consultation_shows_no_banner_to_staff(drafting, editor, superuser):
     import datetime as dt
 
-    from consult.workflow import consultations as workflow
+    from consult.workflow.consultations import open_consultation
     from tests.factories import SHANGHAI
 
-    workflow.open_consultation(drafting, by=superuser, now=dt.datetime(2026, 6, 1, tzinfo=SHANGHAI))
+    open_consultation(drafting, by=superuser, now=dt.datetime(2026, 6, 1, tzinfo=SHANGHAI))
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(editor)
     response = client.get("/consultations/draft-list-2026/")

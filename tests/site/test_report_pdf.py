@@ -10,7 +10,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import moderate_comments
 from tests.factories import CommentFactory, UserFactory
 from tests.helpers import run_queued_tasks
 from tests.site.world import build_world
@@ -86,7 +86,7 @@ def test_a_change_to_the_report_makes_a_new_pdf_and_drops_the_old(
 
     late = CommentFactory(consultation=world.closed, body="迟到但已公开的意见。")
     moderator = UserFactory(username="pdf-moderator", roles=["Moderators"])
-    workflow.moderate_comments([late], by=moderator, action="publish")
+    moderate_comments([late], by=moderator, action="publish")
     pdf = fetch_pdf(client, url, django_capture_on_commit_callbacks)
     assert "迟到但已公开的意见。" in "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages

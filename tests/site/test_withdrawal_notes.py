@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test import Client
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.drafts import withdraw_draft
 from tests.factories import BatchFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def _public_urls(consultation: Consultation) -> list[str]:
 def _withdrawn_in_review(consultation: Consultation, editor) -> DraftOccupation:
     Consultation.objects.filter(pk=consultation.pk).update(status=Consultation.Status.REVIEW)
     draft = consultation.drafts.get(position=1)
-    workflow.withdraw_draft(draft, by=editor, reason=NOTE, public_explanation=EXPLANATION)
+    withdraw_draft(draft, by=editor, reason=NOTE, public_explanation=EXPLANATION)
     return draft
 
 

@@ -9,7 +9,10 @@ import datetime as dt
 from django.utils import timezone
 
 from consult.models import Comment, Consultation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review
+from consult.workflow.drafts import accept_draft, revise_draft, withdraw_draft
+from consult.workflow.moderation import moderate_comments, set_disposition
+from consult.workflow.publication import publish_consultation
 from tests.factories import AuthorityFactory, CommentFactory, ConsultationFactory, UserFactory
 from tests.site.conftest import make_draft
 
@@ -69,24 +72,22 @@ def build_world() -> World:
     CommentFactory(
         consultation=closed, body="同意该草案。", submitted_at=now - dt.timedelta(days=69)
     )
-    workflow.moderate_comments(
-        Comment.objects.filter(consultation=closed), by=moderator, action="publish"
-    )
-    workflow.begin_review(closed, by=publisher, now=now)
-    workflow.set_disposition(
+    moderate_comments(Comment.objects.filter(consultation=closed), by=moderator, action="publish")
+    begin_review(closed, by=publisher, now=now)
+    set_disposition(
         [comment], by=moderator, disposition="adopted", reply="任务 2 已写明按月报告。", now=now
     )
-    workflow.revise_draft(
+    revise_draft(
         kept,
         by=editor,
         changes={"proposed_code": "4-99-00-01", "tasks": ["监测排放。", "按月编制排放报告。"]},
     )
-    workflow.accept_draft(kept, by=editor)
-    workflow.withdraw_draft(
+    accept_draft(kept, by=editor)
+    withdraw_draft(
         dropped, by=editor, reason="与现有职业重复。", public_explanation="已并入现有职业。"
     )
     AuthorityFactory(name="人力资源社会保障部")
-    batch = workflow.publish_consultation(
+    batch = publish_consultation(
         closed,
         by=publisher,
         now=now,

@@ -27,8 +27,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consult.api.keys import create_api_key
-from consult.delivery import mail as outbox
-from consult.delivery import webhooks
+from consult.delivery import outbox, webhooks
+from consult.delivery.outbox import deliver_mail
 from consult.models import (
     Attachment,
     Comment,
@@ -38,7 +38,6 @@ from consult.models import (
     WebhookEvent,
     WindowExtension,
 )
-from consult.tasks import deliver_mail
 from occupations.models import (
     ClassificationEdition,
     LevelRequirement,

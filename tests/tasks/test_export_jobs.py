@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from consult.admin import exports
 from consult.models import Comment, ExportJob
-from consult.reporting import export_jobs
 from tests.factories import CommentFactory, ConsultationFactory
 from tests.helpers import run_queued_tasks
 
@@ -75,7 +75,7 @@ def test_an_export_is_built_by_the_worker_and_downloaded_by_who_asked(
 
 
 def test_another_staff_member_cannot_see_or_download_an_export(client, moderator, editor, comments):
-    job = export_jobs.request_comment_export(by=moderator, filters="", now=timezone.now())
+    job = exports.request_comment_export(by=moderator, filters="", now=timezone.now())
     editor.user_permissions.add(*moderator.groups.get().permissions.filter(codename="view_comment"))
     client.force_login(editor)
     assert client.get(job.get_absolute_url()).status_code == 404
@@ -91,21 +91,21 @@ def test_invalid_filters_are_refused_before_a_job_is_queued(client, moderator, c
 
 
 def test_a_job_runs_once_however_often_its_task_is_delivered(moderator, comments):
-    job = export_jobs.request_comment_export(by=moderator, filters="", now=timezone.now())
-    assert export_jobs.build(job.pk) == "done"
-    assert export_jobs.build(job.pk) == "skipped"
+    job = exports.request_comment_export(by=moderator, filters="", now=timezone.now())
+    assert exports.build(job.pk) == "done"
+    assert exports.build(job.pk) == "skipped"
 
 
 def test_exports_are_removed_after_a_day(moderator, comments):
     asked = dt.datetime(2026, 7, 20, 9, 0, tzinfo=dt.UTC)
-    job = export_jobs.request_comment_export(by=moderator, filters="", now=asked)
-    export_jobs.build(job.pk)
+    job = exports.request_comment_export(by=moderator, filters="", now=asked)
+    exports.build(job.pk)
     job.refresh_from_db()
     path = job.file.path
     with time_machine.travel(asked + dt.timedelta(hours=23), tick=False):
-        assert export_jobs.remove_expired(now=timezone.now()) == 0
+        assert ExportJob.objects.remove_expired(now=timezone.now()) == 0
     with time_machine.travel(asked + dt.timedelta(days=1), tick=False):
-        assert export_jobs.remove_expired(now=timezone.now()) == 1
+        assert ExportJob.objects.remove_expired(now=timezone.now()) == 1
     assert not ExportJob.objects.exists()
     assert not Path(path).exists()
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from consult.delivery import mail as outbox
+from consult.delivery import outbox
 from consult.models import OutgoingMail
 from tests.helpers import run_queued_tasks
 

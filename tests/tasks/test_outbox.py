@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
-from consult.delivery import mail as outbox
+from consult.delivery import outbox
 from consult.intake import store as intake
 from consult.models import Comment, Consultation, DeliveryAttempt, OutgoingMail
 from core.errors import InvalidTransition
@@ -86,8 +86,8 @@ def test_the_task_is_enqueued_only_once_the_comment_commits(
     for callback in callbacks:
         callback()
     tasks = {t.task_path: t for t in DBTaskResult.objects.all()}
-    assert sorted(tasks) == ["consult.tasks.deliver_mail"]
-    task = tasks["consult.tasks.deliver_mail"]
+    assert sorted(tasks) == ["consult.delivery.outbox.deliver_mail"]
+    task = tasks["consult.delivery.outbox.deliver_mail"]
     # The queue holds the row's id, never the address.
     assert "example.org" not in str(task.args_kwargs)
 
@@ -147,7 +147,7 @@ def test_a_failed_attempt_enqueues_its_retry_for_later(smtp):
     with time_machine.travel(start, tick=False):
         mail = _write(start)
         outbox.deliver(mail.pk)
-    (retry,) = DBTaskResult.objects.filter(task_path="consult.tasks.deliver_mail")
+    (retry,) = DBTaskResult.objects.filter(task_path="consult.delivery.outbox.deliver_mail")
     assert retry.run_after == start + dt.timedelta(seconds=30)
     smtp.start()
     with time_machine.travel(start + dt.timedelta(seconds=20), tick=False):
@@ -268,7 +268,7 @@ def test_two_workers_delivering_the_same_mail_at_once_send_it_once(smtp):
     smtp.handler_ref.delay = 0.5
     mails = [_write(dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)) for _ in range(5)]
     # Every mail's task twice, as when the sweep re-enqueued them while their own still waited.
-    from consult.tasks import deliver_mail
+    from consult.delivery.outbox import deliver_mail
 
     for mail in mails:
         deliver_mail.enqueue(mail.pk)
@@ -314,4 +314,5 @@ def test_an_address_adds_only_the_receipt_and_its_task_to_the_comment_post(
             costs.append(len([sql for sql in statements if sql not in {"BEGIN", "COMMIT"}]))
     assert costs == [2, 4]
     assert OutgoingMail.objects.count() == 1
-    assert DBTaskResult.objects.filter(task_path="consult.tasks.deliver_mail").count() == 1
+    deliveries = DBTaskResult.objects.filter(task_path="consult.delivery.outbox.deliver_mail")
+    assert deliveries.count() == 1

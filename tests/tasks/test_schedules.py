@@ -36,7 +36,7 @@ def _enqueued() -> list[str]:
 def test_a_first_tick_enqueues_every_schedule_and_a_second_nothing():
     assert schedules.enqueue_due(now=START) == ALL
     assert schedules.enqueue_due(now=START + dt.timedelta(seconds=29)) == []
-    assert _enqueued() == sorted(f"consult.tasks.{name}" for name in ALL)
+    assert _enqueued() == sorted(f"consult.schedules.{name}" for name in ALL)
     assert ScheduledRun.objects.get(name="sweep").next_run_at == START + dt.timedelta(minutes=1)
 
 
@@ -125,7 +125,7 @@ def test_the_scheduled_task_begins_the_review_of_a_closed_consultation(window):
     still_open.refresh_from_db()
     assert closed.status == Consultation.Status.REVIEW
     assert still_open.status == Consultation.Status.CONSULTATION
-    task = DBTaskResult.objects.get(task_path="consult.tasks.begin_due_reviews")
+    task = DBTaskResult.objects.get(task_path="consult.schedules.begin_due_reviews")
     assert task.return_value == [closed.slug]
 
 
@@ -134,7 +134,7 @@ def test_the_scheduled_task_begins_the_review_of_a_closed_consultation(window):
 def test_two_runs_of_begin_due_reviews_at_once_begin_each_review_once(window):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises every writer; the race needs PostgreSQL.")
-    from consult.workflow import consultations as workflow
+    from consult.workflow.consultations import begin_due_reviews
 
     consultations = [
         ConsultationFactory(
@@ -149,7 +149,7 @@ def test_two_runs_of_begin_due_reviews_at_once_begin_each_review_once(window):
     def run():
         try:
             barrier.wait(timeout=10)
-            started.extend(workflow.begin_due_reviews(now=window[1] + dt.timedelta(minutes=1)))
+            started.extend(begin_due_reviews(now=window[1] + dt.timedelta(minutes=1)))
         except Exception as exc:  # any error fails the test below
             errors.append(exc)
         finally:

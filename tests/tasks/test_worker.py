@@ -39,7 +39,7 @@ def sqlite_env(tmp_path) -> dict[str, str]:
 
 WRITE_RECEIPT = """
 from django.utils import timezone
-from consult.delivery import mail as outbox
+from consult.delivery import outbox
 from consult.models import OutgoingMail
 from django.db import transaction
 with transaction.atomic():
@@ -56,7 +56,7 @@ def test_a_worker_process_delivers_a_receipt_on_sqlite(sqlite_env):
     assert worker.returncode == 0, worker.stderr
     # The console backend prints the message; the worker's log says what ran.
     assert "Subject: Your comment 7KQ4-M2XD-93TR was received" in worker.stdout
-    assert "consult.tasks.deliver_mail" in worker.stdout + worker.stderr
+    assert "consult.delivery.outbox.deliver_mail" in worker.stdout + worker.stderr
     status = _manage(
         "shell",
         "-c",

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from consult.intake import store as intake
 from consult.models import Attachment, Comment
-from consult.workflow import consultations as workflow
+from consult.workflow.moderation import moderate_comments
 from tests.factories import ConsultationFactory
 from tests.site.conftest import minimal_pdf, upload
 from tests.thirdparty.conftest import make_key
@@ -187,7 +187,7 @@ def test_a_comment_is_stored_with_its_organisation_and_moderated_as_usual(
     # Not public until a moderator publishes it.
     listed = Client().get(api_comments_url).json()
     assert listed["count"] == 0
-    workflow.moderate_comments([comment], by=moderator, action="publish")
+    moderate_comments([comment], by=moderator, action="publish")
     listed = Client().get(api_comments_url).json()
     assert listed["results"][0]["submitted_by"] == "Hydrogen Energy Association"
     assert listed["results"][0]["signatures"] == 1250
@@ -386,7 +386,7 @@ def test_the_organisation_and_its_signatures_show_on_the_page_and_count_in_the_r
         f"/consultations/{consultation.slug}/comment/",
         {"body": "A person's own comment.", "consent_to_publish": "on"},
     )
-    workflow.moderate_comments(Comment.objects.all(), by=moderator, action="publish")
+    moderate_comments(Comment.objects.all(), by=moderator, action="publish")
 
     page = html.unescape(client.get(consultation.get_absolute_url()).content.decode())
     assert "sent by Hydrogen Energy Association for 1250 people" in page

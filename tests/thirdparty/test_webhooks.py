@@ -25,7 +25,9 @@ from consult.models import (
     WebhookEvent,
     WebhookMessage,
 )
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import begin_review, open_consultation
+from consult.workflow.publication import publish_consultation
+from occupations.workflow import issue_release
 from tests.factories import ConsultationFactory, DraftOccupationFactory
 from tests.helpers import run_queued_tasks
 from tests.thirdparty.conftest import make_key
@@ -125,9 +127,9 @@ def test_each_event_reaches_the_receiver_once_and_verifies(
     endpoint, receiver, drafting, window, publisher, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.open_consultation(drafting, by=publisher, now=window[0] - dt.timedelta(days=1))
-        workflow.begin_review(drafting, by=None, now=window[1] + dt.timedelta(seconds=1))
-        workflow.publish_consultation(
+        open_consultation(drafting, by=publisher, now=window[0] - dt.timedelta(days=1))
+        begin_review(drafting, by=None, now=window[1] + dt.timedelta(seconds=1))
+        publish_consultation(
             in_review_with_accepted_drafts(window),
             by=publisher,
             now=window[1] + dt.timedelta(days=30),
@@ -136,7 +138,7 @@ def test_each_event_reaches_the_receiver_once_and_verifies(
             announced_on=dt.date(2026, 9, 1),
             announced_precision="month",
         )
-        release = workflow.issue_release(
+        release = issue_release(
             by=publisher, note="The new batch.", now=window[1] + dt.timedelta(days=31)
         )
     run_queued_tasks()
@@ -222,7 +224,7 @@ def test_the_receiver_rejects_a_tampered_body(endpoint):
 
 
 def webhooks_secret_of_another() -> str:
-    from consult.models.api_keys import new_webhook_secret
+    from consult.models.webhooks import new_webhook_secret
 
     return new_webhook_secret()
 

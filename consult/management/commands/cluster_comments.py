@@ -1,5 +1,5 @@
 """``manage.py cluster_comments <slug>``: recompute a consultation's near-duplicate campaigns
-(``consult.campaigns.rebuild``) with a progress bar on stderr."""
+(``consult.clustering.rebuild``) with a progress bar on stderr."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consult import campaigns as clustering
+from consult import clustering
 from consult.models import Consultation
 
 

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from consult.models import Consultation, DraftOccupation
-from consult.workflow import consultations as workflow
+from consult.workflow.consultations import open_consultation
 
 ADMIN_USERNAME = "admin"
 PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"
@@ -107,13 +107,13 @@ def ensure_sample_consultation(*, by, now: dt.datetime) -> tuple[Consultation, s
         )
         for position, draft in enumerate(SAMPLE_DRAFTS, start=1):
             DraftOccupation.objects.create(consultation=consultation, position=position, **draft)
-        return workflow.open_consultation(consultation, by=by, now=now), "created"
+        return open_consultation(consultation, by=by, now=now), "created"
     if consultation.status == Consultation.Status.DRAFTING:
         Consultation.objects.filter(pk=consultation.pk).update(
             opens_at=now, closes_at=now + SAMPLE_WINDOW
         )
         consultation.refresh_from_db()
-        return workflow.open_consultation(consultation, by=by, now=now), "opened"
+        return open_consultation(consultation, by=by, now=now), "opened"
     # Past its window, or moved on to review or publication by someone trying the workflow:
     # put the sample back in public consultation with a fresh window.
     if consultation.batch_id is not None:

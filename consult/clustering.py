@@ -37,6 +37,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from consult.models import (
     Comment,
@@ -519,3 +520,18 @@ def _write_rows(consultation_id: int, pks: np.ndarray, sigs: np.ndarray, keys: n
             for key in sorted({int(k) for k in row})
         ],
     )
+
+
+@task()
+def rebuild_campaigns(consultation_id: int) -> dict[str, int]:
+    """Recompute the campaigns of one consultation (``rebuild``), for staff's action and after
+    an upgrade."""
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    if consultation is None:
+        return {"comments": 0, "campaigns": 0, "in_campaigns": 0}
+    result = rebuild(consultation)
+    return {
+        "comments": result.comments,
+        "campaigns": result.campaigns,
+        "in_campaigns": result.in_campaigns,
+    }

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from consult.models import OutgoingMail
 
@@ -71,8 +72,6 @@ def write_mail(
 
 
 def enqueue_after_commit(mail_id: int) -> None:
-    from consult.tasks import deliver_mail
-
     transaction.on_commit(lambda: deliver_mail.enqueue(mail_id))
 
 
@@ -112,8 +111,6 @@ def deliver(mail_id: int, *, now: dt.datetime | None = None) -> str:
             "given up" if give_up else f"next attempt at {retry_at:%Y-%m-%d %H:%M:%S%z}",
         )
         if retry_at is not None:
-            from consult.tasks import deliver_mail
-
             deliver_mail.using(run_after=retry_at).enqueue(mail_id)
         return "failed" if give_up else "retry"
     mail.record_sent(attempt=attempt, now=timezone.now())
@@ -134,8 +131,6 @@ def sweep(*, now: dt.datetime) -> int:
     pending: its task was lost (a worker killed mid-task, an enqueue that failed after commit);
     how many. Should its task still be queued after all, whichever of the two runs second
     finds the mail not due and does nothing."""
-    from consult.tasks import deliver_mail
-
     due = OutgoingMail.objects.due(now - SWEEP_GRACE).order_by("next_attempt_at")
     due = list(due.values_list("pk", flat=True)[:1000])
     for mail_id in due:
@@ -153,3 +148,9 @@ def resend(mails, *, now: dt.datetime) -> int:
             enqueue_after_commit(mail.pk)
             count += 1
     return count
+
+
+@task()
+def deliver_mail(mail_id: int) -> str:
+    """Try to send one outgoing mail (``deliver``)."""
+    return deliver(mail_id)
