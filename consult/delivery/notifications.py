@@ -35,7 +35,8 @@ from consult.models import Comment, Consultation, OutgoingMail, StaffMailSetting
 from consult.staff.roles import EDITORS, MODERATORS, PUBLISHERS
 
 Kind = OutgoingMail.Kind
-SALT = "consult.delivery.notifications.unsubscribe"
+# Part of every unsubscribe link already sent: changing it would break them all.
+SALT = "consult.notifications.unsubscribe"
 
 # Which role receives each staff notification.
 STAFF_KINDS = {
