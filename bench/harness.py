@@ -65,9 +65,9 @@ class Target:
     @classmethod
     def create(cls, *, db: str, name: str, redis_url: str, workdir: Path) -> Target:
         env = {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            # The project's settings plus the bench app and the baselines' URLs.
+            "DJANGO_SETTINGS_MODULE": "config.bench_settings",
             "DEBUG": "false",
-            "BENCH_BASELINES": "true",
             "COMMENT_RATE_LIMIT": "0",
             # Every load request comes from one address: the per-client throttle would cap the
             # run at its hourly allowance, so it is off, as the comment rate limit is.

@@ -2,7 +2,8 @@
 
 Local defaults are safe for a laptop: SQLite in the project folder, local-memory cache and
 console e-mail. ``DJANGO_ENV=production`` switches to production mode, which refuses to start
-without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and passes ``manage.py check --deploy``.
+without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and passes ``manage.py check --deploy``. The
+benchmarks run on ``config.bench_settings``, which adds their apps and URLs to these.
 """
 
 from __future__ import annotations
@@ -131,12 +132,6 @@ INSTALLED_APPS = [
     "consult",
     "seeds",
 ]
-# Benchmarks only (bench/README.md): bare-framework baseline views under /bench-baseline/ and
-# the generate_load_data command.
-BENCH_BASELINES = env_bool("BENCH_BASELINES", False)
-if BENCH_BASELINES:
-    INSTALLED_APPS += ["bench", "bench.baseline"]
-
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -5,7 +5,6 @@ security pages sit under ``admin/`` ahead of the admin itself, whose catch-all w
 take their paths; the admin's own login page redirects to the two-step one.
 """
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from two_factor.urls import urlpatterns as two_factor_urls
@@ -38,6 +37,3 @@ urlpatterns = [
     path("", include("config.api")),
     path("", include("consult.public.urls")),
 ]
-
-if settings.BENCH_BASELINES:
-    urlpatterns.append(path("bench-baseline/", include("bench.baseline.urls")))

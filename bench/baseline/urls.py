@@ -1,4 +1,4 @@
-"""Mounted under /bench-baseline/ when BENCH_BASELINES=true (consult/urls.py)."""
+"""Mounted under /bench-baseline/ by ``config.bench_urls`` (``config.bench_settings``)."""
 
 from django.urls import path
 
