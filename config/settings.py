@@ -2,8 +2,9 @@
 
 Local defaults are safe for a laptop: SQLite in the project folder, local-memory cache and
 console e-mail. ``DJANGO_ENV=production`` switches to production mode, which refuses to start
-without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and passes ``manage.py check --deploy``. The
-benchmarks run on ``config.bench_settings``, which adds their apps and URLs to these.
+without ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``SITE_URL`` and passes
+``manage.py check --deploy``. The benchmarks run on ``config.bench_settings``, which adds their
+apps and URLs to these.
 """
 
 from __future__ import annotations
@@ -23,32 +24,37 @@ from core.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-_env = environ.Env()
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+# Typed values go through django-environ's readers; the functions below add what it does not
+# check, so that a value it would misread stops start-up with an error naming the variable.
+# Plain strings are read with os.environ: django-environ takes a value that begins with "$" for
+# the name of another variable (django-environ#415), and a generated SECRET_KEY or a password
+# may well begin with one.
+env = environ.Env()
 
 
 def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean; anything but the usual spellings is a configuration error."""
+    """A boolean; unset or empty is the default.
+
+    Only the usual spellings are accepted: ``env.bool`` alone reads any other word as False, so
+    a typo in ``SECURE_SSL_REDIRECT`` would quietly switch it off.
+    """
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}.")
+    if raw.strip().lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}.")
+    return env.bool(name)
 
 
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole number of at least ``minimum``; unset or empty is the default."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        if raw.startswith("$"):  # django-environ would take it for another variable's name
+            raise ValueError(raw)
+        value = env.int(name)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}.") from None
     if value < minimum:
@@ -56,8 +62,18 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_list(name: str, default: list[str]) -> list[str]:
+    """Comma-separated names, blanks around each dropped (``env.list`` keeps them, and a host
+    name with a space in front matches no request); set but empty is an empty list."""
+    return [item.strip() for item in env.list(name, default=default) if item.strip()]
+
+
 def env_fraction(name: str, default: float) -> float:
-    """A number greater than 0 and at most 1."""
+    """A number greater than 0 and at most 1; unset or empty is the default.
+
+    Python's own float(): ``env.float`` drops every character that is not a digit, a minus, a
+    comma or a dot, and takes a comma for a decimal point, so ``0.8x`` would pass.
+    """
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -70,13 +86,6 @@ def env_fraction(name: str, default: float) -> float:
     return value
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
 def env_rate(name: str, default: str) -> str:
     """A rate such as ``10/h``; ``0`` disables the limit (``core.rates`` is the grammar)."""
     value = os.environ.get(name, default).strip()
@@ -87,7 +96,16 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
-ENVIRONMENT = env_str("DJANGO_ENV", "development")
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    """One of ``choices``, in any case; unset or empty is the default."""
+    value = os.environ.get(name, default).strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, got {value!r}.")
+    return value
+
+
+# Core -----------------------------------------------------------------------------------------
+ENVIRONMENT = os.environ.get("DJANGO_ENV", "development")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(
         f"DJANGO_ENV must be 'development' or 'production', got {ENVIRONMENT!r}."
@@ -95,7 +113,7 @@ if ENVIRONMENT not in {"development", "production"}:
 PRODUCTION = ENVIRONMENT == "production"
 
 if PRODUCTION:
-    SECRET_KEY = env_str("SECRET_KEY")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production.")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
@@ -103,20 +121,43 @@ if PRODUCTION:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
     DEBUG = env_bool("DEBUG", False)
 else:
-    SECRET_KEY = env_str("SECRET_KEY", "django-insecure-local-development-key-not-for-production")
+    SECRET_KEY = os.environ.get(
+        "SECRET_KEY", "django-insecure-local-development-key-not-for-production"
+    )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
     DEBUG = env_bool("DEBUG", True)
 
+# The public address of the site (https://… in production), for links that no request causes:
+# notifications and webhook payloads.
+SITE_URL = os.environ.get("SITE_URL", "" if PRODUCTION else "http://localhost:8000").rstrip("/")
+if PRODUCTION and not SITE_URL:
+    # Links in mail and webhook payloads would otherwise point to a developer's machine.
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DJANGO_ENV=production. It is the site's public address, "
+        "such as https://consult.example.org."
+    )
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname or _site.path or _site.query:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's address, such as https://consult.example.org, with no "
+        f"path; got {SITE_URL!r}."
+    )
+
+# Apps and middleware --------------------------------------------------------------------------
 INSTALLED_APPS = [
+    # Django
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Ahead of staticfiles, whose runserver would otherwise serve static files itself, unlike
+    # production, where WhiteNoise does.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    # Third-party: the API, state machines, history, import/export, the task queue
     "corsheaders",
     "rest_framework",
     "django_filters",
@@ -127,25 +168,52 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    # The project's apps
     "staff",
     "occupations",
     "consult",
     "seeds",
+    # Staff sign-in: second factor, lockout, content security policy
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
+    "axes",
+    "csp",
 ]
+
 MIDDLEWARE = [
+    # Security headers and the HTTPS redirect, before anything else does any work.
     "django.middleware.security.SecurityMiddleware",
+    # Bodies in a charset the app does not read are refused before anything parses them.
+    "core.middleware.RefuseUnreadableBodies",
+    # Outside WhiteNoise and everything after it, so that static files and pages alike carry
+    # the policy for their path (config.csp).
+    "config.csp.PolicyByPathMiddleware",
+    # Static files are answered here, before sessions, languages and users are looked at.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, which can answer a request itself (the slash redirect).
     "corsheaders.middleware.CorsMiddleware",
+    # After sessions; before CommonMiddleware, which resolves URLs in the active language.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The verified-device flag is read after authentication; staff sessions are then held to
+    # their time limits (staff.signin), and guarded pages to the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "staff.signin.StaffSessionMiddleware",
+    "staff.signin.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made a change, so after authentication.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # axes answers for locked sign-ins last, once every other middleware has seen the request.
+    "axes.middleware.AxesMiddleware",
 ]
 
+# URLs and templates ---------------------------------------------------------------------------
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
@@ -166,10 +234,11 @@ TEMPLATES = [
     },
 ]
 
-# Databases: SQLite in the project folder unless DATABASE_URL names another.
+# Database -------------------------------------------------------------------------------------
+# SQLite in the project folder unless DATABASE_URL names another.
 if os.environ.get("DATABASE_URL"):
     try:
-        DATABASES = {"default": _env.db_url("DATABASE_URL")}
+        DATABASES = {"default": env.db_url("DATABASE_URL")}
     except Exception as exc:  # environ raises several types for a malformed URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     # An unknown scheme only makes environ warn and return no engine at all. The URL may hold
@@ -190,14 +259,15 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
             "OPTIONS": {"timeout": 20},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Caches: Redis when REDIS_URL is set (shared by every process: rate limits, throttles).
-REDIS_URL = env_str("REDIS_URL")
+# Cache ----------------------------------------------------------------------------------------
+# Redis when REDIS_URL is set (shared by every process: rate limits, throttles).
+REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     # Otherwise the mistake shows only at the first cache access, as a connection error.
     scheme, separator, _rest = REDIS_URL.partition("://")
@@ -205,12 +275,21 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         "REDIS_URL must start with redis://, rediss:// or unix://, "
         + (f"got the scheme {scheme!r}." if separator else "got no scheme.")
     )
+# The shared cache is an accelerator, not a dependency: a Redis that does not answer costs a
+# request at most these many milliseconds per call (redis-py waits forever by default), and the
+# limiters then fall back (core.ratelimit, core.api.throttling).
+CACHE_CONNECT_TIMEOUT_MS = env_int("CACHE_CONNECT_TIMEOUT_MS", 200, minimum=1)
+CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 200, minimum=1)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "consult"),
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "consult"),
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_CONNECT_TIMEOUT_MS / 1000,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT_MS / 1000,
+            },
         }
     }
 else:
@@ -223,7 +302,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Internationalisation: the public pages speak Simplified Chinese and English.
+# Internationalisation -------------------------------------------------------------------------
+# The public pages speak Simplified Chinese and English.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -231,10 +311,11 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Static files, media and downloads ------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Attachments are never served from MEDIA_URL: staff download them through the admin.
 MEDIA_URL = "/media/"
 # Production serves hashed names (a manifest) and, unless STATIC_COMPRESS is off, gzip and Brotli
@@ -259,63 +340,53 @@ STORAGES = {
     },
 }
 # The licence of the registry's open data, shown on /data/ and in every release's README.
-OPEN_DATA_LICENCE = env_str("OPEN_DATA_LICENCE", "Creative Commons Attribution 4.0 (CC BY 4.0)")
-OPEN_DATA_LICENCE_URL = env_str(
+OPEN_DATA_LICENCE = os.environ.get(
+    "OPEN_DATA_LICENCE", "Creative Commons Attribution 4.0 (CC BY 4.0)"
+)
+OPEN_DATA_LICENCE_URL = os.environ.get(
     "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
 )
+
+# Uploads --------------------------------------------------------------------------------------
+# The limits on attachments (three files, 10 MB each, a 32 MiB body) are applied while a request
+# is read, before anything reaches the disk; the handlers after the first are Django's defaults.
+# CLAMD_SOCKET, or CLAMD_HOST and CLAMD_PORT, name a ClamAV daemon that scans every attachment
+# before it is stored.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-
-# Uploads: the limits on attachments (three files, 10 MB each, a 32 MiB body) are applied while
-# a request is read, before anything reaches the disk; the handlers after the first are
-# Django's defaults. CLAMD_SOCKET, or CLAMD_HOST and CLAMD_PORT, name a ClamAV daemon that
-# scans every attachment before it is stored.
 FILE_UPLOAD_HANDLERS = [
     "consult.intake.upload_handler.AttachmentLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-CLAMD_SOCKET = env_str("CLAMD_SOCKET")
-CLAMD_HOST = env_str("CLAMD_HOST")
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("CLAMD_HOST", "")
 CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
 CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 10, minimum=1)
 
-# E-mail: console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's
-# workers (consult.delivery.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "consult@localhost")
-# The public address of the site (https://… in production), for links that no request causes:
-# notifications and webhook payloads.
-SITE_URL = env_str("SITE_URL", "" if PRODUCTION else "http://localhost:8000").rstrip("/")
-if PRODUCTION and not SITE_URL:
-    # Links in mail and webhook payloads would otherwise point to a developer's machine.
-    raise ImproperlyConfigured(
-        "SITE_URL must be set when DJANGO_ENV=production. It is the site's public address, "
-        "such as https://consult.example.org."
-    )
-_site = urlsplit(SITE_URL)
-if _site.scheme not in {"http", "https"} or not _site.hostname or _site.path or _site.query:
-    raise ImproperlyConfigured(
-        f"SITE_URL must be the site's address, such as https://consult.example.org, with no "
-        f"path; got {SITE_URL!r}."
-    )
+# E-mail ---------------------------------------------------------------------------------------
+# Console by default, SMTP when EMAIL_HOST is set. Mail is sent by the task queue's workers
+# (consult.delivery.outbox), never in a request; EMAIL_TIMEOUT bounds each SMTP operation.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "consult@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the public writes about their personal data or an accessibility problem (shown on
 # /privacy/ and /accessibility/).
-PUBLIC_CONTACT_EMAIL = env_str("PUBLIC_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+PUBLIC_CONTACT_EMAIL = os.environ.get("PUBLIC_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
-if env_str("EMAIL_HOST"):
+if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
-    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     # A relay on this machine (a local MTA, a test server) seldom speaks TLS.
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_HOST not in {"localhost", "127.0.0.1", "::1"})
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
-# Task queue: Django's Tasks API (the django-tasks backport) on the database backend, so the
-# embedded default needs no other service; `manage.py run_worker` runs the workers.
+# Task queue -----------------------------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport) on the database backend, so the embedded
+# default needs no other service; `manage.py run_worker` runs the workers.
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -323,20 +394,39 @@ TASKS = {
     }
 }
 
+# Logging --------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# Comments -------------------------------------------------------------------------------------
+# Per-client limit (e.g. "60/h"; "0" disables). One a minute on average: an association typing
+# its members' comments at one office address, or a school or mobile network behind one
+# address, is not stopped, while a script is held to what a person types.
+COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "60/h")
+# Number of proxies in front of the app whose X-Forwarded-For entries are trusted.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# How old a trusted proxy's X-Request-Start may be, in seconds, to be the moment a comment was
+# sent (core.clients.request_started_at); older, the server's clock is used.
+REQUEST_START_MAX_AGE = env_int("REQUEST_START_MAX_AGE", 300, minimum=0)
+# The salt of stored client-address hashes. Named *_SECRET so that Django's error reports mask
+# it (IP_HASH_SALT, its former name, is still read). By default derived from SECRET_KEY, not the
+# key itself: a salt that leaks must not give away the key that signs sessions.
+IP_HASH_SECRET = (
+    os.environ.get("IP_HASH_SECRET")
+    or os.environ.get("IP_HASH_SALT")
+    or hmac.new(SECRET_KEY.encode(), b"consult ip hash salt", hashlib.sha256).hexdigest()
+)
 # Near-duplicate campaigns (consult.clustering): two comments of a consultation are linked
 # when the estimated Jaccard similarity of their texts' character shingles reaches this.
 CAMPAIGN_SIMILARITY = env_fraction("CAMPAIGN_SIMILARITY", 0.8)
 
-# Comments: per-client limit (e.g. "60/h"; "0" disables). The salt of client-address hashes
-# is IP_HASH_SECRET, in the block on limits and hardening below. One a minute on average: an
-# association typing its members' comments at one office address, or a school or mobile
-# network behind one address, is not stopped, while a script is held to what a person types.
-COMMENT_RATE_LIMIT = env_rate("COMMENT_RATE_LIMIT", "60/h")
-# Number of proxies in front of the app whose X-Forwarded-For entries are trusted.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-
-# REST API: public reads throttled per client address; requests with an API key (X-Api-Key)
-# throttled per key instead, reads at API_KEY_READ_RATE and comments at API_KEY_COMMENT_RATE.
+# REST API and webhooks ------------------------------------------------------------------------
+# Public reads throttled per client address; requests with an API key (X-Api-Key) throttled per
+# key instead, reads at API_KEY_READ_RATE and comments at API_KEY_COMMENT_RATE.
 API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1000/h")
 API_KEY_READ_RATE = env_rate("API_KEY_READ_RATE", "10000/h")
 API_KEY_COMMENT_RATE = env_rate("API_KEY_COMMENT_RATE", "600/h")
@@ -384,98 +474,34 @@ SPECTACULAR_SETTINGS = {
         {"name": "comments", "description": "Published comments on a consultation."},
     ],
 }
-# Webhooks (consult.delivery.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints must
-# be https:// and resolve to public addresses: always in production, and elsewhere unless
-# WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true lets a receiver on this machine take them (off unless asked
-# for, so that a staging server is as guarded as production).
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Webhooks (consult.delivery.webhooks): each POST bounded by WEBHOOK_TIMEOUT seconds. Endpoints
+# must be https:// and resolve to public addresses: always in production, and elsewhere unless
+# WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true lets a receiver on this machine take them (off unless
+# asked for, so that a staging server is as guarded as production).
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool(
     "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False
 )
-CORS_URLS_REGEX = r"^/api/.*$"
-CORS_ALLOW_ALL_ORIGINS = True
-CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
-LOGIN_URL = "admin:login"
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
-
-if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
-    X_FRAME_OPTIONS = "DENY"
-
-# ---------------------------------------------------------------------------------------------
-# Staff accounts: second factor, lockout, content security policy, session limits.
-# Kept in one block so that the rest of this module reads as before.
-# ---------------------------------------------------------------------------------------------
-
-
-def env_choice(name: str, default: str, choices: set[str]) -> str:
-    value = os.environ.get(name, default).strip().lower() or default
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, got {value!r}.")
-    return value
-
-
+# Staff sign-in --------------------------------------------------------------------------------
 # "required": staff without a verified second factor use no admin page (enrolment first);
 # "optional": a staff member with a device is asked for it, one without signs in with the
 # password alone (the demo of `make run`).
 STAFF_2FA = env_choice(
     "STAFF_2FA", "required" if PRODUCTION else "optional", {"required", "optional"}
 )
-
-INSTALLED_APPS += [
-    "django_otp",
-    "django_otp.plugins.otp_static",
-    "django_otp.plugins.otp_totp",
-    "two_factor",
-    "axes",
-    "csp",
-]
-# The verified-device flag is read after authentication; axes answers for locked sign-ins
-# last, once every other middleware has seen the request.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
-    "staff.signin.StaffSessionMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("staff.signin.StaffSessionMiddleware") + 1,
-    "staff.signin.SecondFactorMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "config.csp.PolicyByPathMiddleware",
-)
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
-
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-
 # Every sign-in goes through the two-step login (the admin's own login page redirects there).
 LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "admin:index"
 TWO_FACTOR_PATCH_ADMIN = True
-OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "New occupations staff")
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "New occupations staff")
 
 # Lockout: 5 failures for one (username, client address) pair lock that pair for 15 minutes;
 # never the account from everywhere nor the address for every account. The store is the
@@ -496,6 +522,20 @@ AXES_VERBOSE = False
 STAFF_SESSION_MAX_AGE = dt.timedelta(hours=8)
 STAFF_SESSION_IDLE = dt.timedelta(minutes=30)
 STAFF_REAUTH_AFTER = dt.timedelta(minutes=15)
+
+# Security -------------------------------------------------------------------------------------
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
 
 # Content Security Policy: the public pages run no inline code and are never framed; the admin
 # and the API docs get what their own assets need (config.csp).
@@ -520,33 +560,7 @@ CSP_API_DOCS_DIRECTIVES = {
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
 }
-# Limits and hardening -----------------------------------------------------------------------
-# The shared cache is an accelerator, not a dependency: a Redis that does not answer costs a
-# request at most these many milliseconds per call (redis-py waits forever by default), and the
-# limiters then fall back (core.ratelimit, core.api.throttling).
-CACHE_CONNECT_TIMEOUT_MS = env_int("CACHE_CONNECT_TIMEOUT_MS", 200, minimum=1)
-CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 200, minimum=1)
-if REDIS_URL:
-    CACHES["default"]["OPTIONS"] = {
-        "socket_connect_timeout": CACHE_CONNECT_TIMEOUT_MS / 1000,
-        "socket_timeout": CACHE_SOCKET_TIMEOUT_MS / 1000,
-    }
-# The salt of stored client-address hashes. Named *_SECRET so that Django's error reports mask
-# it (IP_HASH_SALT, its former name, is still read). By default derived from SECRET_KEY, not the
-# key itself: a salt that leaks must not give away the key that signs sessions.
-IP_HASH_SECRET = (
-    env_str("IP_HASH_SECRET")
-    or env_str("IP_HASH_SALT")
-    or hmac.new(SECRET_KEY.encode(), b"consult ip hash salt", hashlib.sha256).hexdigest()
-)
-# How old a trusted proxy's X-Request-Start may be, in seconds, to be the moment a comment was
-# sent (core.clients.request_started_at); older, the server's clock is used.
-REQUEST_START_MAX_AGE = env_int("REQUEST_START_MAX_AGE", 300, minimum=0)
-# Bodies in a charset the app does not read are refused before anything parses them.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "core.middleware.RefuseUnreadableBodies",
-)
+
 # Error reports mask personal data (sensitive_post_parameters, sensitive_variables) on the debug
 # page too, not only in the mails of a server with DEBUG off.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.AlwaysSafeExceptionReporterFilter"
