@@ -192,16 +192,13 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
     switched_off = not (delivery.endpoint.active and delivery.endpoint.api_key.is_active)
     give_up = not delivered and (switched_off or finished >= delivery.created_at + RETRY_PERIOD)
     retry_at = None if delivered or give_up else finished + retry_delay(attempt)
-    delivery.record_attempt(
-        number=attempt,
-        now=finished,
-        status_code=status_code,
-        response=response,
-        error=error,
-        retry_at=retry_at,
-    )
+    details = {"status_code": status_code, "response": response}
     if delivered:
+        delivery.record_success(attempt=attempt, now=finished, **details)
         return "delivered"
+    delivery.record_failure(
+        attempt=attempt, error=error, now=finished, retry_at=retry_at, **details
+    )
     logger.warning(
         "Webhook delivery #%s attempt %s failed (%s); %s",
         delivery_id,
@@ -297,7 +294,7 @@ def replay(deliveries: Any, *, now: dt.datetime) -> int:
     count = 0
     with transaction.atomic():
         for delivery in deliveries.select_for_update():
-            delivery.replay(now=now)
+            delivery.resend(now=now)
             enqueue_after_commit(delivery.pk)
             count += 1
     return count

@@ -32,6 +32,7 @@ from consult.models.consultations import (
     WindowExtension,
     whole_second,
 )
+from consult.models.deliveries import Delivery, DeliveryQuerySet
 from consult.models.drafts import (
     DRAFT_LABEL_FIELDS,
     DRAFT_LIST_FIELDS,
@@ -77,7 +78,9 @@ __all__ = [
     "CommentSignature",
     "Consultation",
     "ConsultationQuerySet",
+    "Delivery",
     "DeliveryAttempt",
+    "DeliveryQuerySet",
     "DraftOccupation",
     "DraftOccupationQuerySet",
     "ExportJob",

@@ -1,57 +1,39 @@
 """The outbox: every e-mail to send is a row written in the transaction that caused it, then
 delivered by a worker of the task queue (``consult.delivery.outbox``), with each attempt kept.
-
-A row is claimed for one attempt by a conditional UPDATE (``OutgoingMailQuerySet.claim``):
-it moves ``next_attempt_at`` past the attempt's lease, so a second worker holding the same
-task, or the sweep, finds the row not due and leaves it alone. Nothing holds a row lock
-while talking to the SMTP server: on SQLite that would hold the whole database's write lock.
+How a row is claimed, tried and retried is shared with webhook deliveries
+(``consult.models.deliveries``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consult.models.deliveries import (
+    Delivery,
+    DeliveryQuerySet,
+    due_index,
+    status_fields_constraint,
+)
 from core.errors import InvalidTransition
 
 
-class AttemptsQuerySet(models.QuerySet):
-    """Rows tried until they succeed (outgoing mail, webhook deliveries): ``due(now)`` says
-    which may be tried now, and ``claim`` takes one for a single attempt."""
-
-    def due(self, now: dt.datetime) -> models.QuerySet:
-        raise NotImplementedError
-
-    def claim(self, pk: int, *, now: dt.datetime, lease: dt.timedelta) -> int | None:
-        """Take row ``pk`` for one attempt if it is due at ``now``: count the attempt and push
-        ``next_attempt_at`` to ``now + lease``, so that no one else takes it meanwhile; the
-        attempt's number, or None when the row is not due (done, given up, or taken by another
-        worker)."""
-        taken = (
-            self.due(now)
-            .filter(pk=pk)
-            .update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
-        )
-        if not taken:
-            return None
-        return self.filter(pk=pk).values_list("attempts", flat=True).get()
-
-
-class OutgoingMailQuerySet(AttemptsQuerySet):
-    def due(self, now: dt.datetime) -> OutgoingMailQuerySet:
-        """Pending mail whose next attempt is due at ``now``."""
-        return self.filter(status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now)
-
-    def undelivered(self) -> OutgoingMailQuerySet:
+class OutgoingMailQuerySet(DeliveryQuerySet):
+    def undelivered(self) -> Self:
         return self.exclude(status=OutgoingMail.Status.SENT)
 
+    def resendable(self) -> Self:
+        """Mail not sent yet: sent mail is never sent twice."""
+        return self.undelivered()
 
-class OutgoingMail(models.Model):
+
+class OutgoingMail(Delivery):
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("comment receipt")
         MODERATION_DIGEST = "moderation_digest", _("daily digest of new comments")
@@ -71,12 +53,9 @@ class OutgoingMail(models.Model):
     language = models.CharField(_("language"), max_length=10)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
-    created_at = models.DateTimeField(_("created"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # A notification sent once per occasion ("ready_to_publish:12:editor@…"); blank: no limit.
@@ -84,18 +63,14 @@ class OutgoingMail(models.Model):
 
     objects = OutgoingMailQuerySet.as_manager()
 
+    done_status = Status.SENT
+    done_at_field = "sent_at"
+
     class Meta:
         verbose_name = _("outgoing mail")
         verbose_name_plural = _("outgoing mail")
         ordering = ["-created_at", "-pk"]
-        indexes = [
-            # The sweep's read: pending rows by due time.
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(status="pending"),
-                name="outgoing_mail_due_idx",
-            ),
-        ]
+        indexes = [due_index(name="outgoing_mail_due_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "sent", "failed"]),
@@ -104,14 +79,8 @@ class OutgoingMail(models.Model):
             models.UniqueConstraint(
                 fields=["once_key"], condition=~Q(once_key=""), name="outgoing_mail_once"
             ),
-            # Sent mail has its time and nothing left to attempt; pending mail has a due time.
-            models.CheckConstraint(
-                condition=(
-                    Q(status="sent", sent_at__isnull=False, next_attempt_at__isnull=True)
-                    | Q(status="pending", sent_at__isnull=True, next_attempt_at__isnull=False)
-                    | Q(status="failed", sent_at__isnull=True, next_attempt_at__isnull=True)
-                ),
-                name="outgoing_mail_status_fields",
+            status_fields_constraint(
+                done="sent", done_at="sent_at", name="outgoing_mail_status_fields"
             ),
         ]
 
@@ -120,35 +89,20 @@ class OutgoingMail(models.Model):
         return f"{self.get_kind_display()} #{self.pk}: {self.subject}"
 
     def record_sent(self, *, attempt: int, now: dt.datetime) -> bool:
-        """Mark this mail sent at ``now`` by its attempt number ``attempt``; False if it was
-        already marked sent (by a worker whose lease this attempt outlived)."""
-        DeliveryAttempt.objects.create(mail=self, number=attempt, at=now)
-        marked = (
-            OutgoingMail.objects.filter(pk=self.pk)
-            .exclude(status=self.Status.SENT)
-            .update(status=self.Status.SENT, sent_at=now, next_attempt_at=None, last_error="")
-        )
-        return bool(marked)
-
-    def record_failure(
-        self, *, attempt: int, error: str, now: dt.datetime, retry_at: dt.datetime | None
-    ) -> None:
-        """Keep attempt ``attempt``'s ``error`` and schedule the next attempt at ``retry_at``,
-        or mark the mail failed when ``retry_at`` is None. Leaves the row alone if a later
-        attempt has claimed it or it was sent meanwhile."""
-        DeliveryAttempt.objects.create(mail=self, number=attempt, at=now, error=error)
-        status = self.Status.PENDING if retry_at else self.Status.FAILED
-        OutgoingMail.objects.filter(
-            pk=self.pk, attempts=attempt, status=self.Status.PENDING
-        ).update(status=status, next_attempt_at=retry_at, last_error=error)
+        """Mark this mail sent at ``now`` by its attempt number ``attempt`` (``record_success``
+        in the outbox's words)."""
+        return self.record_success(attempt=attempt, now=now)
 
     def resend(self, *, now: dt.datetime) -> None:
-        """Make undelivered mail due again at ``now`` (a failed one pending again)."""
+        """Make undelivered mail due again at ``now`` (a failed one pending again);
+        InvalidTransition for mail sent already."""
         if self.status == self.Status.SENT:
             raise InvalidTransition(gettext("This mail was already sent."))
-        self.status = self.Status.PENDING
-        self.next_attempt_at = now
-        self.save(update_fields=["status", "next_attempt_at"])
+        super().resend(now=now)
+
+    def error_fields(self, error: str) -> dict[str, str]:
+        # The admin's list shows why each mail is stuck without opening its attempts.
+        return {"last_error": error}
 
 
 class DeliveryAttempt(models.Model):

@@ -4,7 +4,6 @@ announced, its delivery to each endpoint and every attempt (``consult.delivery.w
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import secrets
 
 from django.db import models
@@ -12,7 +11,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from consult.models.api_keys import ApiKey
-from consult.models.mail import AttemptsQuerySet
+from consult.models.deliveries import (
+    Delivery,
+    DeliveryQuerySet,
+    due_index,
+    status_fields_constraint,
+)
 
 
 def new_webhook_secret() -> str:
@@ -81,12 +85,11 @@ class WebhookMessage(models.Model):
         return f"{self.event} {self.event_id}"
 
 
-class WebhookDeliveryQuerySet(AttemptsQuerySet):
-    def due(self, now: dt.datetime) -> WebhookDeliveryQuerySet:
-        return self.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+class WebhookDeliveryQuerySet(DeliveryQuerySet):
+    """Every delivery may be replayed, a delivered one too: a receiver may have lost it."""
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(Delivery):
     """One event to one endpoint, tried until the endpoint answers 2xx or a day has passed."""
 
     class Status(models.TextChoices):
@@ -103,83 +106,32 @@ class WebhookDelivery(models.Model):
         related_name="deliveries",
         verbose_name=_("endpoint"),
     )
-    created_at = models.DateTimeField(_("created"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     objects = WebhookDeliveryQuerySet.as_manager()
+
+    done_status = Status.DELIVERED
+    done_at_field = "delivered_at"
 
     class Meta:
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(status="pending"),
-                name="webhook_delivery_due_idx",
-            ),
-        ]
+        indexes = [due_index(name="webhook_delivery_due_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["message", "endpoint"], name="webhook_delivery_once_per_endpoint"
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(status="delivered", delivered_at__isnull=False, next_attempt_at__isnull=True)
-                    | Q(status="pending", delivered_at__isnull=True, next_attempt_at__isnull=False)
-                    | Q(status="failed", delivered_at__isnull=True, next_attempt_at__isnull=True)
-                ),
-                name="webhook_delivery_status_fields",
+            status_fields_constraint(
+                done="delivered", done_at="delivered_at", name="webhook_delivery_status_fields"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.message} → {self.endpoint}"
-
-    def record_attempt(
-        self,
-        *,
-        number: int,
-        now: dt.datetime,
-        status_code: int | None,
-        response: str,
-        error: str,
-        retry_at: dt.datetime | None,
-    ) -> None:
-        """Keep attempt ``number`` and what the endpoint answered; mark the delivery delivered
-        on a 2xx, else due again at ``retry_at`` or failed when that is None. Leaves the row
-        alone if a later attempt has claimed it meanwhile."""
-        WebhookAttempt.objects.create(
-            delivery=self,
-            number=number,
-            at=now,
-            status_code=status_code,
-            response=response,
-            error=error,
-        )
-        delivered = status_code is not None and 200 <= status_code < 300
-        rows = WebhookDelivery.objects.filter(
-            pk=self.pk, attempts=number, status=self.Status.PENDING
-        )
-        if delivered:
-            rows.update(status=self.Status.DELIVERED, delivered_at=now, next_attempt_at=None)
-        elif retry_at is None:
-            rows.update(status=self.Status.FAILED, next_attempt_at=None)
-        else:
-            rows.update(next_attempt_at=retry_at)
-
-    def replay(self, *, now: dt.datetime) -> None:
-        """Make this delivery due again at ``now``, whatever became of it: staff resend an
-        event a receiver lost or failed to process."""
-        self.status = self.Status.PENDING
-        self.delivered_at = None
-        self.next_attempt_at = now
-        self.save(update_fields=["status", "delivered_at", "next_attempt_at"])
 
 
 class WebhookAttempt(models.Model):
