@@ -7,9 +7,11 @@ stored with the step that caused it or not at all. A worker POSTs the JSON body 
 ``Webhook-Id``, ``Webhook-Timestamp`` and ``Webhook-Signature`` (``v1,`` and the base64
 HMAC-SHA256 of ``id.timestamp.body`` under the endpoint's ``whsec_`` secret, signed by the
 scheme's reference library, ``standardwebhooks``), so a receiver can check where it came from
-and refuse replays by the timestamp. A delivery is retried with backoff (30 seconds, doubling,
-at most two hours apart) until an attempt fails 24 hours after the event; every attempt is
-kept, and staff may replay a delivery.
+and refuse replays by the timestamp. A delivery is retried with backoff
+(``consult.delivery.retries``: 30 seconds, doubling, at most two hours apart) until an attempt
+fails 24 hours after the event, and given up at the first failure once its endpoint is
+switched off or its key revoked; every attempt is kept, and staff may replay a delivery, a
+delivered one too.
 
 No server-side request forgery: unless ``settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES`` (never in
 production), an endpoint must be ``https://`` and every address its host resolves to public,
@@ -24,7 +26,6 @@ import datetime as dt
 import http.client
 import ipaddress
 import json
-import logging
 import socket
 import ssl
 import uuid
@@ -41,16 +42,11 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 from standardwebhooks.webhooks import Webhook
 
+from consult.delivery.retries import Channel, Outcome
 from consult.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookMessage
 
-logger = logging.getLogger(__name__)
-
-FIRST_RETRY = dt.timedelta(seconds=30)
-LONGEST_WAIT = dt.timedelta(hours=2)
-RETRY_PERIOD = dt.timedelta(hours=24)
 # What is kept of an endpoint's answer.
 RESPONSE_KEPT = 2000
-SWEEP_GRACE = dt.timedelta(minutes=1)
 
 
 # Announcing ---------------------------------------------------------------------------------
@@ -85,12 +81,8 @@ def announce(
             if endpoint.wants(event)
         )
         for delivery in deliveries:
-            enqueue_after_commit(delivery.pk)
+            channel.enqueue_after_commit(delivery.pk)
     return message
-
-
-def enqueue_after_commit(delivery_id: int) -> None:
-    transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id))
 
 
 def site_url(path: str) -> str:
@@ -153,16 +145,6 @@ def validate_endpoint_url(url: str) -> None:
 # Delivering ---------------------------------------------------------------------------------
 
 
-def retry_delay(attempt: int) -> dt.timedelta:
-    """How long to wait after failed attempt number ``attempt`` (1 for the first)."""
-    return min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_WAIT)
-
-
-def lease() -> dt.timedelta:
-    # Resolving, connecting, sending and reading are each bounded by WEBHOOK_TIMEOUT.
-    return dt.timedelta(seconds=5 * settings.WEBHOOK_TIMEOUT)
-
-
 def signed_headers(endpoint: WebhookEndpoint, message: WebhookMessage, now: dt.datetime) -> dict:
     """The Standard Webhooks headers of ``message`` for ``endpoint``, signed at ``now``."""
     signature = Webhook(endpoint.secret).sign(message.event_id, now, message.body)
@@ -175,73 +157,56 @@ def signed_headers(endpoint: WebhookEndpoint, message: WebhookMessage, now: dt.d
     }
 
 
-def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
-    """Try delivery ``delivery_id`` once if it is due; what happened (``delivered``, ``retry``,
-    ``failed``, or ``skipped`` when it was not due)."""
-    now = now or timezone.now()
-    attempt = WebhookDelivery.objects.claim(delivery_id, now=now, lease=lease())
-    if attempt is None:
-        return "skipped"
-    delivery = WebhookDelivery.objects.select_related("message", "endpoint__api_key").get(
-        pk=delivery_id
-    )
-    status_code, response, error = _post(delivery, now)
-    finished = timezone.now()
-    delivered = status_code is not None and 200 <= status_code < 300
-    # A switched-off endpoint or a revoked key will not come back by waiting.
-    switched_off = not (delivery.endpoint.active and delivery.endpoint.api_key.is_active)
-    give_up = not delivered and (switched_off or finished >= delivery.created_at + RETRY_PERIOD)
-    retry_at = None if delivered or give_up else finished + retry_delay(attempt)
-    details = {"status_code": status_code, "response": response}
-    if delivered:
-        delivery.record_success(attempt=attempt, now=finished, **details)
-        return "delivered"
-    delivery.record_failure(
-        attempt=attempt, error=error, now=finished, retry_at=retry_at, **details
-    )
-    logger.warning(
-        "Webhook delivery #%s attempt %s failed (%s); %s",
-        delivery_id,
-        attempt,
-        status_code or error.split(":", 1)[0],
-        "given up" if give_up else f"next attempt at {retry_at:%Y-%m-%d %H:%M:%S%z}",
-    )
-    if retry_at is not None:
-        deliver_webhook.using(run_after=retry_at).enqueue(delivery_id)
-    return "failed" if give_up else "retry"
+class WebhookChannel(Channel[WebhookDelivery]):
+    """Events POSTed to their endpoints, signed, to the address that was checked."""
 
+    model = WebhookDelivery
+    noun = "Webhook delivery"
+    longest_wait = dt.timedelta(hours=2)
 
-def _post(delivery: WebhookDelivery, now: dt.datetime) -> tuple[int | None, str, str]:
-    """POST the delivery's event; (status, start of the answer, error)."""
-    endpoint = delivery.endpoint
-    if not endpoint.active or not endpoint.api_key.is_active:
-        return None, "", _("The endpoint was switched off or its key revoked.")
-    try:
-        addresses = check_endpoint_url(endpoint.url)
-    except RefusedAddress as refused:
-        return None, "", str(refused)
-    parts = urlsplit(endpoint.url)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    connection = _connection(parts.scheme, parts.hostname or "", parts.port, addresses[0])
-    try:
-        connection.request(
-            "POST",
-            path,
-            body=delivery.message.body.encode(),
-            headers=signed_headers(endpoint, delivery.message, now),
+    def lease(self) -> dt.timedelta:
+        # Resolving, connecting, sending and reading are each bounded by WEBHOOK_TIMEOUT.
+        return dt.timedelta(seconds=5 * settings.WEBHOOK_TIMEOUT)
+
+    def load(self, pk: int) -> WebhookDelivery:
+        return WebhookDelivery.objects.select_related("message", "endpoint__api_key").get(pk=pk)
+
+    def hopeless(self, row: WebhookDelivery) -> bool:
+        # A switched-off endpoint or a revoked key will not come back by waiting.
+        return not (row.endpoint.active and row.endpoint.api_key.is_active)
+
+    def send(self, row: WebhookDelivery, *, now: dt.datetime) -> Outcome:
+        """POST the delivery's event, signed at ``now``, to an address of the endpoint's host
+        checked just now; the status and the start of the answer, or why nothing was sent."""
+        if self.hopeless(row):
+            return Outcome(
+                succeeded=False, error=_("The endpoint was switched off or its key revoked.")
+            )
+        try:
+            addresses = check_endpoint_url(row.endpoint.url)
+        except RefusedAddress as refused:
+            return Outcome(succeeded=False, error=str(refused))
+        parts = urlsplit(row.endpoint.url)
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        connection = _connection(parts.scheme, parts.hostname or "", parts.port, addresses[0])
+        try:
+            connection.request(
+                "POST",
+                path,
+                body=row.message.body.encode(),
+                headers=signed_headers(row.endpoint, row.message, now),
+            )
+            answer = connection.getresponse()
+            response = answer.read(RESPONSE_KEPT).decode("utf-8", "replace")
+        finally:
+            connection.close()
+        return Outcome(
+            succeeded=200 <= answer.status < 300,
+            reason=str(answer.status),
+            details={"status_code": answer.status, "response": response},
         )
-        answer = connection.getresponse()
-        text = answer.read(RESPONSE_KEPT).decode("utf-8", "replace")
-        return answer.status, text, ""
-    except Exception as exc:
-        # Whatever stops one POST (a refused connection, a bad certificate, a URL that
-        # http.client will not send) is that attempt's error: the delivery is retried or
-        # given up, never left claimed.
-        return None, "", f"{type(exc).__name__}: {exc}"
-    finally:
-        connection.close()
 
 
 class PinnedHTTPConnection(http.client.HTTPConnection):
@@ -276,28 +241,6 @@ def _connection(
     """A connection to ``host`` that goes to ``address``, the one checked."""
     kind = PinnedHTTPSConnection if scheme == "https" else PinnedHTTPConnection
     return kind(host, port, address=address, timeout=settings.WEBHOOK_TIMEOUT)
-
-
-def sweep(*, now: dt.datetime) -> int:
-    """Re-enqueue every delivery due more than ``SWEEP_GRACE`` before ``now`` whose task was
-    lost; how many."""
-    due = WebhookDelivery.objects.due(now - SWEEP_GRACE).order_by("next_attempt_at")
-    due_ids = list(due.values_list("pk", flat=True)[:1000])
-    for delivery_id in due_ids:
-        deliver_webhook.enqueue(delivery_id)
-    return len(due_ids)
-
-
-def replay(deliveries: Any, *, now: dt.datetime) -> int:
-    """Make each of ``deliveries`` due now and enqueue it; how many. A replay is one more
-    series of attempts, signed anew, with the event's id unchanged."""
-    count = 0
-    with transaction.atomic():
-        for delivery in deliveries.select_for_update():
-            delivery.resend(now=now)
-            enqueue_after_commit(delivery.pk)
-            count += 1
-    return count
 
 
 # The events of the consultation workflow ----------------------------------------------------
@@ -354,5 +297,13 @@ def release_payload(release: Any) -> dict[str, Any]:
 
 @task()
 def deliver_webhook(delivery_id: int) -> str:
-    """Try to deliver one webhook event to one endpoint (``deliver``)."""
-    return deliver(delivery_id)
+    """Try to deliver one webhook event to one endpoint (``WebhookChannel.deliver``)."""
+    return channel.deliver(delivery_id)
+
+
+channel = WebhookChannel(deliver_webhook)
+# The steps by module name, as the schedule (``webhooks.sweep``) and the admin
+# (``webhooks.replay``) call them.
+deliver = channel.deliver
+sweep = channel.sweep
+replay = channel.resend
