@@ -39,7 +39,7 @@ Kind = OutgoingMail.Kind
 SALT = "consult.notifications.unsubscribe"
 
 # Which role receives each staff notification.
-STAFF_KINDS = {
+STAFF_KINDS: dict[str, str] = {
     Kind.MODERATION_DIGEST: MODERATORS,
     Kind.WINDOW_CLOSED: PUBLISHERS,
     Kind.READY_TO_PUBLISH: PUBLISHERS,
@@ -84,11 +84,13 @@ def unsubscribe(token: str) -> str | None:
     if "c" in value:
         Comment.objects.filter(pk=value["c"]).update(notify_replies=False)
         return "comment"
+    user_pk = value.get("u")
     if (
         value.get("k") in STAFF_KINDS
-        and get_user_model().objects.filter(pk=value.get("u")).exists()
+        and user_pk is not None
+        and get_user_model().objects.filter(pk=user_pk).exists()
     ):
-        prefs, _ = StaffMailSettings.objects.get_or_create(user_id=value["u"])
+        prefs, _ = StaffMailSettings.objects.get_or_create(user_id=user_pk)
         if value["k"] not in prefs.unsubscribed:
             prefs.unsubscribed = [*prefs.unsubscribed, value["k"]]
             prefs.save(update_fields=["unsubscribed"])
