@@ -1,18 +1,19 @@
 """Comments through the API: ``POST /api/v1/consultations/<slug>/comments/`` with a
 key holding the ``comment`` scope.
 
-The request is checked by the public form's own checks (``consult.intake.form.ApiCommentForm``,
-which are ``consult.intake.store``'s) and stored by ``intake.submit_comment``, so the API refuses
-exactly what the form refuses, with the same messages. What is added: ``signatures``, the key's
-owner as the submitting organisation, and ``Idempotency-Key``. A retry with the same key and
-the same request answers the first comment and stores nothing; the same key with another
-request is a 409. Two requests with one key at the same instant store one comment: the
-database's unique constraint decides, and the loser answers with the winner's comment.
+``consult.intake.verdict.take_comment`` decides, as for the public form: the same checks
+(``consult.intake.form.ApiCommentForm``), the same messages, the same storing. This module reads
+the request into a ``Submission`` and renders the verdict (201 with the receipt, 404, 403 for
+the window, 400 by field). What is
+added: ``signatures``, the key's owner as the submitting organisation, and ``Idempotency-Key``.
+A retry with the same key and the same request answers the first comment and stores nothing;
+the same key with another request is a 409. Two requests with one key at the same instant store
+one comment: the database's unique constraint decides, and the loser answers with the winner's
+comment.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -28,9 +29,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consult.api.keys import request_key
-from consult.intake import store as intake
 from consult.intake.form import SIGNATURES_MAX, ApiCommentForm
+from consult.intake.store import Sender
+from consult.intake.verdict import Outcome, Submission, Verdict, take_comment
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
@@ -40,7 +41,6 @@ from consult.models import (
 )
 from core.api.schema import ERROR_SCHEMA
 from core.clients import client_ip, request_started_at
-from core.errors import InvalidTransition
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
@@ -202,33 +202,38 @@ SUBMISSION_SCHEMA = extend_schema(
 class CommentSubmission:
     """The ``create`` action of the consultation's comments viewset."""
 
-    @sensitive_variables("data", "form", "cleaned")
+    @sensitive_variables("data", "submission")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request_key(request)
-        if key is None:  # KeyScopes lets no POST without a key through
+        key = request.auth
+        if not isinstance(key, ApiKey):  # KeyScopes lets no POST without a key through
             raise exceptions.NotAuthenticated()
+        slug = kwargs["consultation_slug"]
         now = request_started_at(request._request)
         idempotency_key = _idempotency_key(request)
         data = request.data
-        fingerprint = (
-            request_fingerprint(data, consultation=kwargs["consultation_slug"])
-            if idempotency_key
-            else ""
-        )
+        fingerprint = request_fingerprint(data, consultation=slug) if idempotency_key else ""
         if idempotency_key:
             earlier = _earlier(request, key, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier
-        form = _checked_form(request, data, slug=kwargs["consultation_slug"], now=now)
-        cleaned = form.cleaned_data
-        keyed = intake.KeyedSubmission(
+        _refuse_unknown_fields(data)
+        submission = Submission(
+            slug=slug,
+            data=_as_form_data(data),
+            files=request.FILES,
+            upload_refusal=getattr(request._request, "upload_refusal", None),
+            now=now,
+            sender=Sender(
+                ip=client_ip(request._request),
+                language=translation.get_language(),
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            ),
             api_key=key,
-            signatures=cleaned["signatures"],
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
         )
         try:
-            comment = _submit(request, form, now=now, keyed=keyed)
+            verdict = take_comment(submission)
         except IntegrityError:
             # Another request with this Idempotency-Key stored its comment first.
             earlier = (
@@ -237,57 +242,24 @@ class CommentSubmission:
             if earlier is None:
                 raise
             return earlier
-        return _receipt(request, comment, key)
+        return _answer(request, verdict, key)
 
 
-def _checked_form(request: Request, data: Any, *, slug: str, now: dt.datetime) -> ApiCommentForm:
-    """The form, valid, for a request to consultation ``slug`` at ``now``; the API's refusal
-    (404, 403 for the window, 400 by field) otherwise, in the order the public form's view
-    decides them."""
-    _refuse_unknown_fields(data)
-    target = intake.read_target(slug, str(_first(data, "occupation") or ""))
-    if target is None:
+def _answer(request: Request, verdict: Verdict, key: ApiKey) -> Response:
+    """The verdict on a keyed submission as the API says it."""
+    if verdict.outcome == Outcome.TAKEN and verdict.comment is not None:
+        return _receipt(request, verdict.comment, key)
+    if verdict.outcome == Outcome.NOT_FOUND:
         raise exceptions.NotFound()
-    refusal = intake.window_refusal(target.consultation, now)
-    if refusal:
-        raise exceptions.PermissionDenied(refusal)
-    form = ApiCommentForm(
-        _as_form_data(data),
-        request.FILES,
-        target=target,
-        upload_refusal=getattr(request._request, "upload_refusal", None),
-    )
-    if not form.is_valid():
+    if verdict.outcome == Outcome.INVALID:
         raise exceptions.ValidationError(
             {
-                ("non_field_errors" if name == "__all__" else name): list(messages)
-                for name, messages in form.errors.items()
+                ("non_field_errors" if name == "__all__" else name): messages
+                for name, messages in verdict.errors.items()
             }
         )
-    return form
-
-
-@sensitive_variables("form")
-def _submit(
-    request: Request, form: ApiCommentForm, *, now: dt.datetime, keyed: intake.KeyedSubmission
-) -> Comment:
-    try:
-        return intake.submit_comment(
-            form.target,
-            now=now,
-            **form.submission(),
-            sender=intake.Sender(
-                ip=client_ip(request._request),
-                language=translation.get_language(),
-                site_url=request.build_absolute_uri("/").rstrip("/"),
-            ),
-            keyed=keyed,
-        )
-    except InvalidTransition as refused:
-        # The window closed between the check and the INSERT, or the draft left the list.
-        if refused.field:
-            raise exceptions.ValidationError({refused.field: [refused.message]}) from None
-        raise exceptions.PermissionDenied(refused.message) from None
+    # The one refusal left for a keyed submission: the window is not open.
+    raise exceptions.PermissionDenied(verdict.refusal)
 
 
 def _receipt(
@@ -377,12 +349,6 @@ def _refuse_unknown_fields(data: Any) -> None:
                 problems[str(name)] = [_("Give a single value, not a list or an object.")]
     if problems:
         raise exceptions.ValidationError(problems)
-
-
-def _first(data: Any, name: str) -> Any:
-    if isinstance(data, QueryDict):
-        return data.get(name)
-    return data.get(name) if isinstance(data, dict) else None
 
 
 def _as_form_data(data: Any) -> QueryDict | dict[str, Any]:

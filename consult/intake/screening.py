@@ -1,7 +1,8 @@
 """What an attachment of a known kind must not carry, judged by its content.
 
-``consult.intake.file_kinds`` says what kind a file is; ``screen`` then says why a file of that kind
-is refused, as one of the ``Refusal`` codes (``consult.intake.store`` words the message):
+``consult.intake.file_kinds`` says what kind a file is; ``screen`` then says why a file of that
+kind is refused, as one of the ``Refusal`` codes (``consult.intake.attachments`` words the
+message):
 
 - DOCX and ODT are zip archives: refused when their members would inflate past 100 MB or past
   100 times their packed size (a zip bomb; judged from the sizes the archive declares, nothing

@@ -1,9 +1,10 @@
 """Refusing oversized uploads while they arrive, not after they are on disk.
 
 ``AttachmentLimitHandler`` comes first in ``FILE_UPLOAD_HANDLERS``. It applies
-``intake.check_upload_while_reading`` as each file starts and as each chunk arrives; at the
-first refusal it keeps the message on the request (``request.upload_refusal``, which the comment
-form shows) and stops the parser, so the rest of the body is never written anywhere.
+``consult.intake.attachments.check_upload_while_reading`` as each file starts and as each chunk
+arrives; at the first refusal it keeps the message on the request (``request.upload_refusal``,
+which the comment form shows) and stops the parser, so the rest of the body is never written
+anywhere.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
-from consult.intake import store as intake
+from consult.intake.attachments import COMMENT_REQUEST_MAX_BYTES, check_upload_while_reading
 
 
 class AttachmentLimitHandler(FileUploadHandler):
@@ -38,7 +39,7 @@ class AttachmentLimitHandler(FileUploadHandler):
 
     def _check(self, *, received: int) -> None:
         try:
-            intake.check_upload_while_reading(
+            check_upload_while_reading(
                 self.file_name or "", number=self.number, received=received, total=self.total
             )
         except ValidationError as refusal:
@@ -47,5 +48,5 @@ class AttachmentLimitHandler(FileUploadHandler):
             # arrives on a connection the browser is still willing to read; past the cap,
             # nothing more is read and the server closes the connection after answering.
             raise StopUpload(
-                connection_reset=self.body_length > intake.COMMENT_REQUEST_MAX_BYTES
+                connection_reset=self.body_length > COMMENT_REQUEST_MAX_BYTES
             ) from None
