@@ -308,7 +308,9 @@ class CommentForm(forms.Form):
     def clean_attachments(self) -> list[UploadedAttachment]:
         if self.upload_refusal is not None:
             raise self.upload_refusal
-        return check_attachments(self.cleaned_data.get("attachments") or [])
+        files = self.cleaned_data.get("attachments") or []
+        # Without files there is nothing to check.
+        return check_attachments(files) if files else []
 
     def clean(self) -> dict[str, Any]:
         super().clean()
