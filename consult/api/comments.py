@@ -4,7 +4,7 @@ key holding the ``comment`` scope.
 ``consult.intake.verdict.take_comment`` decides, as for the public form: the same checks
 (``consult.intake.form.ApiCommentForm``), the same messages, the same storing. This module reads
 the request into a ``Submission`` and renders the verdict (201 with the receipt, 404, 403 for
-the window, 400 by field). What is
+the window, 400 by field); the request's schema is generated from the form's fields. What is
 added: ``signatures``, the key's owner as the submitting organisation, and ``Idempotency-Key``.
 A retry with the same key and the same request answers the first comment and stores nothing;
 the same key with another request is a 409. Two requests with one key at the same instant store
@@ -29,17 +29,11 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consult.intake.form import SIGNATURES_MAX, ApiCommentForm
+from consult.intake.form import ApiCommentForm
 from consult.intake.store import Sender
 from consult.intake.verdict import Outcome, Submission, Verdict, take_comment
-from consult.models import (
-    ATTACHMENT_MAX_BYTES,
-    COMMENT_BODY_MAX_LENGTH,
-    COMMENT_MAX_ATTACHMENTS,
-    ApiKey,
-    Comment,
-)
-from core.api.schema import ERROR_SCHEMA
+from consult.models import ATTACHMENT_MAX_BYTES, COMMENT_MAX_ATTACHMENTS, ApiKey, Comment
+from core.api.schema import ERROR_SCHEMA, form_serializer
 from core.clients import client_ip, request_started_at
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -54,59 +48,36 @@ class Conflict(exceptions.APIException):
 # Schema ------------------------------------------------------------------------------------
 
 
-class CommentSubmissionSerializer(serializers.Serializer):
-    """What the request may hold, for the schema; the checks are the form's
-    (``ApiCommentForm``), run on the request as sent."""
-
-    occupation = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="Id of one draft occupation of this consultation (as listed in its "
-        "`occupations`); leave out to comment on the draft list as a whole.",
-    )
-    field = serializers.ChoiceField(
-        required=False,
-        choices=Comment.Field.choices,
-        help_text="Part of the occupation commented on; needs `occupation`.",
-    )
-    task_number = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=999,
-        help_text="With `field` = `task`: the task's number in the list.",
-    )
-    body = serializers.CharField(max_length=COMMENT_BODY_MAX_LENGTH, help_text="The comment.")
-    proposed_text = serializers.CharField(
-        required=False, allow_blank=True, max_length=COMMENT_BODY_MAX_LENGTH
-    )
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    organisation = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    email = serializers.EmailField(
-        required=False,
-        allow_blank=True,
-        max_length=254,
-        help_text="A receipt is sent here; never published.",
-    )
-    consent_to_publish = serializers.BooleanField(required=False, default=False)
-    notify_replies = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="Mail the address in `email` when staff reply and when the report is published.",
-    )
-    signatures = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=SIGNATURES_MAX,
-        help_text="How many people the submitting organisation speaks for (default 1).",
-    )
-    attachments = serializers.ListField(
-        child=serializers.FileField(),
-        required=False,
-        max_length=COMMENT_MAX_ATTACHMENTS,
-        help_text=f"Multipart only: up to {COMMENT_MAX_ATTACHMENTS} files of at most "
-        f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB, PDF, DOCX, ODT or TXT by content.",
-    )
+CommentSubmissionSerializer = form_serializer(
+    ApiCommentForm,
+    name="CommentSubmissionSerializer",
+    doc="What the request may hold, for the schema; the checks are the form's\n"
+    "(``ApiCommentForm``), run on the request as sent.",
+    # What the documentation says of the fields beside the form's own rules.
+    extra_kwargs={
+        "occupation": {
+            "help_text": "Id of one draft occupation of this consultation (as listed in its "
+            "`occupations`); leave out to comment on the draft list as a whole."
+        },
+        "field": {"help_text": "Part of the occupation commented on; needs `occupation`."},
+        "task_number": {"help_text": "With `field` = `task`: the task's number in the list."},
+        "body": {"help_text": "The comment."},
+        "email": {"help_text": "A receipt is sent here; never published."},
+        "notify_replies": {
+            "help_text": "Mail the address in `email` when staff reply and when the report is "
+            "published."
+        },
+        # The form takes null for 1, as it takes leaving it out; only the latter is documented.
+        "signatures": {
+            "help_text": "How many people the submitting organisation speaks for (default 1).",
+            "allow_null": False,
+        },
+        "attachments": {
+            "help_text": f"Multipart only: up to {COMMENT_MAX_ATTACHMENTS} files of at most "
+            f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB, PDF, DOCX, ODT or TXT by content."
+        },
+    },
+)
 
 
 class CommentReceiptSerializer(serializers.Serializer):

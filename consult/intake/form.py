@@ -1,9 +1,10 @@
 """The comment form and every check it runs on what a person typed.
 
 ``CommentForm`` is the public form (its field names are a public contract: docs/architecture.md,
-"Public contract"); ``ApiCommentForm`` is the same form as the keyed API takes it. The text
-checks (``check_plain_text``, ``check_part``) live here beside the fields that run them; the
-checks on files are ``consult.intake.attachments``'s. ``CommentForm.checked`` binds and
+"Public contract"); ``ApiCommentForm`` is the same form as the keyed API takes it, and the
+API's request schema is generated from its fields (``core.api.schema.form_serializer``). The
+text checks (``check_plain_text``, ``check_part``) live here beside the fields that run them;
+the checks on files are ``consult.intake.attachments``'s. ``CommentForm.checked`` binds and
 validates a form in one call, for ``consult.intake.verdict``.
 """
 
@@ -24,6 +25,7 @@ from consult.intake.attachments import UploadedAttachment, check_attachments
 from consult.intake.store import Target
 from consult.models import (
     COMMENT_BODY_MAX_LENGTH,
+    COMMENT_MAX_ATTACHMENTS,
     Comment,
     DraftOccupation,
 )
@@ -136,7 +138,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    """Several files in one input, at most ``max_files`` of them (which
+    ``check_attachments`` enforces with its own message)."""
+
+    def __init__(self, *args: Any, max_files: int, **kwargs: Any) -> None:
+        self.max_files = max_files
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
@@ -161,12 +167,13 @@ class CommentForm(forms.Form):
     ``cleaned_data["attachments"]`` a list of ``UploadedAttachment``.
     """
 
-    occupation = forms.CharField(
+    occupation = forms.IntegerField(
         label=_("Occupation"),
         required=False,
         # The choices shown are set by list_drafts(); the posted one is checked against the
         # target in clean_occupation().
         widget=forms.Select,
+        error_messages={"invalid": _("Choose an occupation from this draft list.")},
         help_text=_("Leave as it is to comment on the draft list as a whole."),
     )
     field = forms.ChoiceField(
@@ -240,6 +247,7 @@ class CommentForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments"),
         required=False,
+        max_files=COMMENT_MAX_ATTACHMENTS,
         widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.odt,.txt"}),
         help_text=_("Up to 3 files, 10 MB each: PDF, DOCX, ODT or plain text (UTF-8)."),
     )
@@ -296,10 +304,12 @@ class CommentForm(forms.Form):
 
     def clean_occupation(self) -> DraftOccupation | None:
         posted = self.cleaned_data["occupation"]
-        if not posted:
+        if posted is None:
             return None
         draft = self.target.draft
-        if draft is None or str(draft.pk) != posted:
+        # read_target reads a draft only for the posted text of its id, written as Python
+        # writes it, so that comparing the numbers here compares what was posted.
+        if draft is None or draft.pk != posted:
             raise ValidationError(
                 _("Choose an occupation from this draft list."), code="invalid_choice"
             )

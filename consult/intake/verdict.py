@@ -223,10 +223,11 @@ def read_consultation(slug: str) -> Consultation | None:
 
 def read_target(slug: str, occupation: str = "") -> Target | None:
     """The public consultation ``slug`` and, if ``occupation`` is the id of one of its active
-    drafts, that draft, read with its consultation in one query; None when there is no such
-    consultation. An ``occupation`` that names no such draft gives a target without a draft
-    (the form then refuses it)."""
-    if occupation.isascii() and occupation.isdigit():
+    drafts (written as Python writes the number: digits, no leading zero), that draft, read
+    with its consultation in one query; None when there is no such consultation. An
+    ``occupation`` that names no such draft gives a target without a draft (the form then
+    refuses it)."""
+    if occupation.isascii() and occupation.isdigit() and not occupation.startswith("0"):
         drafts = (
             DraftOccupation.objects.active()
             .select_related("consultation")
