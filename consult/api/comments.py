@@ -1,18 +1,19 @@
 """Comments through the API: ``POST /api/v1/consultations/<slug>/comments/`` with a
 key holding the ``comment`` scope.
 
-The request is checked by the public form's own checks (``consult.intake.form.ApiCommentForm``,
-which are ``consult.intake.store``'s) and stored by ``intake.submit_comment``, so the API refuses
-exactly what the form refuses, with the same messages. What is added: ``signatures``, the key's
-owner as the submitting organisation, and ``Idempotency-Key``. A retry with the same key and
-the same request answers the first comment and stores nothing; the same key with another
-request is a 409. Two requests with one key at the same instant store one comment: the
-database's unique constraint decides, and the loser answers with the winner's comment.
+``consult.intake.verdict.take_comment`` decides, as for the public form: the same checks
+(``consult.intake.form.ApiCommentForm``), the same messages, the same storing. This module reads
+the request into a ``Submission`` and renders the verdict (201 with the receipt, 404, 403 for
+the window, 400 by field); the request's schema is generated from the form's fields. What is
+added: ``signatures``, the key's owner as the submitting organisation, and ``Idempotency-Key``.
+A retry with the same key and the same request answers the first comment and stores nothing;
+the same key with another request is a 409. Two requests with one key at the same instant store
+one comment: the database's unique constraint decides, and the loser answers with the winner's
+comment.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -28,19 +29,12 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consult.api.keys import request_key
-from consult.intake import store as intake
-from consult.intake.form import SIGNATURES_MAX, ApiCommentForm
-from consult.models import (
-    ATTACHMENT_MAX_BYTES,
-    COMMENT_BODY_MAX_LENGTH,
-    COMMENT_MAX_ATTACHMENTS,
-    ApiKey,
-    Comment,
-)
-from core.api.schema import ERROR_SCHEMA
+from consult.intake.form import ApiCommentForm
+from consult.intake.store import Sender
+from consult.intake.verdict import Outcome, Submission, Verdict, take_comment
+from consult.models import ATTACHMENT_MAX_BYTES, COMMENT_MAX_ATTACHMENTS, ApiKey, Comment
+from core.api.schema import ERROR_SCHEMA, form_serializer
 from core.clients import client_ip, request_started_at
-from core.errors import InvalidTransition
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
@@ -54,59 +48,36 @@ class Conflict(exceptions.APIException):
 # Schema ------------------------------------------------------------------------------------
 
 
-class CommentSubmissionSerializer(serializers.Serializer):
-    """What the request may hold, for the schema; the checks are the form's
-    (``ApiCommentForm``), run on the request as sent."""
-
-    occupation = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="Id of one draft occupation of this consultation (as listed in its "
-        "`occupations`); leave out to comment on the draft list as a whole.",
-    )
-    field = serializers.ChoiceField(
-        required=False,
-        choices=Comment.Field.choices,
-        help_text="Part of the occupation commented on; needs `occupation`.",
-    )
-    task_number = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=999,
-        help_text="With `field` = `task`: the task's number in the list.",
-    )
-    body = serializers.CharField(max_length=COMMENT_BODY_MAX_LENGTH, help_text="The comment.")
-    proposed_text = serializers.CharField(
-        required=False, allow_blank=True, max_length=COMMENT_BODY_MAX_LENGTH
-    )
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    organisation = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    email = serializers.EmailField(
-        required=False,
-        allow_blank=True,
-        max_length=254,
-        help_text="A receipt is sent here; never published.",
-    )
-    consent_to_publish = serializers.BooleanField(required=False, default=False)
-    notify_replies = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="Mail the address in `email` when staff reply and when the report is published.",
-    )
-    signatures = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=SIGNATURES_MAX,
-        help_text="How many people the submitting organisation speaks for (default 1).",
-    )
-    attachments = serializers.ListField(
-        child=serializers.FileField(),
-        required=False,
-        max_length=COMMENT_MAX_ATTACHMENTS,
-        help_text=f"Multipart only: up to {COMMENT_MAX_ATTACHMENTS} files of at most "
-        f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB, PDF, DOCX, ODT or TXT by content.",
-    )
+CommentSubmissionSerializer = form_serializer(
+    ApiCommentForm,
+    name="CommentSubmissionSerializer",
+    doc="What the request may hold, for the schema; the checks are the form's\n"
+    "(``ApiCommentForm``), run on the request as sent.",
+    # What the documentation says of the fields beside the form's own rules.
+    extra_kwargs={
+        "occupation": {
+            "help_text": "Id of one draft occupation of this consultation (as listed in its "
+            "`occupations`); leave out to comment on the draft list as a whole."
+        },
+        "field": {"help_text": "Part of the occupation commented on; needs `occupation`."},
+        "task_number": {"help_text": "With `field` = `task`: the task's number in the list."},
+        "body": {"help_text": "The comment."},
+        "email": {"help_text": "A receipt is sent here; never published."},
+        "notify_replies": {
+            "help_text": "Mail the address in `email` when staff reply and when the report is "
+            "published."
+        },
+        # The form takes null for 1, as it takes leaving it out; only the latter is documented.
+        "signatures": {
+            "help_text": "How many people the submitting organisation speaks for (default 1).",
+            "allow_null": False,
+        },
+        "attachments": {
+            "help_text": f"Multipart only: up to {COMMENT_MAX_ATTACHMENTS} files of at most "
+            f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB, PDF, DOCX, ODT or TXT by content."
+        },
+    },
+)
 
 
 class CommentReceiptSerializer(serializers.Serializer):
@@ -202,33 +173,38 @@ SUBMISSION_SCHEMA = extend_schema(
 class CommentSubmission:
     """The ``create`` action of the consultation's comments viewset."""
 
-    @sensitive_variables("data", "form", "cleaned")
+    @sensitive_variables("data", "submission")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request_key(request)
-        if key is None:  # KeyScopes lets no POST without a key through
+        key = request.auth
+        if not isinstance(key, ApiKey):  # KeyScopes lets no POST without a key through
             raise exceptions.NotAuthenticated()
+        slug = kwargs["consultation_slug"]
         now = request_started_at(request._request)
         idempotency_key = _idempotency_key(request)
         data = request.data
-        fingerprint = (
-            request_fingerprint(data, consultation=kwargs["consultation_slug"])
-            if idempotency_key
-            else ""
-        )
+        fingerprint = request_fingerprint(data, consultation=slug) if idempotency_key else ""
         if idempotency_key:
             earlier = _earlier(request, key, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier
-        form = _checked_form(request, data, slug=kwargs["consultation_slug"], now=now)
-        cleaned = form.cleaned_data
-        keyed = intake.KeyedSubmission(
+        _refuse_unknown_fields(data)
+        submission = Submission(
+            slug=slug,
+            data=_as_form_data(data),
+            files=request.FILES,
+            upload_refusal=getattr(request._request, "upload_refusal", None),
+            now=now,
+            sender=Sender(
+                ip=client_ip(request._request),
+                language=translation.get_language(),
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            ),
             api_key=key,
-            signatures=cleaned["signatures"],
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
         )
         try:
-            comment = _submit(request, form, now=now, keyed=keyed)
+            verdict = take_comment(submission)
         except IntegrityError:
             # Another request with this Idempotency-Key stored its comment first.
             earlier = (
@@ -237,57 +213,24 @@ class CommentSubmission:
             if earlier is None:
                 raise
             return earlier
-        return _receipt(request, comment, key)
+        return _answer(request, verdict, key)
 
 
-def _checked_form(request: Request, data: Any, *, slug: str, now: dt.datetime) -> ApiCommentForm:
-    """The form, valid, for a request to consultation ``slug`` at ``now``; the API's refusal
-    (404, 403 for the window, 400 by field) otherwise, in the order the public form's view
-    decides them."""
-    _refuse_unknown_fields(data)
-    target = intake.read_target(slug, str(_first(data, "occupation") or ""))
-    if target is None:
+def _answer(request: Request, verdict: Verdict, key: ApiKey) -> Response:
+    """The verdict on a keyed submission as the API says it."""
+    if verdict.outcome == Outcome.TAKEN and verdict.comment is not None:
+        return _receipt(request, verdict.comment, key)
+    if verdict.outcome == Outcome.NOT_FOUND:
         raise exceptions.NotFound()
-    refusal = intake.window_refusal(target.consultation, now)
-    if refusal:
-        raise exceptions.PermissionDenied(refusal)
-    form = ApiCommentForm(
-        _as_form_data(data),
-        request.FILES,
-        target=target,
-        upload_refusal=getattr(request._request, "upload_refusal", None),
-    )
-    if not form.is_valid():
+    if verdict.outcome == Outcome.INVALID:
         raise exceptions.ValidationError(
             {
-                ("non_field_errors" if name == "__all__" else name): list(messages)
-                for name, messages in form.errors.items()
+                ("non_field_errors" if name == "__all__" else name): messages
+                for name, messages in verdict.errors.items()
             }
         )
-    return form
-
-
-@sensitive_variables("form")
-def _submit(
-    request: Request, form: ApiCommentForm, *, now: dt.datetime, keyed: intake.KeyedSubmission
-) -> Comment:
-    try:
-        return intake.submit_comment(
-            form.target,
-            now=now,
-            **form.submission(),
-            sender=intake.Sender(
-                ip=client_ip(request._request),
-                language=translation.get_language(),
-                site_url=request.build_absolute_uri("/").rstrip("/"),
-            ),
-            keyed=keyed,
-        )
-    except InvalidTransition as refused:
-        # The window closed between the check and the INSERT, or the draft left the list.
-        if refused.field:
-            raise exceptions.ValidationError({refused.field: [refused.message]}) from None
-        raise exceptions.PermissionDenied(refused.message) from None
+    # The one refusal left for a keyed submission: the window is not open.
+    raise exceptions.PermissionDenied(verdict.refusal)
 
 
 def _receipt(
@@ -377,12 +320,6 @@ def _refuse_unknown_fields(data: Any) -> None:
                 problems[str(name)] = [_("Give a single value, not a list or an object.")]
     if problems:
         raise exceptions.ValidationError(problems)
-
-
-def _first(data: Any, name: str) -> Any:
-    if isinstance(data, QueryDict):
-        return data.get(name)
-    return data.get(name) if isinstance(data, dict) else None
 
 
 def _as_form_data(data: Any) -> QueryDict | dict[str, Any]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import PurePath
 
-import filetype
+import filetype  # type: ignore[import-untyped]
+from django.core.files.uploadedfile import UploadedFile
 
 from consult.models import Attachment
 
@@ -30,7 +31,7 @@ def extension_kind(name: str) -> str | None:
     return KIND_BY_EXTENSION.get(PurePath(name).suffix.lower())
 
 
-def detect_kind(upload) -> str | None:
+def detect_kind(upload: UploadedFile) -> str | None:
     """The Attachment.Kind the content of ``upload`` (a Django UploadedFile) is, or None."""
     upload.seek(0)
     head = upload.read(8192)
@@ -50,7 +51,7 @@ def detect_kind(upload) -> str | None:
         upload.seek(0)
 
 
-def _zip_kind(upload) -> str | None:
+def _zip_kind(upload: UploadedFile) -> str | None:
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
@@ -69,7 +70,7 @@ def _zip_kind(upload) -> str | None:
         return None
 
 
-def _is_plain_text(upload) -> bool:
+def _is_plain_text(upload: UploadedFile) -> bool:
     upload.seek(0)
     data = upload.read()
     if not data or b"\x00" in data:

@@ -1,35 +1,136 @@
-"""The public comment form (its field names are a public contract: docs/architecture.md). Its
-checks are ``consult.intake.store``'s; the form shows their messages on the fields they concern."""
+"""The comment form and every check it runs on what a person typed.
+
+``CommentForm`` is the public form (its field names are a public contract: docs/architecture.md,
+"Public contract"); ``ApiCommentForm`` is the same form as the keyed API takes it, and the
+API's request schema is generated from its fields (``core.api.schema.form_serializer``). The
+text checks (``check_plain_text``, ``check_part``) live here beside the fields that run them;
+the checks on files are ``consult.intake.attachments``'s. ``CommentForm.checked`` binds and
+validates a form in one call, for ``consult.intake.verdict``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from consult.intake import store as intake
-from consult.models import COMMENT_BODY_MAX_LENGTH, Comment, DraftOccupation
+from consult.intake.attachments import UploadedAttachment, check_attachments
+from consult.intake.store import Target
+from consult.models import (
+    COMMENT_BODY_MAX_LENGTH,
+    COMMENT_MAX_ATTACHMENTS,
+    Comment,
+    DraftOccupation,
+)
 
 HONEYPOT_FIELD = "website"
+# What ``consult.intake.store.submit_comment`` takes from a valid form, besides its target,
+# time and sender: the one list of a comment's inputs, for the page and the API alike.
+COMMENT_INPUTS = (
+    "body",
+    "field",
+    "task_number",
+    "proposed_text",
+    "name",
+    "organisation",
+    "email",
+    "consent_to_publish",
+    "notify_replies",
+    "attachments",
+)
+# The inputs a form refused for a reason other than its input gives back, so that nothing
+# typed is lost (files cannot come back: a browser never lets a page preset them).
+KEPT_INPUTS = (
+    "occupation",
+    "field",
+    "task_number",
+    "body",
+    "proposed_text",
+    "name",
+    "organisation",
+    "email",
+)
+KEPT_CHECKBOXES = ("consent_to_publish", "notify_replies")
+# C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Far more people than any organisation speaks for; a guard against typing errors.
+SIGNATURES_MAX = 100_000_000
+
+FormT = TypeVar("FormT", bound="CommentForm")
+
+
+# The checks ------------------------------------------------------------------------------------
+
+
+def check_plain_text(value: str, *, multiline: bool) -> None:
+    """Text typed by a person holds no control characters (a text of several lines keeps its
+    tabs and line ends)."""
+    pattern = CONTROL_CHARACTERS_IN_LINES if multiline else CONTROL_CHARACTERS
+    if value and pattern.search(value):
+        raise ValidationError(
+            gettext(
+                "Remove the control characters (invisible characters such as NUL) from this text."
+            ),
+            code="control_characters",
+        )
+
+
+def check_part(
+    draft: DraftOccupation | None, part: str, task_number: int | None
+) -> dict[str, ValidationError]:
+    """What is wrong with commenting on ``part`` (a ``Comment.Field``) of ``draft``, by the
+    name of the input to blame; empty when nothing is."""
+    if part and draft is None:
+        return {
+            "field": ValidationError(
+                gettext("Choose an occupation to comment on one of its parts."),
+                code="needs_occupation",
+            )
+        }
+    if part != Comment.Field.TASK or draft is None:
+        return {}
+    count = len(draft.tasks)
+    if count == 0:
+        message = gettext("This occupation has no numbered tasks.")
+    elif task_number is None:
+        message = gettext("Give the number of the task you comment on.")
+    elif task_number > count:
+        message = ngettext(
+            "“%(name)s” has %(count)d task; choose number 1.",
+            "“%(name)s” has %(count)d tasks; choose a number from 1 to %(count)d.",
+            count,
+        ) % {"name": draft.name, "count": count}
+    else:
+        return {}
+    return {"task_number": ValidationError(message, code="task_number")}
+
+
+# The fields ------------------------------------------------------------------------------------
 
 
 class PlainTextField(forms.CharField):
     """Text typed by a person: line ends normalised to ``\\n`` (so that a browser's CRLF does
     not count twice against the length limit) and no control characters."""
 
-    def __init__(self, *, multiline: bool, **kwargs) -> None:
+    def __init__(self, *, multiline: bool, **kwargs: Any) -> None:
         self.multiline = multiline
         super().__init__(**kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> str:
         value = super().to_python(value)
         return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
-    def validate(self, value) -> None:
+    def validate(self, value: Any) -> None:
         super().validate(value)
-        intake.check_plain_text(value, multiline=self.multiline)
+        check_plain_text(value, multiline=self.multiline)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -37,34 +138,42 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs) -> None:
+    """Several files in one input, at most ``max_files`` of them (which
+    ``check_attachments`` enforces with its own message)."""
+
+    def __init__(self, *args: Any, max_files: int, **kwargs: Any) -> None:
+        self.max_files = max_files
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         if not data:
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+# The forms -------------------------------------------------------------------------------------
+
+
 class CommentForm(forms.Form):
     """A comment on the whole draft list, one occupation, or one field of it.
 
-    ``target`` is what ``intake.read_target`` read for the posted occupation: a posted
-    occupation is valid only if it is that target's draft, so that checking it reads nothing
-    more, whatever the length of the list. ``upload_refusal`` is why the upload handler
+    ``target`` is what ``consult.intake.verdict.read_target`` read for the posted occupation: a
+    posted occupation is valid only if it is that target's draft, so that checking it reads
+    nothing more, whatever the length of the list. ``upload_refusal`` is why the upload handler
     stopped reading the files, if it did (``consult.intake.upload_handler``).
     ``cleaned_data["occupation"]`` is a DraftOccupation or None and
-    ``cleaned_data["attachments"]`` a list of ``intake.UploadedAttachment``.
+    ``cleaned_data["attachments"]`` a list of ``UploadedAttachment``.
     """
 
-    occupation = forms.CharField(
+    occupation = forms.IntegerField(
         label=_("Occupation"),
         required=False,
         # The choices shown are set by list_drafts(); the posted one is checked against the
         # target in clean_occupation().
         widget=forms.Select,
+        error_messages={"invalid": _("Choose an occupation from this draft list.")},
         help_text=_("Leave as it is to comment on the draft list as a whole."),
     )
     field = forms.ChoiceField(
@@ -138,6 +247,7 @@ class CommentForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments"),
         required=False,
+        max_files=COMMENT_MAX_ATTACHMENTS,
         widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.odt,.txt"}),
         help_text=_("Up to 3 files, 10 MB each: PDF, DOCX, ODT or plain text (UTF-8)."),
     )
@@ -150,43 +260,74 @@ class CommentForm(forms.Form):
 
     def __init__(
         self,
-        *args,
-        target: intake.Target,
+        *args: Any,
+        target: Target,
         upload_refusal: ValidationError | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.target = target
         self.upload_refusal = upload_refusal
 
+    @classmethod
+    def checked(
+        cls: type[FormT],
+        data: Mapping[str, Any],
+        files: MultiValueDict,
+        *,
+        target: Target,
+        upload_refusal: ValidationError | None = None,
+    ) -> FormT:
+        """The form bound to what was sent about ``target``, validated: when valid, its
+        ``cleaned_data`` holds the ``COMMENT_INPUTS``; otherwise its ``errors`` say what is
+        wrong, each on its field."""
+        form = cls(data, files, target=target, upload_refusal=upload_refusal)
+        form.full_clean()
+        return form
+
+    @classmethod
+    def keeping(cls: type[FormT], data: Mapping[str, Any], *, target: Target) -> FormT:
+        """An unbound form filled with what was posted (``data``), for a refusal that is not
+        about the input itself: everything typed comes back."""
+        kept: dict[str, Any] = {name: data.get(name, "") for name in KEPT_INPUTS}
+        for name in KEPT_CHECKBOXES:
+            kept[name] = bool(data.get(name))
+        return cls(initial=kept, target=target)
+
     def list_drafts(self, drafts: Sequence[DraftOccupation]) -> None:
         """Show ``drafts`` (the consultation's active drafts, already read for the page) as the
         choices."""
-        self.fields["occupation"].widget.choices = [("", _("The draft list as a whole"))] + [
+        widget: Any = self.fields["occupation"].widget
+        widget.choices = [("", _("The draft list as a whole"))] + [
             (draft.pk, f"{draft.position}. {draft.name}") for draft in drafts
         ]
 
     def clean_occupation(self) -> DraftOccupation | None:
         posted = self.cleaned_data["occupation"]
-        if not posted:
+        if posted is None:
             return None
         draft = self.target.draft
-        if draft is None or str(draft.pk) != posted:
+        # read_target reads a draft only for the posted text of its id, written as Python
+        # writes it, so that comparing the numbers here compares what was posted.
+        if draft is None or draft.pk != posted:
             raise ValidationError(
                 _("Choose an occupation from this draft list."), code="invalid_choice"
             )
         return draft
 
-    def clean_attachments(self) -> list[intake.UploadedAttachment]:
+    def clean_attachments(self) -> list[UploadedAttachment]:
         if self.upload_refusal is not None:
             raise self.upload_refusal
-        return intake.check_attachments(self.cleaned_data.get("attachments") or [])
+        files = self.cleaned_data.get("attachments") or []
+        # Without files there is nothing to check.
+        return check_attachments(files) if files else []
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        part = cleaned.get("field")
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        part = cleaned.get("field") or ""
         if "occupation" not in self.errors:
-            for name, error in intake.check_part(
+            for name, error in check_part(
                 cleaned.get("occupation"), part, cleaned.get("task_number")
             ).items():
                 if name not in self.errors:
@@ -194,30 +335,6 @@ class CommentForm(forms.Form):
         if part != Comment.Field.TASK:
             cleaned["task_number"] = None
         return cleaned
-
-    def submission(self) -> dict:
-        """What ``intake.submit_comment`` takes from a valid form, besides its target, time
-        and sender: the one list of the comment's inputs, for the page and the API alike."""
-        data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "body",
-                "field",
-                "task_number",
-                "proposed_text",
-                "name",
-                "organisation",
-                "email",
-                "consent_to_publish",
-                "notify_replies",
-                "attachments",
-            )
-        }
-
-
-# Far more people than any organisation speaks for; a guard against typing errors.
-SIGNATURES_MAX = 100_000_000
 
 
 class ApiCommentForm(CommentForm):

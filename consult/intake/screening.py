@@ -1,7 +1,8 @@
 """What an attachment of a known kind must not carry, judged by its content.
 
-``consult.intake.file_kinds`` says what kind a file is; ``screen`` then says why a file of that kind
-is refused, as one of the ``Refusal`` codes (``consult.intake.store`` words the message):
+``consult.intake.file_kinds`` says what kind a file is; ``screen`` then says why a file of that
+kind is refused, as one of the ``Refusal`` codes (``consult.intake.attachments`` words the
+message):
 
 - DOCX and ODT are zip archives: refused when their members would inflate past 100 MB or past
   100 times their packed size (a zip bomb; judged from the sizes the archive declares, nothing
@@ -20,6 +21,7 @@ import re
 import zipfile
 from enum import StrEnum
 
+from django.core.files.uploadedfile import UploadedFile
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -48,7 +50,7 @@ class Refusal(StrEnum):
     MARKUP = "markup"
 
 
-def screen(upload, kind: str) -> Refusal | None:
+def screen(upload: UploadedFile, kind: str) -> Refusal | None:
     """Why ``upload`` (a Django UploadedFile whose content is ``kind``, an Attachment.Kind) is
     refused, or None. Leaves the file at its start."""
     try:
@@ -63,7 +65,7 @@ def screen(upload, kind: str) -> Refusal | None:
         upload.seek(0)
 
 
-def _screen_archive(upload) -> Refusal | None:
+def _screen_archive(upload: UploadedFile) -> Refusal | None:
     upload.seek(0)
     if b"%PDF-" in upload.read(1024):
         return Refusal.POLYGLOT
@@ -79,7 +81,7 @@ def _screen_archive(upload) -> Refusal | None:
     return None
 
 
-def _screen_pdf(upload) -> Refusal | None:
+def _screen_pdf(upload: UploadedFile) -> Refusal | None:
     upload.seek(0)
     if zipfile.is_zipfile(upload):
         return Refusal.POLYGLOT
@@ -127,7 +129,7 @@ def _is_active_name(value: object) -> bool:
     return isinstance(value, str) and value in PDF_ACTIVE_VALUES
 
 
-def _screen_text(upload) -> Refusal | None:
+def _screen_text(upload: UploadedFile) -> Refusal | None:
     upload.seek(0)
     text = upload.read().decode("utf-8-sig", errors="replace")
     return Refusal.MARKUP if MARKUP.search(text) else None

@@ -4,7 +4,6 @@ the search in a consultation's published comments."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 
 from django.core.paginator import Paginator
@@ -12,157 +11,80 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
-from consult.intake import store as intake
-from consult.intake.form import HONEYPOT_FIELD, CommentForm
+from consult.intake.store import Sender
+from consult.intake.verdict import Outcome, Submission, Verdict, read_consultation, take_comment
 from consult.models import Comment, Consultation, normalise_tracking_number
 from consult.models.comments import TRACKING_NUMBER_PATTERN
 from consult.public.forms import CommentSearchForm
 from consult.public.views import consultation_page, public_consultation, public_drafts
-from core import ratelimit
 from core.clients import client_ip, request_started_at
-
-# The inputs a refused submission gives back to the person, so that nothing typed is lost.
-KEPT_INPUTS = (
-    "occupation",
-    "field",
-    "task_number",
-    "body",
-    "proposed_text",
-    "name",
-    "organisation",
-    "email",
-    "consent_to_publish",
-    "notify_replies",
-)
-
 
 PERSONAL_INPUTS = ("body", "proposed_text", "name", "organisation", "email")
 
 
 # What a person typed stays out of error reports (the debug page, mails to ADMINS): the posted
 # fields, and the local variables that hold them.
-@sensitive_variables("form", "kept")
+@sensitive_variables("submission")
 @sensitive_post_parameters(*PERSONAL_INPUTS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def comment_submit(request: HttpRequest, slug: str) -> HttpResponse:
     """Take a comment if the window is open at the moment the POST arrives (at the first
-    trusted proxy: ``core.clients.request_started_at``).
-
-    Refusals store nothing: rate limit (429), honeypot (a normal-looking thank-you page), a
-    closed or not yet open window (403: the page again, with everything typed kept), invalid
-    input (400: the page again, each error on its field). The limit counts stored comments and
-    honeypot hits only, so that a person correcting a form is not charged for each try.
+    trusted proxy: ``core.clients.request_started_at``); ``consult.intake.verdict.take_comment``
+    decides, and this renders its verdict: the receipt when taken, the thank-you page for the
+    honeypot's decoy, otherwise the consultation's page again with the refusal (the 429 with
+    Retry-After) and the form (each error on its field, or everything typed kept).
     """
     if request.method != "POST":
-        consultation = intake.read_consultation(slug)
+        consultation = read_consultation(slug)
         if consultation is None:
             raise Http404
         return redirect(consultation)
-    now = request_started_at(request)
-    target = intake.read_target(slug, request.POST.get("occupation", ""))
-    if target is None:
-        raise Http404
-    ip, rate = client_ip(request), ratelimit.comment_rate()
-    verdict = ratelimit.check(
-        "comment", ip, rate, fallback=lambda since: intake.comments_sent_since(ip, since)
-    )
-    if not verdict.allowed:
-        return _rate_limited(request, target, now=now, retry_after=verdict.retry_after)
-    if request.POST.get(HONEYPOT_FIELD, "").strip():
-        ratelimit.charge("comment", ip, rate)
-        return render(request, "site/comment_thanks.html", {"consultation": target.consultation})
-    refusal = intake.window_refusal_on_page(target.consultation, now)
-    if refusal:
-        form = _kept_form(request, target)
-        return _page_again(request, slug, now=now, form=form, refusal=refusal, status=403)
-    form = CommentForm(
-        request.POST,
-        request.FILES,
-        target=target,
+    submission = Submission(
+        slug=slug,
+        data=request.POST,
+        files=request.FILES,
+        # Read after the body: the upload handler sets it while reading the files.
         upload_refusal=getattr(request, "upload_refusal", None),
-    )
-    if not form.is_valid():
-        return _page_again(request, slug, now=now, form=form, status=400)
-    comment = intake.submit_comment(
-        target,
-        now=now,
-        **form.submission(),
-        sender=intake.Sender(
-            ip=ip,
+        now=request_started_at(request),
+        sender=Sender(
+            ip=client_ip(request),
             language=translation.get_language(),
             site_url=request.build_absolute_uri("/").rstrip("/"),
         ),
     )
-    ratelimit.charge("comment", ip, rate)
-    return redirect(comment)
-
-
-def _kept_form(request: HttpRequest, target: intake.Target) -> CommentForm:
-    """A form filled with what was posted, for a refusal that is not about the input itself:
-    everything typed comes back (files cannot: a browser never lets a page preset them)."""
-    kept: dict = {name: request.POST.get(name, "") for name in KEPT_INPUTS}
-    kept["consent_to_publish"] = bool(request.POST.get("consent_to_publish"))
-    kept["notify_replies"] = bool(request.POST.get("notify_replies"))
-    return CommentForm(initial=kept, target=target)
-
-
-@sensitive_variables("kept")
-def _rate_limited(
-    request: HttpRequest, target: intake.Target, *, now: dt.datetime, retry_after: int
-) -> HttpResponse:
-    """The consultation's page again (429) with the refused comment in the form, ready to be
-    sent once the limit allows it."""
-    minutes = math.ceil(retry_after / 60)
-    refusal = ngettext(
-        "Too many comments from your connection: to keep the consultation fair, each "
-        "connection can send only a limited number of comments in a given time. This comment "
-        "was not stored. Your text is kept in the form below: please send it again in about "
-        "%(minutes)d minute.",
-        "Too many comments from your connection: to keep the consultation fair, each "
-        "connection can send only a limited number of comments in a given time. This comment "
-        "was not stored. Your text is kept in the form below: please send it again in about "
-        "%(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
-    if request.FILES:
-        refusal += " " + gettext("Files are not kept: please choose them again.")
-    response = _page_again(
-        request,
-        target.consultation.slug,
-        now=now,
-        form=_kept_form(request, target),
-        refusal=refusal,
-        status=429,
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
+    verdict = take_comment(submission)
+    if verdict.outcome == Outcome.NOT_FOUND:
+        raise Http404
+    if verdict.outcome == Outcome.TAKEN:
+        return redirect(verdict.comment)
+    if verdict.outcome == Outcome.DECOY:
+        context = {"consultation": verdict.target.consultation}
+        return render(request, "site/comment_thanks.html", context)
+    return _page_again(request, slug, verdict, now=submission.now)
 
 
 def _page_again(
-    request: HttpRequest,
-    slug: str,
-    *,
-    now: dt.datetime,
-    form: CommentForm,
-    refusal: str = "",
-    status: int,
+    request: HttpRequest, slug: str, verdict: Verdict, *, now: dt.datetime
 ) -> HttpResponse:
-    """The consultation's page, read in full, with a refused comment's form."""
+    """The consultation's page, read in full, with the refused comment's form and why it was
+    refused."""
     consultation = public_consultation(slug)
-    return consultation_page(
+    response = consultation_page(
         request,
         consultation,
         now=now,
         drafts=public_drafts(consultation),
-        form=form,
-        refusal=refusal,
-        status=status,
+        form=verdict.form,
+        refusal=verdict.refusal,
+        status=verdict.status,
     )
+    if verdict.retry_after:
+        response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
 @require_safe

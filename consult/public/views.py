@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from consult.intake import store as intake
 from consult.intake.form import CommentForm
+from consult.intake.store import Target
 from consult.models import Comment, Consultation, DraftOccupation
 from consult.reporting import textdiff
 from occupations.models import Batch, ClassificationGroup
@@ -86,7 +86,7 @@ def consultation_page(
     active = _commentable(drafts)
     if form is None and state == Consultation.State.OPEN:
         form = CommentForm(
-            initial=preselected_part(request.GET, active), target=intake.Target(consultation)
+            initial=preselected_part(request.GET, active), target=Target(consultation)
         )
     if form is not None:
         form.list_drafts(active)

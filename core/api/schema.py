@@ -1,11 +1,13 @@
 """OpenAPI pieces every list and detail action shares: the ``format`` parameter, the HTTP
-validator headers, the error bodies, and ``extend_schema`` for list and detail actions."""
+validator headers, the error bodies, and ``extend_schema`` for list and detail actions; and
+``form_serializer``, the schema of a request body that a Django form checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from django import forms
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -176,3 +178,55 @@ class ApiAutoSchema(AutoSchema):
         if self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+
+def form_serializer(
+    form_class: type[forms.Form],
+    *,
+    name: str,
+    doc: str,
+    extra_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+) -> type[serializers.Serializer]:
+    """A serializer class called ``name`` (its docstring ``doc``) that describes, for the
+    schema only, a request body checked by ``form_class``: one field per form field, in the
+    form's order, with its type, length, bounds and choices, and whether it may be left out,
+    blank or null. ``extra_kwargs`` adds keyword arguments by field name, for what only the
+    documentation says (``help_text``; ``allow_null=False`` where null, which the form takes
+    as empty, is not worth documenting). The form still checks every request."""
+    extra_kwargs = extra_kwargs or {}
+    fields = {
+        field_name: _serializer_field(field, extra_kwargs.get(field_name, {}))
+        for field_name, field in form_class.base_fields.items()
+    }
+    return type(name, (serializers.Serializer,), {"__doc__": doc, **fields})
+
+
+def _serializer_field(field: forms.Field, extra: Mapping[str, Any]) -> serializers.Field:
+    serializer_class, kwargs = _description(field)
+    return serializer_class(**{**kwargs, **extra})
+
+
+def _description(field: forms.Field) -> tuple[type[serializers.Field], dict[str, Any]]:
+    """The serializer field class that describes the form ``field``, and its arguments."""
+    optional = not field.required
+    required = {"required": field.required}
+    if isinstance(field, forms.BooleanField):
+        # A box left unchecked is not sent: false.
+        return serializers.BooleanField, {**required, "default": False} if optional else required
+    if isinstance(field, forms.IntegerField):
+        bounds = {"min_value": field.min_value, "max_value": field.max_value}
+        return serializers.IntegerField, {**required, **bounds, "allow_null": optional}
+    if isinstance(field, forms.ChoiceField):
+        return serializers.ChoiceField, {**required, "choices": field.choices}
+    if isinstance(field, forms.CharField):
+        length = {"max_length": field.max_length, "allow_blank": optional}
+        if isinstance(field, forms.EmailField):
+            return serializers.EmailField, {**required, **length}
+        return serializers.CharField, {**required, **length}
+    if isinstance(field, forms.FileField) and field.widget.allow_multiple_selected:
+        # Several files in one input: a list, of at most the field's ``max_files`` if it says.
+        files = {"child": serializers.FileField(), "max_length": getattr(field, "max_files", None)}
+        return serializers.ListField, {**required, **files}
+    if isinstance(field, forms.FileField):
+        return serializers.FileField, required
+    raise TypeError(f"No serializer field describes a {type(field).__name__}.")

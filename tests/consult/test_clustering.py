@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consult import clustering, schedules
-from consult.intake import store as intake
+from consult.intake import store
 from consult.models import Comment, CommentBand, CommentSignature, Consultation
 from core.errors import InvalidTransition, NotPermitted
 from occupations.models import Transition
@@ -165,8 +165,8 @@ def test_a_new_comment_is_clustered_by_the_worker_at_its_next_tick(
 ):
     first = comment(consultation, EN)
     with django_capture_on_commit_callbacks(execute=True):
-        target = intake.Target(consultation=consultation, draft=None)
-        later = intake.submit_comment(target, now=timezone.now(), body=EN_VARIANT)
+        target = store.Target(consultation=consultation, draft=None)
+        later = store.submit_comment(target, now=timezone.now(), body=EN_VARIANT)
     later.refresh_from_db()
     assert later.cluster_id is None and Comment.objects.unclustered().get() == later
     assert "assign_new_comments_to_campaigns" in schedules.enqueue_due(now=timezone.now())

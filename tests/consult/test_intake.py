@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError
 from django.utils import timezone
 
-from consult.intake import store as intake
+from consult.intake import attachments, form, store
 from consult.models import (
     ATTACHMENT_MAX_BYTES,
     COMMENT_BODY_MAX_LENGTH,
@@ -42,7 +42,7 @@ def open_consultation(consultation_in):
 
 def _comment(consultation, now, *, occupation=None, **kwargs):
     kwargs.setdefault("body", "The definition should mention electrolysis.")
-    return intake.submit_comment(intake.Target(consultation, occupation), now=now, **kwargs)
+    return store.submit_comment(store.Target(consultation, occupation), now=now, **kwargs)
 
 
 # The window --------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_a_comment_on_one_task_keeps_its_target_and_a_receipt_number(
         organisation="Hydrogen Association",
         email="li@example.org",
         consent_to_publish=True,
-        sender=intake.Sender(ip="203.0.113.7"),
+        sender=store.Sender(ip="203.0.113.7"),
     )
     comment.refresh_from_db()
     assert comment.target_display == "Hydrogen producer — task 2"
@@ -182,7 +182,7 @@ def test_a_tracking_number_clash_is_settled_with_a_fresh_number(
 ):
     taken = _comment(open_consultation, window[0]).tracking_number
     numbers = iter([taken, "7KQ4-M2XD-93TR"])
-    monkeypatch.setattr(intake, "new_tracking_number", lambda: next(numbers))
+    monkeypatch.setattr(store, "new_tracking_number", lambda: next(numbers))
 
     comment = _comment(open_consultation, window[0], body="A second comment.")
 
@@ -204,7 +204,7 @@ def test_a_receipt_is_emailed_by_the_worker_when_an_address_is_given(
 
 
 def test_attachments_are_stored_under_a_random_name(open_consultation, window):
-    upload = intake.UploadedAttachment(
+    upload = attachments.UploadedAttachment(
         name="my letter.pdf",
         content_type="application/pdf",
         file=ContentFile(b"%PDF-1.4 letter"),
@@ -228,7 +228,7 @@ def test_a_comment_on_another_consultations_occupation_is_refused(open_consultat
 
 def test_a_comment_on_a_part_of_no_occupation_is_refused_by_the_database(open_consultation, window):
     """The form's check (``check_part``) says why; a caller that skips it meets the database."""
-    assert "field" in intake.check_part(None, "name", None)
+    assert "field" in form.check_part(None, "name", None)
     with pytest.raises(IntegrityError):
         _comment(open_consultation, window[0], field="name")
     assert not Comment.objects.exists()
@@ -248,7 +248,7 @@ def test_a_task_number_is_checked_against_the_drafts_tasks(
     open_consultation, part, task_number, problem
 ):
     draft = open_consultation.drafts.get(position=1)
-    errors = intake.check_part(draft, part, task_number)
+    errors = form.check_part(draft, part, task_number)
     if problem is None:
         assert errors == {}
     else:
@@ -263,9 +263,9 @@ def _upload(size: int, name: str = "a.txt") -> ContentFile:
 
 def test_too_many_or_too_large_attachments_are_refused_with_their_names():
     with pytest.raises(ValidationError, match="Attach at most 3 files; you chose 4"):
-        intake.check_attachments([_upload(1) for _ in range(4)])
+        attachments.check_attachments([_upload(1) for _ in range(4)])
     with pytest.raises(ValidationError) as exc:
-        intake.check_attachments([_upload(ATTACHMENT_MAX_BYTES + 1, "big.txt")])
+        attachments.check_attachments([_upload(ATTACHMENT_MAX_BYTES + 1, "big.txt")])
     assert exc.value.messages == ["“big.txt” is 10.0\xa0MB; each file may be at most 10 MB."]
 
 
@@ -274,13 +274,22 @@ def test_too_many_or_too_large_attachments_are_refused_with_their_names():
     [
         (4, 0, 3, "“f.pdf” was not read: attach at most 3 files."),
         (1, ATTACHMENT_MAX_BYTES + 1, ATTACHMENT_MAX_BYTES + 1, "is larger than 10 MB"),
-        (3, 1, intake.COMMENT_REQUEST_MAX_BYTES + 1, "the files together may be at most 30 MB"),
+        (
+            3,
+            1,
+            attachments.COMMENT_REQUEST_MAX_BYTES + 1,
+            "the files together may be at most 30 MB",
+        ),
     ],
 )
 def test_files_are_refused_by_name_while_they_are_read(number, received, total, message):
-    intake.check_upload_while_reading("f.pdf", number=3, received=ATTACHMENT_MAX_BYTES, total=0)
+    attachments.check_upload_while_reading(
+        "f.pdf", number=3, received=ATTACHMENT_MAX_BYTES, total=0
+    )
     with pytest.raises(ValidationError) as refused:
-        intake.check_upload_while_reading("f.pdf", number=number, received=received, total=total)
+        attachments.check_upload_while_reading(
+            "f.pdf", number=number, received=received, total=total
+        )
     assert message in refused.value.messages[0]
     assert "f.pdf" in refused.value.messages[0]
 
@@ -316,7 +325,7 @@ def test_a_comment_that_fails_half_way_leaves_no_file_behind(
 
     monkeypatch.setattr(Attachment, "save", fail_on_second)
     uploads = [
-        intake.UploadedAttachment(
+        attachments.UploadedAttachment(
             name=f"note{i}.txt",
             content_type=Attachment.Kind.TXT,
             file=ContentFile(b"Evidence for the comment.\n"),

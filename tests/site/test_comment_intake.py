@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from consult.intake import store as intake
+from consult.intake import store
 from consult.models import Comment, Consultation
 from consult.workflow.consultations import open_consultation
 from consult.workflow.drafts import withdraw_draft
@@ -108,9 +108,7 @@ def test_a_refused_comment_shows_the_list_again_with_the_choice_kept(
 def test_a_target_whose_draft_is_of_another_consultation_is_refused(consultation, during):
     stranger = make_draft(ConsultationFactory(), 1, name="Elsewhere")
     with pytest.raises(InvalidTransition, match="not in this consultation") as exc:
-        intake.submit_comment(
-            intake.Target(consultation, stranger), now=timezone.now(), body="Text."
-        )
+        store.submit_comment(store.Target(consultation, stranger), now=timezone.now(), body="Text.")
     assert exc.value.field == "occupation"
     assert not Comment.objects.exists()
 
@@ -120,17 +118,17 @@ def test_a_target_whose_draft_is_of_another_consultation_is_refused(consultation
 def test_a_tracking_number_clash_is_settled_with_a_fresh_number(
     consultation, during, monkeypatch, in_a_transaction
 ):
-    target = intake.Target(consultation)
-    taken = intake.submit_comment(target, now=timezone.now(), body="First.").tracking_number
+    target = store.Target(consultation)
+    taken = store.submit_comment(target, now=timezone.now(), body="First.").tracking_number
     numbers = iter([taken, taken, "7KQ4-M2XD-93TR"])
-    monkeypatch.setattr(intake, "new_tracking_number", lambda: next(numbers))
+    monkeypatch.setattr(store, "new_tracking_number", lambda: next(numbers))
 
     if in_a_transaction:
         with transaction.atomic():
-            comment = intake.submit_comment(target, now=timezone.now(), body="Second.")
+            comment = store.submit_comment(target, now=timezone.now(), body="Second.")
     else:
         assert not connection.in_atomic_block
-        comment = intake.submit_comment(target, now=timezone.now(), body="Second.")
+        comment = store.submit_comment(target, now=timezone.now(), body="Second.")
 
     assert comment.tracking_number == "7KQ4-M2XD-93TR"
     assert sorted(Comment.objects.values_list("body", flat=True)) == ["First.", "Second."]
@@ -140,6 +138,6 @@ def test_a_tracking_number_clash_is_settled_with_a_fresh_number(
 def test_a_failing_insert_stores_nothing_and_leaves_the_connection_usable(consultation, during):
     """Not a clash (the body breaks a constraint): the error goes up, no row is left."""
     with pytest.raises(IntegrityError):
-        intake.submit_comment(intake.Target(consultation), now=timezone.now(), body="")
+        store.submit_comment(store.Target(consultation), now=timezone.now(), body="")
     assert not Comment.objects.exists()
     ConsultationFactory()

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.views.debug import SafeExceptionReporterFilter
 
-from consult.intake import store as intake
+from consult.intake import store
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_the_personal_fields_of_a_comment_are_masked_on_the_debug_page(
     settings.DEBUG = True
     settings.IP_HASH_SECRET = "do-not-show-this-salt"
 
-    monkeypatch.setattr(intake, "_store", failing_store)
+    monkeypatch.setattr(store, "_store", failing_store)
     client.raise_request_exception = False
     response = client.post(comment_url, {**valid_data, **PERSONAL})
     assert response.status_code == 500

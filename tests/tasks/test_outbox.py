@@ -15,7 +15,7 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from consult.delivery import outbox
-from consult.intake import store as intake
+from consult.intake import store
 from consult.models import Comment, Consultation, DeliveryAttempt, OutgoingMail
 from core.errors import InvalidTransition
 from tests.factories import ConsultationFactory, DraftOccupationFactory
@@ -39,7 +39,7 @@ def open_consultation(window):
 def _comment(consultation, now, **kwargs) -> Comment:
     kwargs.setdefault("body", "The definition should name the safety duties.")
     with translation.override("en"):
-        return intake.submit_comment(intake.Target(consultation), now=now, **kwargs)
+        return store.submit_comment(store.Target(consultation), now=now, **kwargs)
 
 
 def _write(now, recipient="li@example.org") -> OutgoingMail:

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import translation
 
-from consult.intake import store as intake
+from consult.intake import verdict
 from consult.models import Attachment, Comment
 from consult.workflow.moderation import moderate_comments
 from tests.factories import ConsultationFactory
@@ -339,14 +339,14 @@ def test_two_requests_at_once_with_one_idempotency_key_store_one_comment(
     if connection.vendor != "postgresql":
         pytest.skip("SQLite takes one writer at a time; the race needs PostgreSQL.")
     barrier = threading.Barrier(2)
-    read_target = intake.read_target
+    read_target = verdict.read_target
 
     def both_past_the_lookup(*args, **kwargs):
         # Both requests have found no earlier comment before either stores one.
         barrier.wait(timeout=10)
         return read_target(*args, **kwargs)
 
-    monkeypatch.setattr(intake, "read_target", both_past_the_lookup)
+    monkeypatch.setattr(verdict, "read_target", both_past_the_lookup)
     answers: list = []
 
     def send():
