@@ -17,18 +17,25 @@ install: $(STAMP)
 
 # Everything a newcomer needs: database, real seed data, admin account, an open sample
 # consultation, the server at http://127.0.0.1:$(PORT)/ and one worker of the task queue
-# (e-mail, schedules, exports) beside it. Each runs in its own process group (set -m), so the
-# trap can stop both, runserver's reloader child included, on Ctrl-C, on TERM, or when either
-# exits on its own.
+# (e-mail, schedules, exports) beside it. The two run in process groups of their own (set -m):
+# Ctrl-C at the terminal reaches only make and this shell, whose trap then stops both with one
+# TERM to each group (runserver's reloader child included; the worker finishes the task in
+# hand). The trap also runs on TERM, which make passes on to the shell, and when either exits on
+# its own. It is set before either starts, finds them as the shell's jobs, and ignores INT and
+# TERM while it runs: a TERM to make's process group reaches the shell twice (from the group,
+# then from make), and the second must not end the shell before it has stopped the two, which
+# would run on as children of init.
 run: install pdf-packages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py loadseeds
 	$(BIN)/python manage.py setup_demo
 	@bash -c 'set -m; \
-	  $(BIN)/python manage.py run_worker & worker=$$!; \
-	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & web=$$!; \
-	  trap "trap - EXIT INT TERM; kill -TERM -$$web -$$worker 2>/dev/null; wait" EXIT INT TERM; \
+	  stop() { trap "" INT TERM; trap - EXIT; \
+	    for group in $$(jobs -p); do kill -TERM -- -$$group 2>/dev/null; done; wait; }; \
+	  trap "stop; exit 130" INT; trap "stop; exit 143" TERM; trap stop EXIT; \
+	  $(BIN)/python manage.py run_worker & \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & \
 	  wait -n'
 
 # Headless Chromium for the browser tests (Debian's package; needs root for apt-get).

@@ -390,9 +390,12 @@ class Cluster:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        started = None
-        while started is None:
-            started = _start_time(process.pid)
+        # Popen returns once the command runs, so its /proc entry is there; only a command that
+        # has already ended (a zombie) has no start time to record.
+        started = _start_time(process.pid)
+        if started is None:
+            process.wait()
+            raise ClusterError(f"{name} exited at start\n" + self.tail())
         (self.pids / name).write_text(f"{process.pid} {started}\n")
         return process.pid
 

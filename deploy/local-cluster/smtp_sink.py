@@ -5,8 +5,9 @@
 A message is written to ``DIR`` (as ``<time>-<random>.eml``, renamed into place whole) before
 the server replies 250, so a sender that saw the reply has its message on disk, and a file on
 disk is a message delivered. ``--delay`` holds each message that many seconds before accepting
-it, as a slow relay does. SIGTERM or SIGINT stops the server; connections then get refused, as
-from a relay that is down.
+it, as a slow relay does; while it is held, a file ``.<random>.held`` in ``DIR`` says so, so that
+a test can act while a delivery is under way. SIGTERM or SIGINT stops the server; connections
+then get refused, as from a relay that is down.
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:
-            await asyncio.sleep(self.delay)
+            # Gone once the message is accepted, or dropped with its connection (aiosmtpd then
+            # cancels this handler, and the message is not kept).
+            mark = self.folder / f".{uuid.uuid4().hex}.held"
+            mark.touch()
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                mark.unlink(missing_ok=True)
         name = f"{time.time_ns()}-{uuid.uuid4().hex}.eml"
         partial = self.folder / f".{name}.partial"
         partial.write_bytes(envelope.original_content or b"")

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("model", [Consultation, DraftOccupation, Comment])
 def test_every_transition_names_an_existing_permission(model):
-    for transition in model._meta.get_field("status").get_all_transitions(model):
+    transitions = list(model._meta.get_field("status").get_all_transitions(model))
+    assert transitions
+    for transition in transitions:
         app_label, codename = transition.permission.split(".")
         assert Permission.objects.filter(
             content_type__app_label=app_label, codename=codename

@@ -127,9 +127,11 @@ def proxy(cluster) -> Proxy:
 
 @pytest.fixture
 def mailbox(cluster) -> Path:
-    """The SMTP server's mailbox, emptied for this test."""
-    for message in cluster.mailbox.glob("*.eml"):
-        message.unlink()
+    """The SMTP server's mailbox, emptied for this test (held marks of a server killed while it
+    held a message included)."""
+    for pattern in ("*.eml", ".*.held"):
+        for path in cluster.mailbox.glob(pattern):
+            path.unlink()
     return cluster.mailbox
 
 

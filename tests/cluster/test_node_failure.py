@@ -19,12 +19,16 @@ from django_tasks_db.models import DBTaskResult
 
 from consult.models import Comment
 from tests.cluster.conftest import sweep_as_if_time_passed
-from tests.cluster.traffic import Load, delivered, wait_until
+from tests.cluster.traffic import Load, accepted, delivered, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LOAD_SECONDS = 20
-KILL_AFTER = 6
+# The load is under way on both nodes when web1 is killed (each has taken this many comments),
+# and goes on until this many requests have started after the proxy marked web1 down; the
+# load's own limit in seconds only ends one that never gets there.
+SERVED_BY_EACH_BEFORE_KILL = 100
+REQUESTS_AFTER_DOWN = 500
+LOAD_LIMIT_SECONDS = 180
 THREADS = 6
 
 
@@ -40,16 +44,34 @@ def web1_restored(cluster):
 def test_killing_a_web_node_under_load_loses_no_comment(
     cluster, proxy, open_consultation, mailbox, web1_restored, figures
 ):
-    load = Load(proxy, open_consultation.slug, tag="kill", seconds=LOAD_SECONDS, threads=THREADS)
+    load = Load(
+        proxy, open_consultation.slug, tag="kill", seconds=LOAD_LIMIT_SECONDS, threads=THREADS
+    )
     runner = threading.Thread(target=load.run)
     runner.start()
-    time.sleep(KILL_AFTER)
-    killed_at = time.monotonic()
-    cluster.signal("web1", signal.SIGKILL)
-    cluster.clear("web1")
-    detection = cluster.wait_for_backends({"web1": "DOWN"}, timeout=LOAD_SECONDS)
-    down_at = killed_at + detection
-    runner.join()
+    try:
+        under_way = wait_until(
+            lambda: all(
+                load.by_node().get(node, 0) >= SERVED_BY_EACH_BEFORE_KILL
+                for node in ("web1", "web2")
+            ),
+            timeout=60,
+        )
+        killed_at = time.monotonic()
+        cluster.signal("web1", signal.SIGKILL)
+        cluster.clear("web1")
+        detection = cluster.wait_for_backends({"web1": "DOWN"})
+        down_at = killed_at + detection
+        wait_until(
+            lambda: (
+                sum(1 for attempt in load.attempts if attempt.started > down_at)
+                >= REQUESTS_AFTER_DOWN
+            ),
+            timeout=60,
+        )
+    finally:
+        load.stop()
+        runner.join()
 
     rows = dict(
         Comment.objects.filter(consultation=open_consultation).values_list(
@@ -59,16 +81,15 @@ def test_killing_a_web_node_under_load_loses_no_comment(
 
     # Receipts go out after their comments are stored: the worker works through its queue. A
     # comment committed on web1 just before it died may have its mail in the outbox but no
-    # task to send it (the task is enqueued after commit); what is still pending once the
-    # queue is empty is that, and the sweep finds it.
+    # task to send it (the task is enqueued after commit); what is still pending once no task
+    # is queued or running is that, and the sweep finds it.
     def everything() -> bool:
-        return sum(delivered(mailbox).values()) >= len(rows)
+        return accepted(mailbox) >= len(rows)
 
-    def queue_empty() -> bool:
-        return not DBTaskResult.objects.filter(status="READY").exists()
+    def queue_idle() -> bool:
+        return not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
 
-    wait_until(lambda: everything() or queue_empty(), timeout=90)
-    wait_until(everything, timeout=5)
+    wait_until(lambda: everything() or queue_idle(), timeout=90)
     task_lost = 0 if everything() else sweep_as_if_time_passed()
     wait_until(everything, timeout=60)
     receipts = delivered(mailbox)
@@ -76,7 +97,9 @@ def test_killing_a_web_node_under_load_loses_no_comment(
     failures = load.failures
     figures.record(
         "web node killed under load",
-        seconds=LOAD_SECONDS,
+        seconds=round(
+            max(a.ended for a in load.attempts) - min(a.started for a in load.attempts), 1
+        ),
         requests=len(load.attempts),
         successes=len(load.successes),
         stored_rows=len(rows),
@@ -90,6 +113,7 @@ def test_killing_a_web_node_under_load_loses_no_comment(
         successes_by_node=load.by_node(),
     )
 
+    assert under_way, f"the load had not reached both nodes: {load.by_node()}"
     # Every comment that was answered as taken is stored, and with it its receipt.
     assert {attempt.tracking_number for attempt in load.successes} <= rows.keys()
     assert all(receipts.get(email) == 1 for email in rows.values())

@@ -140,8 +140,9 @@ class Attempt:
 
 @dataclass
 class Load:
-    """Comments posted by ``threads`` clients in turn for at most ``seconds`` and at most
-    ``limit`` requests, each from a new client address."""
+    """Comments posted by ``threads`` clients in turn, each from a new client address, until
+    ``stop()`` is called, ``seconds`` have passed or ``limit`` requests were sent, whichever
+    comes first."""
 
     proxy: Proxy
     slug: str
@@ -151,6 +152,7 @@ class Load:
     limit: int = 4000
     with_email: bool = True
     attempts: list[Attempt] = field(default_factory=list)
+    stopped: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def run(self) -> Load:
         cookies, token = self.proxy.form_page(f"/consultations/{self.slug}/")
@@ -159,7 +161,7 @@ class Load:
         lock = threading.Lock()
 
         def client() -> None:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not self.stopped.is_set():
                 with lock:
                     number = next(numbers)
                     if number > self.limit:
@@ -174,6 +176,10 @@ class Load:
         for worker in workers:
             worker.join()
         return self
+
+    def stop(self) -> None:
+        """End a load running in another thread: each client finishes the request in hand."""
+        self.stopped.set()
 
     def _post(self, number: int, cookies: dict[str, str], token: str) -> Attempt:
         body = f"Cluster comment {self.tag}-{number}: please add safety training."
@@ -228,9 +234,21 @@ def delivered(mailbox: Path) -> dict[str, int]:
     return counts
 
 
-def wait_until(condition, timeout: float) -> float:
-    """Poll ``condition`` until it holds; the seconds waited (``timeout`` if it never did)."""
-    started = time.monotonic()
-    while not condition() and time.monotonic() - started < timeout:
-        time.sleep(0.5)
-    return time.monotonic() - started
+def accepted(mailbox: Path) -> int:
+    """How many messages the SMTP server accepted (cheaper than ``delivered`` to poll)."""
+    return sum(1 for _ in mailbox.glob("*.eml"))
+
+
+def held(mailbox: Path) -> int:
+    """How many messages the SMTP server holds (``--delay``) without having accepted them."""
+    return sum(1 for _ in mailbox.glob(".*.held"))
+
+
+def wait_until(condition, timeout: float) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds have passed; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True

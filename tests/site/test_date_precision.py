@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
 import re
@@ -32,7 +33,8 @@ def imprecise(superuser):
     april = BatchFactory(slug="april-2019", announced_on=APRIL_2019, announced_precision="month")
     year = BatchFactory(slug="in-2024", announced_on=YEAR_2024, announced_precision="year")
     first = OccupationFactory(batch=april, code="2-02-10-09", name="人工智能工程技术人员")
-    OccupationFactory(batch=year, name="Occupation of 2024")
+    # Named without its year: a page that shows the name must not seem to show the date.
+    OccupationFactory(batch=year, name="Occupation of the later batch")
     attach_skill_standard(
         first,
         by=superuser,
@@ -66,6 +68,31 @@ def assert_no_day_shown(text: str, where: str) -> None:
     for day in IMPRECISE_DAYS:
         for rendering in day_renderings(day):
             assert rendering not in text, (where, rendering)
+
+
+def precise_form(day: dt.date, language: str) -> str:
+    """``day`` as it is shown at its precision: the month ("April 2019", "2019年4月") or the
+    year ("2024")."""
+    if day == YEAR_2024:
+        return str(day.year)
+    with translation.override(language):
+        return formats.date_format(day, "YEAR_MONTH_FORMAT")
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees of a page or a feed: its text, without scripts, styles, the options
+    of its form controls (a year filter lists years) or markup."""
+    page = re.sub(r"<(script|style|select)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def assert_shown_at_its_precision(text: str, days, language: str, where: str) -> None:
+    """Each of ``days`` is shown in ``text`` at its precision, on its own: not as part of an
+    address ("/batches/in-2024/") or of a longer date."""
+    shown = visible_text(text)
+    for day in days:
+        form = precise_form(day, language)
+        assert re.search(rf"(?<![\d/-]){re.escape(form)}(?![\d/-])", shown), (where, form)
 
 
 # The API: every date travels with its precision -------------------------------------------
@@ -122,18 +149,32 @@ def test_nested_batches_say_april_2019_is_a_month(imprecise):
 
 def test_every_api_csv_date_column_has_its_precision_column(imprecise):
     client = Client()
+    columns_checked = dates_checked = 0
+    occupations = []
     for url in registry_endpoints(client):
         response = client.get(url, {"format": "csv"})
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         header = next(csv.reader(io.StringIO(text)))
         dates = [column for column in header if column.endswith("_on")]
+        rows = list(csv.DictReader(io.StringIO(text)))
         for column in dates:
             precision = column.removesuffix("_on") + "_precision"
             assert precision in header, (url, column)
-        rows = list(csv.DictReader(io.StringIO(text)))
-        if url.startswith("/api/v1/occupations/") and url.endswith("/occupations/"):
-            april = next(r for r in rows if r["code"] == "2-02-10-09")
-            assert april["batch.announced_precision"] == "month"
+            columns_checked += 1
+            for row in rows:
+                if row[column]:
+                    assert row[precision] in {"day", "month", "year"}, (url, column, row)
+                    dates_checked += 1
+        if url == "/api/v1/occupations/":
+            occupations = rows
+    # Batches, occupations and standards, each as a list and one by one.
+    assert columns_checked >= 8
+    assert dates_checked >= 8
+    april = next(row for row in occupations if row["code"] == "2-02-10-09")
+    assert april["batch.announced_on"] == "2019-04-01"
+    assert april["batch.announced_precision"] == "month"
+    years = [row for row in occupations if row["batch.announced_on"] == "2024-01-01"]
+    assert [row["batch.announced_precision"] for row in years] == ["year"]
 
 
 def test_the_staff_export_carries_the_precision(imprecise, superuser):
@@ -144,38 +185,37 @@ def test_the_staff_export_carries_the_precision(imprecise, superuser):
     rows = list(csv.DictReader(io.StringIO(text)))
 
     april = next(r for r in rows if r["code"] == "2-02-10-09")
+    assert april["announced on"] == "2019-04-01"
     assert april["announcement date precision"] == "month"
+    years = [r for r in rows if r["announced on"] == "2024-01-01"]
+    assert [r["announcement date precision"] for r in years] == ["year"]
 
 
 # Pages, feeds and the admin: the date as the source gives it --------------------------------
 
 
-def page_urls(occupation) -> list[str]:
-    batches = {"/batches/april-2019/", "/batches/in-2024/"}
-    return [
-        "/",
-        "/occupations/",
-        f"/occupations/{occupation.pk}/",
-        *sorted(batches),
-        "/feeds/batches/",
-        "/feeds/batches/atom/",
-    ]
+def shown_dates(occupation) -> dict[str, tuple[dt.date, ...]]:
+    """Each page and feed, and the imprecise dates it shows."""
+    return {
+        "/": (APRIL_2019, YEAR_2024),
+        "/occupations/": (APRIL_2019, YEAR_2024),
+        f"/occupations/{occupation.pk}/": (APRIL_2019, MAY_2021),
+        "/batches/april-2019/": (APRIL_2019,),
+        "/batches/in-2024/": (YEAR_2024,),
+        "/feeds/batches/": (APRIL_2019, YEAR_2024),
+        "/feeds/batches/atom/": (APRIL_2019, YEAR_2024),
+    }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_pages_and_feeds_show_the_month_or_year_only(imprecise, language):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    shown = ""
-    for url in page_urls(imprecise):
+    for url, days in shown_dates(imprecise).items():
         response = client.get(url)
         assert response.status_code == 200, url
         text = response.content.decode()
         assert_no_day_shown(text, f"{language} {url}")
-        shown += text
-    with translation.override(language):
-        assert formats.date_format(APRIL_2019, "YEAR_MONTH_FORMAT") in shown
-        assert formats.date_format(MAY_2021, "YEAR_MONTH_FORMAT") in shown
-    assert re.search(r"\b2024\b", shown)
+        assert_shown_at_its_precision(text, days, language, f"{language} {url}")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -184,23 +224,32 @@ def test_admin_lists_show_the_month_or_year_only(imprecise, language):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(staff)
     standard = imprecise.standards.get()
-    for url in (
-        "/admin/occupations/batch/",
-        f"/admin/occupations/batch/{imprecise.batch.pk}/change/",
-        "/admin/occupations/skillstandard/",
-        f"/admin/occupations/skillstandard/{standard.pk}/change/",
-        f"/admin/occupations/occupation/{imprecise.pk}/change/",
-    ):
+    # Each page, the dates it shows, and how many date inputs it has.
+    pages = {
+        "/admin/occupations/batch/": ((APRIL_2019, YEAR_2024), 0),
+        f"/admin/occupations/batch/{imprecise.batch.pk}/change/": ((APRIL_2019,), 0),
+        "/admin/occupations/skillstandard/": ((MAY_2021,), 0),
+        # The standard's date is shown only in its input.
+        f"/admin/occupations/skillstandard/{standard.pk}/change/": ((), 1),
+        f"/admin/occupations/occupation/{imprecise.pk}/change/": ((MAY_2021,), 0),
+    }
+    for url, (days, inputs) in pages.items():
         response = client.get(url)
         assert response.status_code == 200, url
         # The change form's date input holds the stored date on purpose: it is what is edited.
-        text = response.content.decode()
-        text = re.sub(r'<input[^>]*name="[^"]*(announced_on|issued_on)"[^>]*>', "", text)
+        text, removed = re.subn(
+            r'<input[^>]*name="[^"]*(announced_on|issued_on)"[^>]*>', "", response.content.decode()
+        )
+        assert removed == inputs, url
         assert_no_day_shown(text, f"{language} {url}")
+        assert_shown_at_its_precision(text, days, language, f"{language} {url}")
 
 
-def test_json_ld_dates_are_as_precise_as_their_source(imprecise):
-    text = Client().get("/batches/april-2019/").content.decode()
+@pytest.mark.parametrize(
+    ("url", "date"), [("/batches/april-2019/", "2019-04"), ("/batches/in-2024/", "2024")]
+)
+def test_json_ld_dates_are_as_precise_as_their_source(imprecise, url, date):
+    text = Client().get(url).content.decode()
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
     dates = [json.loads(block).get("datePublished") for block in blocks]
-    assert "2019-04" in dates
+    assert date in dates
