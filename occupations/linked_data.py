@@ -14,22 +14,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from occupations.models import Batch, DatePrecision, Occupation, SkillStandard
+from occupations.models import Batch, Occupation, SkillStandard, iso_date
 
 SCHEMA_ORG = "https://schema.org"
 # Inside <script>, "</script>" or "<!--" in a value would end or hide the block.
 SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-
-
-def iso_date(value, precision: str) -> str | None:
-    """An ISO 8601 date no more precise than its source: 2019-04 for "April 2019"."""
-    if value is None:
-        return None
-    if precision == DatePrecision.YEAR:
-        return f"{value:%Y}"
-    if precision == DatePrecision.MONTH:
-        return f"{value:%Y-%m}"
-    return value.isoformat()
 
 
 def code_set() -> dict[str, Any]:

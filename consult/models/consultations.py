@@ -15,6 +15,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.errors import InvalidTransition
 from occupations.models import Batch, TimeStamped
+from occupations.provenance import provenance_field
 
 ONE_SECOND = dt.timedelta(seconds=1)
 
@@ -104,7 +105,12 @@ class Consultation(FSMModelMixin, TimeStamped):
         protected=True,
         db_index=True,
     )
-    opens_at = models.DateTimeField(_("comments open at"), null=True, blank=True)
+    opens_at = models.DateTimeField(
+        _("comments open at"),
+        null=True,
+        blank=True,
+        help_text=_("Blank when no source states the moment the window opened."),
+    )
     closes_at = models.DateTimeField(
         _("comments close at"),
         null=True,
@@ -119,7 +125,23 @@ class Consultation(FSMModelMixin, TimeStamped):
         related_name="consultation",
         verbose_name=_("published batch"),
     )
+    sample = models.BooleanField(
+        _("sample"),
+        default=False,
+        help_text=_(
+            "A demonstration consultation: left out of feeds and of the API's default lists."
+        ),
+    )
+    comments_collected_elsewhere = models.BooleanField(
+        _("comments collected elsewhere"),
+        default=False,
+        help_text=_(
+            "The public's comments were sent to the ministry by other channels; this site "
+            "holds none of them and does not know how many there were."
+        ),
+    )
     sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ConsultationQuerySet.as_manager()

@@ -19,6 +19,7 @@ from occupations.models import (
     TimeStamped,
     validate_occupation_code,
 )
+from occupations.provenance import provenance_field
 
 # The fields of a draft whose text the public comments on and staff may revise.
 DRAFT_TEXT_FIELDS = (
@@ -97,6 +98,7 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         verbose_name=_("published occupation"),
     )
     sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     notes = models.TextField(_("notes"), blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at", "consulted_text"])

@@ -3,7 +3,7 @@
 (``audit``)."""
 
 from occupations.models.audit import Transition, TransitionQuerySet
-from occupations.models.editions import ClassificationEdition
+from occupations.models.editions import ClassificationEdition, ReleasePeriod
 from occupations.models.labels import Labelled, Language, preferred_language
 from occupations.models.registry import (
     LEVELS_BY_KIND,
@@ -25,6 +25,7 @@ from occupations.models.registry import (
     StandardLevel,
     TimeStamped,
     format_date,
+    iso_date,
     normalise_search_text,
     precision_is_consistent,
     validate_occupation_code,
@@ -52,6 +53,7 @@ __all__ = [
     "OccupationText",
     "RecordType",
     "Release",
+    "ReleasePeriod",
     "ReleaseRecord",
     "SkillStandard",
     "StandardLevel",
@@ -59,6 +61,7 @@ __all__ = [
     "Transition",
     "TransitionQuerySet",
     "format_date",
+    "iso_date",
     "normalise_search_text",
     "precision_is_consistent",
     "preferred_language",

@@ -27,6 +27,7 @@ from occupations.models.labels import (
     language_field,
     preferred_language,
 )
+from occupations.provenance import provenance_field
 
 # The 2022 edition writes occupation codes as major-medium-minor-occupation: 2-02-10-07.
 # Anchored with \A and \Z, not ^ and $: Python's $ also matches before a final newline, and
@@ -63,6 +64,18 @@ def format_date(value: dt.date | None, precision: str) -> str:
     if precision == DatePrecision.MONTH:
         return formats.date_format(value, "YEAR_MONTH_FORMAT")
     return formats.date_format(value, "DATE_FORMAT")
+
+
+def iso_date(value: dt.date | None, precision: str | None) -> str | None:
+    """A date in the ISO 8601 form of its precision, for every machine-readable output:
+    "2019-04" for April 2019, "2024" for 2024, "2020-07-06" for a day; None when unknown."""
+    if value is None or not precision:
+        return None
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
 
 
 def precision_is_consistent(value: dt.date | None, precision: str) -> bool:
@@ -207,6 +220,7 @@ class Batch(Labelled, TimeStamped):
     )
     authorities = models.ManyToManyField(Authority, related_name="batches", blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     notes = models.TextField(_("notes"), blank=True)
 
     objects = BatchQuerySet.as_manager()
@@ -306,8 +320,9 @@ class OccupationText(Labelled, models.Model):
     definition = models.TextField(_("definition"), blank=True)
     tasks = models.JSONField(_("main tasks"), default=list, blank=True)
     job_types = models.JSONField(_("job types"), default=list, blank=True)
-    green = models.BooleanField(_("green occupation (L)"), default=False)
-    digital = models.BooleanField(_("digital occupation (S)"), default=False)
+    # Unknown (null) unless a source marks the occupation (true) or excludes it (false).
+    green = models.BooleanField(_("green occupation (L)"), null=True, blank=True, default=None)
+    digital = models.BooleanField(_("digital occupation (S)"), null=True, blank=True, default=None)
 
     class Meta:
         abstract = True
@@ -354,6 +369,7 @@ class Occupation(OccupationText, TimeStamped):
         verbose_name=_("major group"),
     )
     sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     notes = models.TextField(_("notes"), blank=True)
     # Lower-cased text of every searchable field, kept by save() and build_search_text().
     search_text = models.TextField(editable=False, default="")
@@ -429,11 +445,14 @@ class SkillStandard(Labelled, TimeStamped):
         _("precision of the issue date"),
         max_length=5,
         choices=DatePrecision.choices,
-        default=DatePrecision.DAY,
+        null=True,
+        blank=True,
+        help_text=_("Blank exactly when the issue date is not known."),
     )
     authorities = models.ManyToManyField(Authority, related_name="standards", blank=True)
     directions = models.JSONField(_("occupational directions"), default=list, blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -445,7 +464,8 @@ class SkillStandard(Labelled, TimeStamped):
                 condition=Q(kind__in=["technical", "skill"]), name="standard_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(issued_precision__in=["day", "month", "year"]),
+                condition=Q(issued_on__isnull=True, issued_precision__isnull=True)
+                | Q(issued_on__isnull=False, issued_precision__in=["day", "month", "year"]),
                 name="standard_precision_valid",
             ),
             models.CheckConstraint(
