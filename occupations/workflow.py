@@ -108,7 +108,7 @@ def attach_skill_standard(
     levels: Sequence[str] | None = None,
     edition: str = "",
     issued_on: dt.date | None = None,
-    issued_precision: str = DatePrecision.DAY,
+    issued_precision: str | None = DatePrecision.DAY,
     authorities: Sequence[Authority] = (),
     directions: Sequence[str] = (),
     sources: Sequence[dict] = (),
@@ -133,12 +133,19 @@ def attach_skill_standard(
     validate_level_keys(kind, keys)
     if not title.strip():
         raise InvalidTransition(_("A standard needs a title."), field="title")
-    if issued_precision not in DatePrecision.values:
+    if issued_precision is not None and issued_precision not in DatePrecision.values:
         raise InvalidTransition(
             _("Unknown date precision %(precision)r.") % {"precision": issued_precision},
             field="issued_precision",
         )
-    if not precision_is_consistent(issued_on, issued_precision):
+    if issued_on is None:
+        issued_precision = None  # an unknown date has no precision
+    elif issued_precision is None:
+        raise InvalidTransition(
+            _("Say how much of the issue date is known: day, month or year."),
+            field="issued_precision",
+        )
+    elif not precision_is_consistent(issued_on, issued_precision):
         raise InvalidTransition(
             _("A date known only to the month or year is given as its first day."),
             field="issued_on",

@@ -142,7 +142,7 @@ def load_standards(
                     "edition": seed.edition,
                     "issued_on": seed.issued_on,
                     # Without a date its precision means nothing; the model's default is kept.
-                    "issued_precision": seed.issued_precision or DatePrecision.DAY,
+                    "issued_precision": seed.issued_precision,
                     "directions": list(seed.directions),
                     "sources": source_list(seed.sources),
                     "notes": seed.notes,
