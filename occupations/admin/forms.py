@@ -98,6 +98,7 @@ class AttachStandardForm(forms.Form):
         label=_("precision of the issue date"),
         choices=DatePrecision.choices,
         initial=DatePrecision.DAY,
+        help_text=_("Ignored when the issue date is blank: an unknown date has no precision."),
     )
     authorities = forms.ModelMultipleChoiceField(
         label=_("authorities"),

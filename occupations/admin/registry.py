@@ -279,6 +279,17 @@ class SkillStandardForm(LabelLanguageMixin, forms.ModelForm):
             "notes",
         ]
 
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("issued_on"):
+            cleaned["issued_precision"] = None  # an unknown date has no precision
+        elif not cleaned.get("issued_precision"):
+            self.add_error(
+                "issued_precision",
+                _("Say how much of the issue date is known: day, month or year."),
+            )
+        return cleaned
+
 
 @admin.register(SkillStandard)
 class SkillStandardAdmin(WorkflowErrorsAsMessagesMixin, admin.ModelAdmin):

@@ -241,6 +241,6 @@ def test_changes_since_consultation_lists_only_revised_fields(consultation_in):
     draft.green = True
     draft.job_types = ["Electrolysis operator"]
     assert draft.changes_since_consultation() == {
-        "green": (False, True),
+        "green": (None, True),
         "job_types": ([], ["Electrolysis operator"]),
     }

@@ -114,10 +114,10 @@ def test_publication_creates_one_batch_with_the_accepted_drafts_in_order(
     assert hydrogen.definition == "从事氢气制取的人员。"
     assert hydrogen.tasks == ["操作制氢设备。", "记录运行数据。"]
     assert hydrogen.job_types == ["电解水制氢工"]
-    assert (hydrogen.green, hydrogen.digital) == (True, False)
+    assert (hydrogen.green, hydrogen.digital) == (True, None)  # digital: not stated
     assert hydrogen.group.code == "6"
     assert hydrogen.sources == [{"file": "2026-draft.md", "quote": "氢能生产工"}]
-    assert (occupations[1].green, occupations[1].digital) == (False, True)
+    assert (occupations[1].green, occupations[1].digital) == (None, True)
 
     linked = dict(in_review.drafts.values_list("name", "occupation__code"))
     assert linked == {
