@@ -27,12 +27,11 @@ from core.api.conditional import Validators
 from core.api.pagination import ApiPagination
 from core.api.renderers import CSVRenderer, csv_lines
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
+from core.languages import LABEL_LANGUAGES
 
 # Lookup patterns of detail routes (``lookup_value_regex``).
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_REGEX = r"[0-9]+"
-# Languages of labels held in both (``?lang=``); any en-* reads English, anything else Chinese.
-LABEL_LANGUAGES = ("zh-hans", "en")
 # Rows fetched per database round trip while a CSV streams; prefetches run once per chunk.
 CSV_CHUNK_SIZE = 500
 
