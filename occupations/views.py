@@ -16,6 +16,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from occupations import downloads
+from occupations.classification import classification_history
 from occupations.forms import CatalogueFilterForm, marker_counts, with_standard_flag
 from occupations.linked_data import batch_json_ld, json_ld_script, occupation_json_ld
 from occupations.models import (
@@ -120,6 +121,17 @@ def batch_page(request: HttpRequest, batch: Batch, extra: dict | None = None) ->
 def published_batch(slug: str) -> Batch:
     """The published batch ``slug`` with its authorities, or 404."""
     return get_object_or_404(Batch.objects.prefetch_related("authorities"), slug=slug)
+
+
+@require_safe
+def classification(request: HttpRequest) -> HttpResponse:
+    """/classification/: the editions of the classification, the earlier releases of new
+    occupations and the batches, in order, each fact with its source."""
+    return render(
+        request,
+        "site/classification.html",
+        {"section": "classification", "history": classification_history()},
+    )
 
 
 @require_safe

@@ -253,3 +253,12 @@ class ApiRouter(DefaultRouter):
     such as ``.csv``."""
 
     include_format_suffixes = False
+
+    def get_method_map(self, viewset: Any, method_map: dict[str, str]) -> dict[str, str]:
+        """Only the actions a viewset routes, where it names them (``routed_actions``): a
+        resource that is one document has a list route and no detail route."""
+        mapping = super().get_method_map(viewset, method_map)
+        routed = getattr(viewset, "routed_actions", None)
+        if routed is None:
+            return mapping
+        return {method: action for method, action in mapping.items() if action in routed}

@@ -78,7 +78,7 @@ def provenance(record: object, field: str) -> dict:
 def field_label(record: object, field: str) -> str:
     try:
         return str(record._meta.get_field(field).verbose_name)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 — a provenance key that is not a model field
+    except Exception:
         return field.replace("_", " ")
 
 
