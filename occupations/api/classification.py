@@ -24,6 +24,7 @@ from core.api.schema import (
     LANG_PARAMETER,
     VALIDATION_ERROR_SCHEMA,
     VALIDATOR_HEADERS,
+    ApiAutoSchema,
 )
 from core.api.viewsets import ReadOnlyApiViewSet
 from occupations.classification import History, classification_history
@@ -80,7 +81,7 @@ class IsoDateField(serializers.Field):
         return iso_date(getattr(record, date_field), getattr(record, self.precision_field))
 
 
-class EditionSerializer(serializers.ModelSerializer):
+class ClassificationEditionSerializer(serializers.ModelSerializer):
     issued_on = IsoDateField("issued_precision")
     sources = SourcesField()
     provenance = ProvenanceField()
@@ -99,7 +100,7 @@ class EditionSerializer(serializers.ModelSerializer):
         ]
 
 
-class PeriodSerializer(serializers.ModelSerializer):
+class ReleasePeriodSerializer(serializers.ModelSerializer):
     sources = SourcesField()
     provenance = ProvenanceField()
 
@@ -116,7 +117,7 @@ class PeriodSerializer(serializers.ModelSerializer):
         ]
 
 
-class BatchSummarySerializer(serializers.ModelSerializer):
+class ClassificationBatchSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="localized_title")
     title_language = serializers.CharField(
         source="localized_title_language", help_text=_("The language the title is written in.")
@@ -148,15 +149,24 @@ class BatchSummarySerializer(serializers.ModelSerializer):
 
 
 class ClassificationSerializer(serializers.Serializer):
-    editions = EditionSerializer(many=True, help_text=_("The editions, oldest first."))
-    release_periods = PeriodSerializer(
+    editions = ClassificationEditionSerializer(
+        many=True, help_text=_("The editions, oldest first.")
+    )
+    release_periods = ReleasePeriodSerializer(
         source="periods",
         many=True,
         help_text=_("Earlier releases of new occupations, known only by their totals."),
     )
-    batches = BatchSummarySerializer(
+    batches = ClassificationBatchSerializer(
         many=True, help_text=_("The batches of new occupations, oldest first.")
     )
+
+
+class OneDocumentSchema(ApiAutoSchema):
+    """The schema of a list route that answers one object, not an array of them."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
 
 
 @extend_schema(
@@ -179,6 +189,7 @@ class ClassificationViewSet(ReadOnlyApiViewSet):
     """One document, no detail route; JSON only (a CSV has no shape for three lists)."""
 
     routed_actions = ("list",)
+    schema = OneDocumentSchema()
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     serializer_class = ClassificationSerializer
     pagination_class = None  # type: ignore[assignment]
