@@ -354,3 +354,13 @@ def test_the_classification_is_linked_from_the_navigation_and_open_data():
     assert 'href="/classification/"' in english("/").split("</nav>", 1)[0]
     assert 'href="/classification/"' in english("/data/")
     assert '"/api/v1/classification/"' in english("/data/")
+
+
+def test_the_new_wording_speaks_chinese_too(marked, history):
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = visible(chinese.get("/occupations/").content.decode())
+    assert "绿色职业（L）：已标识 1 个，未标识 1 个，未知 1 个。" in text
+    assert "在各批次公告的至少 22 个职业中，来源列出名称的有 3 个" in text
+    page = visible(chinese.get("/classification/").content.decode())
+    assert "国家职业分类大典" in page and "推断" in page and "2022年版" in page
+    assert "The classification" not in page and "inferred" not in page
