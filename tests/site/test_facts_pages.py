@@ -364,3 +364,7 @@ def test_the_new_wording_speaks_chinese_too(marked, history):
     page = visible(chinese.get("/classification/").content.decode())
     assert "国家职业分类大典" in page and "推断" in page and "2022年版" in page
     assert "The classification" not in page and "inferred" not in page
+
+
+def test_the_home_page_says_how_many_of_a_batchs_announced_occupations_are_named(marked):
+    assert "3 of 9 announced occupations named and listed" in visible(english("/"))
