@@ -4,7 +4,7 @@ HTTP validators and caching headers, the throttle, and JSON errors whatever the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -254,7 +254,7 @@ class ApiRouter(DefaultRouter):
 
     include_format_suffixes = False
 
-    def get_method_map(self, viewset: Any, method_map: dict[str, str]) -> dict[str, str]:
+    def get_method_map(self, viewset: Any, method_map: Mapping[str, str]) -> dict[str, str]:
         """Only the actions a viewset routes, where it names them (``routed_actions``): a
         resource that is one document has a list route and no detail route."""
         mapping = super().get_method_map(viewset, method_map)
