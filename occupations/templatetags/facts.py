@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -78,7 +79,7 @@ def provenance(record: object, field: str) -> dict:
 def field_label(record: object, field: str) -> str:
     try:
         return str(record._meta.get_field(field).verbose_name)  # type: ignore[attr-defined]
-    except Exception:
+    except (AttributeError, FieldDoesNotExist):  # a provenance key that is not a model field
         return field.replace("_", " ")
 
 

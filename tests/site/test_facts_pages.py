@@ -368,3 +368,20 @@ def test_the_new_wording_speaks_chinese_too(marked, history):
 
 def test_the_home_page_says_how_many_of_a_batchs_announced_occupations_are_named(marked):
     assert "3 of 9 announced occupations named and listed" in visible(english("/"))
+
+
+def test_a_sample_consultation_says_it_is_one():
+    now = timezone.now()
+    ConsultationFactory(
+        slug="demo",
+        title="Demo list",
+        status=Consultation.Status.CONSULTATION,
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=9),
+        sample=True,
+    )
+    assert "not a consultation held by the ministry" in visible(english("/consultations/demo/"))
+    for path in ("/", "/consultations/"):
+        assert "Demo list sample" in visible(english(path))
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/consultations/demo/")
+    assert "并非主管部门组织的征求意见" in chinese.content.decode()
