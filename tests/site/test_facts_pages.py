@@ -385,3 +385,10 @@ def test_a_sample_consultation_says_it_is_one():
         assert "Demo list sample" in visible(english(path))
     chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/consultations/demo/")
     assert "并非主管部门组织的征求意见" in chinese.content.decode()
+
+
+def test_an_inferred_batch_date_is_marked_wherever_it_is_shown():
+    batch = BatchFactory(slug="june", provenance={"announced_on": INFERRED_YEAR})
+    occupation = OccupationFactory(batch=batch)
+    for path in ("/", "/occupations/", f"/occupations/{occupation.pk}/", "/batches/june/"):
+        assert INFERRED_YEAR["rule"] in english(path), path
