@@ -196,7 +196,8 @@ MIDDLEWARE = [
     # Before CommonMiddleware, which can answer a request itself (the slash redirect).
     "corsheaders.middleware.CorsMiddleware",
     # After sessions; before CommonMiddleware, which resolves URLs in the active language.
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, with ?lang= first (core.languages).
+    "core.languages.LanguageParameterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -16,7 +16,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from occupations import downloads
-from occupations.forms import CatalogueFilterForm, with_standard_flag
+from occupations.classification import classification_history
+from occupations.forms import CatalogueFilterForm, marker_counts, with_standard_flag
 from occupations.linked_data import batch_json_ld, json_ld_script, occupation_json_ld
 from occupations.models import (
     Batch,
@@ -52,8 +53,24 @@ def occupation_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "filtered": bool(query),
+            "markers": marker_counts(occupations),
+            "coverage": announced_coverage(),
         },
     )
+
+
+def announced_coverage() -> dict:
+    """How many occupations the batches' announcements give in all and how many the sources
+    name (the registry holds only those). A batch whose announcement gives no number counts
+    the occupations it names, and the total is then a lower bound."""
+    rows = list(
+        Batch.objects.with_occupation_count().values_list("announced_count", "occupation_total")
+    )
+    return {
+        "announced": sum(max(announced or 0, named) for announced, named in rows),
+        "named": sum(named for _announced, named in rows),
+        "announced_is_minimum": any(announced is None for announced, _named in rows),
+    }
 
 
 def published_occupation(pk: int) -> Occupation:
@@ -104,6 +121,17 @@ def batch_page(request: HttpRequest, batch: Batch, extra: dict | None = None) ->
 def published_batch(slug: str) -> Batch:
     """The published batch ``slug`` with its authorities, or 404."""
     return get_object_or_404(Batch.objects.prefetch_related("authorities"), slug=slug)
+
+
+@require_safe
+def classification(request: HttpRequest) -> HttpResponse:
+    """/classification/: the editions of the classification, the earlier releases of new
+    occupations and the batches, in order, each fact with its source."""
+    return render(
+        request,
+        "site/classification.html",
+        {"section": "classification", "history": classification_history()},
+    )
 
 
 @require_safe

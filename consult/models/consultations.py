@@ -198,10 +198,14 @@ class Consultation(FSMModelMixin, TimeStamped):
     def window_state(self, now: dt.datetime) -> str | None:
         """Where ``now`` falls in the window, whatever the status; None with no window. The
         window is read in whole seconds, both ends included. Every rule about the window asks
-        this method (or ``state``)."""
-        if self.opens_at is None or self.closes_at is None:
+        this method (or ``state``). With no opening moment, only "closed" can be known."""
+        if self.closes_at is None:
             return None
         now = whole_second(now)
+        if self.opens_at is None:
+            # The sources may give the close and not the opening: past the close, the window
+            # has closed whenever it opened; before it, where now falls is not known.
+            return self.State.CLOSED if now > self.closes_at else None
         if now < whole_second(self.opens_at):
             return self.State.SCHEDULED
         if now <= self.closes_at:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from consult.models import Consultation, DraftOccupation
+from consult.public.reports import has_public_report
 from consult.reporting.changes import draft_changes
 from occupations import views as registry_views
 
@@ -27,7 +28,7 @@ def occupation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         extra["consultation"] = draft.consultation
         extra["changed"] = changes.fields
         extra["undone"] = changes.undone
-        if draft.consultation.report_is_public:
+        if has_public_report(draft.consultation):
             extra["report_url"] = (
                 reverse("consultation-report", args=[draft.consultation.slug])
                 + f"#changes-{draft.pk}"

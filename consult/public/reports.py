@@ -15,10 +15,17 @@ from consult.reporting.changes import draft_changes
 from consult.reporting.report import build_response_report
 
 
+def has_public_report(consultation) -> bool:
+    """A report of the comments this site took: none while the window is open or unreviewed,
+    and none at all where the comments were collected elsewhere (the site holds none of them,
+    and a report would count zero)."""
+    return consultation.report_is_public and not consultation.comments_collected_elsewhere
+
+
 @require_safe
 def consultation_report(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = public_consultation(slug)
-    if not consultation.report_is_public:
+    if not has_public_report(consultation):
         return render(
             request,
             "site/report_pending.html",
@@ -46,7 +53,7 @@ def consultation_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     while a worker builds it (seconds for a large report: never in the request), a page that
     says so (202) with a link to the report's web page."""
     consultation = public_consultation(slug)
-    if not consultation.report_is_public:
+    if not has_public_report(consultation):
         return render(
             request,
             "site/report_pending.html",

@@ -47,6 +47,7 @@ urlpatterns = [
     path("feeds/batches/atom/", registry_feeds.BatchesAtomFeed(), name="feed-batches-atom"),
     path("feeds/releases/", registry_feeds.ReleasesFeed(), name="feed-releases"),
     path("feeds/releases/atom/", registry_feeds.ReleasesAtomFeed(), name="feed-releases-atom"),
+    path("classification/", registry_views.classification, name="classification"),
     path("data/", registry_views.open_data, name="data"),
     re_path(
         r"^downloads/(?P<version>[0-9]{4}\.[0-9]+)/$",

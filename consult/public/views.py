@@ -51,7 +51,9 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     by_state: dict[str, list[Consultation]] = {state: [] for state in Consultation.State.values}
     for consultation in Consultation.objects.public().with_comment_count():
-        by_state[consultation.state(now)].append(consultation)
+        state = consultation.state(now)
+        if state is not None:  # None: no close, or no opening and not yet past the close
+            by_state[state].append(consultation)
     by_state[Consultation.State.OPEN].sort(key=lambda c: c.closes_at)
     by_state[Consultation.State.SCHEDULED].sort(key=lambda c: c.opens_at)
     return render(

@@ -7,6 +7,7 @@ import datetime as dt
 from django import template
 
 from core import durations
+from core.languages import LANGUAGE_PARAMETER
 
 register = template.Library()
 
@@ -21,3 +22,15 @@ def get_item(mapping: dict, key):
 def time_left_until(moment: dt.datetime, now: dt.datetime) -> str:
     """``{{ closes_at|time_left_until:now }}``: "29 days", "2 天 5 小时" (``core.durations``)."""
     return durations.time_left(moment - now)
+
+
+@register.simple_tag(takes_context=True)
+def path_without_language(context) -> str:
+    """This page's path and query less ``?lang=``: where the language switcher returns to, so
+    that the language chosen there is not overridden by the parameter."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    query = request.GET.copy()
+    query.pop(LANGUAGE_PARAMETER, None)
+    return request.path + (f"?{query.urlencode()}" if query else "")

@@ -4,7 +4,7 @@ HTTP validators and caching headers, the throttle, and JSON errors whatever the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -27,12 +27,11 @@ from core.api.conditional import Validators
 from core.api.pagination import ApiPagination
 from core.api.renderers import CSVRenderer, csv_lines
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
+from core.languages import LABEL_LANGUAGES
 
 # Lookup patterns of detail routes (``lookup_value_regex``).
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_REGEX = r"[0-9]+"
-# Languages of labels held in both (``?lang=``); any en-* reads English, anything else Chinese.
-LABEL_LANGUAGES = ("zh-hans", "en")
 # Rows fetched per database round trip while a CSV streams; prefetches run once per chunk.
 CSV_CHUNK_SIZE = 500
 
@@ -254,3 +253,12 @@ class ApiRouter(DefaultRouter):
     such as ``.csv``."""
 
     include_format_suffixes = False
+
+    def get_method_map(self, viewset: Any, method_map: Mapping[str, str]) -> dict[str, str]:
+        """Only the actions a viewset routes, where it names them (``routed_actions``): a
+        resource that is one document has a list route and no detail route."""
+        mapping = super().get_method_map(viewset, method_map)
+        routed = getattr(viewset, "routed_actions", None)
+        if routed is None:
+            return mapping
+        return {method: action for method, action in mapping.items() if action in routed}

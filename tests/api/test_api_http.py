@@ -204,6 +204,7 @@ def test_the_api_root_lists_the_endpoints(client):
         "occupations": "http://testserver/api/v1/occupations/",
         "standards": "http://testserver/api/v1/standards/",
         "releases": "http://testserver/api/v1/releases/",
+        "classification": "http://testserver/api/v1/classification/",
         "consultations": "http://testserver/api/v1/consultations/",
     }
 

@@ -56,6 +56,7 @@ def public_paths(world) -> list[str]:
         "/occupations/?q=碳",
         f"/occupations/{world.occupation_pk}/",
         f"/batches/{world.batch_slug}/",
+        "/classification/",
         "/accessibility/",
         "/privacy/",
         "/no-such-page/",
