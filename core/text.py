@@ -1,0 +1,55 @@
+"""Control characters in text: the one rule for what text typed or imported by a person may
+not hold, and what an export removes before anything else.
+
+C0 and C1 control characters (and DEL) are invisible, XML cannot hold most of them, and a
+spreadsheet may skip them when it decides whether a cell is a formula. A text of several lines
+keeps its tab, line feed and carriage return; a one-line text keeps none of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The same class as CONTROL_CHARACTERS_IN_LINES in PostgreSQL's regular expressions (a NUL
+# cannot be stored there, so it is not named).
+CONTROL_CHARACTERS_IN_LINES_SQL = r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+CONTROL_CHARACTERS_MESSAGE = gettext_lazy(
+    "Remove the control characters (invisible characters such as NUL) from this text."
+)
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` less its control characters other than tab, line feed and carriage return."""
+    return CONTROL_CHARACTERS_IN_LINES.sub("", text)
+
+
+def has_control_characters(text: str, *, multiline: bool) -> bool:
+    pattern = CONTROL_CHARACTERS_IN_LINES if multiline else CONTROL_CHARACTERS
+    return bool(text) and pattern.search(text) is not None
+
+
+@deconstructible
+class NoControlCharacters:
+    """A validator: the text holds no control characters (``multiline``: tab and line ends
+    allowed). Its message is the field's error, so a form shows it beside the field."""
+
+    code = "control_characters"
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, value: object) -> None:
+        if isinstance(value, str) and has_control_characters(value, multiline=self.multiline):
+            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code=self.code)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NoControlCharacters) and other.multiline == self.multiline
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.multiline))
