@@ -1,26 +1,49 @@
-"""What an attachment of a known kind must not carry, judged by its content.
+"""What an attachment of a known kind must not carry, judged by what its content does rather
+than by what it declares.
 
 ``consult.intake.file_kinds`` says what kind a file is; ``screen`` then says why a file of that
 kind is refused, as one of the ``Refusal`` codes (``consult.intake.attachments`` words the
 message):
 
-- DOCX and ODT are zip archives: refused when their members would inflate past 100 MB or past
-  100 times their packed size (a zip bomb; judged from the sizes the archive declares, nothing
-  is decompressed), when they carry macros, or when a PDF header sits in their first kilobyte.
+- DOCX and ODT are zip archives. Every member is inflated while the bytes it really gives are
+  counted (the sizes in its headers may lie): the archive is refused as soon as the count
+  passes 100 MB or 100 times the file's size, without inflating the rest. Refused too when it
+  carries macros, an embedded OLE object or ActiveX control (found by the OLE header of a
+  member, whatever its name, and by the relationships that point at one), content it would
+  fetch when opened (a relationship with ``TargetMode="External"`` other than a hyperlink, such
+  as a remote ``attachedTemplate``; in ODT a linked section, image or object; in DOCX an
+  ``INCLUDETEXT``, ``INCLUDEPICTURE``, ``LINK`` or ``DDE`` field), when a PDF header sits in its
+  first kilobyte, or when it cannot be read. The XML is parsed with ``defusedxml``: oletools
+  would find the OLE objects but not the external relationships, linked sections or fields,
+  and would read the archive again trusting its declared sizes.
 - PDF is walked object by object with ``pypdf``, which reads cross-reference and object
   streams, resolves indirect objects and normalises escaped names (``/J#61vaScript``), so that
   an action hidden in a compressed object stream is found as surely as a plain one. Refused
-  when any dictionary names a script, an automatic or launch action or an embedded file, when
-  the file is also a zip archive (a polyglot), or when it cannot be read at all.
-- Plain text is refused when it looks like markup a browser would render (HTML, SVG, XML).
+  when any dictionary names a script (JavaScript, an XFA form), an automatic action, an action
+  that launches a program, opens another file, sends or imports form data or plays rich media
+  (``/Launch``, ``/GoToR``, ``/GoToE``, ``/SubmitForm``, ``/ImportData``, ``/RichMedia``…), a
+  link to anything but a web or mail address, or an embedded file (``/EF``, with or without
+  ``/Type /EmbeddedFile``); when the file is also a zip archive (a polyglot), or when it cannot
+  be read at all.
+- Plain text is read by Python's HTML tokenizer (``html.parser``) as a browser would read it,
+  and refused when it holds a tag (any tag a browser would build an element from, or any tag
+  with an attribute), a comment, declaration or processing instruction, or a ``javascript:``
+  or ``vbscript:`` URL.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import zipfile
+import zlib
+from dataclasses import dataclass, field
 from enum import StrEnum
+from html.parser import HTMLParser
+from xml.etree.ElementTree import Element
 
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 from django.core.files.uploadedfile import UploadedFile
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -29,21 +52,76 @@ from consult.models import Attachment
 
 ZIP_INFLATED_MAX_BYTES = 100 * 1000 * 1000
 ZIP_RATIO_MAX = 100
+ZIP_READ_CHUNK = 256 * 1024
 # Macro storage of Word (binary VBA project and its data) and of OpenDocument (Basic modules,
 # scripts).
 MACRO_MEMBERS = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$|^(Basic|Scripts)/", re.I)
-PDF_ACTIVE_KEYS = {"/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFiles"}
-PDF_ACTIVE_VALUES = {"/JavaScript", "/Launch", "/EmbeddedFile"}
+# The first bytes of an OLE compound file: an embedded object, an ActiveX control, a VBA
+# project, whatever the member is called.
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+# Members whose XML says what the document links or embeds.
+DOCX_XML = re.compile(r"(^|/)_rels/[^/]*\.rels$|^word/[^/]*\.xml$", re.I)
+ODT_XML = re.compile(r"^(content|styles)\.xml$|^META-INF/manifest\.xml$")
+RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+# Relationship types that point at an OLE object or an ActiveX control.
+EMBEDDED_OBJECT_TYPES = ("/oleObject", "/control", "/activeXControlBinary")
+WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Word fields that fetch or run something when the document is opened or updated.
+FETCHING_FIELDS = re.compile(r"\b(INCLUDETEXT|INCLUDEPICTURE|LINK|DDE|DDEAUTO|IMPORT)\b", re.I)
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# ODT elements whose xlink:href is a hyperlink (followed only when clicked).
+ODT_HYPERLINKS = {
+    "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}a",
+    "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}a",
+}
+ODT_MANIFEST_ENTRY = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}file-entry"
+ODT_MEDIA_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}media-type"
+# A reference leaving the package: a URL scheme, an absolute path, a parent folder.
+OUTSIDE_PACKAGE = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|/|\\|\.\./)", re.I)
+
+PDF_ACTIVE_KEYS = {
+    "/JavaScript",
+    "/JS",
+    "/OpenAction",
+    "/AA",
+    "/Launch",
+    "/EmbeddedFiles",
+    "/EF",
+    "/XFA",
+    "/RichMediaContent",
+    "/RichMediaSettings",
+}
+# Names of /S (an action's type), /Type and /Subtype that run, open, send or embed something.
+PDF_ACTIVE_VALUES = {
+    "/JavaScript",
+    "/Launch",
+    "/EmbeddedFile",
+    "/SubmitForm",
+    "/ImportData",
+    "/GoToR",
+    "/GoToE",
+    "/RichMedia",
+    "/RichMediaExecute",
+    "/Rendition",
+    "/FileAttachment",
+}
+PDF_LINK_SCHEMES = re.compile(r"^\s*(https?|mailto):", re.I)
 # A file of 10 MB holds far fewer objects; past this the walk stops and the file is refused.
 PDF_OBJECTS_MAX = 200_000
-MARKUP = re.compile(
-    r"<\s*(html|head|body|script|svg|iframe|object|embed|!doctype|\?xml)\b", re.IGNORECASE
-)
+# Tag names a browser builds an element from (HTML, SVG, MathML, custom elements).
+ELEMENT_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9._]*)*(:[a-z][a-z0-9-]*)?$", re.I)
+ATTRIBUTE_NAME = re.compile(r"^[a-z_:@][a-z0-9_:.@-]*$", re.I)
+SCRIPT_URL = re.compile(r"\b(javascript|vbscript)\s*:", re.I)
+# Characters a browser drops from a URL before it reads its scheme.
+URL_IGNORED = re.compile(r"[\x00-\x20]")
 
 
 class Refusal(StrEnum):
     ZIP_BOMB = "zip_bomb"
     MACROS = "macros"
+    EMBEDDED_OBJECT = "embedded_object"
+    EXTERNAL_CONTENT = "external_content"
+    ARCHIVE_UNREADABLE = "archive_unreadable"
     PDF_ACTIVE = "pdf_active"
     PDF_UNREADABLE = "pdf_unreadable"
     POLYGLOT = "polyglot"
@@ -55,7 +133,7 @@ def screen(upload: UploadedFile, kind: str) -> Refusal | None:
     refused, or None. Leaves the file at its start."""
     try:
         if kind in {Attachment.Kind.DOCX, Attachment.Kind.ODT}:
-            return _screen_archive(upload)
+            return _screen_archive(upload, kind)
         if kind == Attachment.Kind.PDF:
             return _screen_pdf(upload)
         if kind == Attachment.Kind.TXT:
@@ -65,20 +143,124 @@ def screen(upload: UploadedFile, kind: str) -> Refusal | None:
         upload.seek(0)
 
 
-def _screen_archive(upload: UploadedFile) -> Refusal | None:
+# Archives ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Inflated:
+    """What inflating an archive's members found: each member's first bytes, and whole the
+    members whose XML is read."""
+
+    heads: dict[str, bytes] = field(default_factory=dict)
+    xml: dict[str, bytes] = field(default_factory=dict)
+
+
+def _screen_archive(upload: UploadedFile, kind: str) -> Refusal | None:
     upload.seek(0)
     if b"%PDF-" in upload.read(1024):
         return Refusal.POLYGLOT
     upload.seek(0)
-    with zipfile.ZipFile(upload) as archive:
-        members = archive.infolist()
-    inflated = sum(member.file_size for member in members)
-    packed = sum(member.compress_size for member in members)
-    if inflated > ZIP_INFLATED_MAX_BYTES or inflated > ZIP_RATIO_MAX * max(packed, 1):
+    size = upload.size or 0
+    limit = min(ZIP_INFLATED_MAX_BYTES, ZIP_RATIO_MAX * max(size, 1))
+    wanted = DOCX_XML if kind == Attachment.Kind.DOCX else ODT_XML
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = [member for member in archive.infolist() if not member.is_dir()]
+            # Two members of one name: which one a word processor reads is anyone's guess.
+            if len({member.filename for member in members}) < len(members):
+                return Refusal.ARCHIVE_UNREADABLE
+            # An archive that admits to being a bomb is refused without inflating anything.
+            if sum(member.file_size for member in members) > limit:
+                return Refusal.ZIP_BOMB
+            if any(MACRO_MEMBERS.search(member.filename) for member in members):
+                return Refusal.MACROS
+            inflated = _inflate(archive, members, limit, wanted)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError):
+        # Damaged, encrypted (RuntimeError), or compressed in a way zipfile does not read.
+        return Refusal.ARCHIVE_UNREADABLE
+    if inflated is None:
         return Refusal.ZIP_BOMB
-    if any(MACRO_MEMBERS.search(member.filename) for member in members):
-        return Refusal.MACROS
+    if any(head.startswith(OLE_MAGIC) for head in inflated.heads.values()):
+        return Refusal.EMBEDDED_OBJECT
+    try:
+        trees = {name: SafeET.fromstring(content) for name, content in inflated.xml.items()}
+    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        return Refusal.ARCHIVE_UNREADABLE
+    if kind == Attachment.Kind.DOCX:
+        return _screen_docx(trees)
+    return _screen_odt(trees)
+
+
+def _inflate(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limit: int, wanted: re.Pattern
+) -> _Inflated | None:
+    """Inflate every member, counting the bytes it really gives rather than the size its
+    headers declare; None as soon as the count passes ``limit`` (the rest is not inflated)."""
+    found = _Inflated()
+    total = 0
+    for member in members:
+        # zipfile stops a member at its declared size (and then fails its CRC check): told
+        # that the member may be larger than the limit by more than a read, it gives what the
+        # data really holds, and the count below stops first.
+        unbounded = copy.copy(member)
+        unbounded.file_size = limit + ZIP_READ_CHUNK + 1
+        keep = wanted.search(member.filename) is not None
+        head, parts = b"", []
+        with archive.open(unbounded) as stream:
+            while chunk := stream.read(ZIP_READ_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    return None
+                if len(head) < len(OLE_MAGIC):
+                    head = (head + chunk)[: len(OLE_MAGIC)]
+                if keep:
+                    parts.append(chunk)
+        found.heads[member.filename] = head
+        if keep:
+            found.xml[member.filename] = b"".join(parts)
+    return found
+
+
+def _screen_docx(trees: dict[str, Element]) -> Refusal | None:
+    fields = []
+    for name, tree in trees.items():
+        if name.endswith(".rels"):
+            for relationship in tree.iter(RELATIONSHIPS):
+                kind = relationship.get("Type", "")
+                if kind.endswith(EMBEDDED_OBJECT_TYPES):
+                    return Refusal.EMBEDDED_OBJECT
+                external = relationship.get("TargetMode", "").lower() == "external"
+                if external and not kind.endswith("/hyperlink"):
+                    return Refusal.EXTERNAL_CONTENT
+        else:
+            fields += [element.text or "" for element in tree.iter(f"{WORD}instrText")]
+            fields += [element.get(f"{WORD}instr", "") for element in tree.iter(f"{WORD}fldSimple")]
+    if any(FETCHING_FIELDS.search(code) for code in fields):
+        return Refusal.EXTERNAL_CONTENT
     return None
+
+
+def _screen_odt(trees: dict[str, Element]) -> Refusal | None:
+    manifest = trees.get("META-INF/manifest.xml")
+    if manifest is not None:
+        for entry in manifest.iter(ODT_MANIFEST_ENTRY):
+            if "oleobject" in entry.get(ODT_MEDIA_TYPE, "").lower():
+                return Refusal.EMBEDDED_OBJECT
+    for name, tree in trees.items():
+        if name == "META-INF/manifest.xml":
+            continue
+        for element in tree.iter():
+            target = element.get(XLINK_HREF)
+            if (
+                target is not None
+                and element.tag not in ODT_HYPERLINKS
+                and OUTSIDE_PACKAGE.search(target)
+            ):
+                return Refusal.EXTERNAL_CONTENT
+    return None
+
+
+# PDF --------------------------------------------------------------------------------------
 
 
 def _screen_pdf(upload: UploadedFile) -> Refusal | None:
@@ -115,9 +297,7 @@ def _has_active_content(trailer: DictionaryObject) -> bool | None:
             seen.add((item.idnum, item.generation))
             item = item.get_object()
         if isinstance(item, DictionaryObject):
-            if PDF_ACTIVE_KEYS & item.keys():
-                return True
-            if any(_is_active_name(item.get(key)) for key in ("/S", "/Type")):
+            if _is_active(item):
                 return True
             pending.extend(dict.values(item))
         elif isinstance(item, ArrayObject):
@@ -125,11 +305,74 @@ def _has_active_content(trailer: DictionaryObject) -> bool | None:
     return None
 
 
+def _is_active(item: DictionaryObject) -> bool:
+    if PDF_ACTIVE_KEYS & item.keys():
+        return True
+    if any(_is_active_name(item.get(key)) for key in ("/S", "/Type", "/Subtype")):
+        return True
+    # A link action to anything but the web or mail (file:, javascript:…).
+    if item.get("/S") == "/URI":
+        target = item.get("/URI")
+        target = target.get_object() if isinstance(target, IndirectObject) else target
+        return not (isinstance(target, str | bytes) and PDF_LINK_SCHEMES.match(_text(target)))
+    return False
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
 def _is_active_name(value: object) -> bool:
     return isinstance(value, str) and value in PDF_ACTIVE_VALUES
+
+
+# Plain text -------------------------------------------------------------------------------
+
+
+class _MarkupFinder(HTMLParser):
+    """Reads text as a browser's tokenizer would; ``found`` once it meets markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # "a<b; 收入 > 支出" holds a tag "b;" with an attribute "收入" to a tokenizer; a browser
+        # builds nothing from it that could act. A valid element name, or any attribute a
+        # browser could act on (on…, href, style…), is markup.
+        if ELEMENT_NAME.match(tag) or any(ATTRIBUTE_NAME.match(name) for name, _ in attrs):
+            self.found = True
+        if any(value and SCRIPT_URL.search(URL_IGNORED.sub("", value)) for _, value in attrs):
+            self.found = True
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if ELEMENT_NAME.match(tag):
+            self.found = True
+
+    def handle_data(self, data: str) -> None:
+        if SCRIPT_URL.search(data):
+            self.found = True
+
+    def handle_comment(self, data: str) -> None:
+        self.found = True
+
+    def handle_decl(self, decl: str) -> None:
+        self.found = True
+
+    def handle_pi(self, data: str) -> None:
+        self.found = True
+
+    def unknown_decl(self, data: str) -> None:
+        self.found = True
 
 
 def _screen_text(upload: UploadedFile) -> Refusal | None:
     upload.seek(0)
     text = upload.read().decode("utf-8-sig", errors="replace")
-    return Refusal.MARKUP if MARKUP.search(text) else None
+    finder = _MarkupFinder()
+    finder.feed(text)
+    finder.close()
+    return Refusal.MARKUP if finder.found else None

@@ -199,7 +199,13 @@ ACCEPTED = {
         ),
     ),
     "pdf in an object stream": ("packed.pdf", lambda: pdf_with_object_stream(b"")),
-    "compressed docx": ("letter.docx", lambda: docx_with("word/styles.xml", b"<w:styles/>" * 50)),
+    "compressed docx": (
+        "letter.docx",
+        lambda: docx_with(
+            "word/styles.xml",
+            b'<w:styles xmlns:w="urn:w">' + b"<w:style/>" * 50 + b"</w:styles>",
+        ),
+    ),
     "text comparing numbers": ("note.txt", lambda: "3 < 4 and a<b; 收入 > 支出\n".encode()),
 }
 
