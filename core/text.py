@@ -9,6 +9,7 @@ keeps its tab, line feed and carriage return; a one-line text keeps none of them
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -22,6 +23,9 @@ CONTROL_CHARACTERS_IN_LINES_SQL = r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 CONTROL_CHARACTERS_MESSAGE = gettext_lazy(
     "Remove the control characters (invisible characters such as NUL) from this text."
 )
+FIELD_CONTROL_CHARACTERS_MESSAGE = gettext_lazy(
+    "%(field)s: remove the control characters (invisible characters such as NUL) from this text."
+)
 
 
 def without_control_characters(text: str) -> str:
@@ -32,6 +36,32 @@ def without_control_characters(text: str) -> str:
 def has_control_characters(text: str, *, multiline: bool) -> bool:
     pattern = CONTROL_CHARACTERS_IN_LINES if multiline else CONTROL_CHARACTERS
     return bool(text) and pattern.search(text) is not None
+
+
+def control_character_errors(
+    values: Mapping[str, object], labels: Mapping[str, str], *, multiline: Collection[str] = ()
+) -> dict[str, ValidationError]:
+    """An error naming the field (by its label in ``labels``) for each of ``values`` (text, or
+    a list of texts, each item one line) that holds control characters; the names in
+    ``multiline`` may hold tabs and line ends."""
+    errors = {}
+    for name, value in values.items():
+        if isinstance(value, str):
+            found = has_control_characters(value, multiline=name in multiline)
+        elif isinstance(value, list | tuple):
+            found = any(
+                isinstance(item, str) and has_control_characters(item, multiline=False)
+                for item in value
+            )
+        else:
+            found = False
+        if found:
+            errors[name] = ValidationError(
+                FIELD_CONTROL_CHARACTERS_MESSAGE,
+                code="control_characters",
+                params={"field": labels.get(name, name)},
+            )
+    return errors
 
 
 @deconstructible
