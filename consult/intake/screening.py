@@ -34,6 +34,7 @@ message):
 from __future__ import annotations
 
 import copy
+import html
 import re
 import zipfile
 import zlib
@@ -112,6 +113,8 @@ PDF_OBJECTS_MAX = 200_000
 ELEMENT_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9._]*)*(:[a-z][a-z0-9-]*)?$", re.I)
 ATTRIBUTE_NAME = re.compile(r"^[a-z_:@][a-z0-9_:.@-]*$", re.I)
 SCRIPT_URL = re.compile(r"\b(javascript|vbscript)\s*:", re.I)
+BANG_OR_QUESTION = re.compile(r"<[!?]")
+TEXT_OPENINGS_MAX = 10_000
 # Characters a browser drops from a URL before it reads its scheme.
 URL_IGNORED = re.compile(r"[\x00-\x20]")
 
@@ -329,50 +332,76 @@ def _is_active_name(value: object) -> bool:
 # Plain text -------------------------------------------------------------------------------
 
 
+class _MarkupFound(Exception):
+    """Raised by ``_MarkupFinder`` at the first markup: the rest need not be read."""
+
+
 class _MarkupFinder(HTMLParser):
-    """Reads text as a browser's tokenizer would; ``found`` once it meets markup."""
+    """Reads text as a browser's tokenizer would, and stops at the first markup."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # "a<b; 收入 > 支出" holds a tag "b;" with an attribute "收入" to a tokenizer; a browser
         # builds nothing from it that could act. A valid element name, or any attribute a
         # browser could act on (on…, href, style…), is markup.
         if ELEMENT_NAME.match(tag) or any(ATTRIBUTE_NAME.match(name) for name, _ in attrs):
-            self.found = True
+            raise _MarkupFound
         if any(value and SCRIPT_URL.search(URL_IGNORED.sub("", value)) for _, value in attrs):
-            self.found = True
+            raise _MarkupFound
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
         if ELEMENT_NAME.match(tag):
-            self.found = True
+            raise _MarkupFound
 
     def handle_data(self, data: str) -> None:
         if SCRIPT_URL.search(data):
-            self.found = True
+            raise _MarkupFound
 
     def handle_comment(self, data: str) -> None:
-        self.found = True
+        raise _MarkupFound
 
     def handle_decl(self, decl: str) -> None:
-        self.found = True
+        raise _MarkupFound
 
     def handle_pi(self, data: str) -> None:
-        self.found = True
+        raise _MarkupFound
 
     def unknown_decl(self, data: str) -> None:
-        self.found = True
+        raise _MarkupFound
 
 
 def _screen_text(upload: UploadedFile) -> Refusal | None:
     upload.seek(0)
     text = upload.read().decode("utf-8-sig", errors="replace")
+    # "<!" and "<?" open a comment, a declaration or a processing instruction: a browser makes
+    # a comment of them even when nothing closes it. Refused before tokenizing, because
+    # html.parser (before Python 3.13.4) searches the rest of the text for the end of each
+    # unclosed one, which takes quadratic time.
+    if BANG_OR_QUESTION.search(text):
+        return Refusal.MARKUP
+    # A tag ends at a ">": a browser drops one cut off by the end of the file, so nothing
+    # after the last ">" is markup, only text (where a javascript: URL is still looked for).
+    # The parser is given the text up to it, so that it never searches to the end for each
+    # "<" of the tail (quadratic time too).
+    # Each "<" is a token for the parser, which reads some 300,000 a second: more than any
+    # letter or note holds is refused as markup rather than read for seconds.
+    if text.count("<") > TEXT_OPENINGS_MAX:
+        return Refusal.MARKUP
+    last = text.rfind(">")
+    if "<" not in text[: last + 1]:
+        # No tag: text alone, with its character references read as a browser reads them.
+        return Refusal.MARKUP if SCRIPT_URL.search(html.unescape(text)) else None
+    if SCRIPT_URL.search(html.unescape(text[last + 1 :])):
+        return Refusal.MARKUP
     finder = _MarkupFinder()
-    finder.feed(text)
-    finder.close()
-    return Refusal.MARKUP if finder.found else None
+    try:
+        finder.feed(text[: last + 1])
+        finder.close()
+    except _MarkupFound:
+        return Refusal.MARKUP
+    return None

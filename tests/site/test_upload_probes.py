@@ -283,3 +283,29 @@ def test_the_refusals_speak_chinese(
     response = client.post(comment_url, data, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 400
     assert message in error_summary(response)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("x<y " * 5000, False),  # tags cut off by the end of the file: a browser drops them
+        ("x<y " * 5000 + "<img src=x onerror=alert(1)>", True),
+        ("a < b " * 10_001, True),  # more "<" than any letter holds
+        ("Open &#106;avascript&#58;alert(1)", True),
+        ("Unclosed <!-- comment", True),
+        ("<?php echo 1; ?>", True),
+        ("I like JavaScript, the language.", False),
+    ],
+    ids=[
+        "cut-off tags",
+        "tag after cut-off tags",
+        "too many openings",
+        "charrefs",
+        "comment",
+        "pi",
+        "words",
+    ],
+)
+def test_text_screening_reads_as_a_browser_does(text, refused):
+    verdict = screen(upload("note.txt", text.encode()), Attachment.Kind.TXT)
+    assert (verdict == Refusal.MARKUP) is refused
