@@ -12,7 +12,6 @@ import re
 from collections.abc import Collection, Mapping
 
 from django.core.exceptions import ValidationError
-from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -62,24 +61,3 @@ def control_character_errors(
                 params={"field": labels.get(name, name)},
             )
     return errors
-
-
-@deconstructible
-class NoControlCharacters:
-    """A validator: the text holds no control characters (``multiline``: tab and line ends
-    allowed). Its message is the field's error, so a form shows it beside the field."""
-
-    code = "control_characters"
-
-    def __init__(self, *, multiline: bool = False) -> None:
-        self.multiline = multiline
-
-    def __call__(self, value: object) -> None:
-        if isinstance(value, str) and has_control_characters(value, multiline=self.multiline):
-            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code=self.code)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NoControlCharacters) and other.multiline == self.multiline
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.multiline))
