@@ -19,12 +19,13 @@ message):
 - PDF is walked object by object with ``pypdf``, which reads cross-reference and object
   streams, resolves indirect objects and normalises escaped names (``/J#61vaScript``), so that
   an action hidden in a compressed object stream is found as surely as a plain one. Refused
-  when any dictionary names a script (JavaScript, an XFA form), an automatic action, an action
-  that launches a program, opens another file, sends or imports form data or plays rich media
-  (``/Launch``, ``/GoToR``, ``/GoToE``, ``/SubmitForm``, ``/ImportData``, ``/RichMedia``…), a
-  link to anything but a web or mail address, or an embedded file (``/EF``, with or without
-  ``/Type /EmbeddedFile``); when the file is also a zip archive (a polyglot), or when it cannot
-  be read at all.
+  when any dictionary names a script (JavaScript, an XFA form), an automatic action other than
+  showing a place in the document (``/OpenAction``, ``/AA``), an action that launches a
+  program, opens another file, sends or imports form data or plays rich media (``/Launch``,
+  ``/GoToR``, ``/GoToE``, ``/SubmitForm``, ``/ImportData``, ``/RichMedia``…), a link to
+  anything but a web or mail address, or an embedded file (``/EF``, with or without ``/Type
+  /EmbeddedFile``); when the file is also a zip archive (a polyglot), or when it cannot be read
+  at all.
 - Plain text is read by Python's HTML tokenizer (``html.parser``) as a browser would read it,
   and refused when it holds a tag (any tag a browser would build an element from, or any tag
   with an attribute), a comment, declaration or processing instruction, or a ``javascript:``
@@ -83,8 +84,6 @@ OUTSIDE_PACKAGE = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|/|\\|\.\./)", re.I)
 PDF_ACTIVE_KEYS = {
     "/JavaScript",
     "/JS",
-    "/OpenAction",
-    "/AA",
     "/Launch",
     "/EmbeddedFiles",
     "/EF",
@@ -106,6 +105,8 @@ PDF_ACTIVE_VALUES = {
     "/Rendition",
     "/FileAttachment",
 }
+# Longest chain of automatic GoTo actions (/Next) looked at before the file is refused.
+PDF_ACTION_CHAIN_MAX = 20
 PDF_LINK_SCHEMES = re.compile(r"^\s*(https?|mailto):", re.I)
 # A file of 10 MB holds far fewer objects; past this the walk stops and the file is refused.
 PDF_OBJECTS_MAX = 200_000
@@ -311,6 +312,16 @@ def _has_active_content(trailer: DictionaryObject) -> bool | None:
 def _is_active(item: DictionaryObject) -> bool:
     if PDF_ACTIVE_KEYS & item.keys():
         return True
+    # Actions run without a click (on opening the document, on showing a page…): only moving
+    # to a place in the document, as most PDF writers set for opening, is harmless.
+    if "/OpenAction" in item and not _goes_to_a_place(item["/OpenAction"]):
+        return True
+    triggers = _resolved(item.get("/AA"))
+    if triggers is not None and not (
+        isinstance(triggers, DictionaryObject)
+        and all(_goes_to_a_place(action) for action in dict.values(triggers))
+    ):
+        return True
     if any(_is_active_name(item.get(key)) for key in ("/S", "/Type", "/Subtype")):
         return True
     # A link action to anything but the web or mail (file:, javascript:…).
@@ -318,6 +329,25 @@ def _is_active(item: DictionaryObject) -> bool:
         target = item.get("/URI")
         target = target.get_object() if isinstance(target, IndirectObject) else target
         return not (isinstance(target, str | bytes) and PDF_LINK_SCHEMES.match(_text(target)))
+    return False
+
+
+def _resolved(value: object) -> object:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _goes_to_a_place(action: object) -> bool:
+    """Whether ``action`` (an automatic action) only shows a place in the document: a
+    destination (an array, a name, a string) or GoTo actions, each to the next."""
+    for _ in range(PDF_ACTION_CHAIN_MAX):
+        action = _resolved(action)
+        if isinstance(action, ArrayObject | str | bytes):
+            return True
+        if not isinstance(action, DictionaryObject) or action.get("/S") != "/GoTo":
+            return False
+        if "/Next" not in action:
+            return True
+        action = action["/Next"]
     return False
 
 
