@@ -309,3 +309,27 @@ def test_the_refusals_speak_chinese(
 def test_text_screening_reads_as_a_browser_does(text, refused):
     verdict = screen(upload("note.txt", text.encode()), Attachment.Kind.TXT)
     assert (verdict == Refusal.MARKUP) is refused
+
+
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;</r>'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("laughs.docx", lambda: docx_with({"word/_rels/document.xml.rels": LAUGHS})),
+        ("laughs.odt", lambda: odt_with({"styles.xml": LAUGHS})),
+        ("broken.docx", lambda: docx_with({"word/_rels/document.xml.rels": b"<Relationships"})),
+    ],
+)
+def test_xml_declaring_entities_or_broken_is_refused_unchecked(
+    client, consultation, comment_url, valid_data, during, name, build
+):
+    response = client.post(comment_url, {**valid_data, "attachments": [upload(name, build())]})
+    assert response.status_code == 400
+    assert f"“{name}” could not be checked: the file is damaged or encrypted." in error_summary(
+        response
+    )
