@@ -26,7 +26,6 @@ from django.core.files.storage import Storage, storages
 from django.utils import timezone
 from django_tasks import task
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core.api.renderers import value_at
 from core.exports.cells import TRUE_FALSE, cell
@@ -91,20 +90,14 @@ def json_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes
 
 def cells(records: RegistryRecords, rows: Iterable[dict[str, Any]]) -> list[list[Any]]:
     """The cells of the CSV and XLSX files, computed once for both: the API's CSV cells
-    (``core.api.renderers.csv_lines``), less the characters XML cannot hold (they would make
-    the workbook unreadable, and no registry text has them)."""
+    (``core.api.renderers.csv_lines``). ``cell`` removes the control characters (XML cannot
+    hold them) before it defuses formulas, and nothing changes a cell after it."""
     tz = timezone.get_current_timezone()
     columns = records.csv_columns
-    table = []
-    for record in rows:
-        row = []
-        for column in columns:
-            value = cell(value_at(record, column), tz, booleans=TRUE_FALSE)
-            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            row.append(value)
-        table.append(row)
-    return table
+    return [
+        [cell(value_at(record, column), tz, booleans=TRUE_FALSE) for column in columns]
+        for record in rows
+    ]
 
 
 def csv_file(records: RegistryRecords, table: list[list[Any]]) -> bytes:

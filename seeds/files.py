@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from core.text import has_control_characters
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -74,7 +76,14 @@ class Fields:
             self.fail(f"{key!r} has leading or trailing spaces")
         if not blank and not value:
             self.fail(f"{key!r} must not be blank")
+        self.check_plain(key, value, multiline=True)
         return value
+
+    def check_plain(self, key: str, value: str, *, multiline: bool) -> None:
+        """No control characters in ``value`` (tabs and line ends allowed if ``multiline``):
+        the rule of every text typed or imported (``core.text``)."""
+        if has_control_characters(value, multiline=multiline):
+            self.fail(f"{key!r} holds control characters (invisible characters such as NUL)")
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
@@ -99,6 +108,7 @@ class Fields:
         for number, item in enumerate(value, start=1):
             if not isinstance(item, str) or not item.strip() or item != item.strip():
                 self.fail(f"{key!r} item {number} must be non-blank text without outer spaces")
+            self.check_plain(f"{key} item {number}", item, multiline=False)
         if len(set(value)) != len(value):
             self.fail(f"{key!r} lists the same text twice")
         return tuple(value)
@@ -156,6 +166,8 @@ class Fields:
                 self.fail(f"source {number}: 'file' must be a source file's name")
             if not isinstance(quote, str) or not quote.strip():
                 self.fail(f"source {number}: 'quote' must be the sentence the record comes from")
+            self.check_plain(f"source {number} file", file, multiline=False)
+            self.check_plain(f"source {number} quote", quote, multiline=True)
             result.append(Source(file=file, quote=quote))
         return tuple(result)
 

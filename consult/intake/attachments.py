@@ -50,6 +50,17 @@ SCREENING_REFUSALS = {
         "“%(name)s” would inflate to more than 100 MB (or 100 times its size) when opened."
     ),
     Refusal.MACROS: gettext_lazy("“%(name)s” contains macros; save it without them."),
+    Refusal.EMBEDDED_OBJECT: gettext_lazy(
+        "“%(name)s” contains an embedded object or control (OLE or ActiveX); save it without "
+        "embedded objects."
+    ),
+    Refusal.EXTERNAL_CONTENT: gettext_lazy(
+        "“%(name)s” loads content from elsewhere when it is opened (a linked template, image, "
+        "document or field); save it with everything it needs inside it."
+    ),
+    Refusal.ARCHIVE_UNREADABLE: gettext_lazy(
+        "“%(name)s” could not be checked: the file is damaged or encrypted."
+    ),
     Refusal.PDF_ACTIVE: gettext_lazy(
         "“%(name)s” contains scripts, automatic actions or embedded files; save or print it "
         "as a plain PDF."
@@ -59,7 +70,7 @@ SCREENING_REFUSALS = {
     ),
     Refusal.POLYGLOT: gettext_lazy("“%(name)s” is at once a PDF and a zip archive."),
     Refusal.MARKUP: gettext_lazy(
-        "“%(name)s” contains web page markup (HTML, SVG or XML); send plain text."
+        "“%(name)s” contains web page markup (HTML, SVG or XML) or a script link; send plain text."
     ),
 }
 

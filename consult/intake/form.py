@@ -10,7 +10,6 @@ validates a form in one call, for ``consult.intake.verdict``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -29,6 +28,7 @@ from consult.models import (
     Comment,
     DraftOccupation,
 )
+from core.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 HONEYPOT_FIELD = "website"
 # What ``consult.intake.store.submit_comment`` takes from a valid form, besides its target,
@@ -58,9 +58,6 @@ KEPT_INPUTS = (
     "email",
 )
 KEPT_CHECKBOXES = ("consent_to_publish", "notify_replies")
-# C0 and C1 control characters; a text of several lines keeps its tabs and line ends.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Far more people than any organisation speaks for; a guard against typing errors.
 SIGNATURES_MAX = 100_000_000
 
@@ -73,14 +70,8 @@ FormT = TypeVar("FormT", bound="CommentForm")
 def check_plain_text(value: str, *, multiline: bool) -> None:
     """Text typed by a person holds no control characters (a text of several lines keeps its
     tabs and line ends)."""
-    pattern = CONTROL_CHARACTERS_IN_LINES if multiline else CONTROL_CHARACTERS
-    if value and pattern.search(value):
-        raise ValidationError(
-            gettext(
-                "Remove the control characters (invisible characters such as NUL) from this text."
-            ),
-            code="control_characters",
-        )
+    if has_control_characters(value, multiline=multiline):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
 
 
 def check_part(

@@ -7,14 +7,27 @@ builds it (``build``) and stores it under ``MEDIA_ROOT`` keyed by consultation, 
 version, and every later request for that version is served from the file. A new comment,
 moderation, disposition, reply or revision changes the version, and the next request builds the
 new one; the files of older versions are removed when it is stored.
+
+WeasyPrint fetches what the HTML refers to (images, stylesheets, fonts). The report holds
+public comments, so escaping alone would stand between a comment and a request to any
+address or a read of any file: ``ReportFetcher`` refuses every URL but ``data:`` and the
+project's own static files (read from disk, never over the network).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import mimetypes
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -25,6 +38,9 @@ from django_tasks import task
 
 from consult.models import Comment, Consultation
 from consult.reporting.report import build_response_report
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcherResponse
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +82,6 @@ def stored_pdf(consultation: Consultation, language: str) -> tuple[str, str | No
 
 def render_pdf(consultation: Consultation, *, language: str, page_url: str) -> bytes:
     """The report as PDF bytes, in ``language``, as the public page shows it."""
-    from weasyprint import HTML  # imported here: it loads Pango and fonts, which costs time
-
     with translation.override(language):
         html = render_to_string(
             "site/consultation_report_pdf.html",
@@ -78,7 +92,57 @@ def render_pdf(consultation: Consultation, *, language: str, page_url: str) -> b
                 "generated_at": timezone.now(),
             },
         )
-    return HTML(string=html, base_url=page_url).write_pdf()
+    return html_to_pdf(html, base_url=page_url)
+
+
+def html_to_pdf(html: str, *, base_url: str) -> bytes:
+    """``html`` as PDF bytes, its relative URLs taken from ``base_url``; nothing is fetched
+    but ``data:`` URLs and static files (``ReportFetcher``)."""
+    from weasyprint import HTML  # imported here: it loads Pango and fonts, which costs time
+
+    return HTML(string=html, base_url=base_url, url_fetcher=report_fetcher()).write_pdf()
+
+
+def report_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that refuses everything but ``data:`` URLs and the project's
+    own static files. Built on call: WeasyPrint is imported only when a PDF is made."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ReportFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if url.lower().startswith("data:"):
+                # urllib's data: handler decodes it in memory; nothing leaves the process.
+                return super().fetch(url, headers)
+            path = static_file(url)
+            if path is None:
+                logger.warning("Report PDF: refused to fetch %.200s", url)
+                raise ValueError(f"Only static files and data: URLs are fetched, not {url!r}.")
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+
+    return ReportFetcher(allowed_protocols={"data", "http", "https"}, allow_redirects=False)
+
+
+def static_file(url: str) -> Path | None:
+    """The file on disk of ``url`` when it is an http(s) URL whose path is under
+    ``STATIC_URL`` and names one of the project's static files (collected, or found by the
+    static files finders), else None. The host is not looked at: nothing is fetched."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"} or parts.query or parts.fragment:
+        return None
+    prefix = urlsplit(settings.STATIC_URL).path
+    if not parts.path.startswith(prefix):
+        return None
+    name = unquote(parts.path.removeprefix(prefix))
+    if not name or "\\" in name or any(part in {"", ".", ".."} for part in name.split("/")):
+        return None
+    try:
+        if settings.STATIC_ROOT and staticfiles_storage.exists(name):
+            return Path(staticfiles_storage.path(name))
+        found = finders.find(name)
+    except SuspiciousFileOperation:
+        return None
+    return Path(found) if isinstance(found, str) else None
 
 
 def build(consultation_id: int, language: str, site_url: str) -> str:

@@ -88,8 +88,9 @@ FORMAT_PARAMETER = OpenApiParameter(
         "`json` (default) or `csv`. CSV is streamed, takes the same filters, ignores "
         "pagination (the whole filtered set), starts with a header row and a UTF-8 byte-order "
         "mark; nested objects become dotted columns (`batch.slug`), lists one item per line, "
-        "lists inside lists joined by `; `; cells that would start a spreadsheet formula "
-        "(`=`, `+`, `-`, `@`) are prefixed with `'`. An unknown format answers 400."
+        "lists inside lists joined by `; `; control characters are removed from text, then "
+        "cells that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, carriage "
+        "return) are prefixed with `'`. An unknown format answers 400."
     ),
 )
 LANG_PARAMETER = OpenApiParameter(

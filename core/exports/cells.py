@@ -1,8 +1,11 @@
 """The one cell spec of every spreadsheet the project writes: the staff CSV and XLSX exports
 and the API's CSV. ``core.exports.sql`` states the same spec in SQL for ``COPY``.
 
-Every text cell that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab or
-carriage return first) is prefixed with an apostrophe: exported text is often public input.
+Every text cell is cleaned in one step, ``defuse``, in this order: control characters are
+removed (``core.text``: XML cannot hold them, and a spreadsheet may skip them), then a text that
+a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first)
+gets an apostrophe before it: exported text is often public input. Nothing changes a cell after
+``defuse``, so no later step can turn ``\x01=1+1`` back into a formula.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from itertools import islice
 
 from django.utils import timezone
 
+from core.text import without_control_characters
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Booleans as staff spreadsheets show them, and as the API's JSON spells them (its CSV
 # matches its JSON).
@@ -27,7 +32,9 @@ ROWS_PER_CHUNK = 500
 
 
 def defuse(text: str) -> str:
-    """An apostrophe before a text that a spreadsheet would read as a formula."""
+    """``text`` without control characters, then with an apostrophe before it if a spreadsheet
+    would read it as a formula."""
+    text = without_control_characters(text)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 

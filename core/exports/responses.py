@@ -4,7 +4,6 @@ there are."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Iterable, Sequence
 
@@ -12,7 +11,6 @@ from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core.exports import sql
 from core.exports.cells import cell, csv_chunks
@@ -28,12 +26,6 @@ def csv_response(filename: str, chunks: Iterable[str | bytes]) -> StreamingHttpR
     return response
 
 
-def _xlsx_value(value: object, tz: dt.tzinfo) -> object:
-    value = cell(value, tz)
-    # Characters XML cannot hold would make the file unreadable.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
 def xlsx_response(
     filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> FileResponse:
@@ -44,7 +36,8 @@ def xlsx_response(
     sheet.append(list(header))
     tz = timezone.get_current_timezone()
     for row in rows:
-        sheet.append([_xlsx_value(value, tz) for value in row])
+        # ``cell`` removed the characters XML cannot hold (they would make the file unreadable).
+        sheet.append([cell(value, tz) for value in row])
     # FileResponse closes the file once sent; a context manager would close it too early.
     handle = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(handle)

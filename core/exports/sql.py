@@ -25,6 +25,7 @@ from django.db.models.lookups import Exact, In
 from django.utils import timezone
 
 from core.exports.cells import FORMULA_PREFIXES, YES_NO
+from core.text import CONTROL_CHARACTERS_IN_LINES_SQL
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -37,15 +38,26 @@ COPY_CHUNK_BYTES = 64 * 1024
 Columns = Sequence[tuple[str, str]]
 
 
+class _WithoutControlCharacters(Func):
+    """``core.text.without_control_characters`` in SQL."""
+
+    function = "regexp_replace"
+    output_field = models.TextField()
+
+    def __init__(self, expression: F | Func) -> None:
+        super().__init__(expression, Value(CONTROL_CHARACTERS_IN_LINES_SQL), Value(""), Value("g"))
+
+
 def _defused(expression: F | Func) -> Case:
-    """``cells.defuse`` in SQL: an apostrophe before a text starting with a formula
-    character."""
+    """``cells.defuse`` in SQL, in the same order: control characters removed, then an
+    apostrophe before a text starting with a formula character."""
+    cleaned = _WithoutControlCharacters(expression)
     return Case(
         When(
-            In(Left(expression, 1), FORMULA_PREFIXES),
-            then=Concat(Value("'"), expression, output_field=models.TextField()),
+            In(Left(cleaned, 1), FORMULA_PREFIXES),
+            then=Concat(Value("'"), cleaned, output_field=models.TextField()),
         ),
-        default=expression,
+        default=cleaned,
         output_field=models.TextField(),
     )
 

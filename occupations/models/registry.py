@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
@@ -19,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.text import control_character_errors
 from occupations.models.labels import (
     LANGUAGE_VALUES,
     Labelled,
@@ -324,8 +326,39 @@ class OccupationText(Labelled, models.Model):
     green = models.BooleanField(_("green occupation (L)"), null=True, blank=True, default=None)
     digital = models.BooleanField(_("digital occupation (S)"), null=True, blank=True, default=None)
 
+    # The text typed by staff or imported: one line each, several lines for the definition,
+    # and lists of one-line items. None of it may hold control characters (core.text).
+    TEXT_FIELDS = (
+        "name",
+        "translated_name",
+        "definition",
+        "alternative_names",
+        "translated_alternative_names",
+        "tasks",
+        "job_types",
+    )
+
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """The fields' own checks, and no control characters in the text (an error naming
+        the field, so that the admin forms and the spreadsheet import show it on it)."""
+        skipped = set(exclude or ())
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        problems = control_character_errors(
+            {name: getattr(self, name) for name in self.TEXT_FIELDS if name not in skipped},
+            {name: str(self._meta.get_field(name).verbose_name) for name in self.TEXT_FIELDS},
+            multiline={"definition"},
+        )
+        for name, problem in problems.items():
+            errors.setdefault(name, []).append(problem)
+        if errors:
+            raise ValidationError(errors)
 
     localized_name, localized_name_language = labelled_field("name")
     localized_alternative_names, localized_alternative_names_language = labelled_field(

@@ -91,6 +91,7 @@ def varied():
         ("-minus first", at(2025, 12, 31, 23, 59, 59), {"organisation": "=org"}),
         ("@SUM(A1:A9)", at(2026, 2, 28, 8, 0), {"status": "published"}),
         ("\tTab first", at(2026, 3, 1, 0, 30), {"proposed_text": "\rCR first"}),
+        ("\x01=1+2 hidden", at(2026, 3, 2, 0, 0), {"author_name": "\x1f\x7f-hidden"}),
         (
             "On task two.",
             at(2026, 6, 30, 16, 0),
@@ -169,7 +170,7 @@ def test_comment_cells_are_formatted_for_spreadsheets(client_for, moderator, var
     rows = parsed(client_for(moderator).get(export_url()))
     assert rows[0] == COMMENT_HEADER
     by_body = {row[7].lstrip("'"): dict(zip(COMMENT_HEADER, row, strict=True)) for row in rows[1:]}
-    assert len(by_body) == 9
+    assert len(by_body) == 10
 
     chinese = by_body["区块链工程技术人员，名称应改为“区块链工程师”。"]
     assert chinese["submitted"] == "2026-07-17 23:59:59"  # truncated, not rounded over midnight
@@ -195,6 +196,9 @@ def test_comment_cells_are_formatted_for_spreadsheets(client_for, moderator, var
     assert by_body["@SUM(A1:A9)"]["moderation status"] == "published"
     assert by_body["\tTab first"]["comment"] == "'\tTab first"
     assert by_body["\tTab first"]["proposed text"] == "'\rCR first"
+    # Control characters are removed first, so the formula they hid is defused too.
+    assert by_body["=1+2 hidden"]["comment"] == "'=1+2 hidden"
+    assert by_body["=1+2 hidden"]["name"] == "'-hidden"
 
     task = by_body["On task two."]
     assert task["submitted"] == "2026-06-30 16:00:00"

@@ -18,6 +18,11 @@ from core.exports.cells import TRUE_FALSE, cell, csv_chunks
         ("plain", "plain"),
         ("=1+1", "'=1+1"),
         ("\rx", "'\rx"),
+        # Control characters go first; what they hid is then defused.
+        ("\x01=1+1", "'=1+1"),
+        ("\x00\x0b\x0c\x1f\x7f\x85@x", "'@x"),
+        ("a\x01b\tc\nd", "ab\tc\nd"),
+        (["\x02=a", "b"], "'=a\nb"),
         (mark_safe("@x"), "'@x"),  # a str subclass takes the general path
         (-3, -3),  # a number is not a formula
         (True, "yes"),

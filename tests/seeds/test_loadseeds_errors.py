@@ -127,6 +127,23 @@ BREAKAGES = [
         id="batch number used twice",
     ),
     pytest.param(
+        "batches/2021-fourth-batch.yaml",
+        '  - name: "Corporate Financial Advisors"\n    alternative_names: []\n    definition: ""',
+        '  - name: "Corporate Financial Advisors"\n    alternative_names: []\n'
+        '    definition: "\\x01=1+1"',
+        "occupation 3 (Corporate Financial Advisors)",
+        "'definition' holds control characters",
+        id="control character in a text",
+    ),
+    pytest.param(
+        "batches/2021-fourth-batch.yaml",
+        '  - name: "Corporate Financial Advisors"\n    alternative_names: []',
+        '  - name: "Corporate Financial Advisors"\n    alternative_names: ["Fin\\u0085ance"]',
+        "occupation 3 (Corporate Financial Advisors)",
+        "'alternative_names item 1' holds control characters",
+        id="control character in a list item",
+    ),
+    pytest.param(
         "reference/major_groups.yaml",
         '- code: "3"\n  title: "办事人员和有关人员"',
         '- code: "3"\n  title: "办事人员和有关人员\n',

@@ -133,8 +133,22 @@ REFUSED = {
     "docx with vbaData.xml": (lambda: docx_with("word/vbaData.xml", b"<wne:vbaSuppData/>"), MACROS),
     "odt with Basic/": (lambda: odt_with("Basic/Standard/Module1.xml", b"<module/>"), MACROS),
     "odt with Scripts/": (lambda: odt_with("Scripts/python/run.py", b"import os"), MACROS),
-    "pdf with OpenAction": (lambda: pdf(b"/OpenAction 4 0 R ", b"", b"<< /S /GoTo >>"), ACTIVE),
-    "pdf with page AA": (lambda: pdf(b"", b"/AA << /O 4 0 R >> ", b"<< /S /GoTo >>"), ACTIVE),
+    "pdf opening a web address on opening": (
+        lambda: pdf(b"/OpenAction 4 0 R ", b"", b"<< /S /URI /URI (https://x) >>"),
+        ACTIVE,
+    ),
+    "pdf printing when a page is shown": (
+        lambda: pdf(b"", b"/AA << /O 4 0 R >> ", b"<< /S /Named /N /Print >>"),
+        ACTIVE,
+    ),
+    "pdf going to a page, then launching, on opening": (
+        lambda: pdf(
+            b"/OpenAction 4 0 R ",
+            b"",
+            b"<< /S /GoTo /D [3 0 R /Fit] /Next << /S /Named /N /Print >> >>",
+        ),
+        ACTIVE,
+    ),
     "pdf with Launch": (
         lambda: pdf(b"", b"/Annots [4 0 R] ", b"<< /Type /Annot /A << /S /Launch /F (x) >> >>"),
         ACTIVE,
@@ -199,7 +213,19 @@ ACCEPTED = {
         ),
     ),
     "pdf in an object stream": ("packed.pdf", lambda: pdf_with_object_stream(b"")),
-    "compressed docx": ("letter.docx", lambda: docx_with("word/styles.xml", b"<w:styles/>" * 50)),
+    # What LaTeX, Word and LibreOffice write: open at the first page, fitted.
+    "pdf opening at a page": ("fit.pdf", lambda: pdf(b"/OpenAction [3 0 R /Fit] ")),
+    "pdf going to a page on opening": (
+        "goto.pdf",
+        lambda: pdf(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] >> "),
+    ),
+    "compressed docx": (
+        "letter.docx",
+        lambda: docx_with(
+            "word/styles.xml",
+            b'<w:styles xmlns:w="urn:w">' + b"<w:style/>" * 50 + b"</w:styles>",
+        ),
+    ),
     "text comparing numbers": ("note.txt", lambda: "3 < 4 and a<b; 收入 > 支出\n".encode()),
 }
 
