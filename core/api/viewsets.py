@@ -66,6 +66,14 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             count=models.Count("pk"), last_modified=models.Max("updated_at")
         )
 
+    def list_summary(
+        self, freshness: dict[str, Any] | None, queryset: models.QuerySet
+    ) -> dict[str, Any]:
+        """What a JSON list says of the whole filtered set besides its count, from the
+        ``freshness`` aggregate already made (None without validators: the browsable API),
+        keyed as the paginator's ``summary_schema``. None by default."""
+        return {}
+
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": self.now}
 
@@ -87,7 +95,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     def list(  # type: ignore[override]
         self, request: Request, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        queryset = self.filter_queryset(self.get_queryset())
+        filtered = queryset = self.filter_queryset(self.get_queryset())
         validators = self.validators(queryset)
         not_modified = self.not_modified(validators)
         if not_modified is not None:
@@ -102,6 +110,8 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             )
         # The validators have counted these rows already.
         count = validators.count if validators else None
+        values = self.freshness_values if validators else None
+        self.paginator.summary = self.list_summary(values, filtered)
         page = self.paginator.paginate_queryset(queryset, self.request, view=self, count=count)
         serializer = self.get_serializer(page, many=True)
         return self.with_validators(self.get_paginated_response(serializer.data), validators)
@@ -171,7 +181,8 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             self.request.accepted_media_type,
             get_language(),
         ]
-        return conditional.validators_for(identity, self.freshness(queryset))
+        self.freshness_values = self.freshness(queryset)
+        return conditional.validators_for(identity, self.freshness_values)
 
     def not_modified(self, validators: Validators | None) -> HttpResponseBase | None:
         if validators is None:
