@@ -260,7 +260,9 @@ class ProvenanceSerializer(serializers.Serializer):
     from them: ``{"basis": "inference", "rule"}``, ``{"basis": "reference", "reference"}``,
     ``{"basis": "disagreement", "readings": [{"value", "file", "quote"}, …], "rule"}`` or
     ``{"basis": "source", "file", "quote"}``. A field not named is supported by the
-    sources."""
+    sources. In CSV and XLSX: one column, the object as JSON."""
+
+    csv_single_column = True
 
     sources = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField()),

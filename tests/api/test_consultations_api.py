@@ -129,15 +129,13 @@ def test_samples_are_left_out_of_lists_unless_asked_for(client, consultations):
 
 def test_comments_collected_elsewhere_have_no_count(client, consultations):
     consultations["open"].__class__.objects.filter(slug="last-list").update(
-        comments_collected_elsewhere=True, opens_at=None, closes_at=None
+        comments_collected_elsewhere=True
     )
 
     last = client.get(f"{URL}last-list/").json()
     assert last["comments_collected_elsewhere"] is True
     # Their number is not known: null, never 0.
     assert last["comment_count"] is None
-    # A moment no source states is null.
-    assert last["opens_at"] is None and last["closes_at"] is None
 
 
 def test_a_consultation_in_drafting_is_not_there(client, consultations):

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -287,6 +288,8 @@ def expected_cells(record: dict) -> list[str]:
             return "true" if value else "false"
         if isinstance(value, list):
             return "\n".join(text(item) for item in value)
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False)
         return str(value)
 
     standards = record["standards"]
@@ -295,7 +298,10 @@ def expected_cells(record: dict) -> list[str]:
         text(record["id"]),
         record["code"],
         record["name"],
+        record["name_language"],
         text(record["alternative_names"]),
+        record["alternative_names_language"],
+        record["language"],
         record["definition"],
         text(record["tasks"]),
         text(record["job_types"]),
@@ -303,13 +309,17 @@ def expected_cells(record: dict) -> list[str]:
         text(record["digital"]),
         text(group.get("code")),
         text(group.get("title")),
+        text(group.get("title_language")),
         record["batch"]["slug"],
         record["batch"]["title"],
+        record["batch"]["title_language"],
         record["batch"]["announced_on"],
         record["batch"]["announced_precision"],
         text([s["id"] for s in standards]),
         text([s["title"] for s in standards]),
+        text([s["title_language"] for s in standards]),
         text([s["kind"] for s in standards]),
+        text(record["provenance"]),
         record["url"],
     ]
     return ["'" + c if c.startswith(("=", "+", "-", "@")) else c for c in cells]
@@ -327,7 +337,10 @@ def test_csv_has_a_header_and_one_row_per_record_matching_the_json(client, regis
         "id",
         "code",
         "name",
+        "name_language",
         "alternative_names",
+        "alternative_names_language",
+        "language",
         "definition",
         "tasks",
         "job_types",
@@ -335,19 +348,23 @@ def test_csv_has_a_header_and_one_row_per_record_matching_the_json(client, regis
         "digital",
         "group.code",
         "group.title",
+        "group.title_language",
         "batch.slug",
         "batch.title",
+        "batch.title_language",
         "batch.announced_on",
         "batch.announced_precision",
         "standards.id",
         "standards.title",
+        "standards.title_language",
         "standards.kind",
+        "provenance",
         "url",
     ]
     records = results_of(client, URL)
     assert rows[1:] == [expected_cells(record) for record in records]
     # A cell that a spreadsheet would run as a formula is defused.
-    assert rows[4][4] == "'=Operates blockchain applications."
+    assert rows[4][7] == "'=Operates blockchain applications."
 
 
 def test_csv_takes_the_filters_and_ignores_pagination(client, registry):
