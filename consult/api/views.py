@@ -114,6 +114,7 @@ class CommentFilter(filters.FilterSet):
 DRAFT_TYPE = "draft_occupation"
 
 
+@extend_schema_field(OpenApiTypes.URI)
 class DraftUrlField(serializers.Field):
     """The draft's place on its consultation's page (``#draft-<id>``): a draft has no API
     address of its own."""
