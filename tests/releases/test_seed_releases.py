@@ -162,6 +162,6 @@ def test_a_release_list_as_csv_has_the_live_columns(seeded, client):
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(text)))
-    assert header[:4] == ["id", "code", "name", "alternative_names"]
+    assert header[:5] == ["id", "code", "name", "name_language", "alternative_names"]
     assert len(rows) == 13
     assert AI_TECHNICIANS in {row[2] for row in rows}
