@@ -109,8 +109,7 @@ COLUMNS: dict[str, dict[str, str]] = {
             "Key of each level: primary, intermediate, advanced, or level5 to level1; one per line."
         ),
         "levels.name": (
-            "Name of each level in Simplified Chinese (the key names it in English), one per "
-            "line."
+            "Name of each level in Simplified Chinese (the key names it in English), one per line."
         ),
         "provenance": PROVENANCE,
     },
