@@ -208,6 +208,11 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             request._request.LANGUAGE_CODE = translation.get_language()
         super().initial(request, *args, **kwargs)
 
+    def text_language(self) -> str:
+        """The language the response's own text is in (its messages, its vocabulary such as
+        level names, and labels held in both languages): the asked one."""
+        return label_language()
+
     def perform_content_negotiation(
         self, request: Request, force: bool = False
     ) -> tuple[BaseRenderer, str]:
@@ -221,7 +226,15 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
-        response["Content-Language"] = label_language()
+        if response.status_code < 400:
+            csv = getattr(getattr(request, "accepted_renderer", None), "format", None) == "csv"
+            own = self.text_language()
+            response["Content-Language"] = content_language(
+                own, getattr(response, "data", None), csv=csv
+            )
+        else:
+            # Errors are messages, in the asked language.
+            response["Content-Language"] = label_language()
         if (
             isinstance(response, Response)
             and response.status_code >= 400
@@ -237,6 +250,34 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         if request.auth is not None:
             patch_cache_control(response, private=True)
         return response
+
+
+def labels_in(data: Any) -> set[str]:
+    """The languages a representation says its labels are in: the values of its
+    ``…_language`` and ``language`` fields, at any depth."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if (key == "language" or key.endswith("_language")) and item in LABEL_LANGUAGES:
+                    found.add(item)
+                elif isinstance(item, dict | list):
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(item for item in value if isinstance(item, dict | list))
+    return found
+
+
+def content_language(own: str, data: Any, *, csv: bool = False) -> str:
+    """``Content-Language`` of a response: the languages its text is in, ``own`` (that of its
+    messages and vocabulary) first, then those its labels say they are in. A CSV streams
+    before its labels are known, so it names both label languages."""
+    languages = [own]
+    others = set(LABEL_LANGUAGES) if csv else labels_in(data)
+    languages += sorted(others - {own})
+    return ", ".join(languages)
 
 
 def label_language() -> str:

@@ -153,7 +153,9 @@ def test_a_release_is_read_in_any_language_with_the_labels_it_recorded(seeded, c
     recorded = client.get("/api/v1/occupations/", {"release": "2026.1"})
     asked = client.get("/api/v1/occupations/", {"release": "2026.1", "lang": lang})
     assert asked.status_code == 200
-    assert asked["Content-Language"] == recorded["Content-Language"] == settings.LANGUAGE_CODE
+    # The language the release recorded its labels in first, whatever was asked.
+    assert asked["Content-Language"] == recorded["Content-Language"]
+    assert recorded["Content-Language"].split(", ")[0] == settings.LANGUAGE_CODE
     assert asked.json()["results"] == recorded.json()["results"]
 
 
