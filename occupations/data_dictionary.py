@@ -45,6 +45,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "announced_on": f"Date of the announcement, {DATE_RULE}.",
         "announced_precision": "How much of announced_on the sources state: day, month or year.",
         "authorities": "Issuing authorities, one per line.",
+        "authorities_language": "Language of each authority's name, one per line.",
         "occupation_count": "Occupations of the batch in this release (the same as named_count).",
         "announced_count": (
             "How many occupations the announcement said; may exceed named_count. Empty if "
@@ -103,6 +104,7 @@ COLUMNS: dict[str, dict[str, str]] = {
             "issued_on is empty."
         ),
         "authorities": "Issuing authorities, one per line.",
+        "authorities_language": "Language of each authority's name, one per line.",
         "directions": "Occupational directions, if the standard splits into them; one per line.",
         "levels.rank": "Rank of each level, lowest first (1 = lowest), one per line.",
         "levels.key": (

@@ -261,8 +261,9 @@ def labels_in(data: Any) -> set[str]:
         value = stack.pop()
         if isinstance(value, dict):
             for key, item in value.items():
-                if (key == "language" or key.endswith("_language")) and item in LABEL_LANGUAGES:
-                    found.add(item)
+                if key == "language" or key.endswith("_language"):
+                    items = item if isinstance(item, list) else [item]
+                    found.update(code for code in items if code in LABEL_LANGUAGES)
                 elif isinstance(item, dict | list):
                     stack.append(item)
         elif isinstance(value, list):

@@ -286,6 +286,28 @@ def record_provenance() -> ProvenanceSerializer:
 AUTHORITY_NAMES = {"slug_field": "localized_name", "many": True, "read_only": True}
 
 
+def authority_name_language(authority: Authority) -> str:
+    """The language ``Authority.localized_name`` gives: Chinese where asked and held."""
+    chinese = preferred_language() == Language.ZH_HANS and bool(authority.name_zh)
+    return Language.ZH_HANS if chinese else Language.EN
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["zh-hans", "en"]}})
+class AuthorityLanguagesField(serializers.Field):
+    """The language of each of ``authorities``, in the same order: an authority whose
+    Chinese name the registry does not hold is named in English on a Chinese response."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            _("The language of each name in authorities, in the same order: zh-hans or en."),
+        )
+        super().__init__(source="authorities", read_only=True, **kwargs)
+
+    def to_representation(self, authorities: Any) -> list[str]:
+        return [authority_name_language(authority) for authority in authorities.all()]
+
+
 class GroupSummarySerializer(serializers.ModelSerializer):
     title = label("title")
     title_language = label_language("title")
@@ -384,6 +406,7 @@ class BatchSerializer(serializers.ModelSerializer):
     title_language = label_language("title")
     announced_on = PreciseDateField("announced_on", "announced_precision")
     authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
+    authorities_language = AuthorityLanguagesField()
     occupation_count = serializers.IntegerField(
         source="occupation_total",
         help_text=_("Occupations published in this batch (the same as named_count)."),
@@ -416,6 +439,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "announced_on",
             "announced_precision",
             "authorities",
+            "authorities_language",
             "occupation_count",
             "announced_count",
             "named_count",
@@ -471,6 +495,7 @@ class StandardSerializer(serializers.ModelSerializer):
     )
     occupation = StandardOccupationSerializer()
     authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
+    authorities_language = AuthorityLanguagesField()
     directions = StringListField(help_text=_("Occupational directions, if the standard splits."))
     levels = StandardLevelSerializer(many=True, help_text=_("Lowest level first."))
 
@@ -485,6 +510,7 @@ class StandardSerializer(serializers.ModelSerializer):
             "issued_on",
             "issued_precision",
             "authorities",
+            "authorities_language",
             "directions",
             "levels",
             "provenance",

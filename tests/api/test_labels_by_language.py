@@ -111,6 +111,8 @@ def test_batches_standards_and_authorities_follow_the_language(bilingual):
     assert batch_en["authorities"] == ["Ministry of Human Resources and Social Security"]
     assert batch_zh["title"] == "第一批新职业"
     assert batch_zh["authorities"] == ["人力资源社会保障部"]
+    assert batch_zh["authorities_language"] == ["zh-hans"]
+    assert batch_en["authorities_language"] == ["en"]
     assert [o["name"] for o in batch_zh["occupations"]] == ["电子竞技运营师", "无人机驾驶员"]
     # The standard's title is held in Chinese only: English readers get it too.
     assert standard_en["title"] == "电子竞技运营师国家职业技能标准"

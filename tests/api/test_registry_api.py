@@ -16,6 +16,7 @@ BATCH_FIELDS = {
     "announced_on",
     "announced_precision",
     "authorities",
+    "authorities_language",
     "occupation_count",
     "announced_count",
     "named_count",
@@ -31,6 +32,7 @@ STANDARD_FIELDS = {
     "issued_on",
     "issued_precision",
     "authorities",
+    "authorities_language",
     "directions",
     "levels",
     "provenance",
@@ -53,6 +55,8 @@ def test_batches_give_every_field_of_the_contract(client, registry):
             "Ministry of Human Resources and Social Security",
             "National Bureau of Statistics",
         ],
+        # No Chinese names held: English, and said so.
+        "authorities_language": ["en", "en"],
         "occupation_count": 2,
         # The announcement counted 13; the registry names 2 of them.
         "announced_count": 13,
@@ -113,6 +117,7 @@ def test_batches_csv_matches_the_json(client, registry):
         "announced_on",
         "announced_precision",
         "authorities",
+        "authorities_language",
         "occupation_count",
         "announced_count",
         "named_count",
@@ -127,6 +132,7 @@ def test_batches_csv_matches_the_json(client, registry):
         "2019-04",
         "month",
         "Ministry of Human Resources and Social Security\nNational Bureau of Statistics",
+        "en\nen",
         "2",
         "13",
         "2",
@@ -155,6 +161,7 @@ def test_standards_give_every_field_with_levels_low_to_high(client, registry):
         "issued_on": "2021-07-01",
         "issued_precision": "day",
         "authorities": ["Ministry of Human Resources and Social Security"],
+        "authorities_language": ["en"],
         "directions": ["人工智能训练", "智能产品开发"],
         "levels": [
             {"rank": 1, "key": "primary", "name": "primary"},
@@ -232,6 +239,7 @@ def test_standards_csv_flattens_levels(client, registry):
         "issued_on",
         "issued_precision",
         "authorities",
+        "authorities_language",
         "directions",
         "levels.rank",
         "levels.key",
@@ -242,7 +250,8 @@ def test_standards_csv_flattens_levels(client, registry):
     assert first[8:10] == ["2021-07-01", "day"]
     assert rows[2][8:10] == ["", ""]
     assert first[10] == "Ministry of Human Resources and Social Security"
-    assert first[11] == "人工智能训练\n智能产品开发"
-    assert first[12] == "1\n2\n3"
-    assert first[13] == "primary\nintermediate\nadvanced"
+    assert first[11] == "en"
+    assert first[12] == "人工智能训练\n智能产品开发"
+    assert first[13] == "1\n2\n3"
+    assert first[14] == "primary\nintermediate\nadvanced"
     assert len(rows) == 3
