@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -537,6 +538,44 @@ def marker_counts() -> dict[str, models.Aggregate]:
     return counts
 
 
+def announced_counts(queryset: models.QuerySet) -> dict[str, models.Aggregate]:
+    """Of the batches the listed occupations belong to: how many occupations their
+    announcements counted (a batch whose announcement gave no number counts those it named),
+    and how many of those the registry names. Uncorrelated subqueries, for the list's one
+    freshness query."""
+    batches = Batch.objects.filter(pk__in=queryset.order_by().values("batch"))
+    named_in_batch = (
+        Occupation.objects.filter(batch=models.OuterRef("pk"))
+        .order_by()
+        .values("batch")
+        .annotate(named=models.Count("pk"))
+        .values("named")
+    )
+    announced = (
+        batches.order_by()
+        .annotate(whole=models.Value(1))
+        .values("whole")
+        .annotate(
+            total=models.Sum(
+                Coalesce("announced_count", models.Subquery(named_in_batch), models.Value(0))
+            )
+        )
+        .values("total")
+    )
+    named = (
+        Occupation.objects.filter(batch__in=batches)
+        .order_by()
+        .annotate(whole=models.Value(1))
+        .values("whole")
+        .annotate(total=models.Count("pk"))
+        .values("total")
+    )
+    return {
+        "announced_total": models.Max(models.Subquery(announced)),
+        "named_total": models.Max(models.Subquery(named)),
+    }
+
+
 MARKER_COUNT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -550,6 +589,21 @@ MARKER_COUNT_SCHEMA = {
 
 class OccupationPagination(ApiPagination):
     summary_schema = {
+        "announced": {
+            "type": "object",
+            "description": (
+                "Of the batches the filtered occupations belong to: `announced_count`, how "
+                "many occupations their announcements counted (a batch that gave no number "
+                "counts those it named); `named_count`, how many of them the registry names. "
+                "Where named_count is below announced_count, the sources name only some. Live "
+                "reads only; absent with release."
+            ),
+            "properties": {
+                "announced_count": {"type": "integer"},
+                "named_count": {"type": "integer"},
+            },
+            "required": ["announced_count", "named_count"],
+        },
         "markers": {
             "type": "object",
             "description": (
@@ -558,7 +612,7 @@ class OccupationPagination(ApiPagination):
             ),
             "properties": {marker: MARKER_COUNT_SCHEMA for marker in MARKERS},
             "required": list(MARKERS),
-        }
+        },
     }
 
 
@@ -667,21 +721,27 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
             group_modified=whole_table(ClassificationGroup, models.Max("updated_at")),
             standards_modified=whole_table(SkillStandard, models.Max("updated_at")),
             standard_rows=whole_table(SkillStandard, models.Count("*")),
-            **(marker_counts() if self.action == "list" else {}),
+            **({**marker_counts(), **announced_counts(queryset)} if self.action == "list" else {}),
         )
 
     def list_summary(
         self, freshness: dict[str, Any] | None, queryset: models.QuerySet
     ) -> dict[str, Any]:
         if freshness is None:
-            freshness = queryset.order_by().aggregate(**marker_counts())
+            freshness = queryset.order_by().aggregate(
+                **marker_counts(), **announced_counts(queryset)
+            )
         return {
+            "announced": {
+                "announced_count": freshness["announced_total"] or 0,
+                "named_count": freshness["named_total"] or 0,
+            },
             "markers": {
                 marker: {
                     value: freshness[f"{marker}_{value}"] for value in ("true", "false", "unknown")
                 }
                 for marker in MARKERS
-            }
+            },
         }
 
 

@@ -173,6 +173,7 @@ def test_the_occupation_filters_are_documented_by_their_contract_names():
     # Lists count each marker's values; samples are named in the consultations' schema.
     listing = SCHEMA["components"]["schemas"]["PaginatedOccupationList"]["properties"]
     assert set(listing["markers"]["properties"]) == {"green", "digital"}
+    assert set(listing["announced"]["properties"]) == {"announced_count", "named_count"}
     consultations = SCHEMA["paths"]["/api/v1/consultations/"]["get"]["parameters"]
     assert "include_samples" in {p["name"] for p in consultations}
     assert parameters["year"]["schema"]["type"] == "integer"

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from occupations.models import Occupation
 from tests.api.conftest import csv_of, results_of
-from tests.factories import OccupationFactory
+from tests.factories import BatchFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +65,10 @@ def test_list_gives_every_field_of_the_contract(client, registry):
 
     assert response.status_code == 200
     page = response.json()
-    assert list(page) == ["count", "markers", "next", "previous", "results"]
+    assert list(page) == ["count", "announced", "markers", "next", "previous", "results"]
     assert page["count"] == 4
+    # The two batches announced 13 and 18 occupations; the registry names 4 of them.
+    assert page["announced"] == {"announced_count": 31, "named_count": 4}
     # How many of the listed occupations each marker is true, false and not known for.
     assert page["markers"] == {
         "green": {"true": 1, "false": 0, "unknown": 3},
@@ -164,6 +166,7 @@ def test_markers_false_only_where_a_source_excludes_and_counted_per_filter(clien
     assert names(client, green="unknown") == ["人工智能工程技术人员", "物联网工程技术人员"]
     page = client.get(URL, {"batch": "batch-4"}).json()
     assert page["count"] == 2
+    assert page["announced"] == {"announced_count": 18, "named_count": 2}
     assert page["markers"]["green"] == {"true": 1, "false": 1, "unknown": 0}
     assert page["markers"]["digital"] == {"true": 0, "false": 0, "unknown": 2}
     # Not known is an empty CSV cell, never "false".
@@ -180,6 +183,21 @@ def test_markers_false_only_where_a_source_excludes_and_counted_per_filter(clien
         "物联网工程技术人员",
         "Blockchain application operator",
     ]
+
+
+def test_the_count_comes_with_how_many_of_the_announced_occupations_are_named(client, registry):
+    # One occupation of the first batch: its batch announced 13 and the registry names 2.
+    one = client.get(URL, {"code": "2-02-10-10"}).json()
+    assert (one["count"], one["announced"]) == (1, {"announced_count": 13, "named_count": 2})
+    # A batch whose announcement gave no number counts the occupations it named.
+    unnumbered = BatchFactory(slug="unnumbered", announced_count=None)
+    OccupationFactory(batch=unnumbered, position=1, name="Named without a count")
+    page = client.get(URL, {"batch": "unnumbered"}).json()
+    assert page["announced"] == {"announced_count": 1, "named_count": 1}
+    assert client.get(URL, {"q": "nothing-matches"}).json()["announced"] == {
+        "announced_count": 0,
+        "named_count": 0,
+    }
 
 
 def test_updated_since_keeps_records_changed_at_or_after_the_time(client, registry):
