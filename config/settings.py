@@ -454,6 +454,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {
         "DatePrecision": "occupations.models.DatePrecision",
+        "LabelLanguage": "occupations.models.Language",
         "StandardKind": "occupations.models.SkillStandard.Kind",
         "LevelKey": "occupations.models.LevelKey",
         "ConsultationStatus": "consult.models.Consultation.Status",

@@ -53,6 +53,17 @@ def storage() -> Storage:
     return storages["downloads"]
 
 
+def content_language(name: str) -> str | None:
+    """The language of a download's text, for its ``Content-Language``: the README is written
+    in English (as the column names are); the data files hold labels in either language (each
+    with its language column) and say so; the manifest is not text in a language."""
+    if name == README_NAME:
+        return "en"
+    if name == MANIFEST_NAME:
+        return None
+    return "zh-hans, en"
+
+
 def path(release: Release, name: str) -> str:
     return f"downloads/{release.version}/{name}"
 

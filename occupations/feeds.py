@@ -1,4 +1,10 @@
-"""RSS and Atom feeds of published batches of new occupations."""
+"""RSS and Atom feeds of published batches of new occupations and of the registry's releases.
+
+A batch's item date is its announcement day only where the sources give the day. A batch
+announced in "April 2019" or in "2024" has no publication date (RSS ``pubDate`` is omitted;
+no day is invented), its description says the month or year, and its Atom ``updated`` is the
+moment its record last changed in the registry. Names are given in the feed's language where
+held in it (authorities' Chinese names in the Chinese feed)."""
 
 from __future__ import annotations
 
@@ -18,7 +24,10 @@ FEED_LENGTH = 30
 
 class BatchesFeed(Feed):
     title = gettext_lazy("New occupations: published batches")
-    description = gettext_lazy("Each batch of new occupations added to the classification.")
+    description = gettext_lazy(
+        "Each published batch of new occupations: occupations not yet included in the "
+        "classification, as the announcements define them."
+    )
     link = reverse_lazy("occupation-list")
 
     def items(self):
@@ -29,15 +38,26 @@ class BatchesFeed(Feed):
         )
 
     def item_title(self, item: Batch) -> str:
-        return item.title
+        return item.localized_title
 
     def item_description(self, item: Batch) -> str:
-        count = item.announced_count or item.occupation_total
-        parts = [
-            _("Announced %(date)s.") % {"date": item.announced_display},
-            ngettext("%(count)d occupation.", "%(count)d occupations.", count) % {"count": count},
-        ]
-        authorities = ", ".join(a.name for a in item.authorities.all())
+        named = item.occupation_total
+        parts = [_("Announced %(date)s.") % {"date": item.announced_display}]
+        if item.announced_count and item.announced_count != named:
+            parts.append(
+                ngettext(
+                    "%(count)d occupation announced; %(named)d named in the registry.",
+                    "%(count)d occupations announced; %(named)d named in the registry.",
+                    item.announced_count,
+                )
+                % {"count": item.announced_count, "named": named}
+            )
+        else:
+            parts.append(
+                ngettext("%(count)d occupation.", "%(count)d occupations.", named)
+                % {"count": named}
+            )
+        authorities = ", ".join(a.localized_name for a in item.authorities.all())
         if authorities:
             parts.append(authorities)
         return " ".join(parts)

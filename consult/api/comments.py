@@ -56,8 +56,8 @@ CommentSubmissionSerializer = form_serializer(
     # What the documentation says of the fields beside the form's own rules.
     extra_kwargs={
         "occupation": {
-            "help_text": "Id of one draft occupation of this consultation (as listed in its "
-            "`occupations`); leave out to comment on the draft list as a whole."
+            "help_text": "The `draft_id` of one draft occupation of this consultation (as "
+            "listed in its `occupations`); leave out to comment on the draft list as a whole."
         },
         "field": {"help_text": "Part of the occupation commented on; needs `occupation`."},
         "task_number": {"help_text": "With `field` = `task`: the task's number in the list."},

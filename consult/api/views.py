@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -24,13 +25,16 @@ from rest_framework import serializers
 from consult.api.comments import SUBMISSION_SCHEMA, CommentSubmission
 from consult.api.keys import API_KEY_HEADER, ApiKeyAuthentication
 from consult.models import Comment, Consultation, DraftOccupation
-from core.api.filters import StableOrderingFilter, UpdatedSinceFilter
+from core.api.filters import StableOrderingFilter, StrictBooleanFilter, UpdatedSinceFilter
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.api.registry import (
+    MARKER_HELP,
     ReferenceFilter,
     StringListField,
     label,
+    label_language,
+    record_provenance,
 )
 
 # Filters -----------------------------------------------------------------------------------
@@ -47,6 +51,12 @@ class ConsultationFilter(filters.FilterSet):
         label=_("Stage of the process"),
     )
     updated_since = UpdatedSinceFilter()
+    include_samples = StrictBooleanFilter(
+        method="filter_include_samples",
+        label=_(
+            "true to list sample (demonstration) consultations too; by default they are left out"
+        ),
+    )
     ordering = StableOrderingFilter(
         fields=(("opens_at", "opens_at"), ("closes_at", "closes_at"), ("title", "title"))
     )
@@ -54,6 +64,17 @@ class ConsultationFilter(filters.FilterSet):
     class Meta:
         model = Consultation
         fields: list[str] = []
+
+    def filter_include_samples(
+        self, queryset: models.QuerySet, name: str, value: bool
+    ) -> models.QuerySet:
+        return queryset  # filter_queryset() leaves samples out unless this is true
+
+    def filter_queryset(self, queryset: models.QuerySet) -> models.QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("include_samples"):
+            queryset = queryset.filter(sample=False)
+        return queryset
 
     def filter_state(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
         now = timezone.now()
@@ -72,7 +93,7 @@ class CommentFilter(filters.FilterSet):
         queryset=DraftOccupation.objects.public().filter(
             consultation__in=Consultation.objects.public()
         ),
-        label=_("Id of the draft occupation commented on"),
+        label=_("The draft_id of the draft occupation commented on"),
     )
     field = filters.ChoiceFilter(
         choices=[c for c in Comment.Field.choices if c[0]], label=_("Field commented on")
@@ -90,11 +111,54 @@ class CommentFilter(filters.FilterSet):
 # Serializers -------------------------------------------------------------------------------
 
 
-class DraftSummarySerializer(serializers.ModelSerializer):
+DRAFT_TYPE = "draft_occupation"
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class DraftUrlField(serializers.Field):
+    """The draft's place on its consultation's page (``#draft-<id>``): a draft has no API
+    address of its own."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", _("The draft on its consultation's public page."))
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, draft: DraftOccupation) -> str:
+        path = f"{reverse('consultation-detail', kwargs={'slug': draft.consultation.slug})}"
+        path += f"#draft-{draft.pk}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class DraftIdentity(serializers.Serializer):
+    """How a draft is named in the API: ``draft_id`` (never ``id``, so that a join with the
+    registry's occupation ids cannot match a draft by accident), its ``type`` and ``url``."""
+
+    draft_id = serializers.IntegerField(
+        source="pk",
+        read_only=True,
+        help_text=_(
+            "Id of the draft, unique among drafts; not an occupation id (a published "
+            "occupation has its own)."
+        ),
+    )
+    type = serializers.SerializerMethodField(help_text=_("Always draft_occupation."))
+    url = DraftUrlField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=[DRAFT_TYPE]))
+    def get_type(self, draft: DraftOccupation) -> str:
+        return DRAFT_TYPE
+
+
+class DraftSummarySerializer(DraftIdentity, serializers.ModelSerializer):
     name = label("name")
+    name_language = label_language("name")
     code = serializers.CharField(source="proposed_code", help_text=_("Proposed code."))
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
+    green = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
+    digital = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
+    provenance = record_provenance()
     public_explanation = serializers.SerializerMethodField(
         help_text=_(
             "Why a withdrawn draft was withdrawn, as published once the report is public; "
@@ -105,9 +169,11 @@ class DraftSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = DraftOccupation
         fields = [
-            "id",
+            "draft_id",
+            "type",
             "code",
             "name",
+            "name_language",
             "definition",
             "tasks",
             "job_types",
@@ -115,6 +181,8 @@ class DraftSummarySerializer(serializers.ModelSerializer):
             "digital",
             "status",
             "public_explanation",
+            "provenance",
+            "url",
         ]
 
     def get_public_explanation(self, draft: DraftOccupation) -> str:
@@ -124,9 +192,37 @@ class DraftSummarySerializer(serializers.ModelSerializer):
 
 class ConsultationSerializer(serializers.ModelSerializer):
     state = serializers.SerializerMethodField()
-    comment_count = serializers.IntegerField(
-        source="comment_total", help_text=_("Comments received, spam excluded.")
+    opens_at = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text=_("When comments opened; null when no source states the moment."),
     )
+    closes_at = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text=_("When comments closed; null when no source states the moment."),
+    )
+    sample = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            "true for a demonstration consultation, not a real one; samples are left out of "
+            "lists unless include_samples=true, and out of the feeds."
+        ),
+    )
+    comments_collected_elsewhere = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            "true where the public's comments went to the ministry by other channels: this "
+            "site holds none of them and does not know how many there were."
+        ),
+    )
+    comment_count = serializers.SerializerMethodField(
+        help_text=_(
+            "Comments received here, spam excluded; null where comments were collected "
+            "elsewhere (their number is not known)."
+        )
+    )
+    provenance = record_provenance()
     occupations = DraftSummarySerializer(
         source="drafts", many=True, help_text=_("The draft list, in order.")
     )
@@ -136,25 +232,35 @@ class ConsultationSerializer(serializers.ModelSerializer):
         fields = [
             "slug",
             "title",
+            "sample",
             "opens_at",
             "closes_at",
             "state",
             "status",
+            "comments_collected_elsewhere",
             "comment_count",
             "occupations",
+            "provenance",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=Consultation.State.choices))
     def get_state(self, consultation: Consultation) -> str | None:
         return consultation.state(self.context["now"])
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_comment_count(self, consultation: Consultation) -> int | None:
+        if consultation.comments_collected_elsewhere:
+            return None
+        return consultation.comment_total
 
-class CommentOccupationSerializer(serializers.ModelSerializer):
+
+class CommentOccupationSerializer(DraftIdentity, serializers.ModelSerializer):
     name = label("name")
+    name_language = label_language("name")
 
     class Meta:
         model = DraftOccupation
-        fields = ["id", "name"]
+        fields = ["draft_id", "type", "name", "name_language", "url"]
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -222,15 +328,18 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
     csv_columns = [
         "slug",
         "title",
+        "sample",
         "opens_at",
         "closes_at",
         "state",
         "status",
+        "comments_collected_elsewhere",
         "comment_count",
-        "occupations.id",
+        "occupations.draft_id",
         "occupations.code",
         "occupations.name",
         "occupations.status",
+        "provenance",
     ]
 
     def get_queryset(self) -> models.QuerySet:
@@ -238,7 +347,10 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
         return queryset.with_comment_count().prefetch_related(
-            models.Prefetch("drafts", queryset=DraftOccupation.objects.public().in_order())
+            models.Prefetch(
+                "drafts",
+                queryset=DraftOccupation.objects.public().in_order(),
+            )
         )
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
@@ -304,7 +416,7 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         "submitted_at",
         "author",
         "organisation",
-        "occupation.id",
+        "occupation.draft_id",
         "occupation.name",
         "field",
         "body",
@@ -329,7 +441,7 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         return Comment.objects.published().filter(consultation=self.consultation)
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.select_related("occupation", "api_key")
+        return queryset.select_related("occupation__consultation", "api_key")
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         # The set (count and sum of ids) catches a comment leaving it by moderation or

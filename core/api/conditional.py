@@ -22,7 +22,7 @@ from django.utils.http import http_date
 
 # Part of every ETag: bump it whenever a representation changes, so that clients and caches
 # holding a body of the old shape fetch the new one.
-API_REVISION = "1"
+API_REVISION = "2"
 
 
 @dataclass(frozen=True)

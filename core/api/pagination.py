@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 DEFAULT_PAGE_SIZE = 50
@@ -39,6 +40,29 @@ class ApiPagination(PageNumberPagination):
     page_size: int = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    # What the view says of the whole filtered list besides its count (``markers``), placed
+    # after ``count``; the schema of each key is in ``summary_schema``.
+    summary: dict[str, Any] | None = None
+    summary_schema: dict[str, Any] = {}
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                **(self.summary or {}),
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        if self.summary_schema:
+            properties = paginated["properties"]
+            count = {"count": properties.pop("count")}
+            paginated["properties"] = {**count, **self.summary_schema, **properties}
+        return paginated
 
     def paginate_queryset(
         self,

@@ -54,11 +54,12 @@ def csv_lines(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> Iter
 def flat_columns(serializer: Any, prefix: str = "") -> list[str]:
     """The CSV columns of a serializer's fields, in order: a nested object or list of objects
     becomes one dotted column per field of it (``batch.slug``, ``standards.id``), so that the
-    CSV follows the serializer and a field added to it reaches both formats."""
+    CSV follows the serializer and a field added to it reaches both formats. A nested
+    serializer that sets ``csv_single_column`` is one column, its value a JSON object."""
     columns: list[str] = []
     for name, field in serializer.fields.items():
         nested = getattr(field, "child", field)
-        if hasattr(nested, "fields"):
+        if hasattr(nested, "fields") and not getattr(nested, "csv_single_column", False):
             columns.extend(flat_columns(nested, f"{prefix}{name}."))
         else:
             columns.append(f"{prefix}{name}")

@@ -69,7 +69,11 @@ VALIDATOR_HEADERS = [
         OpenApiTypes.STR,
         OpenApiParameter.HEADER,
         response=[200],
-        description="Language of the labels: zh-hans or en.",
+        description=(
+            "The languages the response's text is in: the asked one (its messages and "
+            "vocabulary) first, then any other its labels are in (each label's `…_language` "
+            "field names its own), e.g. `en, zh-hans`. A CSV names both."
+        ),
     ),
     OpenApiParameter(
         "Retry-After",
@@ -100,9 +104,9 @@ LANG_PARAMETER = OpenApiParameter(
     enum=["zh-hans", "en"],
     description=(
         "Language of the labels held in both languages (names, other names, titles, "
-        "authorities): each in this language, or in the other where it has none. Without it, "
-        "Accept-Language decides (Simplified Chinese by default); Content-Language says which. "
-        "Any other value answers 400."
+        "authorities) and of level names: each in this language, or in the other where it has "
+        "none (its `…_language` field says which). Without it, Accept-Language decides "
+        "(Simplified Chinese by default). Any other value answers 400."
     ),
 )
 # Errors are always JSON, whatever format was asked for.

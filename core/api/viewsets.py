@@ -65,6 +65,14 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             count=models.Count("pk"), last_modified=models.Max("updated_at")
         )
 
+    def list_summary(
+        self, freshness: dict[str, Any] | None, queryset: models.QuerySet
+    ) -> dict[str, Any]:
+        """What a JSON list says of the whole filtered set besides its count, from the
+        ``freshness`` aggregate already made (None without validators: the browsable API),
+        keyed as the paginator's ``summary_schema``. None by default."""
+        return {}
+
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": self.now}
 
@@ -86,7 +94,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     def list(  # type: ignore[override]
         self, request: Request, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        queryset = self.filter_queryset(self.get_queryset())
+        filtered = queryset = self.filter_queryset(self.get_queryset())
         validators = self.validators(queryset)
         not_modified = self.not_modified(validators)
         if not_modified is not None:
@@ -101,6 +109,8 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             )
         # The validators have counted these rows already.
         count = validators.count if validators else None
+        values = self.freshness_values if validators else None
+        self.paginator.summary = self.list_summary(values, filtered)
         page = self.paginator.paginate_queryset(queryset, self.request, view=self, count=count)
         serializer = self.get_serializer(page, many=True)
         return self.with_validators(self.get_paginated_response(serializer.data), validators)
@@ -170,7 +180,8 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             self.request.accepted_media_type,
             get_language(),
         ]
-        return conditional.validators_for(identity, self.freshness(queryset))
+        self.freshness_values = self.freshness(queryset)
+        return conditional.validators_for(identity, self.freshness_values)
 
     def not_modified(self, validators: Validators | None) -> HttpResponseBase | None:
         if validators is None:
@@ -196,6 +207,11 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
             request._request.LANGUAGE_CODE = translation.get_language()
         super().initial(request, *args, **kwargs)
 
+    def text_language(self) -> str:
+        """The language the response's own text is in (its messages, its vocabulary such as
+        level names, and labels held in both languages): the asked one."""
+        return label_language()
+
     def perform_content_negotiation(
         self, request: Request, force: bool = False
     ) -> tuple[BaseRenderer, str]:
@@ -209,7 +225,15 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
-        response["Content-Language"] = label_language()
+        if response.status_code < 400:
+            csv = getattr(getattr(request, "accepted_renderer", None), "format", None) == "csv"
+            own = self.text_language()
+            response["Content-Language"] = content_language(
+                own, getattr(response, "data", None), csv=csv
+            )
+        else:
+            # Errors are messages, in the asked language.
+            response["Content-Language"] = label_language()
         if (
             isinstance(response, Response)
             and response.status_code >= 400
@@ -225,6 +249,35 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         if request.auth is not None:
             patch_cache_control(response, private=True)
         return response
+
+
+def labels_in(data: Any) -> set[str]:
+    """The languages a representation says its labels are in: the values of its
+    ``…_language`` and ``language`` fields, at any depth."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "language" or key.endswith("_language"):
+                    items = item if isinstance(item, list) else [item]
+                    found.update(code for code in items if code in LABEL_LANGUAGES)
+                elif isinstance(item, dict | list):
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(item for item in value if isinstance(item, dict | list))
+    return found
+
+
+def content_language(own: str, data: Any, *, csv: bool = False) -> str:
+    """``Content-Language`` of a response: the languages its text is in, ``own`` (that of its
+    messages and vocabulary) first, then those its labels say they are in. A CSV streams
+    before its labels are known, so it names both label languages."""
+    languages = [own]
+    others = set(LABEL_LANGUAGES) if csv else labels_in(data)
+    languages += sorted(others - {own})
+    return ", ".join(languages)
 
 
 def label_language() -> str:

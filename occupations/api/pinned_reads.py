@@ -109,13 +109,11 @@ class ReleaseReadsMixin:
             raise ValidationError({name: [message]})
         return release
 
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        if response.status_code < 400 and request.query_params.get(RELEASE):
-            response["Content-Language"] = settings.LANGUAGE_CODE
-        return response
+    def text_language(self) -> str:
+        """A release's records were stored in the site's default language, whoever asks."""
+        if self.release is not None:
+            return settings.LANGUAGE_CODE
+        return super().text_language()  # type: ignore[misc]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -22,6 +23,7 @@ from core.api.filters import (
     UpdatedSinceFilter,
     YearFilter,
 )
+from core.api.pagination import ApiPagination
 from core.api.relations import AbsoluteUrlField
 from core.api.renderers import flat_columns
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
@@ -37,12 +39,15 @@ from occupations.models import (
     Authority,
     Batch,
     ClassificationGroup,
+    Language,
     Occupation,
     RecordType,
     Release,
     ReleaseRecord,
     SkillStandard,
     StandardLevel,
+    iso_date,
+    preferred_language,
 )
 
 # Read parameters every registry list and detail takes.
@@ -55,6 +60,33 @@ CODE_PREFIX_PATTERN = r"^[1-8](-[0-9]{2}){0,3}$"
 
 class StringListField(serializers.ListField):
     child = serializers.CharField()
+
+
+# A date in the ISO 8601 form of its precision: "2024", "2019-04" or "2020-07-06".
+ISO_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": ISO_DATE_PATTERN, "nullable": True, "example": "2019-04"}
+)
+class PreciseDateField(serializers.Field):
+    """A date written no more precisely than its source states it (``iso_date``): "2019-04"
+    for April 2019, "2024" for 2024, a day only for a day; null when not known. The
+    ``<name>_precision`` field beside it says the same in a word."""
+
+    def __init__(self, date_field: str, precision_field: str, **kwargs: Any) -> None:
+        self.date_field, self.precision_field = date_field, precision_field
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "ISO 8601 at the precision the source states: YYYY, YYYY-MM or YYYY-MM-DD; "
+                "null when not known."
+            ),
+        )
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance: Any) -> str | None:
+        return iso_date(getattr(instance, self.date_field), getattr(instance, self.precision_field))
 
 
 # Filters -----------------------------------------------------------------------------------
@@ -74,6 +106,36 @@ class ReferenceChoiceField(forms.ModelChoiceField):
 
 class ReferenceFilter(filters.ModelChoiceFilter):
     field_class = ReferenceChoiceField
+
+
+MARKER_VALUES = ("true", "false", "unknown")
+
+
+class MarkerField(forms.ChoiceField):
+    """``true`` (marked), ``false`` (a source excludes it) or ``unknown`` (no source says)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["choices"] = [(value, value) for value in MARKER_VALUES]
+        super().__init__(*args, **kwargs)
+        self.error_messages["invalid_choice"] = _("Enter true, false or unknown.")
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip().lower()
+
+
+@extend_schema_field({"type": "string", "enum": list(MARKER_VALUES)})
+class MarkerFilter(filters.Filter):
+    """A marker that is true, false or not known (null): ``unknown`` finds the occupations no
+    source marks or excludes."""
+
+    field_class = MarkerField
+
+    def filter(self, qs: models.QuerySet, value: str) -> models.QuerySet:
+        if not value:
+            return qs
+        if value == "unknown":
+            return qs.filter(**{f"{self.field_name}__isnull": True})
+        return qs.filter(**{self.field_name: value == "true"})
 
 
 class BatchFilter(filters.FilterSet):
@@ -101,8 +163,18 @@ class OccupationFilter(filters.FilterSet):
         queryset=Batch.objects.all(), to_field_name="slug", label=_("Batch slug")
     )
     year = YearFilter(field_name="batch__announced_on", label=_("Year the batch was announced"))
-    green = StrictBooleanFilter(label=_("Green occupation (L)"))
-    digital = StrictBooleanFilter(label=_("Digital occupation (S)"))
+    green = MarkerFilter(
+        label=_(
+            "Green occupation (L): true (marked by a source), false (excluded by a source) or "
+            "unknown (no source says)"
+        )
+    )
+    digital = MarkerFilter(
+        label=_(
+            "Digital occupation (S): true (marked by a source), false (excluded by a source) "
+            "or unknown (no source says)"
+        )
+    )
     group = ReferenceFilter(
         queryset=ClassificationGroup.objects.filter(level=ClassificationGroup.Level.MAJOR),
         to_field_name="code",
@@ -167,50 +239,132 @@ class StandardFilter(filters.FilterSet):
 
 
 def label(field: str, help_text: str = "") -> serializers.CharField:
-    """A label held in both languages, in the response's language (``?lang=`` or
-    Accept-Language) or else the other; ``Content-Language`` says which was asked for."""
+    """A label held in both languages, in the asked language (``?lang=`` or Accept-Language)
+    or else the other; ``<field>_language`` (``label_language``) says which it is in."""
     return serializers.CharField(source=f"localized_{field}", read_only=True, help_text=help_text)
+
+
+def label_language(field: str) -> serializers.ChoiceField:
+    """The language the label ``field`` is given in: where a label is held in one language
+    only, it is given in that language whatever was asked."""
+    return serializers.ChoiceField(
+        source=f"localized_{field}_language",
+        choices=Language.choices,
+        read_only=True,
+        help_text=_("The language %(field)s is written in: zh-hans or en.") % {"field": field},
+    )
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    """Where the record's facts come from (``occupations.provenance``): ``sources``, the
+    sentences it is copied from; ``fields``, by field name, each fact that does not come
+    from them: ``{"basis": "inference", "rule"}``, ``{"basis": "reference", "reference"}``,
+    ``{"basis": "disagreement", "readings": [{"value", "file", "quote"}, …], "rule"}`` or
+    ``{"basis": "source", "file", "quote"}``. A field not named is supported by the
+    sources. In CSV and XLSX: one column, the object as JSON."""
+
+    csv_single_column = True
+
+    sources = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text=_("The sentences the record is copied from: file and quote."),
+    )
+    fields = serializers.DictField(
+        source="provenance",
+        child=serializers.DictField(),
+        help_text=_("By field name: how a fact not from the sources is known."),
+    )
+
+
+def record_provenance() -> ProvenanceSerializer:
+    return ProvenanceSerializer(
+        source="*",
+        read_only=True,
+        help_text=_("Where the record's facts come from: its sources and, per field, the rest."),
+    )
 
 
 AUTHORITY_NAMES = {"slug_field": "localized_name", "many": True, "read_only": True}
 
 
+def authority_name_language(authority: Authority) -> str:
+    """The language ``Authority.localized_name`` gives: Chinese where asked and held."""
+    chinese = preferred_language() == Language.ZH_HANS and bool(authority.name_zh)
+    return Language.ZH_HANS if chinese else Language.EN
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["zh-hans", "en"]}})
+class AuthorityLanguagesField(serializers.Field):
+    """The language of each of ``authorities``, in the same order: an authority whose
+    Chinese name the registry does not hold is named in English on a Chinese response."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            _("The language of each name in authorities, in the same order: zh-hans or en."),
+        )
+        super().__init__(source="authorities", read_only=True, **kwargs)
+
+    def to_representation(self, authorities: Any) -> list[str]:
+        return [authority_name_language(authority) for authority in authorities.all()]
+
+
 class GroupSummarySerializer(serializers.ModelSerializer):
     title = label("title")
+    title_language = label_language("title")
 
     class Meta:
         model = ClassificationGroup
-        fields = ["code", "title"]
+        fields = ["code", "title", "title_language"]
 
 
 class BatchSummarySerializer(serializers.ModelSerializer):
     title = label("title")
+    title_language = label_language("title")
+    announced_on = PreciseDateField("announced_on", "announced_precision")
 
     class Meta:
         model = Batch
-        fields = ["slug", "title", "announced_on", "announced_precision"]
+        fields = ["slug", "title", "title_language", "announced_on", "announced_precision"]
 
 
 class StandardSummarySerializer(serializers.ModelSerializer):
     title = label("title")
+    title_language = label_language("title")
 
     class Meta:
         model = SkillStandard
-        fields = ["id", "title", "kind"]
+        fields = ["id", "title", "title_language", "kind"]
+
+
+MARKER_HELP = _(
+    "true where a source marks the occupation, false where a source excludes it, null where "
+    "no source says (not known)."
+)
 
 
 class OccupationSerializer(serializers.ModelSerializer):
     name = label("name")
+    name_language = label_language("name")
     alternative_names = StringListField(
         source="localized_alternative_names",
         read_only=True,
         help_text=_("Other names, in the language of the name where held in both."),
     )
+    alternative_names_language = label_language("alternative_names")
+    language = serializers.ChoiceField(
+        choices=Language.choices,
+        read_only=True,
+        help_text=_("The language the definition and tasks are written in."),
+    )
+    green = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
+    digital = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
     batch = BatchSummarySerializer()
     standards = StandardSummarySerializer(many=True, source="standard_list")
+    provenance = record_provenance()
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:
@@ -219,7 +373,10 @@ class OccupationSerializer(serializers.ModelSerializer):
             "id",
             "code",
             "name",
+            "name_language",
             "alternative_names",
+            "alternative_names_language",
+            "language",
             "definition",
             "tasks",
             "job_types",
@@ -228,25 +385,49 @@ class OccupationSerializer(serializers.ModelSerializer):
             "group",
             "batch",
             "standards",
+            "provenance",
             "url",
         ]
 
 
 class BatchOccupationSerializer(serializers.ModelSerializer):
     name = label("name")
+    name_language = label_language("name")
+    green = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
+    digital = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:
         model = Occupation
-        fields = ["id", "code", "name", "green", "digital", "url"]
+        fields = ["id", "code", "name", "name_language", "green", "digital", "url"]
 
 
 class BatchSerializer(serializers.ModelSerializer):
     title = label("title")
+    title_language = label_language("title")
+    announced_on = PreciseDateField("announced_on", "announced_precision")
     authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
+    authorities_language = AuthorityLanguagesField()
     occupation_count = serializers.IntegerField(
-        source="occupation_total", help_text=_("Occupations published in this batch.")
+        source="occupation_total",
+        help_text=_("Occupations published in this batch (the same as named_count)."),
     )
+    announced_count = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text=_(
+            "How many occupations the announcement said; may exceed named_count. Null if not "
+            "stated."
+        ),
+    )
+    named_count = serializers.IntegerField(
+        source="occupation_total",
+        help_text=_(
+            "How many of the announced occupations the registry names (the sources name only "
+            "some of a batch's occupations where this is below announced_count)."
+        ),
+    )
+    provenance = record_provenance()
     url = AbsoluteUrlField(view_name="api:batch-detail", lookup_field="slug")
 
     class Meta:
@@ -255,11 +436,15 @@ class BatchSerializer(serializers.ModelSerializer):
             "slug",
             "number",
             "title",
+            "title_language",
             "announced_on",
             "announced_precision",
             "authorities",
+            "authorities_language",
             "occupation_count",
             "announced_count",
+            "named_count",
+            "provenance",
             "url",
         ]
 
@@ -273,14 +458,17 @@ class BatchDetailSerializer(BatchSerializer):
 
 class StandardOccupationSerializer(serializers.ModelSerializer):
     name = label("name")
+    name_language = label_language("name")
 
     class Meta:
         model = Occupation
-        fields = ["id", "name", "code"]
+        fields = ["id", "name", "name_language", "code"]
 
 
 class StandardLevelSerializer(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField(
+        help_text=_("The level's name in the asked language (``key`` does not change).")
+    )
 
     class Meta:
         model = StandardLevel
@@ -288,15 +476,27 @@ class StandardLevelSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_name(self, level: StandardLevel) -> str:
-        # The API's vocabulary does not change with the reader's language.
-        with translation.override("en"):
+        # In the language asked for (?lang= or Accept-Language), as the labels are; the key
+        # is the vocabulary that does not change.
+        with translation.override(preferred_language()):
             return level.name
 
 
 class StandardSerializer(serializers.ModelSerializer):
     title = label("title")
+    title_language = label_language("title")
+    issued_on = PreciseDateField("issued_on", "issued_precision")
+    issued_precision = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text=_(
+            "How much of issued_on the source states: day, month or year; null when "
+            "issued_on is null."
+        ),
+    )
     occupation = StandardOccupationSerializer()
     authorities = serializers.SlugRelatedField(**AUTHORITY_NAMES)
+    authorities_language = AuthorityLanguagesField()
     directions = StringListField(help_text=_("Occupational directions, if the standard splits."))
     levels = StandardLevelSerializer(many=True, help_text=_("Lowest level first."))
 
@@ -305,17 +505,115 @@ class StandardSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "title",
+            "title_language",
             "kind",
             "occupation",
             "issued_on",
             "issued_precision",
             "authorities",
+            "authorities_language",
             "directions",
             "levels",
+            "provenance",
         ]
+
+    provenance = record_provenance()
 
 
 # Viewsets ----------------------------------------------------------------------------------
+
+MARKERS = ("green", "digital")
+
+
+def marker_counts() -> dict[str, models.Aggregate]:
+    """Per marker, how many rows are true, false and not known, as aggregates that join the
+    list's one freshness query."""
+    counts = {}
+    for marker in MARKERS:
+        counts[f"{marker}_true"] = models.Count("pk", filter=models.Q(**{marker: True}))
+        counts[f"{marker}_false"] = models.Count("pk", filter=models.Q(**{marker: False}))
+        counts[f"{marker}_unknown"] = models.Count(
+            "pk", filter=models.Q(**{f"{marker}__isnull": True})
+        )
+    return counts
+
+
+def announced_counts(queryset: models.QuerySet) -> dict[str, models.Aggregate]:
+    """Of the batches the listed occupations belong to: how many occupations their
+    announcements counted (a batch whose announcement gave no number counts those it named),
+    and how many of those the registry names. Uncorrelated subqueries, for the list's one
+    freshness query."""
+    batches = Batch.objects.filter(pk__in=queryset.order_by().values("batch"))
+    named_in_batch = (
+        Occupation.objects.filter(batch=models.OuterRef("pk"))
+        .order_by()
+        .values("batch")
+        .annotate(named=models.Count("pk"))
+        .values("named")
+    )
+    announced = (
+        batches.order_by()
+        .annotate(whole=models.Value(1))
+        .values("whole")
+        .annotate(
+            total=models.Sum(
+                Coalesce("announced_count", models.Subquery(named_in_batch), models.Value(0))
+            )
+        )
+        .values("total")
+    )
+    named = (
+        Occupation.objects.filter(batch__in=batches)
+        .order_by()
+        .annotate(whole=models.Value(1))
+        .values("whole")
+        .annotate(total=models.Count("pk"))
+        .values("total")
+    )
+    return {
+        "announced_total": models.Max(models.Subquery(announced)),
+        "named_total": models.Max(models.Subquery(named)),
+    }
+
+
+MARKER_COUNT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "true": {"type": "integer", "description": "Marked by a source."},
+        "false": {"type": "integer", "description": "Excluded by a source."},
+        "unknown": {"type": "integer", "description": "No source says: not known."},
+    },
+    "required": ["true", "false", "unknown"],
+}
+
+
+class OccupationPagination(ApiPagination):
+    summary_schema = {
+        "announced": {
+            "type": "object",
+            "description": (
+                "Of the batches the filtered occupations belong to: `announced_count`, how "
+                "many occupations their announcements counted (a batch that gave no number "
+                "counts those it named); `named_count`, how many of them the registry names. "
+                "Where named_count is below announced_count, the sources name only some. Live "
+                "reads only; absent with release."
+            ),
+            "properties": {
+                "announced_count": {"type": "integer"},
+                "named_count": {"type": "integer"},
+            },
+            "required": ["announced_count", "named_count"],
+        },
+        "markers": {
+            "type": "object",
+            "description": (
+                "Of the filtered occupations (all pages), how many each marker is true, false "
+                "and not known for. Live reads only; absent with release."
+            ),
+            "properties": {marker: MARKER_COUNT_SCHEMA for marker in MARKERS},
+            "required": list(MARKERS),
+        },
+    }
 
 
 @extend_schema_view(
@@ -392,6 +690,7 @@ class BatchViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
 )
 class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
     release_record_type = RecordType.OCCUPATION
+    pagination_class = OccupationPagination
     serializer_class = OccupationSerializer
     filterset_class = OccupationFilter
     lookup_value_regex = ID_REGEX
@@ -406,7 +705,7 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
         return (
             queryset.with_related()
             .with_standards("title", "language", "translated_title", "kind")
-            .defer("search_text", "sources", "notes", "batch__sources", "batch__notes")
+            .defer("search_text", "notes", "batch__sources", "batch__notes")
         )
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
@@ -414,6 +713,7 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
         # whole, each read from an index (a change to any of them changes the validators of
         # every list, which is rare enough). Counts catch deletions; a new or changed row
         # carries the latest updated_at.
+        # The marker counts of the list's summary come with the same query.
         return queryset.order_by().aggregate(
             count=models.Count("*"),
             last_modified=models.Max("updated_at"),
@@ -421,7 +721,28 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
             group_modified=whole_table(ClassificationGroup, models.Max("updated_at")),
             standards_modified=whole_table(SkillStandard, models.Max("updated_at")),
             standard_rows=whole_table(SkillStandard, models.Count("*")),
+            **({**marker_counts(), **announced_counts(queryset)} if self.action == "list" else {}),
         )
+
+    def list_summary(
+        self, freshness: dict[str, Any] | None, queryset: models.QuerySet
+    ) -> dict[str, Any]:
+        if freshness is None:
+            freshness = queryset.order_by().aggregate(
+                **marker_counts(), **announced_counts(queryset)
+            )
+        return {
+            "announced": {
+                "announced_count": freshness["announced_total"] or 0,
+                "named_count": freshness["named_total"] or 0,
+            },
+            "markers": {
+                marker: {
+                    value: freshness[f"{marker}_{value}"] for value in ("true", "false", "unknown")
+                }
+                for marker in MARKERS
+            },
+        }
 
 
 @extend_schema_view(

@@ -19,9 +19,10 @@ FORBIDDEN_KEYS = {
     "consent_to_publish",
     "author_name",
     "notes",
-    "sources",
     "search_text",
 }
+# A record's "sources" are published: the sentences of public articles it is copied from
+# (its provenance), never anything a person sent.
 FORBIDDEN_TEXT = (*SECRET_BODIES, SECRET_EMAIL, "f" * 64, "evidence.pdf", "Secret draft")
 
 

@@ -102,10 +102,12 @@ def test_the_browsable_api_adds_no_query_per_row(client):
 
 
 def test_the_occupations_page_leaves_the_long_columns_it_does_not_show_unread():
-    """Search text, sources and notes are as long as the record itself and never shown."""
+    """Search text and notes are as long as the record itself and never shown (the
+    occupation's sources are: its provenance; its batch's are not)."""
     many_occupations(3)
 
     shown = OccupationViewSet().decorate(Occupation.objects.published()).first()
 
-    assert {"search_text", "sources", "notes"} <= shown.get_deferred_fields()
+    assert {"search_text", "notes"} <= shown.get_deferred_fields()
+    assert "sources" not in shown.get_deferred_fields()
     assert {"sources", "notes"} <= shown.batch.get_deferred_fields()

@@ -170,7 +170,18 @@ def test_the_occupation_filters_are_documented_by_their_contract_names():
     parameters = {p["name"]: p for p in operation["parameters"]}
 
     assert set(parameters) >= OCCUPATION_FILTERS
-    assert parameters["green"]["schema"]["type"] == "boolean"
+    # Three values: marked, excluded by a source, not known.
+    for marker in ("green", "digital"):
+        schema = parameters[marker]["schema"]
+        if "$ref" in schema:
+            schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        assert set(schema["enum"]) == {"true", "false", "unknown"}, marker
+    # Lists count each marker's values; samples are named in the consultations' schema.
+    listing = SCHEMA["components"]["schemas"]["PaginatedOccupationList"]["properties"]
+    assert set(listing["markers"]["properties"]) == {"green", "digital"}
+    assert set(listing["announced"]["properties"]) == {"announced_count", "named_count"}
+    consultations = SCHEMA["paths"]["/api/v1/consultations/"]["get"]["parameters"]
+    assert "include_samples" in {p["name"] for p in consultations}
     assert parameters["year"]["schema"]["type"] == "integer"
     assert parameters["updated_since"]["schema"]["format"] == "date-time"
     assert parameters["format"]["schema"] == {"$ref": "#/components/schemas/Format"}

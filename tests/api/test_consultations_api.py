@@ -15,17 +15,22 @@ URL = "/api/v1/consultations/"
 FIELDS = {
     "slug",
     "title",
+    "sample",
     "opens_at",
     "closes_at",
     "state",
     "status",
+    "comments_collected_elsewhere",
     "comment_count",
     "occupations",
+    "provenance",
 }
 DRAFT_FIELDS = {
-    "id",
+    "draft_id",
+    "type",
     "code",
     "name",
+    "name_language",
     "definition",
     "tasks",
     "job_types",
@@ -33,6 +38,8 @@ DRAFT_FIELDS = {
     "digital",
     "status",
     "public_explanation",
+    "provenance",
+    "url",
 }
 COMMENT_FIELDS = {
     "id",
@@ -62,6 +69,7 @@ def test_every_consultation_past_drafting_with_every_field(client, consultations
     for consultation in listed:
         assert set(consultation) == FIELDS
         assert isinstance(consultation["comment_count"], int)
+        assert consultation["sample"] is False
         for draft in consultation["occupations"]:
             assert set(draft) == DRAFT_FIELDS
     open_one = client.get(f"{URL}draft-list-2026/").json()
@@ -69,23 +77,65 @@ def test_every_consultation_past_drafting_with_every_field(client, consultations
     assert open_one["status"] == "consultation"
     # Every comment received but the spam one.
     assert open_one["comment_count"] == 5
+    hydrogen = consultations["hydrogen"]
+    assert open_one["sample"] is False
+    assert open_one["comments_collected_elsewhere"] is False
     assert open_one["occupations"][0] == {
-        "id": consultations["hydrogen"].pk,
+        "draft_id": hydrogen.pk,
+        "type": "draft_occupation",
         "code": "6-28-01-17",
         "name": "Hydrogen producer",
+        "name_language": "zh-hans",
         "definition": "Personnel who maintain hydrogen production equipment.",
         "tasks": ["Operate electrolysers.", "Record readings."],
         "job_types": ["Electrolysis operator"],
         "green": True,
-        "digital": False,
+        # No source says: not known, never false.
+        "digital": None,
         "status": "proposed",
         "public_explanation": "",
+        "provenance": {"sources": [], "fields": {}},
+        "url": f"http://testserver/consultations/draft-list-2026/#draft-{hydrogen.pk}",
     }
     assert [d["name"] for d in open_one["occupations"]] == [
         "Hydrogen producer",
         "Low-altitude pilot",
     ]
     assert dt.datetime.fromisoformat(open_one["closes_at"]) == consultations["open"].closes_at
+
+
+def test_a_draft_cannot_be_joined_with_an_occupation_by_its_id(client, consultations):
+    (draft, *_) = client.get(f"{URL}draft-list-2026/").json()["occupations"]
+
+    # No "id" to join on: a draft's number is named draft_id, and it says what it is.
+    assert "id" not in draft
+    assert draft["type"] == "draft_occupation"
+    page = client.get(draft["url"].removeprefix("http://testserver"))
+    assert page.status_code == 200
+    assert f'id="draft-{draft["draft_id"]}"' in page.content.decode()
+
+
+def test_samples_are_left_out_of_lists_unless_asked_for(client, consultations):
+    consultations["open"].__class__.objects.filter(slug="next-list").update(sample=True)
+
+    assert "next-list" not in slugs(client)
+    assert "next-list" in slugs(client, include_samples="true")
+    assert "next-list" not in slugs(client, include_samples="false")
+    assert client.get(f"{URL}next-list/").json()["sample"] is True
+    response = client.get(URL, {"include_samples": "perhaps"})
+    assert response.status_code == 400
+    assert response.json().keys() == {"include_samples"}
+
+
+def test_comments_collected_elsewhere_have_no_count(client, consultations):
+    consultations["open"].__class__.objects.filter(slug="last-list").update(
+        comments_collected_elsewhere=True
+    )
+
+    last = client.get(f"{URL}last-list/").json()
+    assert last["comments_collected_elsewhere"] is True
+    # Their number is not known: null, never 0.
+    assert last["comment_count"] is None
 
 
 def test_a_consultation_in_drafting_is_not_there(client, consultations):
@@ -121,20 +171,24 @@ def test_consultations_csv(client, consultations):
     assert rows[0] == [
         "slug",
         "title",
+        "sample",
         "opens_at",
         "closes_at",
         "state",
         "status",
+        "comments_collected_elsewhere",
         "comment_count",
-        "occupations.id",
+        "occupations.draft_id",
         "occupations.code",
         "occupations.name",
         "occupations.status",
+        "provenance",
     ]
     by_slug = {row[0]: row for row in rows[1:]}
     assert set(by_slug) == set(slugs(client))
-    assert by_slug["draft-list-2026"][4:7] == ["open", "consultation", "5"]
-    assert by_slug["draft-list-2026"][9] == "Hydrogen producer\nLow-altitude pilot"
+    assert by_slug["draft-list-2026"][2] == "false"
+    assert by_slug["draft-list-2026"][5:9] == ["open", "consultation", "false", "5"]
+    assert by_slug["draft-list-2026"][11] == "Hydrogen producer\nLow-altitude pilot"
 
 
 COMMENTS = "/api/v1/consultations/draft-list-2026/comments/"
@@ -160,7 +214,14 @@ def test_only_published_consented_comments_with_every_field(client, consultation
         "submitted_at": signed["submitted_at"],
         "author": "Example Reader",
         "organisation": "Hydrogen Energy Association",
-        "occupation": {"id": consultations["hydrogen"].pk, "name": "Hydrogen producer"},
+        "occupation": {
+            "draft_id": consultations["hydrogen"].pk,
+            "type": "draft_occupation",
+            "name": "Hydrogen producer",
+            "name_language": "zh-hans",
+            "url": "http://testserver/consultations/draft-list-2026/"
+            f"#draft-{consultations['hydrogen'].pk}",
+        },
         "field": "definition",
         "body": "The definition should mention storage.",
         "proposed_text": "Personnel who produce and store hydrogen.",
@@ -207,7 +268,7 @@ def test_comments_csv_matches_the_json(client, consultations):
         "submitted_at",
         "author",
         "organisation",
-        "occupation.id",
+        "occupation.draft_id",
         "occupation.name",
         "field",
         "body",

@@ -57,13 +57,20 @@ def test_lang_picks_the_language_of_every_label(bilingual):
     english = Client().get(f"{URL}{esports.pk}/", {"lang": "en"})
     chinese = Client().get(f"{URL}{esports.pk}/", {"lang": "zh-hans"})
 
-    assert english["Content-Language"] == "en"
+    # The response's languages: the asked one, then Chinese, the only language of the
+    # standard's title (its title_language says so).
+    assert english["Content-Language"] == "en, zh-hans"
     assert english.json()["name"] == "Esports Operators"
+    assert english.json()["name_language"] == "en"
+    assert english.json()["standards"][0]["title_language"] == "zh-hans"
     assert english.json()["alternative_names"] == ["E-sports operation specialists"]
     assert english.json()["batch"]["title"] == "First batch of new occupations"
     assert english.json()["group"]["title"] == "Professional and technical personnel"
-    assert chinese["Content-Language"] == "zh-hans"
+    # The definition is written in English, the record's language.
+    assert chinese["Content-Language"] == "zh-hans, en"
+    assert chinese.json()["language"] == "en"
     assert chinese.json()["name"] == "电子竞技运营师"
+    assert chinese.json()["name_language"] == "zh-hans"
     assert chinese.json()["alternative_names"] == ["电竞运营师"]
     assert chinese.json()["batch"]["title"] == "第一批新职业"
     assert chinese.json()["group"]["title"] == "专业技术人员"
@@ -72,8 +79,12 @@ def test_lang_picks_the_language_of_every_label(bilingual):
 def test_a_label_held_in_one_language_falls_back_to_it(bilingual):
     response = Client().get(URL, {"lang": "en"})
 
-    assert response["Content-Language"] == "en"
+    # Content-Language describes the response: a Chinese name is in it.
+    assert response["Content-Language"] == "en, zh-hans"
     assert names(response) == ["Esports Operators", "无人机驾驶员"]
+    assert [r["name_language"] for r in response.json()["results"]] == ["en", "zh-hans"]
+    only_english = Client().get("/api/v1/batches/first/", {"lang": "en"})
+    assert only_english.json()["title_language"] == "en"
 
 
 def test_accept_language_picks_the_language_when_lang_is_absent(bilingual):
@@ -81,9 +92,12 @@ def test_accept_language_picks_the_language_when_lang_is_absent(bilingual):
     default = Client().get(URL)
     overridden = Client(HTTP_ACCEPT_LANGUAGE="en").get(URL, {"lang": "zh-hans"})
 
-    assert (english["Content-Language"], names(english)[0]) == ("en", "Esports Operators")
-    assert (default["Content-Language"], names(default)[0]) == ("zh-hans", "电子竞技运营师")
-    assert (overridden["Content-Language"], names(overridden)[0]) == ("zh-hans", "电子竞技运营师")
+    assert (english["Content-Language"], names(english)[0]) == ("en, zh-hans", "Esports Operators")
+    assert (default["Content-Language"], names(default)[0]) == ("zh-hans, en", "电子竞技运营师")
+    assert (overridden["Content-Language"], names(overridden)[0]) == (
+        "zh-hans, en",
+        "电子竞技运营师",
+    )
     assert "Accept-Language" in english["Vary"]
 
 
@@ -97,6 +111,8 @@ def test_batches_standards_and_authorities_follow_the_language(bilingual):
     assert batch_en["authorities"] == ["Ministry of Human Resources and Social Security"]
     assert batch_zh["title"] == "第一批新职业"
     assert batch_zh["authorities"] == ["人力资源社会保障部"]
+    assert batch_zh["authorities_language"] == ["zh-hans"]
+    assert batch_en["authorities_language"] == ["en"]
     assert [o["name"] for o in batch_zh["occupations"]] == ["电子竞技运营师", "无人机驾驶员"]
     # The standard's title is held in Chinese only: English readers get it too.
     assert standard_en["title"] == "电子竞技运营师国家职业技能标准"
@@ -133,4 +149,4 @@ def test_the_language_may_be_written_in_capitals(bilingual):
     response = Client().get(URL, {"lang": "EN"})
 
     assert response.status_code == 200
-    assert response["Content-Language"] == "en"
+    assert response["Content-Language"].startswith("en")

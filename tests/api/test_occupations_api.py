@@ -1,11 +1,12 @@
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
 
 from occupations.models import Occupation
 from tests.api.conftest import csv_of, results_of
-from tests.factories import OccupationFactory
+from tests.factories import BatchFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,10 @@ FIELDS = {
     "id",
     "code",
     "name",
+    "name_language",
     "alternative_names",
+    "alternative_names_language",
+    "language",
     "definition",
     "tasks",
     "job_types",
@@ -23,6 +27,7 @@ FIELDS = {
     "group",
     "batch",
     "standards",
+    "provenance",
     "url",
 }
 
@@ -39,12 +44,20 @@ def assert_occupation_shape(record: dict) -> None:
     for key in ("alternative_names", "tasks", "job_types"):
         assert isinstance(record[key], list)
         assert all(isinstance(item, str) for item in record[key])
-    assert isinstance(record["green"], bool)
-    assert isinstance(record["digital"], bool)
-    assert record["group"] is None or set(record["group"]) == {"code", "title"}
-    assert set(record["batch"]) == {"slug", "title", "announced_on", "announced_precision"}
+    # Marked, excluded by a source, or not known (null).
+    assert record["green"] in (True, False, None)
+    assert record["digital"] in (True, False, None)
+    assert record["group"] is None or set(record["group"]) == {"code", "title", "title_language"}
+    assert set(record["batch"]) == {
+        "slug",
+        "title",
+        "title_language",
+        "announced_on",
+        "announced_precision",
+    }
     for standard in record["standards"]:
-        assert set(standard) == {"id", "title", "kind"}
+        assert set(standard) == {"id", "title", "title_language", "kind"}
+    assert set(record["provenance"]) == {"sources", "fields"}
 
 
 def test_list_gives_every_field_of_the_contract(client, registry):
@@ -52,8 +65,15 @@ def test_list_gives_every_field_of_the_contract(client, registry):
 
     assert response.status_code == 200
     page = response.json()
-    assert set(page) == {"count", "next", "previous", "results"}
+    assert list(page) == ["count", "announced", "markers", "next", "previous", "results"]
     assert page["count"] == 4
+    # The two batches announced 13 and 18 occupations; the registry names 4 of them.
+    assert page["announced"] == {"announced_count": 31, "named_count": 4}
+    # How many of the listed occupations each marker is true, false and not known for.
+    assert page["markers"] == {
+        "green": {"true": 1, "false": 0, "unknown": 3},
+        "digital": {"true": 2, "false": 0, "unknown": 2},
+    }
     for record in page["results"]:
         assert_occupation_shape(record)
     ai = page["results"][0]
@@ -62,26 +82,32 @@ def test_list_gives_every_field_of_the_contract(client, registry):
         "id": occupation.pk,
         "code": "2-02-10-09",
         "name": "人工智能工程技术人员",
+        "name_language": "zh-hans",
         "alternative_names": ["Artificial intelligence engineering technician"],
+        "alternative_names_language": "zh-hans",
+        "language": "zh-hans",
         "definition": occupation.definition,
         "tasks": ["分析、研究人工智能算法", "研发机器学习、深度学习等技术"],
         "job_types": [],
-        "green": False,
+        "green": None,
         "digital": True,
-        "group": {"code": "2", "title": "专业技术人员"},
+        "group": {"code": "2", "title": "专业技术人员", "title_language": "zh-hans"},
         "batch": {
             "slug": "batch-1",
             "title": "First batch of new occupations",
-            "announced_on": "2019-04-01",
+            "title_language": "zh-hans",
+            "announced_on": "2019-04",
             "announced_precision": "month",
         },
         "standards": [
             {
                 "id": registry["standards"][0].pk,
                 "title": "人工智能工程技术人员国家职业技术技能标准",
+                "title_language": "zh-hans",
                 "kind": "technical",
             }
         ],
+        "provenance": {"sources": occupation.sources, "fields": occupation.provenance},
         "url": f"http://testserver/api/v1/occupations/{occupation.pk}/",
     }
 
@@ -127,8 +153,28 @@ def test_filters_by_batch_year_markers_group_code_and_standard(client, registry)
     assert names(client, year=2019) == ["人工智能工程技术人员", "物联网工程技术人员"]
     assert names(client, year=2020) == []
     assert names(client, green="true") == ["碳排放管理员"]
-    assert names(client, green="false", digital="false") == ["Blockchain application operator"]
-    assert names(client, digital="1") == ["人工智能工程技术人员", "物联网工程技术人员"]
+    assert names(client, green="false") == []
+    assert names(client, green="unknown", digital="unknown") == ["Blockchain application operator"]
+    assert names(client, digital="true") == ["人工智能工程技术人员", "物联网工程技术人员"]
+    assert names(client, digital="TRUE") == names(client, digital="true")
+
+
+def test_markers_false_only_where_a_source_excludes_and_counted_per_filter(client, registry):
+    Occupation.objects.filter(pk=registry["occupations"][3].pk).update(green=False)
+
+    assert names(client, green="false") == ["Blockchain application operator"]
+    assert names(client, green="unknown") == ["人工智能工程技术人员", "物联网工程技术人员"]
+    page = client.get(URL, {"batch": "batch-4"}).json()
+    assert page["count"] == 2
+    assert page["announced"] == {"announced_count": 18, "named_count": 2}
+    assert page["markers"]["green"] == {"true": 1, "false": 1, "unknown": 0}
+    assert page["markers"]["digital"] == {"true": 0, "false": 0, "unknown": 2}
+    # Not known is an empty CSV cell, never "false".
+    header, *lines = csv_of(client.get(URL, {"format": "csv"}))
+    rows = {line[header.index("name")]: dict(zip(header, line, strict=True)) for line in lines}
+    assert rows["人工智能工程技术人员"]["green"] == ""
+    assert rows["Blockchain application operator"]["green"] == "false"
+    assert rows["碳排放管理员"]["green"] == "true"
     assert names(client, group="6") == ["碳排放管理员"]
     assert names(client, code="2-02-10-10") == ["物联网工程技术人员"]
     assert names(client, code="2-02") == ["人工智能工程技术人员", "物联网工程技术人员"]
@@ -137,6 +183,21 @@ def test_filters_by_batch_year_markers_group_code_and_standard(client, registry)
         "物联网工程技术人员",
         "Blockchain application operator",
     ]
+
+
+def test_the_count_comes_with_how_many_of_the_announced_occupations_are_named(client, registry):
+    # One occupation of the first batch: its batch announced 13 and the registry names 2.
+    one = client.get(URL, {"code": "2-02-10-10"}).json()
+    assert (one["count"], one["announced"]) == (1, {"announced_count": 13, "named_count": 2})
+    # A batch whose announcement gave no number counts the occupations it named.
+    unnumbered = BatchFactory(slug="unnumbered", announced_count=None)
+    OccupationFactory(batch=unnumbered, position=1, name="Named without a count")
+    page = client.get(URL, {"batch": "unnumbered"}).json()
+    assert page["announced"] == {"announced_count": 1, "named_count": 1}
+    assert client.get(URL, {"q": "nothing-matches"}).json()["announced"] == {
+        "announced_count": 0,
+        "named_count": 0,
+    }
 
 
 def test_updated_since_keeps_records_changed_at_or_after_the_time(client, registry):
@@ -165,6 +226,7 @@ def test_ordering_by_name_and_reversed_code(client, registry):
     ("parameter", "value"),
     [
         ("green", "maybe"),
+        ("green", "1"),
         ("digital", "yes please"),
         ("has_standard", "2"),
         ("year", "abc"),
@@ -244,6 +306,8 @@ def expected_cells(record: dict) -> list[str]:
             return "true" if value else "false"
         if isinstance(value, list):
             return "\n".join(text(item) for item in value)
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False)
         return str(value)
 
     standards = record["standards"]
@@ -252,7 +316,10 @@ def expected_cells(record: dict) -> list[str]:
         text(record["id"]),
         record["code"],
         record["name"],
+        record["name_language"],
         text(record["alternative_names"]),
+        record["alternative_names_language"],
+        record["language"],
         record["definition"],
         text(record["tasks"]),
         text(record["job_types"]),
@@ -260,13 +327,17 @@ def expected_cells(record: dict) -> list[str]:
         text(record["digital"]),
         text(group.get("code")),
         text(group.get("title")),
+        text(group.get("title_language")),
         record["batch"]["slug"],
         record["batch"]["title"],
+        record["batch"]["title_language"],
         record["batch"]["announced_on"],
         record["batch"]["announced_precision"],
         text([s["id"] for s in standards]),
         text([s["title"] for s in standards]),
+        text([s["title_language"] for s in standards]),
         text([s["kind"] for s in standards]),
+        text(record["provenance"]),
         record["url"],
     ]
     return ["'" + c if c.startswith(("=", "+", "-", "@")) else c for c in cells]
@@ -284,7 +355,10 @@ def test_csv_has_a_header_and_one_row_per_record_matching_the_json(client, regis
         "id",
         "code",
         "name",
+        "name_language",
         "alternative_names",
+        "alternative_names_language",
+        "language",
         "definition",
         "tasks",
         "job_types",
@@ -292,19 +366,23 @@ def test_csv_has_a_header_and_one_row_per_record_matching_the_json(client, regis
         "digital",
         "group.code",
         "group.title",
+        "group.title_language",
         "batch.slug",
         "batch.title",
+        "batch.title_language",
         "batch.announced_on",
         "batch.announced_precision",
         "standards.id",
         "standards.title",
+        "standards.title_language",
         "standards.kind",
+        "provenance",
         "url",
     ]
     records = results_of(client, URL)
     assert rows[1:] == [expected_cells(record) for record in records]
     # A cell that a spreadsheet would run as a formula is defused.
-    assert rows[4][4] == "'=Operates blockchain applications."
+    assert rows[4][7] == "'=Operates blockchain applications."
 
 
 def test_csv_takes_the_filters_and_ignores_pagination(client, registry):

@@ -114,6 +114,17 @@ def test_the_readme_describes_every_column(built, client):
             assert column in COLUMNS[records.plural], f"{records.plural}.{column} undescribed"
             assert f"  {column}: {COLUMNS[records.plural][column]}" in text
     assert "Licence" in text and "How to cite" in text
+    # Dates are described as they are written: at their precision, never as a day.
+    assert "2019-04 for a" in text and "2024 for a year" in text
+    assert "given as the month's first day" not in text
+    assert "empty marker (green, digital) is not known, not false" in text
+
+
+def test_the_readme_is_english_and_says_so():
+    # The header the view serving a download (occupations.views.download) is to set.
+    assert downloads.content_language("README") == "en"
+    assert downloads.content_language("SHA256SUMS") is None
+    assert downloads.content_language("occupations.csv") == "zh-hans, en"
 
 
 def test_a_rebuild_gives_the_same_bytes(built):

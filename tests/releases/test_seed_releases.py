@@ -153,7 +153,9 @@ def test_a_release_is_read_in_any_language_with_the_labels_it_recorded(seeded, c
     recorded = client.get("/api/v1/occupations/", {"release": "2026.1"})
     asked = client.get("/api/v1/occupations/", {"release": "2026.1", "lang": lang})
     assert asked.status_code == 200
-    assert asked["Content-Language"] == recorded["Content-Language"] == settings.LANGUAGE_CODE
+    # The language the release recorded its labels in first, whatever was asked.
+    assert asked["Content-Language"] == recorded["Content-Language"]
+    assert recorded["Content-Language"].split(", ")[0] == settings.LANGUAGE_CODE
     assert asked.json()["results"] == recorded.json()["results"]
 
 
@@ -162,6 +164,6 @@ def test_a_release_list_as_csv_has_the_live_columns(seeded, client):
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(text)))
-    assert header[:4] == ["id", "code", "name", "alternative_names"]
+    assert header[:5] == ["id", "code", "name", "name_language", "alternative_names"]
     assert len(rows) == 13
     assert AI_TECHNICIANS in {row[2] for row in rows}

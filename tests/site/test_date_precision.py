@@ -1,6 +1,8 @@
-"""No date known only to the month or the year is shown as a day: not in any serializer of the
-API (a date there always travels with its precision), its CSV, the staff export, the public
-pages, the feeds or the admin lists."""
+"""No date known only to the month or the year is written as a day, anywhere the project
+writes one: every serializer of the API (JSON and CSV, live and as of a release), every
+release download (CSV, XLSX, JSON, README), the staff export, every feed, every JSON-LD block,
+the public pages and the admin lists. Each date is written at its precision instead:
+``2019-04`` for April 2019, ``2024`` for 2024 (``occupations.models.iso_date``)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,18 @@ import html
 import io
 import json
 import re
+import zipfile
 
 import pytest
 from django.test import Client
+from django.urls import Resolver404, resolve
 from django.utils import formats, translation
+from openpyxl import load_workbook
 
 from config.api import router
-from occupations.workflow import attach_skill_standard
+from occupations import downloads
+from occupations.models import ClassificationEdition
+from occupations.workflow import attach_skill_standard, issue_release
 from tests.factories import BatchFactory, OccupationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,17 +31,21 @@ pytestmark = pytest.mark.django_db
 APRIL_2019 = dt.date(2019, 4, 1)
 YEAR_2024 = dt.date(2024, 1, 1)
 MAY_2021 = dt.date(2021, 5, 1)
+YEAR_2020 = dt.date(2020, 1, 1)
+SEPTEMBER_2022 = dt.date(2022, 9, 1)
+YEAR_2015 = dt.date(2015, 1, 1)
 LANGUAGES = ("zh-hans", "en")
 
 
 @pytest.fixture
 def imprecise(superuser):
-    """A batch of April 2019, one of 2024, and a standard issued in May 2021."""
+    """A batch of April 2019 and one of 2024; a standard issued in May 2021 and one in 2020;
+    the classification's editions of September 2022 and of 2015."""
     april = BatchFactory(slug="april-2019", announced_on=APRIL_2019, announced_precision="month")
     year = BatchFactory(slug="in-2024", announced_on=YEAR_2024, announced_precision="year")
     first = OccupationFactory(batch=april, code="2-02-10-09", name="人工智能工程技术人员")
     # Named without its year: a page that shows the name must not seem to show the date.
-    OccupationFactory(batch=year, name="Occupation of the later batch")
+    later = OccupationFactory(batch=year, name="Occupation of the later batch")
     attach_skill_standard(
         first,
         by=superuser,
@@ -43,6 +54,18 @@ def imprecise(superuser):
         issued_on=MAY_2021,
         issued_precision="month",
     )
+    attach_skill_standard(
+        later,
+        by=superuser,
+        title="Standard of a year",
+        kind="skill",
+        issued_on=YEAR_2020,
+        issued_precision="year",
+    )
+    ClassificationEdition.objects.create(
+        year=2022, issued_on=SEPTEMBER_2022, issued_precision="month"
+    )
+    ClassificationEdition.objects.create(year=2015, issued_on=YEAR_2015, issued_precision="year")
     return first
 
 
@@ -61,19 +84,28 @@ def day_renderings(day: dt.date) -> set[str]:
     return shown
 
 
-IMPRECISE_DAYS = {APRIL_2019: "April 2019", YEAR_2024: "2024", MAY_2021: "May 2021"}
+IMPRECISE_DAYS = {
+    APRIL_2019: "2019-04",
+    YEAR_2024: "2024",
+    MAY_2021: "2021-05",
+    YEAR_2020: "2020",
+    SEPTEMBER_2022: "2022-09",
+    YEAR_2015: "2015",
+}
 
 
 def assert_no_day_shown(text: str, where: str) -> None:
     for day in IMPRECISE_DAYS:
         for rendering in day_renderings(day):
             assert rendering not in text, (where, rendering)
+    # An XLSX cell that holds a date as a date (a serial number): 2019-04-01 is 43556.
+    assert not isinstance(text, dt.date), where
 
 
 def precise_form(day: dt.date, language: str) -> str:
     """``day`` as it is shown at its precision: the month ("April 2019", "2019年4月") or the
     year ("2024")."""
-    if day == YEAR_2024:
+    if day in (YEAR_2024, YEAR_2020, YEAR_2015):
         return str(day.year)
     with translation.override(language):
         return formats.date_format(day, "YEAR_MONTH_FORMAT")
@@ -95,105 +127,188 @@ def assert_shown_at_its_precision(text: str, days, language: str, where: str) ->
         assert re.search(rf"(?<![\d/-]){re.escape(form)}(?![\d/-])", shown), (where, form)
 
 
-# The API: every date travels with its precision -------------------------------------------
+def body(response) -> str:
+    assert response.status_code == 200, response
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8-sig")
 
 
-def dated_objects(value, path="$"):
-    """(path, object) for every object of a JSON document that holds a date ``…_on``."""
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from dated_objects(item, f"{path}[{index}]")
-    elif isinstance(value, dict):
-        if any(key.endswith("_on") for key in value):
-            yield path, value
-        for key, item in value.items():
-            yield from dated_objects(item, f"{path}.{key}")
-
-
-def registry_endpoints(client: Client, *, csv: bool = False) -> list[str]:
-    """Every list and detail address of the registry's viewsets (the router's own list); with
-    ``csv``, only those that give CSV (a one-document resource, the classification, does not)."""
+def api_endpoints(client: Client, **params) -> list[str]:
+    """Every list and detail address of every viewset the API's router has (the
+    consultations' comments are reached through their consultation)."""
     urls = []
     for prefix, viewset, _basename in router.registry:
-        if "(?P<" in prefix or prefix == "consultations":
+        if "(?P<" in prefix:
             continue
         listing = f"/api/v1/{prefix}/"
-        if getattr(viewset, "routed_actions", None) == ("list",):  # one document, no pages
-            if not csv:
-                urls.append(listing)
-            continue
         urls.append(listing)
-        lookup = "id" if viewset.lookup_field == "pk" else viewset.lookup_field
-        for record in client.get(listing, {"page_size": 500}).json()["results"]:
-            urls.append(f"{listing}{record[lookup]}/")
+        if is_one_document(viewset):
+            continue
+        lookup = viewset.lookup_field
+        records = client.get(listing, {"page_size": 500, **params}).json()["results"]
+        for record in records:
+            key = record.get("id" if lookup == "pk" else lookup)
+            if key is not None:
+                urls.append(f"{listing}{key}/")
     return urls
 
 
-def test_every_api_date_carries_its_precision(imprecise):
+def is_one_document(viewset) -> bool:
+    """A resource that is one JSON document (the classification): no pages, no CSV."""
+    return getattr(viewset, "routed_actions", None) == ("list",)
+
+
+ONE_DOCUMENTS = {f"/api/v1/{p}/" for p, v, _b in router.registry if is_one_document(v)}
+
+
+def the_precise_forms_in(text: str, where: str) -> set[str]:
+    return {form for form in IMPRECISE_DAYS.values() if f'"{form}"' in text or form in text}
+
+
+# Every machine-readable output --------------------------------------------------------------
+
+
+def test_no_api_serializer_writes_a_month_or_year_as_a_day(imprecise, superuser):
     client = Client()
-    endpoints = registry_endpoints(client)
-    assert len(endpoints) >= 3 + 2 + 2 + 1
-    checked = 0
+    release = issue_release(by=superuser, note="Dates.")
+    endpoints = api_endpoints(client)
+    assert len(endpoints) >= 4 + 3 + 3 + 2
+    written = set()
     for url in endpoints:
-        body = client.get(url).json()
-        for path, record in dated_objects(body):
-            for key in [k for k in record if k.endswith("_on")]:
-                precision = key.removesuffix("_on") + "_precision"
-                assert precision in record, (url, path, key)
-                checked += 1
-    # The nested batch of each occupation, each batch, the standard.
-    assert checked >= 4
+        for params in ({}, {"format": "csv"}, {"lang": "en"}):
+            if url in ONE_DOCUMENTS and "format" in params:
+                continue
+            text = body(client.get(url, params))
+            assert_no_day_shown(text, f"{url} {params}")
+            written |= the_precise_forms_in(text, url)
+    # The same records as a release stored them.
+    for prefix in ("batches", "occupations", "standards"):
+        for params in ({}, {"format": "csv"}):
+            text = body(client.get(f"/api/v1/{prefix}/", {"release": release.version, **params}))
+            assert_no_day_shown(text, f"{prefix} as of {release.version} {params}")
+    # Each date was written, at its precision.
+    assert {"2019-04", "2024", "2021-05", "2020"} <= written
 
 
-def test_nested_batches_say_april_2019_is_a_month(imprecise):
-    body = Client().get(f"/api/v1/occupations/{imprecise.pk}/").json()
-
-    assert body["batch"]["announced_on"] == "2019-04-01"
-    assert body["batch"]["announced_precision"] == "month"
-
-
-def test_every_api_csv_date_column_has_its_precision_column(imprecise):
+def test_a_json_date_is_the_iso_form_of_its_precision(imprecise):
     client = Client()
-    columns_checked = dates_checked = 0
-    occupations = []
-    for url in registry_endpoints(client, csv=True):
-        response = client.get(url, {"format": "csv"})
-        text = b"".join(response.streaming_content).decode("utf-8-sig")
-        header = next(csv.reader(io.StringIO(text)))
-        dates = [column for column in header if column.endswith("_on")]
-        rows = list(csv.DictReader(io.StringIO(text)))
-        for column in dates:
-            precision = column.removesuffix("_on") + "_precision"
-            assert precision in header, (url, column)
-            columns_checked += 1
-            for row in rows:
-                if row[column]:
-                    assert row[precision] in {"day", "month", "year"}, (url, column, row)
-                    dates_checked += 1
-        if url == "/api/v1/occupations/":
-            occupations = rows
-    # Batches, occupations and standards, each as a list and one by one.
-    assert columns_checked >= 8
-    assert dates_checked >= 8
-    april = next(row for row in occupations if row["code"] == "2-02-10-09")
-    assert april["batch.announced_on"] == "2019-04-01"
-    assert april["batch.announced_precision"] == "month"
-    years = [row for row in occupations if row["batch.announced_on"] == "2024-01-01"]
-    assert [row["batch.announced_precision"] for row in years] == ["year"]
+    occupation = client.get(f"/api/v1/occupations/{imprecise.pk}/").json()
+    batches = {b["slug"]: b for b in client.get("/api/v1/batches/").json()["results"]}
+    standards = {s["title"]: s for s in client.get("/api/v1/standards/").json()["results"]}
+
+    assert occupation["batch"]["announced_on"] == "2019-04"
+    assert occupation["batch"]["announced_precision"] == "month"
+    assert batches["in-2024"]["announced_on"] == "2024"
+    assert batches["in-2024"]["announced_precision"] == "year"
+    assert standards["国家职业技能标准"]["issued_on"] == "2021-05"
+    assert standards["Standard of a year"]["issued_on"] == "2020"
 
 
-def test_the_staff_export_carries_the_precision(imprecise, superuser):
+def test_no_release_download_writes_a_month_or_year_as_a_day(imprecise, superuser):
+    release = issue_release(by=superuser, note="Dates.")
+    files = downloads.build_files(release)
+    checked = 0
+    for name, content in files.items():
+        if name.endswith(".xlsx"):
+            workbook = load_workbook(io.BytesIO(content), read_only=True)
+            for sheet in workbook.worksheets:
+                for row in sheet.iter_rows(values_only=True):
+                    for value in row:
+                        # Dates are text cells as written, never a spreadsheet date.
+                        assert not isinstance(value, dt.date | dt.datetime), (name, value)
+                        assert_no_day_shown(str(value or ""), f"{name} {sheet.title}")
+                        checked += 1
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                for entry in archive.namelist():
+                    if entry.startswith("xl/"):
+                        assert_no_day_shown(archive.read(entry).decode(), f"{name} {entry}")
+        else:
+            text = content.decode("utf-8-sig")
+            assert_no_day_shown(text, name)
+            checked += 1
+    assert checked > len(files)
+    document = json.loads(files["registry.json"])
+    standards = {s["title"]: s for s in document["standards"]}
+    assert standards["国家职业技能标准"]["issued_on"] == "2021-05"
+    assert {b["announced_on"] for b in document["batches"]} == {"2019-04", "2024"}
+    rows = list(csv.DictReader(io.StringIO(files["batches.csv"].decode("utf-8-sig"))))
+    assert {row["announced_on"] for row in rows} == {"2019-04", "2024"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_staff_export_writes_the_month_or_year(imprecise, superuser, fmt):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(superuser)
-    response = client.get("/admin/occupations/occupation/export/csv/")
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    response = client.get(f"/admin/occupations/occupation/export/{fmt}/")
+    content = b"".join(response.streaming_content)
+    if fmt == "xlsx":
+        sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+        header, *values = list(sheet.iter_rows(values_only=True))
+        rows = [dict(zip(header, row, strict=True)) for row in values]
+    else:
+        rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    for row in rows:
+        assert_no_day_shown(" ".join(str(v) for v in row.values()), f"staff {fmt}")
 
     april = next(r for r in rows if r["code"] == "2-02-10-09")
-    assert april["announced on"] == "2019-04-01"
+    assert april["announced on"] == "2019-04"
     assert april["announcement date precision"] == "month"
-    years = [r for r in rows if r["announced on"] == "2024-01-01"]
-    assert [r["announcement date precision"] for r in years] == ["year"]
+    assert [r["announced on"] for r in rows if r["announcement date precision"] == "year"] == [
+        "2024"
+    ]
+
+
+def feeds() -> list[str]:
+    return [
+        "/feeds/batches/",
+        "/feeds/batches/atom/",
+        "/feeds/releases/",
+        "/feeds/releases/atom/",
+        "/feeds/consultations/",
+        "/feeds/consultations/atom/",
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_feed_writes_a_month_or_year_as_a_day(imprecise, superuser, language):
+    issue_release(by=superuser, note="Dates.")
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    for url in feeds():
+        assert_no_day_shown(body(client.get(url)), f"{language} {url}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_json_ld_block_writes_a_month_or_year_as_a_day(imprecise, language):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    pages = [
+        f"/occupations/{imprecise.pk}/",
+        f"/occupations/{imprecise.batch.occupations.get().pk}/",
+        "/batches/april-2019/",
+        "/batches/in-2024/",
+    ]
+    later = imprecise.__class__.objects.get(batch__slug="in-2024")
+    pages.append(f"/occupations/{later.pk}/")
+    dates = set()
+    for url in pages:
+        blocks = re.findall(
+            r'<script type="application/ld\+json">(.*?)</script>', body(client.get(url)), re.S
+        )
+        assert blocks, url
+        for block in blocks:
+            assert_no_day_shown(block, f"{language} {url} JSON-LD")
+            data = json.loads(block)
+            dates |= {v for k, v in walk(data) if k in ("datePublished", "dateCreated")}
+    assert {"2019-04", "2024", "2021-05", "2020"} <= dates
+
+
+def walk(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, item
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
 
 
 # Pages, feeds and the admin: the date as the source gives it --------------------------------
@@ -209,7 +324,18 @@ def shown_dates(occupation) -> dict[str, tuple[dt.date, ...]]:
         "/batches/in-2024/": (YEAR_2024,),
         "/feeds/batches/": (APRIL_2019, YEAR_2024),
         "/feeds/batches/atom/": (APRIL_2019, YEAR_2024),
+        "/data/": (),
+        **{url: () for url in classification_pages()},
     }
+
+
+def classification_pages() -> list[str]:
+    """The classification's page, where the site has one (its editions' dates)."""
+    try:
+        resolve("/classification/")
+    except Resolver404:
+        return []
+    return ["/classification/"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -248,13 +374,3 @@ def test_admin_lists_show_the_month_or_year_only(imprecise, language):
         assert removed == inputs, url
         assert_no_day_shown(text, f"{language} {url}")
         assert_shown_at_its_precision(text, days, language, f"{language} {url}")
-
-
-@pytest.mark.parametrize(
-    ("url", "date"), [("/batches/april-2019/", "2019-04"), ("/batches/in-2024/", "2024")]
-)
-def test_json_ld_dates_are_as_precise_as_their_source(imprecise, url, date):
-    text = Client().get(url).content.decode()
-    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
-    dates = [json.loads(block).get("datePublished") for block in blocks]
-    assert date in dates
