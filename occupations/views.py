@@ -179,5 +179,7 @@ def download(request: HttpRequest, version: str, name: str) -> FileResponse:
         filename=f"{release.version}-{name}" if "." in name else name,
     )
     response["ETag"] = f'"{built[name]["sha256"]}"'
+    if language := downloads.content_language(name):
+        response["Content-Language"] = language  # the file's language, not the request's
     patch_cache_control(response, public=True, max_age=DOWNLOAD_MAX_AGE, immutable=True)
     return response

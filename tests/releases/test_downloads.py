@@ -120,8 +120,10 @@ def test_the_readme_describes_every_column(built, client):
     assert "empty marker (green, digital) is not known, not false" in text
 
 
-def test_the_readme_is_english_and_says_so():
-    # The header the view serving a download (occupations.views.download) is to set.
+def test_the_readme_is_english_and_says_so(built, client):
+    latest = Release.objects.order_by("-sequence").first().version
+    response = client.get(f"/downloads/{latest}/README", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response["Content-Language"] == "en"  # the file's language, not the request's
     assert downloads.content_language("README") == "en"
     assert downloads.content_language("SHA256SUMS") is None
     assert downloads.content_language("occupations.csv") == "zh-hans, en"
