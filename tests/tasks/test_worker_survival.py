@@ -1,0 +1,144 @@
+"""A worker survives its database: a task whose connection is killed mid-task is recorded on a
+fresh connection and run again, the process keeps running, and tasks left RUNNING by a lost
+worker are reclaimed after the lease."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from consult.models import WorkerHeartbeat
+from consult.worker import reclaim_orphans
+from tests.tasks import probe_tasks
+from tests.tasks.test_worker import ROOT
+
+
+def wait_for(condition, *, timeout: float) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds have passed; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _running_row(*, worker: str, started: dt.datetime, attempts: int = 1) -> DBTaskResult:
+    row = probe_tasks.hold_the_database.enqueue(0).db_result  # type: ignore[attr-defined]
+    DBTaskResult.objects.filter(pk=row.pk).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=started,
+        worker_ids=[f"earlier-{n}" for n in range(attempts - 1)] + [worker],
+    )
+    return row
+
+
+@pytest.mark.django_db
+def test_a_running_task_of_a_lost_worker_is_reclaimed(settings):
+    settings.WORKER_LEASE_SECONDS = 30
+    settings.TASK_DATABASE_ATTEMPTS = 3
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        worker_id="alive", pid=1, started_at=now - dt.timedelta(hours=1), seen_at=now
+    )
+    WorkerHeartbeat.objects.create(
+        worker_id="gone",
+        pid=2,
+        started_at=now - dt.timedelta(hours=1),
+        seen_at=now - dt.timedelta(seconds=31),
+    )
+    minute_ago = now - dt.timedelta(minutes=1)
+    orphan = _running_row(worker="gone", started=minute_ago)
+    killed_without_a_beat = _running_row(worker="never-seen", started=minute_ago)
+    spent = _running_row(worker="gone", started=minute_ago, attempts=3)
+    kept = _running_row(worker="alive", started=minute_ago)
+    just_claimed = _running_row(worker="gone", started=now - dt.timedelta(seconds=5))
+
+    assert reclaim_orphans(now=now) == 3
+
+    def status(row):
+        return DBTaskResult.objects.get(pk=row.pk).status
+
+    assert status(orphan) == status(killed_without_a_beat) == TaskResultStatus.READY
+    assert status(spent) == TaskResultStatus.FAILED
+    assert status(kept) == status(just_claimed) == TaskResultStatus.RUNNING
+    # A second reclaimer finds nothing more to do.
+    assert reclaim_orphans(now=now) == 0
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def _backend_of(marker: str) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()",
+            [f"%{marker}%"],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="pg_terminate_backend is PostgreSQL's; run with DATABASE_URL=postgres://…",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_outlives_a_killed_connection_and_runs_the_task_again(tmp_path):
+    log = tmp_path / "worker.log"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "EMAIL_HOST"}},
+        "DATABASE_URL": _database_url(),
+        "WORKER_HEARTBEAT_SECONDS": "1",
+        "WORKER_LEASE_SECONDS": "5",
+        "DEBUG": "false",
+    }
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--no-schedules", "--interval", "0.1"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        result = probe_tasks.hold_the_database.enqueue(60)
+        assert wait_for(lambda: _backend_of("hold_the_database") is not None, timeout=30), (
+            log.read_text()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [_backend_of("hold_the_database")])
+
+        def finished() -> bool:
+            result.refresh()
+            return result.is_finished
+
+        assert wait_for(finished, timeout=30), log.read_text()
+        assert worker.poll() is None, log.read_text()  # still running
+        assert result.status == TaskResultStatus.SUCCESSFUL, log.read_text()
+        assert result.return_value == "done on attempt 2"
+        assert not DBTaskResult.objects.running().exists()
+        assert "lost its database connection on attempt 1" in log.read_text()
+        # The worker's heartbeat is recorded while it runs.
+        assert WorkerHeartbeat.objects.exists()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    # Stopped cleanly, it leaves no heartbeat behind.
+    assert not WorkerHeartbeat.objects.exists()
