@@ -71,14 +71,22 @@ class MailChannel(Channel[OutgoingMail]):
     longest_wait = dt.timedelta(hours=4)
 
     def lease(self) -> dt.timedelta:
-        # An exchange is a handful of socket operations, each bounded by EMAIL_TIMEOUT.
-        return max(MIN_LEASE, dt.timedelta(seconds=10 * settings.EMAIL_TIMEOUT))
+        # An exchange is a handful of socket operations, each bounded by EMAIL_TIMEOUT, and the
+        # message itself, bounded by EMAIL_DATA_TIMEOUT (core.smtp).
+        return max(
+            MIN_LEASE,
+            dt.timedelta(seconds=10 * settings.EMAIL_TIMEOUT + settings.EMAIL_DATA_TIMEOUT),
+        )
 
     def send(self, row: OutgoingMail, *, now: dt.datetime) -> Outcome:
         """Hand ``row`` to the SMTP server; a refusal or a timeout raises."""
         connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
         message = EmailMessage(
-            subject=row.subject, body=row.body, to=[row.recipient], connection=connection
+            subject=row.subject,
+            body=row.body,
+            to=[row.recipient],
+            connection=connection,
+            headers={"Message-ID": row.stable_message_id()},
         )
         message.send(fail_silently=False)
         return Outcome(succeeded=True)

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.db import connection
@@ -19,18 +18,9 @@ from django_tasks_db.models import DBTaskResult
 
 from consult.models import WorkerHeartbeat
 from consult.worker import reclaim_orphans
+from tests.helpers import wait_for
 from tests.tasks import probe_tasks
 from tests.tasks.test_worker import ROOT
-
-
-def wait_for(condition, *, timeout: float) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` seconds have passed; whether it held."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _running_row(*, worker: str, started: dt.datetime, attempts: int = 1) -> DBTaskResult:
