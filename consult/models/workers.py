@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,27 @@ class WorkerHeartbeatQuerySet(models.QuerySet):
     def last_seen(self) -> dt.datetime | None:
         """When any worker was last seen; None if none ever was (or all stopped cleanly)."""
         return self.aggregate(last=models.Max("seen_at"))["last"]
+
+    def silence(self, now: dt.datetime, lease: dt.timedelta) -> WorkerSilence | None:
+        """Whether no worker has been seen within ``lease`` of ``now`` (None: one has), and
+        since when; one query."""
+        last = self.last_seen()
+        if last is not None and last > now - lease:
+            return None
+        return WorkerSilence(last_seen=last, minutes=None if last is None else _minutes(now - last))
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return max(int(delta.total_seconds() // 60), 0)
+
+
+@dataclass(frozen=True)
+class WorkerSilence:
+    """No worker is running: the last was seen at ``last_seen``, ``minutes`` ago (both None
+    when none has been seen at all)."""
+
+    last_seen: dt.datetime | None
+    minutes: int | None
 
 
 class WorkerHeartbeat(models.Model):
