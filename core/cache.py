@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache
@@ -51,7 +52,7 @@ class _Breaker:
         self.open_until = 0.0
         self.lock = threading.Lock()
 
-    def call(self, method, *args: Any, **kwargs: Any) -> Any:
+    def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if time.monotonic() < self.open_until:
             raise CacheSkipped("the cache failed moments ago; skipped until it may answer")
         try:

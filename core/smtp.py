@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend as DjangoEmailBackend
 
 
@@ -22,8 +23,10 @@ class EmailBackend(DjangoEmailBackend):
         super().__init__(*args, **kwargs)
         self.data_timeout = data_timeout or settings.EMAIL_DATA_TIMEOUT
 
-    def _send(self, email_message) -> bool:
+    def _send(self, email_message: EmailMessage) -> bool:
         sock = getattr(self.connection, "sock", None)
         if sock is not None:
             sock.settimeout(self.data_timeout)
-        return super()._send(email_message)
+        # Django's private step per message, absent from django-stubs.
+        sent: bool = super()._send(email_message)  # type: ignore[misc]
+        return sent
