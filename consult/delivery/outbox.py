@@ -18,7 +18,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from consult.delivery.retries import Channel, Outcome
 from consult.models import OutgoingMail
@@ -92,10 +92,10 @@ class MailChannel(Channel[OutgoingMail]):
         return Outcome(succeeded=True)
 
 
-@task()
-def deliver_mail(mail_id: int) -> str:
-    """Try to send one outgoing mail (``MailChannel.deliver``)."""
-    return channel.deliver(mail_id)
+@task(takes_context=True)
+def deliver_mail(context: TaskContext, mail_id: int) -> str:
+    """Try to send one outgoing mail (``MailChannel.deliver``), as this task's attempt."""
+    return channel.deliver(mail_id, claimant=str(context.task_result.id))
 
 
 channel = MailChannel(deliver_mail)

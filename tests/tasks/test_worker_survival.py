@@ -4,11 +4,16 @@ worker are reclaimed after the lease."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+from email import message_from_bytes
 
 import pytest
 from django.db import connection
@@ -16,10 +21,12 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from consult.models import WorkerHeartbeat
+from consult.delivery import outbox
+from consult.models import OutgoingMail, WorkerHeartbeat
 from consult.worker import reclaim_orphans
 from tests.helpers import wait_for
 from tests.tasks import probe_tasks
+from tests.tasks.conftest import SmtpServer, free_port
 from tests.tasks.test_worker import ROOT
 
 
@@ -132,3 +139,92 @@ def test_a_worker_outlives_a_killed_connection_and_runs_the_task_again(tmp_path)
         worker.wait(timeout=30)
     # Stopped cleanly, it leaves no heartbeat behind.
     assert not WorkerHeartbeat.objects.exists()
+
+
+class FirstMessageHangs:
+    """An SMTP handler that keeps the first message's connection waiting (a worker killed
+    mid-send) and accepts the others at once; ``messages`` holds every message that arrived."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(envelope)
+            first = len(self.messages) == 1
+        if first:
+            await asyncio.sleep(120)
+        return "250 Message accepted for delivery"
+
+
+def _worker_process(env: dict[str, str], log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "--no-schedules", "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the workers run in processes of their own on the test's database: PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_receipt_in_flight_when_its_worker_is_killed_goes_out_after_the_lease(tmp_path):
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    handler = FirstMessageHangs()
+    smtp = SmtpServer(handler, free_port())
+    smtp.start()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
+        "DATABASE_URL": _database_url(),
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "EMAIL_USE_TLS": "false",
+        "WORKER_HEARTBEAT_SECONDS": "1",
+        "WORKER_LEASE_SECONDS": "3",
+        "DEBUG": "false",
+    }
+    log_path = tmp_path / "workers.log"
+    workers: list[subprocess.Popen] = []
+    try:
+        with log_path.open("w") as log:
+            workers.append(_worker_process(env, log))
+            mail = outbox.write_mail(
+                kind=OutgoingMail.Kind.RECEIPT,
+                recipient="li@example.org",
+                language="en",
+                subject="Your comment was received",
+                body="Thank you.",
+                now=timezone.now(),
+            )
+            assert wait_for(lambda: len(handler.messages) == 1, timeout=30), log_path.read_text()
+            os.killpg(workers[0].pid, signal.SIGKILL)  # mid-send, as a machine dies
+            workers[0].wait(timeout=30)
+            killed_at = time.monotonic()
+            workers.append(_worker_process(env, log))
+
+            def sent() -> bool:
+                mail.refresh_from_db()
+                return mail.status == OutgoingMail.Status.SENT
+
+            assert wait_for(sent, timeout=60), log_path.read_text()
+            delay = time.monotonic() - killed_at
+        # The lease (3 s here, 30 s by default) and the new worker's start, not the mail's own
+        # lease of minutes.
+        assert delay < 20, delay
+        assert mail.attempts == 2
+        assert len(handler.messages) == 2
+        ids = {message_from_bytes(m.original_content)["Message-ID"] for m in handler.messages}
+        assert ids == {mail.message_id}
+        assert not DBTaskResult.objects.running().exists()
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=30)
+        smtp.stop()
