@@ -228,3 +228,40 @@ def test_a_receipt_in_flight_when_its_worker_is_killed_goes_out_after_the_lease(
                 os.killpg(worker.pid, signal.SIGTERM)
                 worker.wait(timeout=30)
         smtp.stop()
+
+
+def test_the_worker_loop_backs_off_on_database_errors_and_logs_once_a_minute(monkeypatch, caplog):
+    from django.db import OperationalError
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from consult import worker as module
+    from core import outages
+
+    monkeypatch.setattr(outages, "_last", {})
+    failures = iter([OperationalError("server closed the connection")] * 3)
+
+    def library_run(self):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+
+    waits: list[float] = []
+    monkeypatch.setattr(Worker, "run", library_run)
+    monkeypatch.setattr(module.time, "sleep", waits.append)
+    monkeypatch.setattr(module, "_drop_connections", lambda: None)
+    worker = module.ResilientWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="loop-test",
+        excluded_queue_names=[],
+    )
+    worker.run()  # returns once the library's loop does: the errors did not end it
+    assert waits == [1.0, 2.0, 4.0]
+    logged = [r for r in caplog.records if "database failed" in r.getMessage()]
+    assert len(logged) == 1
+    assert "OperationalError" in logged[0].getMessage()
+    assert module.backoff(10) == module.MAX_BACKOFF
