@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import math
 import os
 import socket
 import threading
@@ -99,6 +100,7 @@ class Heartbeat(threading.Thread):
         self.worker_id = worker_id
         self.started_at = timezone.now()
         self.stopped = threading.Event()
+        self.last_reclaim = -math.inf
 
     def beat(self) -> None:
         now = timezone.now()
@@ -112,7 +114,11 @@ class Heartbeat(threading.Thread):
                 "pid": os.getpid(),
             },
         )
-        reclaim_orphans(now=now)
+        # Reading the RUNNING rows every beat would be waste: a lost worker's tasks are
+        # reclaimed within half a lease of its lease running out.
+        if time.monotonic() - self.last_reclaim >= settings.WORKER_LEASE_SECONDS / 2:
+            reclaim_orphans(now=now)
+            self.last_reclaim = time.monotonic()
 
     def run(self) -> None:
         while True:
