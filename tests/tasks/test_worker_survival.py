@@ -202,7 +202,7 @@ def test_a_receipt_in_flight_when_its_worker_is_killed_goes_out_after_the_lease(
                 body="Thank you.",
                 now=timezone.now(),
             )
-            assert wait_for(lambda: len(handler.messages) == 1, timeout=30), log_path.read_text()
+            assert wait_for(lambda: len(handler.messages) == 1, timeout=60), log_path.read_text()
             os.killpg(workers[0].pid, signal.SIGKILL)  # mid-send, as a machine dies
             workers[0].wait(timeout=30)
             killed_at = time.monotonic()
@@ -212,11 +212,11 @@ def test_a_receipt_in_flight_when_its_worker_is_killed_goes_out_after_the_lease(
                 mail.refresh_from_db()
                 return mail.status == OutgoingMail.Status.SENT
 
-            assert wait_for(sent, timeout=60), log_path.read_text()
+            assert wait_for(sent, timeout=120), log_path.read_text()
             delay = time.monotonic() - killed_at
-        # The lease (3 s here, 30 s by default) and the new worker's start, not the mail's own
-        # lease of minutes.
-        assert delay < 20, delay
+        # The worker lease (3 s here, 30 s by default) and the new worker's start (seconds, more
+        # on a loaded machine), not the mail's own lease (over ten minutes).
+        assert delay < 60, (delay, log_path.read_text())
         assert mail.attempts == 2
         assert len(handler.messages) == 2
         ids = {message_from_bytes(m.original_content)["Message-ID"] for m in handler.messages}
