@@ -116,7 +116,7 @@ def test_a_worker_outlives_a_killed_connection_and_runs_the_task_again(tmp_path)
         )
     try:
         result = probe_tasks.hold_the_database.enqueue(60)
-        assert wait_for(lambda: _backend_of("hold_the_database") is not None, timeout=30), (
+        assert wait_for(lambda: _backend_of("hold_the_database") is not None, timeout=60), (
             log.read_text()
         )
         with connection.cursor() as cursor:
@@ -126,7 +126,7 @@ def test_a_worker_outlives_a_killed_connection_and_runs_the_task_again(tmp_path)
             result.refresh()
             return result.is_finished
 
-        assert wait_for(finished, timeout=30), log.read_text()
+        assert wait_for(finished, timeout=60), log.read_text()
         assert worker.poll() is None, log.read_text()  # still running
         assert result.status == TaskResultStatus.SUCCESSFUL, log.read_text()
         assert result.return_value == "done on attempt 2"
