@@ -3,6 +3,7 @@ page that waits for one."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 
 import pytest
@@ -124,3 +125,20 @@ def test_the_notice_is_translated(client, superuser):
     client.force_login(superuser)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "7 分钟" in page
+
+
+def test_a_plain_http_check_is_answered_in_production(client, settings):
+    from tests.test_project import manage, production
+
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECURE_REDIRECT_EXEMPT)",
+        **production(),
+    )
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_REDIRECT_EXEMPT = ast.literal_eval(shown.stdout.strip().splitlines()[-1])
+    _beat(1)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz?scope=node").status_code == 200
+    assert client.get("/privacy/").status_code == 301
