@@ -49,7 +49,7 @@ def backoff(attempt: int) -> float:
     return min(2.0 ** max(attempt - 1, 0), MAX_BACKOFF)
 
 
-def _drop_connections() -> None:
+def drop_connections() -> None:
     """Close every connection of this thread, broken or not, so the next query opens one."""
     for connection in connections.all(initialized_only=True):
         try:
@@ -128,7 +128,7 @@ class Heartbeat(threading.Thread):
                 warn_at_most_once_a_minute(
                     logger, "heartbeat", "Worker heartbeat not recorded: %s", type(exc).__name__
                 )
-                _drop_connections()
+                drop_connections()
             if self.stopped.wait(settings.WORKER_HEARTBEAT_SECONDS):
                 break
         connections.close_all()
@@ -162,7 +162,7 @@ class ResilientWorker(Worker):
                     str(exc).strip().splitlines()[0] if str(exc).strip() else "",
                     wait,
                 )
-                _drop_connections()
+                drop_connections()
                 time.sleep(wait)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
@@ -194,7 +194,7 @@ class ResilientWorker(Worker):
             fields["traceback"] = "".join(format_exception(exc))
         tries = 0
         while True:
-            _drop_connections()
+            drop_connections()
             now = timezone.now()
             fields["finished_at"] = now if spent else None
             fields["run_after"] = now + dt.timedelta(seconds=0 if spent else backoff(attempts))

@@ -248,7 +248,7 @@ def test_the_worker_loop_backs_off_on_database_errors_and_logs_once_a_minute(mon
     waits: list[float] = []
     monkeypatch.setattr(Worker, "run", library_run)
     monkeypatch.setattr(module.time, "sleep", waits.append)
-    monkeypatch.setattr(module, "_drop_connections", lambda: None)
+    monkeypatch.setattr(module, "drop_connections", lambda: None)
     worker = module.ResilientWorker(
         queue_names=["default"],
         interval=0,

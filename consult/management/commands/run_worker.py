@@ -17,7 +17,8 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from consult import schedules
-from consult.worker import Heartbeat, ResilientWorker
+from consult.worker import Heartbeat, ResilientWorker, drop_connections
+from core.outages import warn_at_most_once_a_minute
 
 logger = logging.getLogger("consult.worker")
 
@@ -71,9 +72,12 @@ class ScheduleTicker(threading.Thread):
             try:
                 schedules.enqueue_due(now=timezone.now())
             except DatabaseError as exc:
-                logger.warning("Schedules not checked this time: %s", type(exc).__name__)
+                warn_at_most_once_a_minute(
+                    logger, "schedules", "Schedules not checked this time: %s", type(exc).__name__
+                )
             finally:
-                connections.close_all()
+                # A failed connection must not outlive this tick (close_all may fail on it).
+                drop_connections()
 
 
 class Command(BaseCommand):
