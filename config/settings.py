@@ -237,6 +237,9 @@ TEMPLATES = [
 
 # Database -------------------------------------------------------------------------------------
 # SQLite in the project folder unless DATABASE_URL names another.
+# A PostgreSQL address that accepts and never answers must not hold a request or a worker for
+# ever: the driver gives up connecting after this many seconds.
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
 if os.environ.get("DATABASE_URL"):
     try:
         DATABASES = {"default": env.db_url("DATABASE_URL")}
@@ -256,6 +259,9 @@ if os.environ.get("DATABASE_URL"):
     # one request at a time each, would not use.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 else:
     DATABASES = {
         "default": {
@@ -281,16 +287,20 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 # limiters then fall back (core.ratelimit, core.api.throttling).
 CACHE_CONNECT_TIMEOUT_MS = env_int("CACHE_CONNECT_TIMEOUT_MS", 200, minimum=1)
 CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 200, minimum=1)
+CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 5, minimum=0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "consult"),
             "OPTIONS": {
                 "socket_connect_timeout": CACHE_CONNECT_TIMEOUT_MS / 1000,
                 "socket_timeout": CACHE_SOCKET_TIMEOUT_MS / 1000,
             },
+            # After a failure the cache is skipped for CACHE_BREAKER_SECONDS (core.cache), so
+            # that an unreachable Redis costs one request its timeout, not every request.
+            "BREAKER_SECONDS": CACHE_BREAKER_SECONDS,
         }
     }
 else:
@@ -374,8 +384,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # /privacy/ and /accessibility/).
 PUBLIC_CONTACT_EMAIL = os.environ.get("PUBLIC_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# The wait for the server's reply to the end of a message (DATA), longer than the other steps:
+# a relay that scans a message may take minutes to answer (RFC 5321, 4.5.3.2.6, suggests ten),
+# and an attempt cut short after the message arrived would send it twice.
+EMAIL_DATA_TIMEOUT = env_int("EMAIL_DATA_TIMEOUT", 600, minimum=1)
 if os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_BACKEND = "core.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -394,6 +408,17 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Every worker records a heartbeat every WORKER_HEARTBEAT_SECONDS; a task left RUNNING by a
+# worker not seen for WORKER_LEASE_SECONDS is run again (consult.worker). A task whose database
+# connection failed is tried again after a backoff up to TASK_DATABASE_ATTEMPTS times in all.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5, minimum=1)
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 30, minimum=2)
+TASK_DATABASE_ATTEMPTS = env_int("TASK_DATABASE_ATTEMPTS", 5, minimum=1)
+if WORKER_LEASE_SECONDS <= WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WORKER_LEASE_SECONDS must be longer than WORKER_HEARTBEAT_SECONDS, got "
+        f"{WORKER_LEASE_SECONDS} and {WORKER_HEARTBEAT_SECONDS}."
+    )
 
 # Logging --------------------------------------------------------------------------------------
 LOGGING = {
@@ -529,6 +554,9 @@ STAFF_REAUTH_AFTER = dt.timedelta(minutes=15)
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer's health check asks a node directly, over plain HTTP: /healthz answers it
+    # instead of redirecting (it carries no personal data and sets no cookie).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)

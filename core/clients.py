@@ -14,8 +14,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-# HAProxy's date(0,us): whole microseconds since the epoch, at most 17 digits (year 5138).
-REQUEST_START_PATTERN = re.compile(r"\At=([0-9]{1,17})\Z")
+# HAProxy's date(0,us): whole microseconds since the epoch, at most 17 digits (year 5138); or
+# nginx's $msec: seconds since the epoch with three decimals (milliseconds).
+REQUEST_START_PATTERN = re.compile(r"\At=(?:([0-9]{1,17})|([0-9]{1,11})\.([0-9]{3}))\Z")
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -74,7 +75,8 @@ def request_started_at(request: HttpRequest) -> dt.datetime:
 
     With ``settings.TRUSTED_PROXY_COUNT`` at least 1, the proxy in front sets
     ``X-Request-Start: t=<microseconds since the epoch>`` (HAProxy:
-    ``http-request set-header X-Request-Start t=%[date(0,us)]``), overwriting anything the
+    ``http-request set-header X-Request-Start t=%[date(0,us)]``) or ``t=<seconds>.<millis>``
+    (nginx: ``proxy_set_header X-Request-Start "t=${msec}";``), overwriting anything the
     client sent. A value from the future or older than ``settings.REQUEST_START_MAX_AGE``
     seconds is not believed (a wrong clock or a replay), nor is one without a trusted proxy,
     since the client could have written it; the server's clock answers then.
@@ -85,7 +87,8 @@ def request_started_at(request: HttpRequest) -> dt.datetime:
     match = REQUEST_START_PATTERN.match(request.META.get("HTTP_X_REQUEST_START", ""))
     if match is None:
         return now
-    micros = int(match.group(1))
+    whole, seconds, millis = match.groups()
+    micros = int(whole) if whole is not None else int(seconds) * 1_000_000 + int(millis) * 1000
     try:
         started = dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
     except (OverflowError, OSError, ValueError):

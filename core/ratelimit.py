@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from core.clients import client_key, hash_ip
+from core.outages import warn_at_most_once_a_minute
 from core.rates import Rate, parse_rate
 
 __all__ = [
@@ -51,11 +51,6 @@ logger = logging.getLogger(__name__)
 # How many of a client's hits in the last period, counted elsewhere, from a Unix time on.
 Fallback = Callable[[float], int]
 
-WARNING_INTERVAL = 60.0
-# When each kind of failure was last logged, by what failed.
-_last_warning: dict[str, float] = {}
-_warning_lock = threading.Lock()
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -71,12 +66,14 @@ ALLOWED = Verdict(allowed=True, count=0, limit=0, retry_after=0)
 def cache_failed(what: str, error: Exception) -> None:
     """Log that the shared cache failed ``what``, at most once a minute in this process: an
     outage must be seen, not flood the log with a line per request."""
-    now = time.monotonic()
-    with _warning_lock:
-        if now - _last_warning.get(what, -math.inf) < WARNING_INTERVAL:
-            return
-        _last_warning[what] = now
-    logger.warning("Shared cache unavailable (%s): %s: %s", what, type(error).__name__, error)
+    warn_at_most_once_a_minute(
+        logger,
+        f"cache: {what}",
+        "Shared cache unavailable (%s): %s: %s",
+        what,
+        type(error).__name__,
+        error,
+    )
 
 
 def _keys(scope: str, ident: str, rate: Rate, now: float) -> tuple[str, str, float]:

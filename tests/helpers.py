@@ -55,3 +55,15 @@ def _worker(worker_id: str):
         worker_id=worker_id,
         excluded_queue_names=[],
     )
+
+
+def wait_for(condition, *, timeout: float) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds have passed; whether it held."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -18,7 +18,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from consult.delivery.retries import Channel, Outcome
 from consult.models import OutgoingMail
@@ -71,23 +71,31 @@ class MailChannel(Channel[OutgoingMail]):
     longest_wait = dt.timedelta(hours=4)
 
     def lease(self) -> dt.timedelta:
-        # An exchange is a handful of socket operations, each bounded by EMAIL_TIMEOUT.
-        return max(MIN_LEASE, dt.timedelta(seconds=10 * settings.EMAIL_TIMEOUT))
+        # An exchange is a handful of socket operations, each bounded by EMAIL_TIMEOUT, and the
+        # message itself, bounded by EMAIL_DATA_TIMEOUT (core.smtp).
+        return max(
+            MIN_LEASE,
+            dt.timedelta(seconds=10 * settings.EMAIL_TIMEOUT + settings.EMAIL_DATA_TIMEOUT),
+        )
 
     def send(self, row: OutgoingMail, *, now: dt.datetime) -> Outcome:
         """Hand ``row`` to the SMTP server; a refusal or a timeout raises."""
         connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
         message = EmailMessage(
-            subject=row.subject, body=row.body, to=[row.recipient], connection=connection
+            subject=row.subject,
+            body=row.body,
+            to=[row.recipient],
+            connection=connection,
+            headers={"Message-ID": row.stable_message_id()},
         )
         message.send(fail_silently=False)
         return Outcome(succeeded=True)
 
 
-@task()
-def deliver_mail(mail_id: int) -> str:
-    """Try to send one outgoing mail (``MailChannel.deliver``)."""
-    return channel.deliver(mail_id)
+@task(takes_context=True)
+def deliver_mail(context: TaskContext, mail_id: int) -> str:
+    """Try to send one outgoing mail (``MailChannel.deliver``), as this task's attempt."""
+    return channel.deliver(mail_id, claimant=str(context.task_result.id))
 
 
 channel = MailChannel(deliver_mail)

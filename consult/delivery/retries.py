@@ -108,14 +108,16 @@ class Channel(ABC, Generic[RowT]):
         """How long to wait after failed attempt number ``attempt`` (1 for the first)."""
         return min(self.first_retry * 2 ** (attempt - 1), self.longest_wait)
 
-    def deliver(self, pk: int, *, now: dt.datetime | None = None) -> str:
+    def deliver(self, pk: int, *, now: dt.datetime | None = None, claimant: str = "") -> str:
         """Try row ``pk`` once if it is due at ``now`` (the present by default): claim it for
         ``lease()``, send it and record the outcome; after a failure, enqueue the next attempt
         or give the row up. What happened, as a word for the task's result: the model's done
         status (``sent``, ``delivered``), ``retry``, ``failed``, or ``skipped`` when the row was
-        not due (done, given up, or taken by another worker)."""
+        not due (done, given up, or taken by another worker). ``claimant``, the id of the task
+        making the attempt, lets that task take the row again if it is run again after its
+        worker was lost (``DeliveryQuerySet.claim``)."""
         now = now or timezone.now()
-        attempt = self.model.objects.claim(pk, now=now, lease=self.lease())
+        attempt = self.model.objects.claim(pk, now=now, lease=self.lease(), claimant=claimant)
         if attempt is None:
             return "skipped"
         row = self.load(pk)

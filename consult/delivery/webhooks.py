@@ -39,7 +39,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
+from django_tasks import TaskContext, task
 from standardwebhooks.webhooks import Webhook
 
 from consult.delivery.retries import Channel, Outcome
@@ -295,10 +295,11 @@ def release_payload(release: Any) -> dict[str, Any]:
     }
 
 
-@task()
-def deliver_webhook(delivery_id: int) -> str:
-    """Try to deliver one webhook event to one endpoint (``WebhookChannel.deliver``)."""
-    return channel.deliver(delivery_id)
+@task(takes_context=True)
+def deliver_webhook(context: TaskContext, delivery_id: int) -> str:
+    """Try to deliver one webhook event to one endpoint (``WebhookChannel.deliver``), as this
+    task's attempt."""
+    return channel.deliver(delivery_id, claimant=str(context.task_result.id))
 
 
 channel = WebhookChannel(deliver_webhook)

@@ -10,12 +10,14 @@ validates a form in one call, for ``consult.intake.verdict``.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,15 @@ from consult.models import (
 from core.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 HONEYPOT_FIELD = "website"
+SUBMISSION_TOKEN_FIELD = "submission_token"
+SUBMISSION_TOKEN_PATTERN = r"[A-Za-z0-9_-]{16,64}"
+
+
+def new_submission_token() -> str:
+    """A fresh one-time token for a rendered comment form (``CommentForm.submission_token``)."""
+    return secrets.token_urlsafe(24)
+
+
 # What ``consult.intake.store.submit_comment`` takes from a valid form, besides its target,
 # time and sender: the one list of a comment's inputs, for the page and the API alike.
 COMMENT_INPUTS = (
@@ -56,6 +67,7 @@ KEPT_INPUTS = (
     "name",
     "organisation",
     "email",
+    SUBMISSION_TOKEN_FIELD,
 )
 KEPT_CHECKBOXES = ("consent_to_publish", "notify_replies")
 # Far more people than any organisation speaks for; a guard against typing errors.
@@ -242,6 +254,21 @@ class CommentForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.odt,.txt"}),
         help_text=_("Up to 3 files, 10 MB each: PDF, DOCX, ODT or plain text (UTF-8)."),
     )
+    # A token given with each rendered form: a resend of the same submission (the answer lost
+    # when a server died after storing it) gets the stored comment's receipt instead of storing
+    # a second one (consult.intake.verdict). Kept when the form comes back after a refusal.
+    submission_token = forms.CharField(
+        required=False,
+        initial=new_submission_token,
+        widget=forms.HiddenInput,
+        max_length=64,
+        validators=[
+            RegexValidator(
+                rf"^{SUBMISSION_TOKEN_PATTERN}\Z",
+                _("This form is damaged: reload the page and send your comment again."),
+            )
+        ],
+    )
     # A field people never see: bots that fill every input give themselves away.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -334,6 +361,7 @@ class ApiCommentForm(CommentForm):
     organisation holding the key speaks for (1 when not given)."""
 
     website = None  # type: ignore[assignment]
+    submission_token = None  # type: ignore[assignment]  # the API has Idempotency-Key
     signatures = forms.IntegerField(
         label=_("Signatures"),
         required=False,

@@ -94,6 +94,7 @@ def submit_comment(
     attachments: Iterable[UploadedAttachment] = (),
     sender: Sender = Sender(),
     keyed: KeyedSubmission | None = None,
+    submission_token: str = "",
 ) -> Comment:
     """Store a comment on ``target`` with its attachments and, when an address was given, its
     receipt in the outbox (delivered by a worker once the comment is committed).
@@ -104,7 +105,8 @@ def submit_comment(
     ``consult.intake.attachments.check_attachments``); the database refuses what breaks its
     constraints. All or nothing: on any error no row is kept and no attachment file is left on
     disk. With ``keyed``, a second comment with the same key and ``Idempotency-Key`` is refused
-    by the database (IntegrityError).
+    by the database (IntegrityError), and so is a second comment with the same public
+    ``submission_token``.
     """
     if not target.consultation.is_open_for_comments(now):
         raise InvalidTransition(_("This consultation is not accepting comments now."))
@@ -128,6 +130,7 @@ def submit_comment(
         submitted_at=now,
         fingerprint=comment_fingerprint(body),
         ip_hash=hash_ip(client_key(sender.ip)),
+        submission_token=submission_token,
     )
     if keyed is not None:
         comment.api_key = keyed.api_key

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -36,6 +38,8 @@ from django.views.decorators.debug import sensitive_variables
 from consult.intake.form import (
     COMMENT_INPUTS,
     HONEYPOT_FIELD,
+    SUBMISSION_TOKEN_FIELD,
+    SUBMISSION_TOKEN_PATTERN,
     ApiCommentForm,
     CommentForm,
 )
@@ -46,8 +50,16 @@ from consult.intake.store import (
     comments_sent_since,
     submit_comment,
 )
-from consult.models import ApiKey, Comment, Consultation, ConsultationQuerySet, DraftOccupation
+from consult.models import (
+    ApiKey,
+    Comment,
+    Consultation,
+    ConsultationQuerySet,
+    DraftOccupation,
+    comment_fingerprint,
+)
 from core import ratelimit
+from core.clients import client_key, hash_ip
 from core.errors import InvalidTransition
 
 RATE_LIMIT_SCOPE = "comment"
@@ -109,6 +121,9 @@ def take_comment(submission: Submission) -> Verdict:
         return Verdict(Outcome.NOT_FOUND, status=404)
     public = submission.api_key is None
     if public:
+        earlier = _earlier_submission(submission, target)
+        if earlier is not None:
+            return Verdict(Outcome.TAKEN, status=201, target=target, comment=earlier)
         turned_away = _turned_away(submission, target)
         if turned_away is not None:
             return turned_away
@@ -125,6 +140,31 @@ def take_comment(submission: Submission) -> Verdict:
     if form.errors:
         return _invalid(form)
     return _stored(submission, form)
+
+
+@sensitive_variables("submission")
+def _earlier_submission(submission: Submission, target: Target) -> Comment | None:
+    """The comment already stored from this very submission (the same form's token and the
+    same text), when this is a resend: its receipt is the answer, nothing is stored again. One
+    query, only when a well-formed token came with the form."""
+    token = str(submission.data.get(SUBMISSION_TOKEN_FIELD) or "")
+    if not re.fullmatch(SUBMISSION_TOKEN_PATTERN, token):
+        return None
+    return _same_submission(token, str(submission.data.get("body") or ""), submission.sender.ip)
+
+
+def _same_submission(token: str, body: str, ip: str) -> Comment | None:
+    """The comment stored with ``token`` if it has the text ``body`` and came from the same
+    client: a page kept by a browser's cache and sent again by someone else, or with another
+    text, is not the same submission."""
+    earlier = (
+        Comment.objects.filter(submission_token=token, ip_hash=hash_ip(client_key(ip)))
+        .only("pk", "tracking_number", "fingerprint")
+        .first()
+    )
+    if earlier is None or earlier.fingerprint != comment_fingerprint(body):
+        return None
+    return earlier
 
 
 @sensitive_variables("submission")
@@ -176,10 +216,29 @@ def _stored(submission: Submission, form: CommentForm) -> Verdict:
             request_fingerprint=submission.request_fingerprint,
         )
     inputs = {name: cleaned[name] for name in COMMENT_INPUTS}
+    token = cleaned.get(SUBMISSION_TOKEN_FIELD) or ""
     try:
-        comment = submit_comment(
-            form.target, now=submission.now, **inputs, sender=submission.sender, keyed=keyed
-        )
+        try:
+            comment = submit_comment(
+                form.target,
+                now=submission.now,
+                **inputs,
+                sender=submission.sender,
+                keyed=keyed,
+                submission_token=token,
+            )
+        except IntegrityError:
+            if not token:
+                raise
+            # The token is taken: by the same submission sent twice at once (its receipt is
+            # the answer), or by another text sent from a form reused with the back button
+            # (stored as a comment of its own, without the token).
+            earlier = _same_submission(token, inputs["body"], submission.sender.ip)
+            if earlier is not None:
+                return Verdict(Outcome.TAKEN, status=201, target=form.target, comment=earlier)
+            comment = submit_comment(
+                form.target, now=submission.now, **inputs, sender=submission.sender, keyed=keyed
+            )
     except InvalidTransition as refused:
         # submit_comment checks the window and the draft again, on the rows read above and at
         # the same moment: it refuses only if its rules and the ladder's ever part.

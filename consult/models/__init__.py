@@ -56,6 +56,7 @@ from consult.models.webhooks import (
     WebhookEvent,
     WebhookMessage,
 )
+from consult.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
@@ -96,6 +97,8 @@ __all__ = [
     "WebhookEvent",
     "WebhookMessage",
     "WindowExtension",
+    "WorkerHeartbeat",
+    "WorkerHeartbeatQuerySet",
     "attachment_path",
     "comment_fingerprint",
     "new_tracking_number",

@@ -305,6 +305,10 @@ class Comment(FSMModelMixin, models.Model):
     signatures = models.PositiveIntegerField(_("signatures"), null=True, blank=True, editable=False)
     idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # The public form's one-time token (``consult.intake.form.new_submission_token``): a resend
+    # of the same submission (after an answer lost on the way) finds this comment and gets its
+    # receipt instead of storing another. Blank for comments sent without one.
+    submission_token = models.CharField(max_length=64, blank=True, editable=False)
     # Moves with moderation and dispositions: the API's Last-Modified reads it.
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -391,6 +395,12 @@ class Comment(FSMModelMixin, models.Model):
                 fields=["api_key", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="comment_idempotency_key_unique",
+            ),
+            # One comment per token, even for two resends at the same instant.
+            models.UniqueConstraint(
+                fields=["submission_token"],
+                condition=~Q(submission_token=""),
+                name="comment_submission_token_unique",
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -50,15 +50,20 @@ class DeliveryQuerySet(models.QuerySet):
         """Pending rows whose next attempt is due at ``now``."""
         return self.filter(status=PENDING, next_attempt_at__lte=now)
 
-    def claim(self, pk: int, *, now: dt.datetime, lease: dt.timedelta) -> int | None:
+    def claim(
+        self, pk: int, *, now: dt.datetime, lease: dt.timedelta, claimant: str = ""
+    ) -> int | None:
         """Take row ``pk`` for one attempt if it is due at ``now``: count the attempt and push
         ``next_attempt_at`` to ``now + lease``, so that no one else takes it meanwhile; the
         attempt's number, or None when the row is not due (done, given up, or taken by another
-        worker)."""
-        taken = (
-            self.due(now)
-            .filter(pk=pk)
-            .update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
+        worker). A ``claimant`` (the id of the task making the attempt) may take the row again
+        within its own lease: the same task run again after its worker was lost
+        (``consult.worker``) need not wait for the lease to run out."""
+        due = Q(status=PENDING, next_attempt_at__lte=now)
+        if claimant:
+            due |= Q(status=PENDING, claimed_by=claimant)
+        taken = self.filter(due, pk=pk).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + lease, claimed_by=claimant
         )
         if not taken:
             return None
@@ -83,6 +88,8 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("created"))
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # The task whose attempt holds the row until ``next_attempt_at`` ("" when none does).
+    claimed_by = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -126,7 +133,7 @@ class Delivery(models.Model):
         self.attempt_log.create(number=attempt, at=now, error=error, **details)
         status = PENDING if retry_at else FAILED
         type(self)._default_manager.filter(pk=self.pk, attempts=attempt, status=PENDING).update(
-            status=status, next_attempt_at=retry_at, **self.error_fields(error)
+            status=status, next_attempt_at=retry_at, claimed_by="", **self.error_fields(error)
         )
 
     def resend(self, *, now: dt.datetime) -> None:

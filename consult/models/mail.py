@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Self
 
 from django.conf import settings
+from django.core.mail import make_msgid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -60,6 +61,11 @@ class OutgoingMail(Delivery):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # A notification sent once per occasion ("ready_to_publish:12:editor@…"); blank: no limit.
     once_key = models.CharField(max_length=300, blank=True, default="", editable=False)
+    # The Message-ID every attempt sends, given before the first one (``message_id_for``): a
+    # server or a reader that got the mail from an attempt thought failed sees the same mail.
+    message_id = models.CharField(
+        _("Message-ID"), max_length=255, blank=True, default="", editable=False
+    )
 
     objects = OutgoingMailQuerySet.as_manager()
 
@@ -87,6 +93,22 @@ class OutgoingMail(Delivery):
     def __str__(self) -> str:
         # The subject, never the address: this shows in logs and admin messages.
         return f"{self.get_kind_display()} #{self.pk}: {self.subject}"
+
+    def stable_message_id(self) -> str:
+        """This mail's Message-ID, the same for every attempt: stored before the first one
+        (by a conditional UPDATE, so that two workers racing on it agree)."""
+        if not self.message_id:
+            domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
+            type(self)._default_manager.filter(pk=self.pk, message_id="").update(
+                message_id=make_msgid(f"consult.{self.pk}", domain=domain)
+            )
+            self.message_id = (
+                type(self)
+                ._default_manager.filter(pk=self.pk)
+                .values_list("message_id", flat=True)
+                .get()
+            )
+        return self.message_id
 
     def record_sent(self, *, attempt: int, now: dt.datetime) -> bool:
         """Mark this mail sent at ``now`` by its attempt number ``attempt`` (``record_success``

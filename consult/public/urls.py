@@ -3,12 +3,13 @@ data and the information pages."""
 
 from django.urls import path, re_path
 
-from consult.public import comments, feeds, info, registry, reports, unsubscribe, views
+from consult.public import comments, feeds, health, info, registry, reports, unsubscribe, views
 from occupations import feeds as registry_feeds
 from occupations import views as registry_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("notifications/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("consultations/", views.consultation_list, name="consultation-list"),
     path("consultations/<slug:slug>/", views.consultation_detail, name="consultation-detail"),

@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 
 from consult.models import Comment
-from core import ratelimit
+from core import outages, ratelimit
 from core.clients import client_ip, client_key
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +221,7 @@ def test_a_failing_cache_asks_the_fallback_and_warns_once_a_minute(monkeypatch, 
             return fail
 
     monkeypatch.setattr(ratelimit, "cache", Down())
-    monkeypatch.setattr(ratelimit, "_last_warning", {})
+    monkeypatch.setattr(outages, "_last", {})
     rate = ratelimit.Rate(limit=3, period=3600)
     asked = []
 

@@ -51,6 +51,8 @@ def test_a_request_start_without_a_trusted_proxy_is_ignored(
     ("header", "believed"),
     [
         ("t={micros}", True),
+        ("t={msec}", True),  # nginx's $msec: seconds with milliseconds
+        ("t={msec}0", False),
         ("t={future}", False),  # a proxy's clock ahead, or a forgery
         ("t={stale}", False),  # older than REQUEST_START_MAX_AGE
         ("t=1.5", False),
@@ -66,6 +68,7 @@ def test_only_a_believable_stamp_is_the_start(settings, header, believed):
     sent = now - dt.timedelta(seconds=2)
     value = header.format(
         micros=round(sent.timestamp() * 1_000_000),
+        msec=f"{sent.timestamp():.3f}",
         future=round((now + dt.timedelta(seconds=5)).timestamp() * 1_000_000),
         stale=round((now - dt.timedelta(seconds=301)).timestamp() * 1_000_000),
     )

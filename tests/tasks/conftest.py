@@ -61,7 +61,7 @@ def smtp(settings):
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     server = SmtpServer(RecordingHandler(), free_port())
     server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "core.smtp.EmailBackend"  # as in production, with EMAIL_HOST
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = server.port
     settings.EMAIL_USE_TLS = False

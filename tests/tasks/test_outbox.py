@@ -236,6 +236,38 @@ def test_a_mail_claimed_by_a_worker_that_died_is_retried_after_its_lease(smtp):
     assert (mail.status, mail.attempts) == (M.SENT, 2)
 
 
+def test_the_task_holding_a_claim_may_take_it_again_within_the_lease(smtp):
+    """A task run again after its worker was lost (consult.worker) takes its own row at once;
+    any other task waits for the lease, as before."""
+    start = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)
+    mail = _write(start)
+    assert OutgoingMail.objects.claim(mail.pk, now=start, lease=outbox.lease(), claimant="t1") == 1
+    soon = start + dt.timedelta(seconds=40)
+    assert OutgoingMail.objects.claim(mail.pk, now=soon, lease=outbox.lease()) is None
+    assert (
+        OutgoingMail.objects.claim(mail.pk, now=soon, lease=outbox.lease(), claimant="t2") is None
+    )
+    with time_machine.travel(soon, tick=False):
+        assert outbox.deliver(mail.pk, claimant="t1") == "sent"
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (M.SENT, 2)
+    # Done is done, whoever asks.
+    assert outbox.deliver(mail.pk, claimant="t1") == "skipped"
+
+
+def test_a_failed_attempt_releases_its_claim(smtp):
+    start = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)
+    smtp.stop()
+    mail = _write(start)
+    with time_machine.travel(start, tick=False):
+        assert outbox.deliver(mail.pk, claimant="t1") == "retry"
+    mail.refresh_from_db()
+    assert mail.claimed_by == ""
+    # Its retry is another task's, at its time: the first task cannot jump the backoff.
+    with time_machine.travel(start + dt.timedelta(seconds=5), tick=False):
+        assert outbox.deliver(mail.pk, claimant="t1") == "skipped"
+
+
 def test_resend_makes_a_failed_mail_pending_and_delivers_it(
     smtp, django_capture_on_commit_callbacks
 ):

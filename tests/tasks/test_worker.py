@@ -4,8 +4,10 @@ delivers a receipt, and bad configuration stops it with a message naming the set
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,24 @@ def test_an_unmigrated_database_says_to_migrate(sqlite_env):
     assert worker.returncode != 0
     assert "manage.py migrate" in worker.stderr
     assert "Traceback" not in worker.stderr
+
+
+def test_a_database_that_never_answers_times_out_naming_the_setting(sqlite_env):
+    # A listening socket that accepts and never answers a byte.
+    with socket.socket() as black_hole:
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(8)
+        port = black_hole.getsockname()[1]
+        env = {
+            **sqlite_env,
+            "DATABASE_URL": f"postgres://consult:secret@127.0.0.1:{port}/x",
+            "DATABASE_CONNECT_TIMEOUT": "2",
+        }
+        started = time.monotonic()
+        worker = _manage("run_worker", "--batch", env=env, timeout=60)
+        elapsed = time.monotonic() - started
+    assert worker.returncode != 0
+    assert "DATABASE_CONNECT_TIMEOUT (2 s)" in worker.stderr, worker.stderr
+    assert "Traceback" not in worker.stderr
+    assert "secret" not in worker.stderr
+    assert elapsed < 30

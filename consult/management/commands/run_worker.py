@@ -1,6 +1,6 @@
-"""A worker of the task queue: ``django_tasks_db``'s ``db_worker``, after a check that the
-database it claims tasks from is reachable and migrated, with the schedule ticking beside it
-(``consult.schedules``)."""
+"""A worker of the task queue: ``django_tasks_db``'s worker made to survive its database
+(``consult.worker``), after a check that the database it claims tasks from is reachable and
+migrated, with its heartbeat and the schedule ticking beside it (``consult.schedules``)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import os
 import threading
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from consult import schedules
+from consult.worker import Heartbeat, ResilientWorker, drop_connections
+from core.outages import warn_at_most_once_a_minute
 
 logger = logging.getLogger("consult.worker")
 
@@ -40,6 +43,12 @@ def database_problem() -> str:
         # The driver's first line: the reason (refused, unknown host, no such database),
         # never the URL's password.
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "timeout" in reason.lower() or "timed out" in reason.lower():
+            return (
+                f"The worker cannot reach its database, {where}: it did not answer within "
+                f"DATABASE_CONNECT_TIMEOUT ({settings.DATABASE_CONNECT_TIMEOUT} s): {reason}. "
+                "Check DATABASE_URL, or raise DATABASE_CONNECT_TIMEOUT for a slow network."
+            )
         return f"The worker cannot reach its database, {where}: {reason}. Check DATABASE_URL."
     if pending:
         return (
@@ -63,9 +72,12 @@ class ScheduleTicker(threading.Thread):
             try:
                 schedules.enqueue_due(now=timezone.now())
             except DatabaseError as exc:
-                logger.warning("Schedules not checked this time: %s", type(exc).__name__)
+                warn_at_most_once_a_minute(
+                    logger, "schedules", "Schedules not checked this time: %s", type(exc).__name__
+                )
             finally:
-                connections.close_all()
+                # A failed connection must not outlive this tick (close_all may fail on it).
+                drop_connections()
 
 
 class Command(BaseCommand):
@@ -93,17 +105,26 @@ class Command(BaseCommand):
             _tick_once()
             if not batch:
                 ScheduleTicker().start()
-        worker_options = {"batch": batch, "interval": interval, "reload": False}
-        if max_tasks:
-            worker_options["max_tasks"] = max_tasks
-        call_command(
-            "db_worker",
-            startup_delay=False,
-            verbosity=options["verbosity"],
-            stdout=self.stdout,
-            stderr=self.stderr,
-            **worker_options,
+        DbWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(
+            options["verbosity"]
         )
+        worker = ResilientWorker(
+            queue_names=list(settings.TASKS["default"]["QUEUES"]),
+            interval=interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=max_tasks or None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        heartbeat = Heartbeat(worker.worker_id)
+        heartbeat.start()
+        worker.configure_signals()
+        try:
+            worker.run()
+        finally:
+            heartbeat.stop()
 
 
 def _tick_once() -> None:
