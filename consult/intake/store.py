@@ -15,6 +15,8 @@ So a comment taken at ``now`` on a read made moments before is a comment the rul
 
 from __future__ import annotations
 
+import hashlib
+
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -181,6 +183,7 @@ def _store(
                     original_name=upload.name[:255],
                     content_type=upload.content_type,
                     size=upload.size,
+                    sha256=file_sha256(upload.file),
                 )
                 attachment.file.save(upload.name, upload.file, save=False)
                 written.append(attachment.file)
@@ -190,6 +193,16 @@ def _store(
             if file.name:
                 file.storage.delete(file.name)
         raise
+
+
+def file_sha256(file) -> str:
+    """The SHA-256 of an uploaded file (hex), read in chunks, the file left at its start."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
 
 
 def _write_receipt(comment: Comment, language: str, site_url: str) -> None:

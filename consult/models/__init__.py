@@ -47,6 +47,7 @@ from consult.models.mail import (
     OutgoingMailQuerySet,
     StaffMailSettings,
 )
+from consult.models.records import ALGORITHM, CommentRecord, CommentRecordChunk
 from consult.models.schedules import ScheduledRun
 from consult.models.webhooks import (
     WebhookAttempt,
@@ -58,6 +59,7 @@ from consult.models.webhooks import (
 )
 
 __all__ = [
+    "ALGORITHM",
     "ATTACHMENT_MAX_BYTES",
     "COMMENT_BODY_MAX_LENGTH",
     "COMMENT_MAX_ATTACHMENTS",
@@ -75,6 +77,8 @@ __all__ = [
     "Comment",
     "CommentBand",
     "CommentQuerySet",
+    "CommentRecord",
+    "CommentRecordChunk",
     "CommentSignature",
     "Consultation",
     "ConsultationQuerySet",
