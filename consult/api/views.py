@@ -19,13 +19,19 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import serializers
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from consult import commitment
 from consult.api.comments import SUBMISSION_SCHEMA, CommentSubmission
 from consult.api.keys import API_KEY_HEADER, ApiKeyAuthentication
-from consult.models import Comment, Consultation, DraftOccupation
+from consult.models import Comment, CommentRecord, Consultation, DraftOccupation
+from consult.models.comments import normalise_tracking_number
 from core.api.filters import StableOrderingFilter, UpdatedSinceFilter
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
+from core.api.throttling import ApiRateThrottle, KeyedRateThrottle
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.api.registry import (
     ReferenceFilter,
@@ -122,8 +128,33 @@ class DraftSummarySerializer(serializers.ModelSerializer):
         return draft.public_explanation if draft.consultation.report_is_public else ""
 
 
+class CommentRecordSerializer(serializers.ModelSerializer):
+    count = serializers.IntegerField(
+        source="leaf_count", help_text=_("Comments received in the window: the tree's leaves.")
+    )
+
+    class Meta:
+        model = CommentRecord
+        fields = ["root", "count", "algorithm", "computed_at"]
+
+
 class ConsultationSerializer(serializers.ModelSerializer):
     state = serializers.SerializerMethodField()
+    comment_record = CommentRecordSerializer(
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The commitment to every comment received (a Merkle tree, RFC 6962 with SHA-256), "
+            "computed once the window has closed; null before."
+        ),
+    )
+    withdrawn_as_misattributed = serializers.IntegerField(
+        source="misattributed_total",
+        help_text=_(
+            "Comments taken out of public view because the owner of their address "
+            "said they did not send them."
+        ),
+    )
     comment_count = serializers.IntegerField(
         source="comment_total", help_text=_("Comments received, spam excluded.")
     )
@@ -141,6 +172,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "state",
             "status",
             "comment_count",
+            "comment_record",
+            "withdrawn_as_misattributed",
             "occupations",
         ]
 
@@ -237,8 +270,18 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
         return Consultation.objects.public()
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.with_comment_count().prefetch_related(
-            models.Prefetch("drafts", queryset=DraftOccupation.objects.public().in_order())
+        return (
+            queryset.with_comment_count()
+            .annotate(
+                misattributed_total=models.Count(
+                    "comments",
+                    filter=models.Q(comments__withdrawal=Comment.Withdrawal.MISATTRIBUTED),
+                )
+            )
+            .select_related("comment_record")
+            .prefetch_related(
+                models.Prefetch("drafts", queryset=DraftOccupation.objects.public().in_order())
+            )
         )
 
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
@@ -270,6 +313,7 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
                 drafts_modified=models.Max("latest_draft"),
                 comments_modified=models.Max("latest_comment"),
                 comment_rows=models.Sum("comment_number"),
+                records=models.Count("comment_record"),
                 # The clock moves consultations between states: the latest opening or closing
                 # already passed is when the list last changed for that reason.
                 opened=models.Max("opens_at", filter=models.Q(opens_at__lte=now)),
@@ -340,6 +384,42 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
             last_modified=models.Max("updated_at"),
             occupations_modified=models.Max("occupation__updated_at"),
         )
+
+
+class CommentProofViewSet(viewsets.ViewSet):
+    """``/api/v1/comments/<tracking_number>/proof/``: a comment's inclusion proof in its
+    consultation's comment record (``consult.commitment.proof``)."""
+
+    throttle_classes = [ApiRateThrottle, KeyedRateThrottle]
+    lookup_field = "tracking_number"
+    lookup_value_regex = r"[0-9A-Za-z -]{12,20}"
+
+    @extend_schema(
+        tags=["comments"],
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        description="The inclusion proof of one comment in the comment record of its "
+        "consultation (RFC 6962 encoding, SHA-256): leaf data, leaf index, tree size, audit path "
+        "and root. 409 with the reason before the record exists (the window has not closed).",
+    )
+    @action(detail=True, methods=["get"], url_path="proof")
+    def proof(self, request: Request, tracking_number: str) -> Response:
+        comment = (
+            Comment.objects.select_related("consultation")
+            .filter(
+                Consultation.objects.public_condition("consultation__"),
+                tracking_number=normalise_tracking_number(tracking_number),
+            )
+            .first()
+        )
+        if comment is None:
+            return Response(
+                {"detail": _("No comment has this tracking number.")},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        try:
+            return Response(commitment.proof(comment))
+        except commitment.NoProof as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

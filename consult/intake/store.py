@@ -15,9 +15,8 @@ So a comment taken at ``now`` on a read made moments before is a comment the rul
 
 from __future__ import annotations
 
-import hashlib
-
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
