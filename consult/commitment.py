@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from consult.models import (
@@ -385,3 +385,33 @@ def recheck(record: CommentRecord) -> tuple[str, Difference]:
     added = [leaves.tracking_numbers[j] for j in sorted(now_at.values())]
     root = root_of(build_levels(leaves.hashes))
     return root, Difference(root, len(leaves.comment_ids), changed, missing, added)
+
+
+# What the public pages show -------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    """A consultation's comment record as its page, report and feed show it: the record (None
+    before the close), how many comments are stored now (a difference from the record's count
+    shows rows added or removed since), and how many were withdrawn as misattributed."""
+
+    record: CommentRecord | None
+    stored: int
+    misattributed: int
+
+    @property
+    def mismatch(self) -> bool:
+        return self.record is not None and self.record.leaf_count != self.stored
+
+
+def summary(consultation: Consultation) -> Summary:
+    counts = Comment.objects.filter(consultation=consultation).aggregate(
+        stored=Count("pk"),
+        misattributed=Count("pk", filter=Q(withdrawal=Comment.Withdrawal.MISATTRIBUTED)),
+    )
+    return Summary(
+        record=CommentRecord.objects.filter(consultation=consultation).first(),
+        stored=counts["stored"],
+        misattributed=counts["misattributed"],
+    )

@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from consult.delivery import outbox
 from consult.intake.attachments import UploadedAttachment
+from consult.workflow import withdrawal
 from consult.models import (
     ApiKey,
     Attachment,
@@ -210,6 +211,7 @@ def _write_receipt(comment: Comment, language: str, site_url: str) -> None:
             "comment": comment,
             "consultation": comment.consultation,
             "receipt_url": site_url + comment.get_absolute_url(),
+            "private_url": withdrawal.private_url(comment.pk, site_url),
         }
         outbox.write_mail(
             kind=OutgoingMail.Kind.RECEIPT,

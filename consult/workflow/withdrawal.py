@@ -118,3 +118,7 @@ def reinstate(comment: Comment, *, by: Actor, reason: str, now: dt.datetime) -> 
             locked, action="reinstate", source=source, target="", by=by, at=now, note=reason.strip()
         )
     return locked
+
+
+def unknown_action_message() -> str:
+    return _("Choose one of the buttons: “This wasn't me” or “Withdraw my comment”.")
