@@ -28,7 +28,6 @@ from django.views.decorators.debug import sensitive_variables
 
 from consult.delivery import outbox
 from consult.intake.attachments import UploadedAttachment
-from consult.workflow import withdrawal
 from consult.models import (
     ApiKey,
     Attachment,
@@ -39,6 +38,7 @@ from consult.models import (
     comment_fingerprint,
     new_tracking_number,
 )
+from consult.workflow import withdrawal
 from core.clients import client_key, hash_ip
 from core.errors import InvalidTransition
 
