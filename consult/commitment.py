@@ -415,3 +415,18 @@ def summary(consultation: Consultation) -> Summary:
         stored=counts["stored"],
         misattributed=counts["misattributed"],
     )
+
+
+def release_section(release, state: dict) -> list[dict]:
+    """The comment records of the consultations whose batch is in a release's records
+    (``occupations.downloads.EXTRA_SECTIONS``), for its JSON document."""
+    slugs = [batch["slug"] for batch in state.get("batches", []) if "slug" in batch]
+    records = (
+        CommentRecord.objects.filter(consultation__batch__slug__in=slugs)
+        .select_related("consultation__batch")
+        .order_by("consultation__closes_at", "pk")
+    )
+    return [
+        {"consultation": r.consultation.slug, "batch": r.consultation.batch.slug, **r.as_dict()}
+        for r in records
+    ]

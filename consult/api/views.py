@@ -372,6 +372,18 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
             return Comment.objects.none()
         return Comment.objects.published().filter(consultation=self.consultation)
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """The published comments, JSON or CSV, carry their consultation's comment record in
+        a ``Comment-Record`` header (algorithm, root, count) once it exists."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        slug = self.kwargs.get("consultation_slug")
+        record = CommentRecord.objects.filter(consultation__slug=slug).first() if slug else None
+        if record is not None and response.status_code < 400:
+            response["Comment-Record"] = (
+                f"{record.algorithm}; root={record.root}; count={record.leaf_count}"
+            )
+        return response
+
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
         return queryset.select_related("occupation", "api_key")
 
