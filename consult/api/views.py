@@ -260,6 +260,11 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
         "state",
         "status",
         "comment_count",
+        "comment_record.root",
+        "comment_record.count",
+        "comment_record.algorithm",
+        "comment_record.computed_at",
+        "withdrawn_as_misattributed",
         "occupations.id",
         "occupations.code",
         "occupations.name",
@@ -363,7 +368,8 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
     def consultation(self) -> Consultation:
         if not hasattr(self, "_consultation"):
             self._consultation = get_object_or_404(
-                Consultation.objects.public(), slug=self.kwargs["consultation_slug"]
+                Consultation.objects.public().select_related("comment_record"),
+                slug=self.kwargs["consultation_slug"],
             )
         return self._consultation
 
@@ -376,8 +382,9 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         """The published comments, JSON or CSV, carry their consultation's comment record in
         a ``Comment-Record`` header (algorithm, root, count) once it exists."""
         response = super().finalize_response(request, response, *args, **kwargs)
-        slug = self.kwargs.get("consultation_slug")
-        record = CommentRecord.objects.filter(consultation__slug=slug).first() if slug else None
+        # The consultation as the request already read it (with its record): no query more.
+        consultation = getattr(self, "_consultation", None)
+        record = getattr(consultation, "comment_record", None)
         if record is not None and response.status_code < 400:
             response["Comment-Record"] = (
                 f"{record.algorithm}; root={record.root}; count={record.leaf_count}"
@@ -398,6 +405,25 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         )
 
 
+class CommentProofSerializer(serializers.Serializer):
+    """The documented shape of an inclusion proof (``consult.commitment.proof``)."""
+
+    consultation = serializers.SlugField()
+    algorithm = serializers.CharField()
+    root = serializers.CharField(help_text=_("The record's root (SHA-256, hex)."))
+    tree_size = serializers.IntegerField(help_text=_("Comments in the record."))
+    computed_at = serializers.DateTimeField()
+    leaf_index = serializers.IntegerField(help_text=_("The comment's entry, from 0."))
+    tracking_number = serializers.CharField()
+    received_at = serializers.CharField(help_text=_("The moment received, UTC."))
+    content_sha256 = serializers.CharField(help_text=_("SHA-256 of what was sent (hex)."))
+    leaf_data = serializers.CharField(help_text=_("The entry's four lines."))
+    leaf_hash = serializers.CharField()
+    audit_path = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Sibling hashes, bottom up (RFC 6962).")
+    )
+
+
 class CommentProofViewSet(viewsets.ViewSet):
     """``/api/v1/comments/<tracking_number>/proof/``: a comment's inclusion proof in its
     consultation's comment record (``consult.commitment.proof``)."""
@@ -408,7 +434,8 @@ class CommentProofViewSet(viewsets.ViewSet):
 
     @extend_schema(
         tags=["comments"],
-        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        operation_id="comments_proof",
+        responses={200: CommentProofSerializer, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
         description="The inclusion proof of one comment in the comment record of its "
         "consultation (RFC 6962 encoding, SHA-256): leaf data, leaf index, tree size, audit path "
         "and root. 409 with the reason before the record exists (the window has not closed).",

@@ -20,6 +20,8 @@ FIELDS = {
     "state",
     "status",
     "comment_count",
+    "comment_record",
+    "withdrawn_as_misattributed",
     "occupations",
 }
 DRAFT_FIELDS = {
@@ -126,6 +128,11 @@ def test_consultations_csv(client, consultations):
         "state",
         "status",
         "comment_count",
+        "comment_record.root",
+        "comment_record.count",
+        "comment_record.algorithm",
+        "comment_record.computed_at",
+        "withdrawn_as_misattributed",
         "occupations.id",
         "occupations.code",
         "occupations.name",
@@ -134,7 +141,9 @@ def test_consultations_csv(client, consultations):
     by_slug = {row[0]: row for row in rows[1:]}
     assert set(by_slug) == set(slugs(client))
     assert by_slug["draft-list-2026"][4:7] == ["open", "consultation", "5"]
-    assert by_slug["draft-list-2026"][9] == "Hydrogen producer\nLow-altitude pilot"
+    # Open: no comment record yet, none withdrawn.
+    assert by_slug["draft-list-2026"][7:12] == ["", "", "", "", "0"]
+    assert by_slug["draft-list-2026"][14] == "Hydrogen producer\nLow-altitude pilot"
 
 
 COMMENTS = "/api/v1/consultations/draft-list-2026/comments/"
