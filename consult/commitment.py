@@ -295,7 +295,7 @@ def audit_path(record: CommentRecord, index: int) -> tuple[bytes, list[bytes]]:
 def proof(comment: Comment) -> dict:
     """The inclusion proof of ``comment`` in its consultation's record, as published (the
     receipt page, its JSON file, the API). ``NoProof`` says why there is none."""
-    record = CommentRecord.objects.filter(consultation_id=comment.consultation_id).first()
+    record = getattr(comment.consultation, "comment_record", None)
     if record is None:
         raise NoProof(
             _(

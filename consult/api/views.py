@@ -443,7 +443,7 @@ class CommentProofViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["get"], url_path="proof")
     def proof(self, request: Request, tracking_number: str) -> Response:
         comment = (
-            Comment.objects.select_related("consultation")
+            Comment.objects.select_related("consultation__comment_record")
             .filter(
                 Consultation.objects.public_condition("consultation__"),
                 tracking_number=normalise_tracking_number(tracking_number),

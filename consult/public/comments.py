@@ -96,7 +96,7 @@ def comment_receipt(request: HttpRequest, tracking_number: str) -> HttpResponse:
     if canonical != tracking_number:
         return redirect("comment-receipt", tracking_number=canonical)
     comment = get_object_or_404(
-        Comment.objects.select_related("consultation", "occupation").annotate(
+        Comment.objects.select_related("consultation__comment_record", "occupation").annotate(
             attachment_count=Count("attachments")
         ),
         tracking_number=tracking_number,
@@ -119,7 +119,7 @@ def comment_proof(request: HttpRequest, tracking_number: str) -> HttpResponse:
     """The receipt's inclusion proof as a small JSON file (the API's, ``consult.commitment``);
     404 before the close, with the reason."""
     comment = get_object_or_404(
-        Comment.objects.select_related("consultation"),
+        Comment.objects.select_related("consultation__comment_record"),
         tracking_number=normalise_tracking_number(tracking_number),
     )
     try:

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from consult import commitment
 from consult.models import Attachment, Comment, CommentRecord, Consultation
@@ -182,7 +183,7 @@ def test_no_record_before_the_close_and_the_proof_says_why():
     consultation = closed_consultation(2)
     with pytest.raises(InvalidTransition):
         commitment.commit(consultation, now=CLOSED)
-    with pytest.raises(commitment.NoProof, match="computed when its window closes"):
+    with translation.override("en"), pytest.raises(commitment.NoProof, match="window closes"):
         commitment.proof(consultation.comments.first())
     assert commitment.commit_due(now=CLOSED) == []
     assert commitment.commit_due(now=AFTER) == [consultation.slug]
