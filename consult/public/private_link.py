@@ -43,5 +43,4 @@ def private_link(request: HttpRequest, token: str) -> HttpResponse:
         context["state"] = "already"
     response = render(request, "site/private_link.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
     return response
