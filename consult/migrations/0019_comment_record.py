@@ -182,7 +182,8 @@ class Migration(migrations.Migration):
 TRIGGERS = {
     "postgresql": [
         """CREATE FUNCTION consult_comment_record_frozen() RETURNS trigger AS $$
-        BEGIN RAISE EXCEPTION 'a comment record never changes once computed'; END;
+        BEGIN RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation',
+            MESSAGE = 'a comment record never changes once computed'; END;
         $$ LANGUAGE plpgsql""",
         """CREATE TRIGGER consult_commentrecord_frozen BEFORE UPDATE ON consult_commentrecord
         FOR EACH ROW EXECUTE FUNCTION consult_comment_record_frozen()""",

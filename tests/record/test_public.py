@@ -202,6 +202,23 @@ def test_only_staff_put_a_comment_back_with_a_reason(client, comments, moderator
     assert "confirmed by phone" in log.note
 
 
+def test_a_comment_stored_after_the_record_shows_as_a_count_mismatch(
+    client, comments, consultation
+):
+    commitment.commit(consultation, now=AFTER)
+    with time_machine.travel(AFTER, tick=False):
+        assert "record-mismatch" not in client.get(consultation.get_absolute_url()).content.decode()
+        Comment.objects.create(
+            consultation=consultation,
+            body="Slipped in after the close.",
+            fingerprint="x",
+            tracking_number="ZZZZ-ZZZZ-ZZZZ",
+            submitted_at=AFTER,
+        )
+        page = client.get(consultation.get_absolute_url()).content.decode()
+    assert "6 comments are stored now, but the record holds 5" in page
+
+
 def test_verify_comment_record_reports_each_difference(comments, consultation, capsys):
     commitment.commit(consultation, now=AFTER)
     call_command("verify_comment_record", "record-2026")
