@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -195,7 +196,7 @@ def _store(
         raise
 
 
-def file_sha256(file) -> str:
+def file_sha256(file: File) -> str:
     """The SHA-256 of an uploaded file (hex), read in chunks, the file left at its start."""
     digest = hashlib.sha256()
     file.seek(0)
