@@ -166,15 +166,16 @@ def comment_leaf(values: dict, attachments: list[str]) -> bytes:
 
 def read_leaves(consultation_id: int, *, keep_numbers: bool = False) -> Leaves:
     attachments = _attachment_hashes(consultation_id)
-    parts: list[bytes] = []
+    # One growing buffer of digests, not a list of a million small bytes objects.
+    hashes = bytearray()
     ids = array("q")
     numbers: list[str] = []
     for values in comment_rows(consultation_id):
-        parts.append(comment_leaf(values, attachments.get(values["id"], [])))
+        hashes += comment_leaf(values, attachments.get(values["id"], []))
         ids.append(values["id"])
         if keep_numbers:
             numbers.append(values["tracking_number"])
-    return Leaves(hashes=b"".join(parts), comment_ids=ids, tracking_numbers=numbers)
+    return Leaves(hashes=bytes(hashes), comment_ids=ids, tracking_numbers=numbers)
 
 
 # Computing and storing the record -------------------------------------------------------------
