@@ -197,3 +197,16 @@ def test_the_record_never_changes():
         CommentRecord.objects.filter(pk=record.pk).update(root="0" * 64)
     with pytest.raises(IntegrityError), transaction.atomic():
         record.chunks.update(digests=b"")
+
+
+def test_proofs_hold_across_chunk_boundaries(monkeypatch):
+    """Levels stored over several chunks (4 digests each here instead of 1,024): every leaf is
+    found in its chunk and every proof verifies."""
+    monkeypatch.setattr(commitment, "CHUNK_SIZE", 4)
+    consultation = closed_consultation(37)
+    record = commitment.commit(consultation, now=AFTER)
+    assert record.chunks.filter(level=0).count() == 10
+    assert record.root == independent_root(consultation)
+    proofs = [commitment.proof(c) for c in consultation.comments.order_by("pk")]
+    assert [p["leaf_index"] for p in proofs] == list(range(37))
+    assert all(independent.verify(p) for p in proofs)
