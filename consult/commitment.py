@@ -28,7 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import BinaryField, Case, Count, Q, Value, When
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from consult.models import (
@@ -268,29 +269,38 @@ def leaf_index(record: CommentRecord, comment_id: int) -> int | None:
 
 
 def audit_path(record: CommentRecord, index: int) -> tuple[bytes, list[bytes]]:
-    """The leaf hash at ``index`` and its audit path (RFC 6962), read from the stored levels."""
-    wanted: list[tuple[int, int]] = [(0, index)]
+    """The leaf hash at ``index`` and its audit path (RFC 6962), read from the stored levels:
+    one row per level, and of each only the pair of digests the path needs (a node and its
+    sibling are always in one chunk, whose size is even), never the chunk's 32 KiB."""
+    positions: list[int] = []
     position = index
-    for level, size in enumerate(_level_sizes(record.leaf_count)[:-1]):
-        sibling = position ^ 1
-        if sibling < size:
-            wanted.append((level, sibling))
+    for _size in _level_sizes(record.leaf_count)[:-1]:
+        positions.append(position)
         position //= 2
+    positions = positions or [index]
+    offsets = [
+        When(level=level, then=Value((position & ~1) % CHUNK_SIZE * DIGEST + 1))
+        for level, position in enumerate(positions)
+    ]
     condition = Q()
-    for level, position in wanted:
+    for level, position in enumerate(positions):
         condition |= Q(level=level, number=position // CHUNK_SIZE)
-    chunks = {
-        (c.level, c.number): bytes(c.digests)
-        for c in CommentRecordChunk.objects.filter(condition, record=record).only(
-            "level", "number", "digests"
+    pairs = dict(
+        CommentRecordChunk.objects.filter(condition, record=record)
+        .annotate(
+            pair=Substr("digests", Case(*offsets), Value(2 * DIGEST), output_field=BinaryField())
         )
-    }
-
-    def digest(level: int, position: int) -> bytes:
-        start = (position % CHUNK_SIZE) * DIGEST
-        return chunks[(level, position // CHUNK_SIZE)][start : start + DIGEST]
-
-    return digest(*wanted[0]), [digest(*where) for where in wanted[1:]]
+        .values_list("level", "pair")
+    )
+    path = []
+    sizes = _level_sizes(record.leaf_count)
+    for level, position in enumerate(positions):
+        sibling = position ^ 1
+        if sibling < sizes[level]:
+            start = (sibling & 1) * DIGEST
+            path.append(bytes(pairs[level])[start : start + DIGEST])
+    start = (index & 1) * DIGEST
+    return bytes(pairs[0])[start : start + DIGEST], path
 
 
 def proof(comment: Comment) -> dict:
