@@ -23,7 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
-from consult.models import Comment, Consultation
+from consult import commitment
+from consult.models import Comment, CommentRecord, Consultation
 from consult.reporting.report import build_response_report
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def report_version(consultation: Consultation) -> str:
         n=Count("pk"), last=Max("updated_at")
     )
     drafts = consultation.drafts.aggregate(n=Count("pk"), last=Max("updated_at"))
+    record = CommentRecord.objects.filter(consultation=consultation).first()
     parts = [
         consultation.pk,
         consultation.status,
@@ -49,6 +51,8 @@ def report_version(consultation: Consultation) -> str:
         comments["last"].isoformat() if comments["last"] else "",
         drafts["n"],
         drafts["last"].isoformat() if drafts["last"] else "",
+        # The comment record appears once the window has closed; withdrawals move comments.
+        record.root if record else "",
     ]
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
@@ -74,6 +78,7 @@ def render_pdf(consultation: Consultation, *, language: str, page_url: str) -> b
             {
                 "consultation": consultation,
                 "report": build_response_report(consultation, public=True),
+                "record_summary": commitment.summary(consultation),
                 "page_url": page_url,
                 "generated_at": timezone.now(),
             },

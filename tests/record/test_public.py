@@ -292,3 +292,24 @@ def test_the_worker_schedule_computes_the_record(comments, consultation):
         schedules.enqueue_due(now=AFTER)
         run_queued_tasks()
     assert CommentRecord.objects.get(consultation=consultation).leaf_count == 5
+
+
+def test_the_report_pdf_is_rebuilt_once_the_record_exists(comments, consultation):
+    from django.template.loader import render_to_string
+
+    from consult.reporting import pdf
+
+    before = pdf.report_version(consultation)
+    record = commitment.commit(consultation, now=AFTER)
+    assert pdf.report_version(consultation) != before
+    html = render_to_string(
+        "site/consultation_report_pdf.html",
+        {
+            "consultation": consultation,
+            "report": pdf.build_response_report(consultation, public=True),
+            "record_summary": commitment.summary(consultation),
+            "page_url": "http://testserver/",
+            "generated_at": AFTER,
+        },
+    )
+    assert record.root in html
