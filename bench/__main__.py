@@ -35,6 +35,7 @@ BENCHMARKS = [
     "changelist",
     "export",
     "campaigns",
+    "record",
     "downloads",
 ]
 
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Seeds first: loadseeds is measured on the empty, migrated database. The other
         # benchmarks need the seeds (major groups) and the generated data in any case.
-        needs_data = bool(set(args.only) - {"seeds", "campaigns"})
+        needs_data = bool(set(args.only) - {"seeds", "campaigns", "record"})
         run("seeds", benchmarks.seeds, target, required=needs_data)
         if needs_data:
             run("generate", benchmarks.generate, target, scale, args.seed, required=True)
@@ -230,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         run("changelist", benchmarks.changelist, scale)
         run("export", benchmarks.export, target, workdir)
         run("campaigns", benchmarks.campaigns, target, scale, args.seed)
+        run("record", benchmarks.record, target, scale, args.seed)
         # Last: it issues a release, which the other benchmarks' data do not expect.
         run("downloads", release_downloads.downloads, scale)
     finally:

@@ -536,3 +536,13 @@ def campaigns(target: Target, scale: Scale, seed: int) -> Result:
     result = Result("campaigns")
     campaign_bench.run(target, scale, seed, result)
     return result
+
+
+def record(target: Target, scale: Scale, seed: int) -> Result:
+    """The comment record computed over the scale's comments, and proofs served
+    (``bench.record_bench``)."""
+    from bench import record_bench
+
+    result = Result("record")
+    record_bench.run(target, scale, seed, result)
+    return result

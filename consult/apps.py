@@ -31,6 +31,11 @@ class ConsultConfig(AppConfig):
         from occupations.signals import release_issued
 
         release_issued.connect(webhooks.announce_release, dispatch_uid="consult.announce_release")
+        # Each release's JSON carries the comment records of the consultations it publishes.
+        from consult import commitment
+        from occupations import downloads
+
+        downloads.EXTRA_SECTIONS["comment_records"] = commitment.release_section
 
         _name_third_party_apps()
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from consult import clustering
+from consult import clustering, commitment
 from consult.delivery import notifications, outbox, webhooks
 from consult.models import ExportJob, ScheduledRun
 from consult.workflow import consultations
@@ -35,6 +35,13 @@ TICK = 30  # seconds
 def begin_due_reviews() -> list[str]:
     """Begin the review of every consultation whose window has closed."""
     return [c.slug for c in consultations.begin_due_reviews(now=timezone.now())]
+
+
+@task()
+def commit_comment_records() -> list[str]:
+    """Compute the comment record of every consultation whose window has closed
+    (``consult.commitment``)."""
+    return commitment.commit_due(now=timezone.now())
 
 
 @task()
@@ -79,6 +86,7 @@ class Schedule:
 SCHEDULES = (
     Schedule("begin_due_reviews", dt.timedelta(minutes=5), begin_due_reviews),
     Schedule("sweep", dt.timedelta(minutes=1), sweep),
+    Schedule("commit_comment_records", dt.timedelta(minutes=1), commit_comment_records),
     # Every tick: a new comment is in its campaign within about half a minute.
     Schedule(
         "assign_new_comments_to_campaigns",

@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -45,6 +45,11 @@ CONTENT_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 TEXT_TYPE = "text/plain; charset=utf-8"
+# Sections that apps above the registry add to a release's JSON document, by key: each is given
+# the release and its records by record type, and returns a list of rows. The consultations
+# add ``comment_records`` (the comment record of each consultation whose batch is in the
+# release), so the record of what was received travels with the data.
+EXTRA_SECTIONS: dict[str, Callable[[Release, dict[str, list[dict[str, Any]]]], list[dict]]] = {}
 CORE_PROPERTIES = "docProps/core.xml"
 MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
@@ -95,7 +100,9 @@ def release_header(release: Release) -> dict[str, Any]:
 
 
 def json_file(release: Release, state: dict[str, list[dict[str, Any]]]) -> bytes:
-    document = {"release": release_header(release), **state}
+    document: dict[str, Any] = {"release": release_header(release), **state}
+    for key, section in EXTRA_SECTIONS.items():
+        document[key] = section(release, state)
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 

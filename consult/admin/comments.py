@@ -23,9 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from consult.admin import exports
 from consult.admin.campaigns import CampaignsMixin
 from consult.admin.confirm import WorkflowStepsMixin, refusal
-from consult.admin.forms import CommentReplyForm, DispositionForm
+from consult.admin.forms import CommentReplyForm, DispositionForm, ReinstateForm
 from consult.models import Attachment, Comment, DraftOccupation
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
+from consult.workflow import withdrawal
 from consult.workflow.moderation import BulkResult, link_answering_revision, set_disposition
 from core.db.paginators import EstimatedCountPaginator
 from core.errors import WorkflowError
@@ -255,6 +256,7 @@ class CommentAdmin(
         FingerprintFilter,
         ("submitted_at", admin.DateFieldListFilter),
         "consent_to_publish",
+        "withdrawal",
     ]
     search_fields = ["body", "proposed_text", "=tracking_number", "author_name", "organisation"]
     ordering = ["-submitted_at", "-pk"]
@@ -280,6 +282,8 @@ class CommentAdmin(
         "organisation",
         "email",
         "consent_to_publish",
+        "withdrawal",
+        "withdrawn_at",
         "campaign",
         "replied_at",
     ]
@@ -370,6 +374,7 @@ class CommentAdmin(
         if obj is not None:
             context["moderation_steps"] = self.offered_steps(request, obj)
             context["neighbours"] = neighbours(obj)
+            context["can_reinstate"] = self.has_moderate_permission(request)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -387,6 +392,11 @@ class CommentAdmin(
                 name="consult_attachment_download",
             ),
             path("export/<str:fmt>/", view(self.export_view), name="consult_comment_export"),
+            path(
+                "<int:pk>/reinstate/",
+                view(self.reinstate_view),
+                name="consult_comment_reinstate",
+            ),
             *super().get_urls(),
         ]
 
@@ -469,6 +479,37 @@ class CommentAdmin(
             return HttpResponseRedirect(change_url)
         self._moderate(request, Comment.objects.filter(pk=comment.pk), action)
         return HttpResponseRedirect(change_url)
+
+    def reinstate_view(self, request, pk: int):
+        """Put a disputed or withdrawn comment back in public view, with a reason."""
+        comment = get_object_or_404(Comment, pk=pk)
+        change_url = reverse("admin:consult_comment_change", args=[pk])
+        if not self.has_moderate_permission(request):
+            raise PermissionDenied
+        form = ReinstateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                withdrawal.reinstate(
+                    comment, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
+                )
+            except WorkflowError as exc:
+                refusal(request, self, exc)
+                return HttpResponseRedirect(change_url)
+            self.message_user(
+                request,
+                gettext("Comment %(number)s is back.") % {"number": comment.tracking_number},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Put comment %(number)s back") % {"number": comment.tracking_number},
+            "comment": comment,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/consult/comment/reinstate.html", context)
 
     # Files and exports --------------------------------------------------------------------
 

@@ -329,3 +329,14 @@ class CommentReplyForm(forms.ModelForm):
                 else:
                     raise forms.ValidationError(exc.message) from None
         return data
+
+
+class ReinstateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        help_text=_(
+            "Why the comment goes back in public view despite the dispute or withdrawal; kept in "
+            "its history."
+        ),
+    )

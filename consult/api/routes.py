@@ -1,7 +1,11 @@
 """The consultations' part of the API's router (the project joins it with the registry's in
 ``config.api``)."""
 
-from consult.api.views import ConsultationCommentViewSet, ConsultationViewSet
+from consult.api.views import (
+    CommentProofViewSet,
+    ConsultationCommentViewSet,
+    ConsultationViewSet,
+)
 from core.api.viewsets import SLUG_REGEX, ApiRouter
 
 router = ApiRouter()
@@ -11,3 +15,4 @@ router.register(
     ConsultationCommentViewSet,
     basename="consultation-comment",
 )
+router.register("comments", CommentProofViewSet, basename="comment-proof")

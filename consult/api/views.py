@@ -20,13 +20,19 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import serializers
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from consult import commitment
 from consult.api.comments import SUBMISSION_SCHEMA, CommentSubmission
 from consult.api.keys import API_KEY_HEADER, ApiKeyAuthentication
-from consult.models import Comment, Consultation, DraftOccupation
+from consult.models import Comment, CommentRecord, Consultation, DraftOccupation
+from consult.models.comments import normalise_tracking_number
 from core.api.filters import StableOrderingFilter, StrictBooleanFilter, UpdatedSinceFilter
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
+from core.api.throttling import ApiRateThrottle, KeyedRateThrottle
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.api.registry import (
     MARKER_HELP,
@@ -190,12 +196,36 @@ class DraftSummarySerializer(DraftIdentity, serializers.ModelSerializer):
         return draft.public_explanation if draft.consultation.report_is_public else ""
 
 
+class CommentRecordSerializer(serializers.ModelSerializer):
+    count = serializers.IntegerField(
+        source="leaf_count", help_text=_("Comments received in the window: the tree's leaves.")
+    )
+
+    class Meta:
+        model = CommentRecord
+        fields = ["root", "count", "algorithm", "computed_at"]
+
+
 class ConsultationSerializer(serializers.ModelSerializer):
     state = serializers.SerializerMethodField()
     opens_at = serializers.DateTimeField(
         allow_null=True,
         read_only=True,
         help_text=_("When comments opened; null when no source states the moment."),
+    )
+    comment_record = CommentRecordSerializer(
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The commitment to every comment received (a Merkle tree, RFC 6962 with SHA-256), "
+            "computed once the window has closed; null before."
+        ),
+    )
+    withdrawn_as_misattributed = serializers.SerializerMethodField(
+        help_text=_(
+            "Comments taken out of public view because the owner of their address "
+            "said they did not send them; null where comments were collected elsewhere."
+        ),
     )
     closes_at = serializers.DateTimeField(
         allow_null=True,
@@ -239,6 +269,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "status",
             "comments_collected_elsewhere",
             "comment_count",
+            "comment_record",
+            "withdrawn_as_misattributed",
             "occupations",
             "provenance",
         ]
@@ -252,6 +284,11 @@ class ConsultationSerializer(serializers.ModelSerializer):
         if consultation.comments_collected_elsewhere:
             return None
         return consultation.comment_total
+
+    def get_withdrawn_as_misattributed(self, consultation: Consultation) -> int | None:
+        if consultation.comments_collected_elsewhere:
+            return None
+        return consultation.misattributed_total
 
 
 class CommentOccupationSerializer(DraftIdentity, serializers.ModelSerializer):
@@ -335,6 +372,11 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
         "status",
         "comments_collected_elsewhere",
         "comment_count",
+        "comment_record.root",
+        "comment_record.count",
+        "comment_record.algorithm",
+        "comment_record.computed_at",
+        "withdrawn_as_misattributed",
         "occupations.draft_id",
         "occupations.code",
         "occupations.name",
@@ -346,10 +388,17 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
         return Consultation.objects.public()
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.with_comment_count().prefetch_related(
-            models.Prefetch(
-                "drafts",
-                queryset=DraftOccupation.objects.public().in_order(),
+        return (
+            queryset.with_comment_count()
+            .annotate(
+                misattributed_total=models.Count(
+                    "comments",
+                    filter=models.Q(comments__withdrawal=Comment.Withdrawal.MISATTRIBUTED),
+                )
+            )
+            .select_related("comment_record")
+            .prefetch_related(
+                models.Prefetch("drafts", queryset=DraftOccupation.objects.public().in_order())
             )
         )
 
@@ -382,6 +431,7 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
                 drafts_modified=models.Max("latest_draft"),
                 comments_modified=models.Max("latest_comment"),
                 comment_rows=models.Sum("comment_number"),
+                records=models.Count("comment_record"),
                 # The clock moves consultations between states: the latest opening or closing
                 # already passed is when the list last changed for that reason.
                 opened=models.Max("opens_at", filter=models.Q(opens_at__lte=now)),
@@ -431,7 +481,8 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
     def consultation(self) -> Consultation:
         if not hasattr(self, "_consultation"):
             self._consultation = get_object_or_404(
-                Consultation.objects.public(), slug=self.kwargs["consultation_slug"]
+                Consultation.objects.public().select_related("comment_record"),
+                slug=self.kwargs["consultation_slug"],
             )
         return self._consultation
 
@@ -439,6 +490,19 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Comment.objects.none()
         return Comment.objects.published().filter(consultation=self.consultation)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """The published comments, JSON or CSV, carry their consultation's comment record in
+        a ``Comment-Record`` header (algorithm, root, count) once it exists."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The consultation as the request already read it (with its record): no query more.
+        consultation = getattr(self, "_consultation", None)
+        record = getattr(consultation, "comment_record", None)
+        if record is not None and response.status_code < 400:
+            response["Comment-Record"] = (
+                f"{record.algorithm}; root={record.root}; count={record.leaf_count}"
+            )
+        return response
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
         return queryset.select_related("occupation__consultation", "api_key")
@@ -452,6 +516,62 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
             last_modified=models.Max("updated_at"),
             occupations_modified=models.Max("occupation__updated_at"),
         )
+
+
+class CommentProofSerializer(serializers.Serializer):
+    """The documented shape of an inclusion proof (``consult.commitment.proof``)."""
+
+    consultation = serializers.SlugField()
+    algorithm = serializers.CharField()
+    root = serializers.CharField(help_text=_("The record's root (SHA-256, hex)."))
+    tree_size = serializers.IntegerField(help_text=_("Comments in the record."))
+    computed_at = serializers.DateTimeField()
+    leaf_index = serializers.IntegerField(help_text=_("The comment's entry, from 0."))
+    tracking_number = serializers.CharField()
+    received_at = serializers.CharField(help_text=_("The moment received, UTC."))
+    content_sha256 = serializers.CharField(help_text=_("SHA-256 of what was sent (hex)."))
+    leaf_data = serializers.CharField(help_text=_("The entry's four lines."))
+    leaf_hash = serializers.CharField()
+    audit_path = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Sibling hashes, bottom up (RFC 6962).")
+    )
+
+
+class CommentProofViewSet(viewsets.ViewSet):
+    """``/api/v1/comments/<tracking_number>/proof/``: a comment's inclusion proof in its
+    consultation's comment record (``consult.commitment.proof``)."""
+
+    throttle_classes = [ApiRateThrottle, KeyedRateThrottle]
+    lookup_field = "tracking_number"
+    lookup_value_regex = r"[0-9A-Za-z -]{12,20}"
+
+    @extend_schema(
+        tags=["comments"],
+        operation_id="comments_proof",
+        responses={200: CommentProofSerializer, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        description="The inclusion proof of one comment in the comment record of its "
+        "consultation (RFC 6962 encoding, SHA-256): leaf data, leaf index, tree size, audit path "
+        "and root. 409 with the reason before the record exists (the window has not closed).",
+    )
+    @action(detail=True, methods=["get"], url_path="proof")
+    def proof(self, request: Request, tracking_number: str) -> Response:
+        comment = (
+            Comment.objects.select_related("consultation__comment_record")
+            .filter(
+                Consultation.objects.public_condition("consultation__"),
+                tracking_number=normalise_tracking_number(tracking_number),
+            )
+            .first()
+        )
+        if comment is None:
+            return Response(
+                {"detail": _("No comment has this tracking number.")},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        try:
+            return Response(commitment.proof(comment))
+        except commitment.NoProof as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

@@ -16,9 +16,11 @@ So a comment taken at ``now`` on a read made moments before is a comment the rul
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -37,6 +39,7 @@ from consult.models import (
     comment_fingerprint,
     new_tracking_number,
 )
+from consult.workflow import withdrawal
 from core.clients import client_key, hash_ip
 from core.errors import InvalidTransition
 
@@ -184,6 +187,7 @@ def _store(
                     original_name=upload.name[:255],
                     content_type=upload.content_type,
                     size=upload.size,
+                    sha256=file_sha256(upload.file),
                 )
                 attachment.file.save(upload.name, upload.file, save=False)
                 written.append(attachment.file)
@@ -195,12 +199,23 @@ def _store(
         raise
 
 
+def file_sha256(file: File) -> str:
+    """The SHA-256 of an uploaded file (hex), read in chunks, the file left at its start."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
 def _write_receipt(comment: Comment, language: str, site_url: str) -> None:
     with translation.override(language):
         context = {
             "comment": comment,
             "consultation": comment.consultation,
             "receipt_url": site_url + comment.get_absolute_url(),
+            "private_url": withdrawal.private_url(comment.pk, site_url),
         }
         outbox.write_mail(
             kind=OutgoingMail.Kind.RECEIPT,

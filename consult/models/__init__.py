@@ -47,6 +47,7 @@ from consult.models.mail import (
     OutgoingMailQuerySet,
     StaffMailSettings,
 )
+from consult.models.records import ALGORITHM, CommentRecord, CommentRecordChunk
 from consult.models.schedules import ScheduledRun
 from consult.models.webhooks import (
     WebhookAttempt,
@@ -59,6 +60,7 @@ from consult.models.webhooks import (
 from consult.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
 
 __all__ = [
+    "ALGORITHM",
     "ATTACHMENT_MAX_BYTES",
     "COMMENT_BODY_MAX_LENGTH",
     "COMMENT_MAX_ATTACHMENTS",
@@ -76,6 +78,8 @@ __all__ = [
     "Comment",
     "CommentBand",
     "CommentQuerySet",
+    "CommentRecord",
+    "CommentRecordChunk",
     "CommentSignature",
     "Consultation",
     "ConsultationQuerySet",

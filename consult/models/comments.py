@@ -88,13 +88,19 @@ ANSWERABLE_DISPOSITIONS = ("adopted", "partly_adopted")
 # What the public may see: moderated to published, with the author's consent. A module
 # constant because the partial index of ``Comment.Meta`` must state the very same condition
 # (PostgreSQL uses a partial index only for a WHERE that implies its condition).
-PUBLIC_COMMENT = Q(status="published", consent_to_publish=True)
+# A comment withdrawn by its sender or disputed by the owner of its address ("this wasn't me",
+# ``consult.workflow.withdrawal``) leaves every public view at once.
+PUBLIC_COMMENT = Q(status="published", consent_to_publish=True, withdrawal="")
 
 
 class CommentQuerySet(models.QuerySet):
     def published(self) -> CommentQuerySet:
-        """What the public may see: moderated to published, with the author's consent."""
+        """What the public may see: moderated to published, with the author's consent, and
+        neither withdrawn nor disputed."""
         return self.filter(PUBLIC_COMMENT)
+
+    def withdrawn_as_misattributed(self) -> CommentQuerySet:
+        return self.filter(withdrawal=Comment.Withdrawal.MISATTRIBUTED)
 
     def not_spam(self) -> CommentQuerySet:
         return self.exclude(status=Comment.Status.SPAM)
@@ -203,6 +209,11 @@ class Comment(FSMModelMixin, models.Model):
         HIDDEN = "hidden", _("hidden")
         SPAM = "spam", _("spam")
 
+    class Withdrawal(models.TextChoices):
+        NONE = "", _("not withdrawn")
+        MISATTRIBUTED = "misattributed", _("disputed: not sent by the owner of its address")
+        BY_AUTHOR = "by_author", _("withdrawn by its sender")
+
     class Disposition(models.TextChoices):
         PENDING = "pending", _("pending")
         ADOPTED = "adopted", _("adopted")
@@ -287,6 +298,17 @@ class Comment(FSMModelMixin, models.Model):
         verbose_name=_("answering revision"),
     )
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Set through the receipt's private link (``consult.workflow.withdrawal``), cleared only by
+    # staff with a reason; the comment's leaf stays in the comment record.
+    withdrawal = models.CharField(
+        _("withdrawal"),
+        max_length=14,
+        choices=Withdrawal.choices,
+        blank=True,
+        default="",
+        editable=False,
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
     # Comments sent through the API: the key (whose owner is shown as the submitting
     # organisation), how many people that organisation speaks for, and the client's
     # Idempotency-Key with a hash of what it sent, so that a retry stores nothing new. Not
@@ -366,6 +388,11 @@ class Comment(FSMModelMixin, models.Model):
                     ]
                 ),
                 name="comment_disposition_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawal="", withdrawn_at__isnull=True)
+                | Q(withdrawal__in=["misattributed", "by_author"], withdrawn_at__isnull=False),
+                name="comment_withdrawal_valid",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -564,6 +591,8 @@ class Attachment(models.Model):
     original_name = models.CharField(_("original name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100, choices=Kind.choices)
     size = models.PositiveIntegerField(_("size (bytes)"))
+    # The file's SHA-256 (hex), taken when it was stored: what the comment record commits to.
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["comment_id", "pk"]

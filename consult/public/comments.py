@@ -8,13 +8,14 @@ import re
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
+from consult import commitment
 from consult.intake.store import Sender
 from consult.intake.verdict import Outcome, Submission, Verdict, read_consultation, take_comment
 from consult.models import Comment, Consultation, normalise_tracking_number
@@ -95,12 +96,38 @@ def comment_receipt(request: HttpRequest, tracking_number: str) -> HttpResponse:
     if canonical != tracking_number:
         return redirect("comment-receipt", tracking_number=canonical)
     comment = get_object_or_404(
-        Comment.objects.select_related("consultation", "occupation").annotate(
+        Comment.objects.select_related("consultation__comment_record", "occupation").annotate(
             attachment_count=Count("attachments")
         ),
         tracking_number=tracking_number,
     )
-    response = render(request, "site/comment_receipt.html", {"comment": comment})
+    try:
+        proof, no_proof = commitment.proof(comment), ""
+    except commitment.NoProof as refusal:
+        proof, no_proof = None, str(refusal)
+    response = render(
+        request,
+        "site/comment_receipt.html",
+        {"comment": comment, "proof": proof, "no_proof": no_proof},
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+def comment_proof(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """The receipt's inclusion proof as a small JSON file (the API's, ``consult.commitment``);
+    404 before the close, with the reason."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("consultation__comment_record"),
+        tracking_number=normalise_tracking_number(tracking_number),
+    )
+    try:
+        proof = commitment.proof(comment)
+    except commitment.NoProof as refusal:
+        return JsonResponse({"detail": str(refusal)}, status=404)
+    response = JsonResponse(proof, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="proof-{comment.tracking_number}.json"'
     response["X-Robots-Tag"] = "noindex"
     return response
 

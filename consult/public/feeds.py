@@ -48,6 +48,21 @@ def window_text(item: Consultation) -> str:
     }
 
 
+def _record(item: Consultation) -> str:
+    record = getattr(item, "comment_record", None)
+    if record is None:
+        return ""
+    return _(
+        "Record of the comments received: %(count)s comments, root %(root)s (%(algorithm)s, "
+        "computed %(computed_at)s)."
+    ) % {
+        "count": record.leaf_count,
+        "root": record.root,
+        "algorithm": record.algorithm,
+        "computed_at": _local(record.computed_at),
+    }
+
+
 class ConsultationsFeed(Feed):
     title = gettext_lazy("Public consultations on new occupations")
     description = gettext_lazy("Draft lists of new occupations opened for public comment.")
@@ -57,6 +72,7 @@ class ConsultationsFeed(Feed):
         return (
             Consultation.objects.public()
             .filter(sample=False)
+            .select_related("comment_record")
             .order_by(Coalesce("opens_at", "closes_at").desc(nulls_last=True), F("pk").desc())[
                 :FEED_LENGTH
             ]
@@ -77,14 +93,15 @@ class ConsultationsFeed(Feed):
                     ),
                 ]
             )
-        return f"{item.summary}\n\n{window}".strip()
+        return "\n\n".join(part for part in (item.summary, window, _record(item)) if part)
 
     def item_pubdate(self, item: Consultation) -> dt.datetime | None:
         # Only a stated opening; never a moment no source gives.
         return item.opens_at
 
     def item_updateddate(self, item: Consultation) -> dt.datetime:
-        return item.updated_at
+        record = getattr(item, "comment_record", None)
+        return max(item.updated_at, record.computed_at) if record else item.updated_at
 
 
 class ConsultationsAtomFeed(ConsultationsFeed):

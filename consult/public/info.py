@@ -31,3 +31,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "comment_limit": settings.COMMENT_RATE_LIMIT,
         },
     )
+
+
+@require_safe
+def comment_record(request: HttpRequest) -> HttpResponse:
+    """How the comment record is made and how to check a proof by hand."""
+    return render(request, "site/comment_record.html", {"section": "consultations"})

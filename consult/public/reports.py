@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from consult import commitment
 from consult.public.views import public_consultation
 from consult.reporting import pdf as report_pdf
 from consult.reporting.analysis import build_analysis
@@ -43,6 +44,7 @@ def consultation_report(request: HttpRequest, slug: str) -> HttpResponse:
             "report": report,
             "analysis": build_analysis(consultation),
             "answers": draft_changes(drafts, public=True),
+            "record_summary": commitment.summary(consultation),
         },
     )
 

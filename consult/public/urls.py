@@ -3,7 +3,17 @@ data and the information pages."""
 
 from django.urls import path, re_path
 
-from consult.public import comments, feeds, health, info, registry, reports, unsubscribe, views
+from consult.public import (
+    comments,
+    feeds,
+    health,
+    info,
+    private_link,
+    registry,
+    reports,
+    unsubscribe,
+    views,
+)
 from occupations import feeds as registry_feeds
 from occupations import views as registry_views
 
@@ -33,6 +43,9 @@ urlpatterns = [
     ),
     path("comments/", comments.comment_lookup, name="comment-lookup"),
     path("comments/<str:tracking_number>/", comments.comment_receipt, name="comment-receipt"),
+    path("comments/<str:tracking_number>/proof.json", comments.comment_proof, name="comment-proof"),
+    path("comments/private/<str:token>/", private_link.private_link, name="comment-private-link"),
+    path("comment-record/", info.comment_record, name="comment-record-explained"),
     path("occupations/", registry_views.occupation_list, name="occupation-list"),
     path("occupations/<int:pk>/", registry.occupation_detail, name="occupation-detail"),
     path("batches/<slug:slug>/", registry.batch_detail, name="batch-detail"),

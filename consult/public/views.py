@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
+from consult import commitment
 from consult.intake.form import CommentForm
 from consult.intake.store import Target
 from consult.models import Comment, Consultation, DraftOccupation
@@ -114,6 +115,9 @@ def consultation_page(
             "refusal": refusal,
             "comments_page": page,
             "preview": preview,
+            "record_summary": (
+                commitment.summary(consultation) if state == Consultation.State.CLOSED else None
+            ),
         },
         status=status,
     )

@@ -36,7 +36,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
-from consult.models import Comment, Consultation
+from consult import commitment
+from consult.models import Comment, CommentRecord, Consultation
 from consult.reporting.report import build_response_report
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def report_version(consultation: Consultation) -> str:
         n=Count("pk"), last=Max("updated_at")
     )
     drafts = consultation.drafts.aggregate(n=Count("pk"), last=Max("updated_at"))
+    record = CommentRecord.objects.filter(consultation=consultation).first()
     parts = [
         consultation.pk,
         consultation.status,
@@ -65,6 +67,8 @@ def report_version(consultation: Consultation) -> str:
         comments["last"].isoformat() if comments["last"] else "",
         drafts["n"],
         drafts["last"].isoformat() if drafts["last"] else "",
+        # The comment record appears once the window has closed; withdrawals move comments.
+        record.root if record else "",
     ]
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
@@ -88,6 +92,7 @@ def render_pdf(consultation: Consultation, *, language: str, page_url: str) -> b
             {
                 "consultation": consultation,
                 "report": build_response_report(consultation, public=True),
+                "record_summary": commitment.summary(consultation),
                 "page_url": page_url,
                 "generated_at": timezone.now(),
             },

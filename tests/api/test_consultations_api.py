@@ -22,6 +22,8 @@ FIELDS = {
     "status",
     "comments_collected_elsewhere",
     "comment_count",
+    "comment_record",
+    "withdrawn_as_misattributed",
     "occupations",
     "provenance",
 }
@@ -178,6 +180,11 @@ def test_consultations_csv(client, consultations):
         "status",
         "comments_collected_elsewhere",
         "comment_count",
+        "comment_record.root",
+        "comment_record.count",
+        "comment_record.algorithm",
+        "comment_record.computed_at",
+        "withdrawn_as_misattributed",
         "occupations.draft_id",
         "occupations.code",
         "occupations.name",
@@ -188,7 +195,9 @@ def test_consultations_csv(client, consultations):
     assert set(by_slug) == set(slugs(client))
     assert by_slug["draft-list-2026"][2] == "false"
     assert by_slug["draft-list-2026"][5:9] == ["open", "consultation", "false", "5"]
-    assert by_slug["draft-list-2026"][11] == "Hydrogen producer\nLow-altitude pilot"
+    # Open: no comment record yet, none withdrawn.
+    assert by_slug["draft-list-2026"][9:14] == ["", "", "", "", "0"]
+    assert by_slug["draft-list-2026"][16] == "Hydrogen producer\nLow-altitude pilot"
 
 
 COMMENTS = "/api/v1/consultations/draft-list-2026/comments/"

@@ -237,7 +237,11 @@ def test_every_list_and_detail_is_read_through_the_generated_client(
     _, package = generated
     walk = SchemaWalk(schema, package, wsgi_client)
 
+    # A proof is read by a tracking number no list gives (tests/record reads it).
+    proof = "/api/v1/comments/{tracking_number}/proof/"
     for template in schema["paths"]:
+        if template == proof:
+            continue
         for values in walk.path_values(template):
             if PATH_PARAMETER.search(template) or not walk.paged(template):
                 walk.call(template, values)  # one record, or one document (classification)
@@ -253,7 +257,7 @@ def test_every_list_and_detail_is_read_through_the_generated_client(
                 walk.call(template, values, release=versions[-1])
 
     read = {template for template, _ in walk.calls}
-    assert read == set(schema["paths"])
+    assert read == set(schema["paths"]) - {proof}
     details = [values for template, values in walk.calls if template.endswith("{id}/")]
     assert details, "no detail was read"
     # Each published occupation of the fixtures was read on its own, now and in the release.

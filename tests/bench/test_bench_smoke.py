@@ -72,6 +72,7 @@ def test_every_benchmark_ran(run):
         "changelist",
         "export",
         "campaigns",
+        "record",
         "downloads",
     }
     assert not [name for name, result in run.items() if "error" in result]
@@ -142,6 +143,20 @@ def test_the_campaigns_are_clustered_measured_and_found(run):
     details = run["campaigns"]["details"]
     assert f"{comments:,} comments" in details["command_output"]
     assert len(details["assign_ms"]) == 200 and min(details["assign_ms"]) > 0
+
+
+def test_the_comment_record_is_computed_and_its_proofs_verify(run):
+    """The record benchmark computes the record of its closed consultation in a process of its
+    own, and every proof the API served verifies against the root with the standalone
+    verifier."""
+    measured = rows(run["record"])
+    assert measured["comments in the record"]["met"] is True
+    assert measured["comments in the record"]["value"] == 3_000
+    assert measured["record computation peak RSS"]["value"] > 0
+    assert measured["proofs that verify against the root"]["met"] is True
+    details = run["record"]["details"]
+    assert "3000 comments, root " + details["root"] in details["command_output"]
+    assert len(details["proof_ms"]) == 200 and min(details["proof_ms"]) > 0
 
 
 def test_the_downloads_hold_every_occupation_and_are_timed(run):

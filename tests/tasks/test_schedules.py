@@ -23,6 +23,7 @@ START = dt.datetime(2026, 7, 18, 9, 0, tzinfo=dt.UTC)
 ALL = [
     "begin_due_reviews",
     "sweep",
+    "commit_comment_records",
     "assign_new_comments_to_campaigns",
     "prune_task_results",
     "moderation_digest",
@@ -47,11 +48,13 @@ def test_each_schedule_comes_round_at_its_own_interval():
     ]
     assert schedules.enqueue_due(now=START + dt.timedelta(minutes=1)) == [
         "sweep",
+        "commit_comment_records",
         "assign_new_comments_to_campaigns",
     ]
     assert schedules.enqueue_due(now=START + dt.timedelta(minutes=5)) == [
         "begin_due_reviews",
         "sweep",
+        "commit_comment_records",
         "assign_new_comments_to_campaigns",
     ]
     assert schedules.enqueue_due(now=START + dt.timedelta(days=1)) == ALL
@@ -64,9 +67,10 @@ def test_two_schedulers_ticking_at_the_same_moment_enqueue_each_run_once():
     assert sorted(first + second) == [
         "assign_new_comments_to_campaigns",
         "begin_due_reviews",
+        "commit_comment_records",
         "sweep",
     ]
-    assert len(_enqueued()) == len(ALL) + 3
+    assert len(_enqueued()) == len(ALL) + 4
 
 
 @pytest.mark.postgres
