@@ -36,10 +36,11 @@ class OccupationSeed:
     definition: str
     tasks: tuple[str, ...]
     job_types: tuple[str, ...]
-    green: bool
-    digital: bool
+    green: bool | None
+    digital: bool | None
     group: str | None
     sources: tuple[Source, ...]
+    provenance: dict
     notes: str
 
 
@@ -54,6 +55,7 @@ class BatchSeed:
     announced_count: int
     authorities: tuple[str, ...]
     sources: tuple[Source, ...]
+    provenance: dict
     notes: str
     occupations: tuple[OccupationSeed, ...]
 
@@ -68,6 +70,21 @@ OCCUPATION_KEYS = {
     "digital",
     "group",
     "sources",
+    "provenance",
+    "notes",
+}
+# The fields a provenance may name: everything but the citations and the notes themselves.
+OCCUPATION_FACTS = OCCUPATION_KEYS - {"sources", "provenance", "notes"}
+BATCH_KEYS = {
+    "slug",
+    "number",
+    "title",
+    "announced_on",
+    "announced_precision",
+    "announced_count",
+    "authorities",
+    "sources",
+    "provenance",
     "notes",
 }
 
@@ -95,10 +112,11 @@ def _read_occupation(
         definition=record.text("definition"),
         tasks=record.texts("tasks"),
         job_types=record.texts("job_types"),
-        green=record.flag("green"),
-        digital=record.flag("digital"),
+        green=record.marker("green"),
+        digital=record.marker("digital"),
         group=group,
         sources=record.sources(),
+        provenance=record.provenance(OCCUPATION_FACTS),
         notes=record.text("notes"),
     )
     if occupation.name in occupation.alternative_names:
@@ -144,7 +162,7 @@ def read_batch(
             "announced_count",
             "sources",
         },
-        optional={"number", "authorities", "notes"},
+        optional={"number", "authorities", "provenance", "notes"},
     )
     slug = record.text("slug", blank=False)
     if not SLUG_RE.match(slug):
@@ -173,6 +191,7 @@ def read_batch(
         announced_count=announced_count,
         authorities=known_authorities(record, "authorities", authority_names),
         sources=record.sources(),
+        provenance=record.provenance(BATCH_KEYS - {"slug", "sources", "provenance", "notes"}),
         notes=record.text("notes"),
         occupations=occupations,
     )
@@ -195,6 +214,7 @@ def occupation_values(seed: OccupationSeed, groups: dict[str, ClassificationGrou
         "digital": seed.digital,
         "group_id": groups[seed.group].pk if seed.group else None,
         "sources": source_list(seed.sources),
+        "provenance": seed.provenance,
         "notes": seed.notes,
     }
 
@@ -229,6 +249,7 @@ def load_batches(
                     "announced_precision": seed.announced_precision,
                     "announced_count": seed.announced_count,
                     "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
                     "notes": seed.notes,
                 },
             )

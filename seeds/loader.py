@@ -40,20 +40,31 @@ from seeds.consultations import (
     load_consultations,
     read_consultation,
 )
-from seeds.files import Origin, SeedError, Source, check_unique, yaml_files
+from seeds.files import (
+    Origin,
+    SeedError,
+    Source,
+    check_unique,
+    provenance_sources,
+    yaml_files,
+)
 from seeds.reference import (
     AUTHORITIES_FILE,
     MAJOR_GROUPS_FILE,
     AuthoritySeed,
     EditionSeed,
     GroupSeed,
+    PeriodSeed,
     load_authorities,
     load_editions,
     load_groups,
+    load_periods,
     read_authorities,
     read_editions,
     read_groups,
+    read_periods,
 )
+from seeds.sentences import SentenceIndex
 from seeds.standards import STANDARDS_DIR, StandardSeed, load_standards, read_standards
 from seeds.writing import CREATED, UPDATED, LoadReport
 
@@ -64,31 +75,30 @@ class SeedSet:
     groups: tuple[GroupSeed, ...]
     authorities: tuple[AuthoritySeed, ...]
     editions: tuple[EditionSeed, ...]
+    periods: tuple[PeriodSeed, ...]
     batches: tuple[BatchSeed, ...]
     consultations: tuple[ConsultationSeed, ...]
     standards: tuple[StandardSeed, ...]
 
-    def all_sources(self) -> Iterator[tuple[Origin, Source]]:
-        records = (
-            *self.groups,
-            *self.authorities,
-            *self.editions,
-            *self.consultations,
-            *self.standards,
-        )
-        for record in records:
-            for source in record.sources:
-                yield record.origin, source
+    def all_records(self) -> Iterator:
+        """Every record read, each with ``origin``, ``sources`` and ``provenance``."""
+        yield from self.groups
+        yield from self.authorities
+        yield from self.editions
+        yield from self.periods
         for batch in self.batches:
-            for source in batch.sources:
-                yield batch.origin, source
-            for occupation in batch.occupations:
-                for source in occupation.sources:
-                    yield occupation.origin, source
+            yield batch
+            yield from batch.occupations
         for consultation in self.consultations:
-            for draft in consultation.drafts:
-                for source in draft.sources:
-                    yield draft.origin, source
+            yield consultation
+            yield from consultation.drafts
+        yield from self.standards
+
+    def all_sources(self) -> Iterator[tuple[Origin, Source]]:
+        """Every quote cited: the records' sources and the quotes in their provenance."""
+        for record in self.all_records():
+            for source in (*record.sources, *provenance_sources(record.provenance)):
+                yield record.origin, source
 
 
 def read_seeds(directory: Path | str) -> SeedSet:
@@ -133,6 +143,7 @@ def read_seeds(directory: Path | str) -> SeedSet:
         groups=groups,
         authorities=authorities,
         editions=read_editions(directory),
+        periods=read_periods(directory),
         batches=tuple(sorted(batches, key=lambda b: (b.announced_on, b.number or 0, b.slug))),
         consultations=tuple(consultations),
         standards=tuple(standards),
@@ -140,17 +151,21 @@ def read_seeds(directory: Path | str) -> SeedSet:
 
 
 def check_quotes(seeds: SeedSet, sources_dir: Path | str) -> int:
-    """Check that every quote is copied exactly from its source file in ``sources_dir``.
+    """Check that every quote is copied exactly from its source file in ``sources_dir``, and is
+    a whole sentence of it (``seeds.sentences``: not a heading, a byline or a fragment).
 
     Returns the number of quotes checked; raises ``SeedError`` naming the first that is not.
     """
     sources_dir = Path(sources_dir)
     texts: dict[str, str | None] = {}
+    sentences: dict[str, SentenceIndex] = {}
     checked = 0
     for origin, source in seeds.all_sources():
         if source.file not in texts:
             path = sources_dir / source.file
             texts[source.file] = path.read_text(encoding="utf-8") if path.is_file() else None
+            if texts[source.file] is not None:
+                sentences[source.file] = SentenceIndex(texts[source.file])
         text = texts[source.file]
         if text is None:
             raise SeedError(
@@ -163,6 +178,13 @@ def check_quotes(seeds: SeedSet, sources_dir: Path | str) -> int:
                 origin.file,
                 origin.record,
                 f"quote not found word for word in {source.file}: {source.quote[:80]!r}",
+            )
+        if not sentences[source.file].is_whole(source.quote):
+            raise SeedError(
+                origin.file,
+                origin.record,
+                f"quote is not a whole sentence of {source.file} (a heading, a byline or part "
+                f"of a sentence?): {source.quote[:80]!r}",
             )
         checked += 1
     return checked
@@ -179,6 +201,7 @@ def load(seeds: SeedSet) -> LoadReport:
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
         load_editions(seeds.editions, report)
+        load_periods(seeds.periods, report)
         # The history as the releases it implies, in order: each batch is one release (a
         # correction to it, a later one), then the skill standards attached afterwards.
         occupations = {}
@@ -216,6 +239,17 @@ def release_history(report: LoadReport, what: str, written_before: int) -> None:
         f"release {release.version}: {what}: {release.added_count} added, "
         f"{release.changed_count} changed, {release.removed_count} removed"
     )
+
+
+def default_sources_directory() -> Path:
+    """``settings.SEED_SOURCES_DIR`` if set, else ``shared/seeds`` beside the checkout: the
+    news articles the quotes are checked against."""
+    from django.conf import settings
+
+    configured = getattr(settings, "SEED_SOURCES_DIR", None)
+    if configured:
+        return Path(configured)
+    return Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 
 def default_directory() -> Path:

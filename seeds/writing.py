@@ -30,6 +30,7 @@ KINDS = (
     "major groups",
     "authorities",
     "editions",
+    "release periods",
     "batches",
     "occupations",
     "consultations",

@@ -110,6 +110,8 @@ class ClassificationGroup(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     # The API shows a group inside every occupation: its validators need to see it change.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -160,6 +162,8 @@ class Authority(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     # The API shows authorities inside batches and standards: validators need to see a rename.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
