@@ -80,8 +80,8 @@ def test_loading_twice_creates_everything_once_and_then_changes_nothing(db):
     second = loadseeds()
 
     assert snapshot() == before
-    assert totals(first) == {"created": 154, "updated": 0, "unchanged": 0, "kept": 0}
-    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 154, "kept": 0}
+    assert totals(first) == {"created": 155, "updated": 0, "unchanged": 0, "kept": 0}
+    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 155, "kept": 0}
     assert "nothing changed" in second
 
 
@@ -118,10 +118,13 @@ def test_batches_keep_the_precision_of_their_announcement_dates(loaded):
     assert shown["june-batch-2022"] == "June 14, 2022"
 
 
-def test_the_third_batch_keeps_the_precise_date_and_notes_the_other(loaded):
+def test_the_third_batch_keeps_both_readings_of_its_date_and_stores_the_one_with_a_year(loaded):
     third = Batch.objects.get(slug="third-batch-2020")
 
-    assert (third.announced_on, third.announced_precision) == (dt.date(2020, 7, 6), "day")
+    assert (third.announced_on, third.announced_precision) == (dt.date(2020, 6, 1), "month")
+    readings = third.provenance["announced_on"]["readings"]
+    assert third.provenance["announced_on"]["basis"] == "disagreement"
+    assert [(r["value"], r["file"][:3]) for r in readings] == [("2020-06", "000"), ("--07-06", "001")]
     assert "“June 2020”" in third.notes
     assert "“On July 6”" in third.notes
     assert {s["file"] for s in third.sources} == {
@@ -344,7 +347,10 @@ def test_the_2026_draft_list_is_in_review_with_its_twelve_proposed_drafts(loaded
 
     assert consultation.status == Consultation.Status.REVIEW
     assert consultation.closes_at == dt.datetime(2026, 7, 17, 23, 59, 59, tzinfo=SHANGHAI)
-    assert consultation.opens_at == dt.datetime(2026, 7, 3, 19, 24, tzinfo=SHANGHAI)
+    # No source states the opening; the article's "Updated 19:24" stamp is not it.
+    assert consultation.opens_at is None
+    assert consultation.comments_collected_elsewhere is True
+    assert consultation.provenance["closes_at"]["basis"] == "inference"
     assert consultation.batch is None
     assert drafts.count() == 12
     assert set(drafts.values_list("status", flat=True)) == {DraftOccupation.Status.PROPOSED}
@@ -365,14 +371,20 @@ def test_a_changed_seed_file_updates_only_that_record(seed_copy):
     path = seed_copy / "batches" / "2019-first-batch.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(
-        text.replace("through remote control devices.", "through remote control devices!"),
+        # The definition only: its quote stays the article's sentence.
+        text.replace(
+            'definition: "Personnel who control drones to complete designated flight tasks '
+            'through remote control devices."',
+            'definition: "Personnel who control drones to complete designated flight tasks '
+            'through remote control devices!"',
+        ),
         encoding="utf-8",
     )
 
     output = loadseeds("--path", str(seed_copy))
 
     assert "occupation 9 (Drone Pilots): updated (definition)" in output
-    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 153, "kept": 0}
+    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 154, "kept": 0}
     assert Occupation.objects.get(name="Drone Pilots").definition.endswith("devices!")
 
 
@@ -411,7 +423,7 @@ def test_a_consultation_the_workflow_has_moved_on_is_left_as_it_is(loaded, edito
     output = loadseeds()
 
     assert snapshot() == before
-    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 141, "kept": 13}
+    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 142, "kept": 13}
     assert (
         "consultations/2026-draft-list.yaml: consultation: kept as the workflow left it "
         "(differs from the file: status)" in output
