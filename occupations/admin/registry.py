@@ -30,6 +30,7 @@ from occupations.admin.forms import (
     LabelLanguageMixin,
     LinesField,
     add_workflow_error,
+    clean_issue_date,
 )
 from occupations.models import (
     Batch,
@@ -278,6 +279,9 @@ class SkillStandardForm(LabelLanguageMixin, forms.ModelForm):
             "directions",
             "notes",
         ]
+
+    def clean(self) -> dict:
+        return clean_issue_date(self, super().clean())
 
 
 @admin.register(SkillStandard)

@@ -290,3 +290,25 @@ def test_swapping_level_keys_is_refused_with_a_message(client_for, publisher, st
         "intermediate",
         "advanced",
     ]
+
+
+def test_a_standard_without_an_issue_date_is_saved_without_a_precision(
+    client_for, publisher, standard
+):
+    change = reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+    keys = [level.key for level in standard.levels.all()]
+    response = client_for(publisher).post(change, level_formset(standard, keys))
+
+    assert response.status_code == 302
+    standard.refresh_from_db()
+    assert (standard.issued_on, standard.issued_precision) == (None, None)
+
+
+def test_a_dated_standard_needs_its_precision(client_for, publisher, standard):
+    change = reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+    keys = [level.key for level in standard.levels.all()]
+    data = {**level_formset(standard, keys), "issued_on": "2021-03-01", "issued_precision": ""}
+    response = client_for(publisher).post(change, data)
+
+    assert response.status_code == 200
+    assert "Say how much of the issue date is known" in response.content.decode()
