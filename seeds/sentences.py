@@ -60,7 +60,7 @@ class SentenceIndex:
         self.lines = [line.rstrip("\r") for line in text.split("\n")]
         self._bounds = [_boundaries(line) for line in self.lines]
         previous = ""
-        for line, (starts, ends) in zip(self.lines, self._bounds, strict=True):
+        for line, (_starts, ends) in zip(self.lines, self._bounds, strict=True):
             if not line.strip():
                 continue
             if previous.rstrip().endswith((":", "：")):

@@ -4,27 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consult', '0019_facts_provenance_sample_elsewhere'),
-        ('occupations', '0010_facts_data'),
+        ("consult", "0019_facts_provenance_sample_elsewhere"),
+        ("occupations", "0010_facts_data"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='consultation',
-            name='consultation_window_ordered',
+            model_name="consultation",
+            name="consultation_window_ordered",
         ),
         migrations.RemoveConstraint(
-            model_name='consultation',
-            name='consultation_window_set_once_public',
+            model_name="consultation",
+            name="consultation_window_set_once_public",
         ),
         migrations.AddConstraint(
-            model_name='consultation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closes_at__isnull', True), ('opens_at__isnull', True)), models.Q(('closes_at__isnull', False), ('opens_at__isnull', False), ('opens_at__lt', models.F('closes_at'))), models.Q(('closes_at__isnull', False), ('comments_collected_elsewhere', True), ('opens_at__isnull', True)), _connector='OR'), name='consultation_window_ordered'),
+            model_name="consultation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closes_at__isnull", True), ("opens_at__isnull", True)),
+                    models.Q(
+                        ("closes_at__isnull", False),
+                        ("opens_at__isnull", False),
+                        ("opens_at__lt", models.F("closes_at")),
+                    ),
+                    models.Q(
+                        ("closes_at__isnull", False),
+                        ("comments_collected_elsewhere", True),
+                        ("opens_at__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="consultation_window_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consultation',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'drafting'), ('opens_at__isnull', False), models.Q(('closes_at__isnull', False), ('comments_collected_elsewhere', True)), _connector='OR'), name='consultation_window_set_once_public'),
+            model_name="consultation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "drafting"),
+                    ("opens_at__isnull", False),
+                    models.Q(("closes_at__isnull", False), ("comments_collected_elsewhere", True)),
+                    _connector="OR",
+                ),
+                name="consultation_window_set_once_public",
+            ),
         ),
     ]

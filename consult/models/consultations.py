@@ -171,7 +171,11 @@ class Consultation(FSMModelMixin, TimeStamped):
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True, closes_at__isnull=True)
                 | Q(opens_at__isnull=False, closes_at__isnull=False, opens_at__lt=F("closes_at"))
-                | Q(opens_at__isnull=True, closes_at__isnull=False, comments_collected_elsewhere=True),
+                | Q(
+                    opens_at__isnull=True,
+                    closes_at__isnull=False,
+                    comments_collected_elsewhere=True,
+                ),
                 name="consultation_window_ordered",
             ),
             models.CheckConstraint(

@@ -5,30 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('occupations', '0009_facts_provenance_markers_periods'),
+        ("occupations", "0009_facts_provenance_markers_periods"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='authority',
-            name='provenance',
-            field=models.JSONField(blank=True, default=dict, help_text="Facts that do not come from the sources' sentences: inferred (with the rule), outside reference data (named), or where sources disagree (every reading).", validators=[occupations.provenance.validate_provenance], verbose_name='provenance'),
+            model_name="authority",
+            name="provenance",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Facts that do not come from the sources' sentences: inferred (with the rule), outside reference data (named), or where sources disagree (every reading).",
+                validators=[occupations.provenance.validate_provenance],
+                verbose_name="provenance",
+            ),
         ),
         migrations.AddField(
-            model_name='authority',
-            name='sources',
-            field=models.JSONField(blank=True, default=list, verbose_name='sources'),
+            model_name="authority",
+            name="sources",
+            field=models.JSONField(blank=True, default=list, verbose_name="sources"),
         ),
         migrations.AddField(
-            model_name='classificationgroup',
-            name='provenance',
-            field=models.JSONField(blank=True, default=dict, help_text="Facts that do not come from the sources' sentences: inferred (with the rule), outside reference data (named), or where sources disagree (every reading).", validators=[occupations.provenance.validate_provenance], verbose_name='provenance'),
+            model_name="classificationgroup",
+            name="provenance",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Facts that do not come from the sources' sentences: inferred (with the rule), outside reference data (named), or where sources disagree (every reading).",
+                validators=[occupations.provenance.validate_provenance],
+                verbose_name="provenance",
+            ),
         ),
         migrations.AddField(
-            model_name='classificationgroup',
-            name='sources',
-            field=models.JSONField(blank=True, default=list, verbose_name='sources'),
+            model_name="classificationgroup",
+            name="sources",
+            field=models.JSONField(blank=True, default=list, verbose_name="sources"),
         ),
     ]

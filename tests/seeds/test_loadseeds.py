@@ -124,7 +124,10 @@ def test_the_third_batch_keeps_both_readings_of_its_date_and_stores_the_one_with
     assert (third.announced_on, third.announced_precision) == (dt.date(2020, 6, 1), "month")
     readings = third.provenance["announced_on"]["readings"]
     assert third.provenance["announced_on"]["basis"] == "disagreement"
-    assert [(r["value"], r["file"][:3]) for r in readings] == [("2020-06", "000"), ("--07-06", "001")]
+    assert [(r["value"], r["file"][:3]) for r in readings] == [
+        ("2020-06", "000"),
+        ("--07-06", "001"),
+    ]
     assert "“June 2020”" in third.notes
     assert "“On July 6”" in third.notes
     assert {s["file"] for s in third.sources} == {

@@ -107,8 +107,7 @@ BREAKAGES = [
         "  comments_collected_elsewhere: true\n",
         "",
         "consultation",
-        "'opens_at' may be null only for a consultation whose comments were collected "
-        "elsewhere",
+        "'opens_at' may be null only for a consultation whose comments were collected elsewhere",
         id="window without an opening",
     ),
     pytest.param(

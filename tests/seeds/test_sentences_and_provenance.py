@@ -177,6 +177,9 @@ def test_every_inferred_or_outside_fact_carries_its_provenance(loaded_seeds):
         assert draft.provenance["green"]["basis"] == "reference", draft.name
     for edition in ClassificationEdition.objects.all():
         assert edition.provenance["revision"]["basis"] == "inference", edition.year
+
+
+def test_every_record_has_sound_provenance_and_sources(loaded_seeds):
     for model in (
         Batch,
         Occupation,
