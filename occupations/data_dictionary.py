@@ -83,7 +83,14 @@ def readme(release: Release, counts: dict[str, int]) -> str:
         f"Occupation registry, release {release.version}",
         "=" * (len(release.version) + 27),
         "",
-        f"Issued: {release.issued_at.isoformat(timespec='seconds')}",
+        *(
+            [
+                f"Date in the history: {release.citation_date or 'not stated in the sources'}",
+                f"Recorded (loaded) at: {release.recorded_at.isoformat(timespec='seconds')}",
+            ]
+            if release.history
+            else [f"Issued: {release.issued_at.isoformat(timespec='seconds')}"]
+        ),
         f"Note: {release.note}",
         "",
         "Files",
@@ -102,8 +109,9 @@ def readme(release: Release, counts: dict[str, int]) -> str:
         "CSV files are UTF-8 with a byte-order mark, comma-separated, with a header row. A",
         "list is one item per line inside its cell. A cell that a spreadsheet would read as a",
         "formula (starting with =, +, -, @) begins with an apostrophe. Booleans are true or",
-        "false. No date known only to the month or year is a day: read each date with its",
-        "precision column.",
+        "false. Each date is written in the ISO 8601 form of its precision: 2019-04 for a",
+        "date known to the month, 2024 for one known to the year, 2020-07-06 for a day; the",
+        "precision column beside it says the same. No month or year is written as a day.",
         "",
         "Columns",
         "-------",
@@ -123,8 +131,7 @@ def readme(release: Release, counts: dict[str, int]) -> str:
         "How to cite",
         "-----------",
         "",
-        f"Occupation registry, release {release.version} "
-        f"({release.issued_at.date().isoformat()}). Cite the version: a release never changes.",
+        f"{release.citation} Cite the version: a release never changes.",
         "",
     ]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from core.exports import export_queryset
-from occupations.models import Occupation
+from occupations.models import JobTypeNames, Occupation
 
 OCCUPATION_COLUMNS = (
     ("pk", "id"),
@@ -32,7 +32,9 @@ def export_occupations(queryset=None, *, fmt: str = "csv"):
     """Every published occupation (or those of ``queryset``) as CSV or XLSX."""
     queryset = Occupation.objects.all() if queryset is None else queryset
     return export_queryset(
-        queryset.order_by("batch__announced_on", "batch_id", "position"),
+        queryset.annotate(job_types=JobTypeNames()).order_by(
+            "batch__announced_on", "batch_id", "position"
+        ),
         OCCUPATION_COLUMNS,
         fmt=fmt,
         basename="occupations",

@@ -118,7 +118,7 @@ def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> Con
 def _draft_values(
     seed: OccupationSeed, status: str, groups: dict[str, ClassificationGroup]
 ) -> dict[str, Any]:
-    values = occupation_values(seed, groups)
+    values = {**occupation_values(seed, groups), "job_types": list(seed.job_types)}
     if status != DraftOccupation.Status.DRAFT:
         # The text frozen when the window opened. Where it is a press summary
         # (Consultation.text_source), the public read the draft list itself, not this text.

@@ -32,7 +32,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from occupations.workflow import NothingToRelease, issue_release
+from occupations.models import Release
+from occupations.workflow import HistoryDate, NothingToRelease, issue_release
 from seeds.batches import BATCHES_DIR, BatchSeed, load_batches, read_batch
 from seeds.consultations import (
     CONSULTATIONS_DIR,
@@ -88,7 +89,10 @@ class SeedSet:
         yield from self.periods
         for batch in self.batches:
             yield batch
-            yield from batch.occupations
+            for occupation in batch.occupations:
+                yield occupation
+                yield from occupation.job_type_records
+            yield from batch.job_types
         for consultation in self.consultations:
             yield consultation
             yield from consultation.drafts
@@ -198,25 +202,65 @@ def load(seeds: SeedSet) -> LoadReport:
     """
     report = LoadReport()
     with transaction.atomic():
+        # A registry with no release yet gets the history as releases versioned and dated by
+        # the history; one that has releases (published, never rewritten) gets what this load
+        # changes as ordinary releases of the current year.
+        as_history = not Release.objects.exists()
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
         load_editions(seeds.editions, report)
         load_periods(seeds.periods, report)
-        # The history as the releases it implies, in order: each batch is one release (a
-        # correction to it, a later one), then the skill standards attached afterwards.
+        # The history as the releases it implies, in its order: each batch is one release,
+        # and the skill standards come right after the last batch whose occupations they name.
         occupations = {}
+        standards_after = standards_place(seeds)
         for batch in seeds.batches:
             written = registry_writes(report)
             occupations |= load_batches([batch], report, groups, authorities)
-            release_history(report, batch.title, written)
+            release_history(
+                report,
+                batch.title,
+                written,
+                HistoryDate(batch.announced_on.year, batch.announced_on, batch.announced_precision)
+                if as_history
+                else None,
+            )
+            if batch.slug == standards_after:
+                _load_standards(seeds, report, occupations, authorities, batch, as_history)
         load_consultations(seeds.consultations, report, groups)
-        written = registry_writes(report)
-        load_standards(seeds.standards, report, occupations, authorities)
-        release_history(report, "National occupational skill standards", written)
+        if standards_after is None:
+            _load_standards(seeds, report, occupations, authorities, None, as_history)
     return report
 
 
-REGISTRY_KINDS = ("batches", "occupations", "skill standards", "standard levels")
+def standards_place(seeds: SeedSet) -> str | None:
+    """The slug of the last batch (in the history's order) holding an occupation that a
+    standard is attached to: the standards article is undated ("Recently"), so the sources
+    place the standards only after the latest of their occupations."""
+    named = {standard.batch for standard in seeds.standards}
+    slugs = [batch.slug for batch in seeds.batches if batch.slug in named]
+    return slugs[-1] if slugs else None
+
+
+def _load_standards(seeds, report, occupations, authorities, after, as_history) -> None:
+    written = registry_writes(report)
+    load_standards(seeds.standards, report, occupations, authorities)
+    what = "National occupational skill standards"
+    if after is not None:
+        what += (
+            f". Placed after {after.title}: the article on the standards is undated "
+            '("Recently") and names occupations of batches up to that one; the sources do '
+            "not say whether the standards came before or after the later batches, nor their date"
+        )
+    release_history(
+        report,
+        what,
+        written,
+        HistoryDate(after.announced_on.year) if as_history and after is not None else None,
+    )
+
+
+REGISTRY_KINDS = ("batches", "occupations", "job types", "skill standards", "standard levels")
 
 
 def registry_writes(report: LoadReport) -> int:
@@ -225,14 +269,18 @@ def registry_writes(report: LoadReport) -> int:
     )
 
 
-def release_history(report: LoadReport, what: str, written_before: int) -> None:
+def release_history(
+    report: LoadReport, what: str, written_before: int, history: HistoryDate | None
+) -> None:
     """Issue a release of what the load has just written to the registry, if it wrote
     anything since ``written_before`` registry writes; as the system (the seed import has no
-    publisher). Changes staff made are left to their own release when the load writes none."""
+    publisher). ``history`` versions and dates it by the history (a registry without
+    releases); without it the release is an ordinary one of the current year. Changes staff
+    made are left to their own release when the load writes none."""
     if registry_writes(report) == written_before:
         return
     try:
-        release = issue_release(by=None, note=f"Seed history: {what}.")
+        release = issue_release(by=None, note=f"Seed history: {what}.", history=history)
     except NothingToRelease:
         return
     report.lines.append(

@@ -33,6 +33,7 @@ KINDS = (
     "release periods",
     "batches",
     "occupations",
+    "job types",
     "consultations",
     "draft occupations",
     "skill standards",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("consult", "0019_facts_provenance_sample_elsewhere"),
-        ("occupations", "0010_facts_data"),
+        ("occupations", "0009_facts_provenance_markers_periods"),
     ]
 
     operations = [

@@ -151,7 +151,9 @@ def _formatted(field: models.Field, value: F, tzname: str) -> Func | Case | None
     return None
 
 
-def sql_cell(model: type[models.Model], path: str, *, tzname: str) -> NullIf:
+def sql_cell(
+    model: type[models.Model], path: str, *, tzname: str, annotations: dict | None = None
+) -> NullIf:
     """An expression that formats ``path`` in PostgreSQL exactly as ``cells.cell`` formats
     its value for staff (booleans yes/no), as text: NULL (an unquoted empty cell) for NULL and
     for an empty text. JSON values are expected to be lists of strings or strings; other JSON
@@ -159,7 +161,10 @@ def sql_cell(model: type[models.Model], path: str, *, tzname: str) -> NullIf:
 
     Raises TypeError for a field of a kind that has no rule here.
     """
-    field = _field_at(model, path)
+    if annotations and path in annotations:
+        field = annotations[path].output_field  # a value the queryset computes
+    else:
+        field = _field_at(model, path)
     formatted = _formatted(field, F(path), tzname)
     if formatted is None:
         raise TypeError(f"No CSV format in SQL for {path!r} ({type(field).__name__}).")
@@ -176,7 +181,9 @@ def copy_csv_chunks(queryset: models.QuerySet, columns: Columns) -> Iterator[byt
     cancelled and the connection left ready for the next request."""
     tzname = timezone.get_current_timezone_name()
     cells = {
-        f"cell_{i}": sql_cell(queryset.model, path, tzname=tzname)
+        f"cell_{i}": sql_cell(
+            queryset.model, path, tzname=tzname, annotations=queryset.query.annotations
+        )
         for i, (path, _label) in enumerate(columns)
     }
     query = queryset.values(**cells).query

@@ -37,6 +37,7 @@ from occupations.models import (
     Authority,
     Batch,
     ClassificationGroup,
+    JobType,
     Occupation,
     RecordType,
     Release,
@@ -199,6 +200,14 @@ class StandardSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "kind"]
 
 
+class JobTypeSerializer(serializers.ModelSerializer):
+    other_names = StringListField(help_text=_("Other names or translations the sources give."))
+
+    class Meta:
+        model = JobType
+        fields = ["name", "language", "other_names", "provenance"]
+
+
 class OccupationSerializer(serializers.ModelSerializer):
     name = label("name")
     alternative_names = StringListField(
@@ -207,7 +216,14 @@ class OccupationSerializer(serializers.ModelSerializer):
         help_text=_("Other names, in the language of the name where held in both."),
     )
     tasks = StringListField(help_text=_("Main tasks, in order."))
-    job_types = StringListField()
+    job_types = StringListField(
+        read_only=True, help_text=_("Names of the occupation's job types, in order.")
+    )
+    job_type_records = JobTypeSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The job types with their language, other names and provenance."),
+    )
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
     batch = BatchSummarySerializer()
     standards = StandardSummarySerializer(many=True, source="standard_list")
@@ -223,6 +239,7 @@ class OccupationSerializer(serializers.ModelSerializer):
             "definition",
             "tasks",
             "job_types",
+            "job_type_records",
             "green",
             "digital",
             "group",
@@ -396,7 +413,13 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
     filterset_class = OccupationFilter
     lookup_value_regex = ID_REGEX
     csv_name = "occupations"
-    csv_columns = flat_columns(OccupationSerializer())
+    # The CSV lists job types by name (job_types); their records, with lists inside lists, are
+    # in the JSON only.
+    csv_columns = [
+        column
+        for column in flat_columns(OccupationSerializer())
+        if not column.startswith("job_type_records.")
+    ]
 
     def get_queryset(self) -> models.QuerySet:
         return Occupation.objects.published()

@@ -80,8 +80,8 @@ def test_loading_twice_creates_everything_once_and_then_changes_nothing(db):
     second = loadseeds()
 
     assert snapshot() == before
-    assert totals(first) == {"created": 155, "updated": 0, "unchanged": 0, "kept": 0}
-    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 155, "kept": 0}
+    assert totals(first) == {"created": 171, "updated": 0, "unchanged": 0, "kept": 0}
+    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 171, "kept": 0}
     assert "nothing changed" in second
 
 
@@ -245,13 +245,38 @@ def test_the_classifications_editions_are_reference_data_with_their_sources(load
 def test_both_translations_of_a_third_batch_name_are_kept_and_searchable(loaded):
     marketers = Occupation.objects.get(name="Internet Marketing Specialists")
 
-    assert marketers.alternative_names == ["Online Marketers", "Livestreaming Salesperson"]
+    assert marketers.alternative_names == ["Online Marketers"]
     assert list(Occupation.objects.search("online marketers")) == [marketers]
-    # The second translation of its job type ("Live Sales Personnel") is kept too.
+    # "Livestreaming Salesperson" is not another name of the occupation but of its job type
+    # "Live Sales Personnel": found by search all the same.
+    (live_sales,) = marketers.job_type_records.all()
+    assert (live_sales.name, live_sales.other_names) == (
+        "Live Sales Personnel",
+        ["Livestreaming Salesperson"],
+    )
+    assert marketers.job_types == ["Live Sales Personnel"]
     assert list(Occupation.objects.search("livestreaming salesperson")) == [marketers]
     assert list(Occupation.objects.search("ability assessors")) == [
         Occupation.objects.get(name="Elderly Capability Assessors")
     ]
+
+
+def test_batch_three_job_types_are_recorded_as_the_sources_state_them(loaded):
+    third = Batch.objects.get(slug="third-batch-2020")
+    announced = third.job_types.filter(occupation=None).order_by("position")
+
+    assert [(j.name, j.other_names, j.occupation_name) for j in announced] == [
+        ("Internet Information Review Personnel", ["Internet Information Auditor"], ""),
+        ("Micro-Sized and Small Loan Officers", [], ""),
+        ("Labor Dispatch Administrators", [], ""),
+        ("Clay Board Painting Creators", [], ""),
+        ("Epidemic Controller", [], "public health assistant"),
+        ("Disinfector", [], "public health assistant"),
+        ("Public Place Sanitation Administrator", [], "public health assistant"),
+    ]
+    assert announced[0].provenance["other_names"]["basis"] == "inference"
+    # No occupation is invented for "public health assistant".
+    assert not Occupation.objects.filter(name__icontains="public health assistant").exists()
 
 
 def test_markers_are_set_only_where_a_source_assigns_them(loaded):
@@ -387,7 +412,7 @@ def test_a_changed_seed_file_updates_only_that_record(seed_copy):
     output = loadseeds("--path", str(seed_copy))
 
     assert "occupation 9 (Drone Pilots): updated (definition)" in output
-    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 154, "kept": 0}
+    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 170, "kept": 0}
     assert Occupation.objects.get(name="Drone Pilots").definition.endswith("devices!")
 
 
@@ -426,7 +451,7 @@ def test_a_consultation_the_workflow_has_moved_on_is_left_as_it_is(loaded, edito
     output = loadseeds()
 
     assert snapshot() == before
-    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 142, "kept": 13}
+    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 158, "kept": 13}
     assert (
         "consultations/2026-draft-list.yaml: consultation: kept as the workflow left it "
         "(differs from the file: status)" in output
