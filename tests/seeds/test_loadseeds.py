@@ -476,3 +476,12 @@ def test_the_2026_drafts_are_called_a_press_summary_not_the_consulted_text(loade
     text = page.content.decode()
     assert "a press report's summary of the draft list" in text
     assert "not the wording the public commented on" in text
+
+
+def test_the_occupation_page_lists_its_job_types_with_their_other_names(loaded, client):
+    marketers = Occupation.objects.get(name="Internet Marketing Specialists")
+
+    page = client.get(marketers.get_absolute_url()).content.decode()
+
+    assert '<span lang="en">Live Sales Personnel</span>' in page
+    assert '<span lang="en">Livestreaming Salesperson</span>' in page
