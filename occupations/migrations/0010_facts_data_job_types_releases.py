@@ -187,27 +187,57 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddField(
-            model_name='release',
-            name='dated_on',
-            field=models.DateField(blank=True, editable=False, help_text='For a release of the seed history: the date of what it records, at its precision; blank when the sources give none.', null=True, verbose_name='date in the history'),
+            model_name="release",
+            name="dated_on",
+            field=models.DateField(
+                blank=True,
+                editable=False,
+                help_text="For a release of the seed history: the date of what it records, at its precision; blank when the sources give none.",
+                null=True,
+                verbose_name="date in the history",
+            ),
         ),
         migrations.AddField(
-            model_name='release',
-            name='dated_precision',
-            field=models.CharField(blank=True, editable=False, max_length=5, null=True, verbose_name='precision of the date in the history'),
+            model_name="release",
+            name="dated_precision",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                max_length=5,
+                null=True,
+                verbose_name="precision of the date in the history",
+            ),
         ),
         migrations.AddField(
-            model_name='release',
-            name='history',
-            field=models.BooleanField(default=False, editable=False, help_text="Issued by the seed import for a part of the history: versioned by the history's year and dated at the history's date.", verbose_name='release of the seed history'),
+            model_name="release",
+            name="history",
+            field=models.BooleanField(
+                default=False,
+                editable=False,
+                help_text="Issued by the seed import for a part of the history: versioned by the history's year and dated at the history's date.",
+                verbose_name="release of the seed history",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.CheckConstraint(condition=models.Q(('history', True), ('dated_on__isnull', True), _connector='OR'), name='release_dated_only_in_history'),
+            model_name="release",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("history", True), ("dated_on__isnull", True), _connector="OR"),
+                name="release_dated_only_in_history",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('dated_on__isnull', True), ('dated_precision__isnull', True)), models.Q(('dated_on__isnull', False), ('dated_precision__in', ['day', 'month', 'year'])), _connector='OR'), name='release_dated_with_precision'),
+            model_name="release",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("dated_on__isnull", True), ("dated_precision__isnull", True)),
+                    models.Q(
+                        ("dated_on__isnull", False),
+                        ("dated_precision__in", ["day", "month", "year"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="release_dated_with_precision",
+            ),
         ),
         migrations.RunPython(job_types_as_records, job_types_as_lists),
         migrations.RemoveField(
