@@ -127,6 +127,22 @@ BREAKAGES = [
         id="batch number used twice",
     ),
     pytest.param(
+        "batches/2020-third-batch.yaml",
+        '      - name: "Live Sales Personnel"\n',
+        '      - name: "Live Sales Personnel"\n        occupation_name: "online marketer"\n',
+        "occupation 3 (Internet Marketing Specialists): job type 1 (Live Sales Personnel)",
+        "'occupation_name' is only for a job type listed under the batch",
+        id="occupation named on a job type under an occupation",
+    ),
+    pytest.param(
+        "batches/2020-third-batch.yaml",
+        '      basis: "disagreement"\n',
+        '      basis: "hearsay"\n',
+        "batch",
+        "provenance of 'announced_on' must have a basis",
+        id="provenance without a known basis",
+    ),
+    pytest.param(
         "reference/major_groups.yaml",
         '- code: "3"\n  title: "办事人员和有关人员"',
         '- code: "3"\n  title: "办事人员和有关人员\n',
