@@ -57,6 +57,7 @@ from occupations.models import (
     Authority,
     Batch,
     ClassificationGroup,
+    JobType,
     Occupation,
     SkillStandard,
     StandardLevel,
@@ -177,6 +178,8 @@ class Generator:
         for start, end in _chunks(total, self.batch_size):
             rows = []
             for i in range(start, end):
+                text = self._occupation_text()
+                job_types = text.pop("job_types")
                 occupation = Occupation(
                     batch=batches[i // per_batch],
                     position=i % per_batch + 1,
@@ -184,11 +187,24 @@ class Generator:
                     code="" if rng.random() < 0.02 else codes[i],
                     group=rng.choice(groups) if groups and rng.random() < 0.9 else None,
                     notes="Generated load data.",
-                    **self._occupation_text(),
+                    **text,
                 )
+                occupation.job_types = job_types  # read by the search text
                 occupation.search_text = occupation.build_search_text()
-                rows.append(occupation)
-            Occupation.objects.bulk_create(rows)
+                rows.append((occupation, job_types))
+            Occupation.objects.bulk_create([occupation for occupation, _names in rows])
+            # bulk_create skips save(): the job type records are written here.
+            JobType.objects.bulk_create(
+                JobType(
+                    occupation=occupation,
+                    batch_id=occupation.batch_id,
+                    position=position,
+                    name=name,
+                    language=occupation.language,
+                )
+                for occupation, names in rows
+                for position, name in enumerate(names, start=1)
+            )
             _progress("occupations", end, total, started, enabled=self.progress)
         return batches
 

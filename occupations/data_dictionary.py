@@ -124,7 +124,14 @@ def readme(release: Release, counts: dict[str, int]) -> str:
         f"Occupation registry, release {release.version}",
         "=" * (len(release.version) + 27),
         "",
-        f"Issued: {release.issued_at.isoformat(timespec='seconds')}",
+        *(
+            [
+                f"Date in the history: {release.citation_date or 'not stated in the sources'}",
+                f"Recorded (loaded) at: {release.recorded_at.isoformat(timespec='seconds')}",
+            ]
+            if release.history
+            else [f"Issued: {release.issued_at.isoformat(timespec='seconds')}"]
+        ),
         f"Note: {release.note}",
         "",
         "Files",
@@ -168,8 +175,7 @@ def readme(release: Release, counts: dict[str, int]) -> str:
         "How to cite",
         "-----------",
         "",
-        f"Occupation registry, release {release.version} "
-        f"({release.issued_at.date().isoformat()}). Cite the version: a release never changes.",
+        f"{release.citation} Cite the version: a release never changes.",
         "",
     ]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 
 from core.exports import export_queryset
-from occupations.models import DatePrecision, Occupation
+from occupations.models import DatePrecision, JobTypeNames, Occupation
 
 OCCUPATION_COLUMNS = (
     ("pk", "id"),
@@ -51,7 +51,9 @@ def export_occupations(queryset=None, *, fmt: str = "csv"):
         announced=iso_date_expression("batch__announced_on", "batch__announced_precision")
     )
     return export_queryset(
-        queryset.order_by("batch__announced_on", "batch_id", "position"),
+        queryset.annotate(job_types=JobTypeNames()).order_by(
+            "batch__announced_on", "batch_id", "position"
+        ),
         OCCUPATION_COLUMNS,
         fmt=fmt,
         basename="occupations",

@@ -321,7 +321,23 @@ class NothingToRelease(InvalidTransition):
     """The published registry has not changed since the latest release."""
 
 
-def issue_release(*, by: Actor, note: str, now: dt.datetime | None = None) -> Release:
+@dataclass(frozen=True)
+class HistoryDate:
+    """Where a release of the seed history sits in the history: the year of its version, and
+    its date at its precision (None where the sources give none)."""
+
+    year: int
+    dated_on: dt.date | None = None
+    precision: str | None = None
+
+
+def issue_release(
+    *,
+    by: Actor,
+    note: str,
+    now: dt.datetime | None = None,
+    history: HistoryDate | None = None,
+) -> Release:
     """Issue the next numbered release of the published registry, with ``note``.
 
     Records every batch, occupation and skill standard added, changed (with the fields and
@@ -332,8 +348,11 @@ def issue_release(*, by: Actor, note: str, now: dt.datetime | None = None) -> Re
     downloads are built by the worker once it commits.
 
     ``by`` is a user holding ``occupations.issue_release``, or None when the seed import
-    issues the releases its history implies.
+    issues the releases its history implies. ``history`` (seed import only) versions the
+    release by the history's year instead and dates it at the history's date.
     """
+    if history is not None and by is not None:
+        raise InvalidTransition(_("Only the seed import issues releases of the history."))
     if by is not None:
         require_permission(by, "occupations.issue_release", _("issue a release"))
     note = note.strip()
@@ -348,7 +367,7 @@ def issue_release(*, by: Actor, note: str, now: dt.datetime | None = None) -> Re
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            release = _issue_locked(by=by, note=note, now=now)
+            release = _issue_locked(by=by, note=note, now=now, history=history)
     except IntegrityError:
         # Only the very first release has no row to lock: two issued at once collide on
         # the unique sequence, and the later one is refused here.
@@ -367,7 +386,9 @@ def issue_release(*, by: Actor, note: str, now: dt.datetime | None = None) -> Re
     return release
 
 
-def _issue_locked(*, by: Actor, note: str, now: dt.datetime) -> Release:
+def _issue_locked(
+    *, by: Actor, note: str, now: dt.datetime, history: HistoryDate | None
+) -> Release:
     # The latest release is locked so that two publishers issuing at once take turns: the
     # second then compares with the first one's release and finds nothing to release.
     Release.objects.select_for_update().order_by("-sequence").first()
@@ -382,13 +403,16 @@ def _issue_locked(*, by: Actor, note: str, now: dt.datetime) -> Release:
             if previous is not None
             else _("Nothing to release: the published registry is empty."),
         )
-    year = timezone.localtime(now).year
+    year = history.year if history is not None else timezone.localtime(now).year
     number = Release.objects.filter(version__startswith=f"{year}.").count() + 1
     release = Release.objects.create(
         sequence=(previous.sequence + 1) if previous is not None else 1,
         version=f"{year}.{number}",
         issued_at=now,
         issued_by=by,
+        history=history is not None,
+        dated_on=history.dated_on if history is not None else None,
+        dated_precision=history.precision if history is not None else None,
         note=note,
         added_count=found.count(ReleaseRecord.Action.ADDED),
         changed_count=found.count(ReleaseRecord.Action.CHANGED),

@@ -14,15 +14,83 @@ from occupations.models import (
     Batch,
     ClassificationGroup,
     DatePrecision,
+    JobType,
     Language,
     Occupation,
     precision_is_consistent,
 )
 from seeds.files import SLUG_RE, Fields, Origin, SeedError, Source, list_of_records, parse_yaml
 from seeds.reference import MAJOR_GROUP_CODE_RE, MAJOR_GROUPS_FILE, known_authorities
-from seeds.writing import CREATED, UPDATED, LoadReport, guard, source_list, sync, sync_authorities
+from seeds.writing import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    LoadReport,
+    guard,
+    source_list,
+    sync,
+    sync_authorities,
+)
 
 BATCHES_DIR = "batches"
+
+
+@dataclass(frozen=True)
+class JobTypeSeed:
+    """A type of work, under an occupation of the file or only announced by the batch."""
+
+    origin: Origin
+    position: int
+    name: str
+    other_names: tuple[str, ...]
+    occupation_name: str
+    sources: tuple[Source, ...]
+    provenance: dict
+    notes: str
+
+
+JOB_TYPE_KEYS = {"name", "other_names", "occupation_name", "sources", "provenance", "notes"}
+
+
+def read_job_types(
+    items: Any, origin: Origin, *, under_occupation: bool
+) -> tuple[JobTypeSeed, ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise SeedError(origin.file, origin.record, "'job_types' must be a list")
+    job_types = []
+    for position, item in enumerate(items, start=1):
+        label = f"{origin.record}: job type {position}"
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            label = f"{label} ({item['name']})"
+        record = Fields(
+            item,
+            Origin(origin.file, label),
+            required={"name", "sources"},
+            optional=JOB_TYPE_KEYS,
+        )
+        occupation_name = record.text("occupation_name")
+        if under_occupation and occupation_name:
+            record.fail("'occupation_name' is only for a job type listed under the batch")
+        job_type = JobTypeSeed(
+            origin=record.origin,
+            position=position,
+            name=record.text("name", blank=False),
+            other_names=record.texts("other_names"),
+            occupation_name=occupation_name,
+            sources=record.sources(),
+            provenance=record.provenance({"name", "other_names", "occupation_name"}),
+            notes=record.text("notes"),
+        )
+        if job_type.name in job_type.other_names:
+            record.fail("an other name repeats the name")
+        job_types.append(job_type)
+    names = [job_type.name.casefold() for job_type in job_types]
+    for job_type in job_types:
+        if names.count(job_type.name.casefold()) > 1:
+            raise SeedError(origin.file, job_type.origin.record, "the name is listed twice")
+    return tuple(job_types)
 
 
 @dataclass(frozen=True)
@@ -35,11 +103,13 @@ class OccupationSeed:
     alternative_names: tuple[str, ...]
     definition: str
     tasks: tuple[str, ...]
-    job_types: tuple[str, ...]
-    green: bool
-    digital: bool
+    job_types: tuple[str, ...]  # a draft's list of names
+    job_type_records: tuple[JobTypeSeed, ...]  # a published occupation's job types
+    green: bool | None
+    digital: bool | None
     group: str | None
     sources: tuple[Source, ...]
+    provenance: dict
     notes: str
 
 
@@ -54,8 +124,10 @@ class BatchSeed:
     announced_count: int
     authorities: tuple[str, ...]
     sources: tuple[Source, ...]
+    provenance: dict
     notes: str
     occupations: tuple[OccupationSeed, ...]
+    job_types: tuple[JobTypeSeed, ...]  # announced by the batch, under no occupation of it
 
 
 OCCUPATION_KEYS = {
@@ -68,6 +140,21 @@ OCCUPATION_KEYS = {
     "digital",
     "group",
     "sources",
+    "provenance",
+    "notes",
+}
+# The fields a provenance may name: everything but the citations and the notes themselves.
+OCCUPATION_FACTS = OCCUPATION_KEYS - {"sources", "provenance", "notes"}
+BATCH_KEYS = {
+    "slug",
+    "number",
+    "title",
+    "announced_on",
+    "announced_precision",
+    "announced_count",
+    "authorities",
+    "sources",
+    "provenance",
     "notes",
 }
 
@@ -94,11 +181,15 @@ def _read_occupation(
         alternative_names=record.texts("alternative_names"),
         definition=record.text("definition"),
         tasks=record.texts("tasks"),
-        job_types=record.texts("job_types"),
-        green=record.flag("green"),
-        digital=record.flag("digital"),
+        job_types=record.texts("job_types") if kind == "draft" else (),
+        job_type_records=()
+        if kind == "draft"
+        else read_job_types(record.raw("job_types"), record.origin, under_occupation=True),
+        green=record.marker("green"),
+        digital=record.marker("digital"),
         group=group,
         sources=record.sources(),
+        provenance=record.provenance(OCCUPATION_FACTS),
         notes=record.text("notes"),
     )
     if occupation.name in occupation.alternative_names:
@@ -131,8 +222,16 @@ def read_batch(
     directory: Path, path: Path, group_codes: set[str], authority_names: set[str]
 ) -> BatchSeed:
     name, data = parse_yaml(directory, path)
-    if not isinstance(data, dict) or set(data) != {"batch", "occupations"}:
-        raise SeedError(name, "file", "must have exactly the top-level keys 'batch', 'occupations'")
+    if not isinstance(data, dict) or not {"batch", "occupations"} <= set(data) <= {
+        "batch",
+        "occupations",
+        "job_types",
+    }:
+        raise SeedError(
+            name,
+            "file",
+            "must have the top-level keys 'batch', 'occupations' and, optionally, 'job_types'",
+        )
     record = Fields(
         data["batch"],
         Origin(name, "batch"),
@@ -144,7 +243,7 @@ def read_batch(
             "announced_count",
             "sources",
         },
-        optional={"number", "authorities", "notes"},
+        optional={"number", "authorities", "provenance", "notes"},
     )
     slug = record.text("slug", blank=False)
     if not SLUG_RE.match(slug):
@@ -173,8 +272,12 @@ def read_batch(
         announced_count=announced_count,
         authorities=known_authorities(record, "authorities", authority_names),
         sources=record.sources(),
+        provenance=record.provenance(BATCH_KEYS - {"slug", "sources", "provenance", "notes"}),
         notes=record.text("notes"),
         occupations=occupations,
+        job_types=read_job_types(
+            data.get("job_types"), Origin(name, "batch"), under_occupation=False
+        ),
     )
 
 
@@ -190,11 +293,11 @@ def occupation_values(seed: OccupationSeed, groups: dict[str, ClassificationGrou
         "language": SEED_LANGUAGE,
         "definition": seed.definition,
         "tasks": list(seed.tasks),
-        "job_types": list(seed.job_types),
         "green": seed.green,
         "digital": seed.digital,
         "group_id": groups[seed.group].pk if seed.group else None,
         "sources": source_list(seed.sources),
+        "provenance": seed.provenance,
         "notes": seed.notes,
     }
 
@@ -229,6 +332,7 @@ def load_batches(
                     "announced_precision": seed.announced_precision,
                     "announced_count": seed.announced_count,
                     "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
                     "notes": seed.notes,
                 },
             )
@@ -248,4 +352,48 @@ def load_batches(
                 )
             report.add("occupations", occupation_seed.origin, outcome, changed)
             occupations[(seed.slug, occupation_seed.name)] = occupation
+            existing_types = {
+                job_type.position: job_type for job_type in occupation.job_type_records.all()
+            }
+            if _load_job_types(
+                occupation_seed.job_type_records,
+                report,
+                existing_types,
+                {"occupation": occupation, "batch": batch},
+            ):
+                occupation.job_types_changed()
+        announced = {
+            job_type.position: job_type for job_type in batch.job_types.filter(occupation=None)
+        }
+        _load_job_types(seed.job_types, report, announced, {"occupation": None, "batch": batch})
     return occupations
+
+
+def _load_job_types(
+    seeds: Iterable[JobTypeSeed],
+    report: LoadReport,
+    existing: dict[int, JobType],
+    owner: dict[str, Any],
+) -> bool:
+    """Create or update the job types; True if any was written."""
+    written = False
+    for seed in seeds:
+        with guard(seed.origin):
+            _job_type, outcome, changed = sync(
+                JobType,
+                existing.get(seed.position),
+                {**owner, "position": seed.position},
+                {
+                    "batch": owner["batch"],
+                    "name": seed.name,
+                    "language": SEED_LANGUAGE,
+                    "other_names": list(seed.other_names),
+                    "occupation_name": seed.occupation_name,
+                    "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
+                    "notes": seed.notes,
+                },
+            )
+        report.add("job types", seed.origin, outcome, changed)
+        written = written or outcome != UNCHANGED
+    return written

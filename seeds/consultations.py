@@ -44,16 +44,12 @@ class ConsultationSeed:
     text_source: str
     status: str
     opens_at: dt.datetime | None
-    opens_at_stand_in: dt.datetime | None
     closes_at: dt.datetime | None
+    comments_collected_elsewhere: bool
     sources: tuple[Source, ...]
+    provenance: dict
     notes: str
     drafts: tuple[OccupationSeed, ...]
-
-    @property
-    def stored_opens_at(self) -> dt.datetime | None:
-        """What the database keeps: the known opening, else the documented stand-in."""
-        return self.opens_at or self.opens_at_stand_in
 
 
 def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> ConsultationSeed:
@@ -66,7 +62,14 @@ def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> Con
         data["consultation"],
         Origin(name, "consultation"),
         required={"slug", "title", "status", "closes_at", "sources"},
-        optional={"summary", "text_source", "opens_at", "opens_at_stand_in", "notes"},
+        optional={
+            "summary",
+            "text_source",
+            "opens_at",
+            "comments_collected_elsewhere",
+            "provenance",
+            "notes",
+        },
     )
     slug = record.text("slug", blank=False)
     if not SLUG_RE.match(slug):
@@ -74,21 +77,20 @@ def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> Con
     # A published consultation needs the batch it became: seed that as a batch file instead.
     status = record.choice("status", DRAFT_STATUS_FOR)
     opens_at = record.moment("opens_at")
-    stand_in = record.moment("opens_at_stand_in")
     closes_at = record.moment("closes_at")
-    if opens_at is not None and stand_in is not None:
-        record.fail("give 'opens_at' or 'opens_at_stand_in', not both")
-    if stand_in is not None and not record.text("notes"):
-        record.fail("'opens_at_stand_in' needs 'notes' saying why the opening is unknown")
-    stored_opens_at = opens_at or stand_in
-    if status != Consultation.Status.DRAFTING and (stored_opens_at is None or closes_at is None):
+    elsewhere = record.flag("comments_collected_elsewhere")
+    if status != Consultation.Status.DRAFTING and closes_at is None:
+        record.fail(f"a consultation in {status} needs 'closes_at', the end of its window")
+    if opens_at is None and closes_at is not None and not elsewhere:
         record.fail(
-            f"a consultation in {status} needs both ends of its window: give 'closes_at' and "
-            "'opens_at' (or, when no source states it, 'opens_at_stand_in' with a note)"
+            "'opens_at' may be null only for a consultation whose comments were collected "
+            "elsewhere (comments_collected_elsewhere: true), with notes saying why it is unknown"
         )
-    if (stored_opens_at is None) != (closes_at is None):
+    if opens_at is None and closes_at is not None and not record.text("notes"):
+        record.fail("a null 'opens_at' needs 'notes' saying why the opening is unknown")
+    if opens_at is not None and closes_at is None:
         record.fail("give both ends of the window or neither")
-    if stored_opens_at is not None and closes_at is not None and stored_opens_at >= closes_at:
+    if opens_at is not None and closes_at is not None and opens_at >= closes_at:
         record.fail("the window must open before it closes")
     drafts = read_occupations(data, name, "drafts", "draft", group_codes)
     if status != Consultation.Status.DRAFTING and not drafts:
@@ -102,9 +104,12 @@ def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> Con
         or Consultation.TextSource.DRAFT_LIST,
         status=status,
         opens_at=opens_at,
-        opens_at_stand_in=stand_in,
         closes_at=closes_at,
+        comments_collected_elsewhere=elsewhere,
         sources=record.sources(),
+        provenance=record.provenance(
+            {"title", "summary", "text_source", "status", "opens_at", "closes_at"}
+        ),
         notes=record.text("notes"),
         drafts=drafts,
     )
@@ -113,7 +118,7 @@ def read_consultation(directory: Path, path: Path, group_codes: set[str]) -> Con
 def _draft_values(
     seed: OccupationSeed, status: str, groups: dict[str, ClassificationGroup]
 ) -> dict[str, Any]:
-    values = occupation_values(seed, groups)
+    values = {**occupation_values(seed, groups), "job_types": list(seed.job_types)}
     if status != DraftOccupation.Status.DRAFT:
         # The text frozen when the window opened. Where it is a press summary
         # (Consultation.text_source), the public read the draft list itself, not this text.
@@ -138,9 +143,11 @@ def load_consultations(
             "title": seed.title,
             "summary": seed.summary,
             "text_source": seed.text_source,
-            "opens_at": seed.stored_opens_at,
+            "opens_at": seed.opens_at,
             "closes_at": seed.closes_at,
+            "comments_collected_elsewhere": seed.comments_collected_elsewhere,
             "sources": source_list(seed.sources),
+            "provenance": seed.provenance,
             "notes": seed.notes,
         }
         draft_status = DRAFT_STATUS_FOR[seed.status]

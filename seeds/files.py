@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from core.text import has_control_characters
+from occupations.provenance import Basis, provenance_problems
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -153,6 +154,32 @@ class Fields:
             self.fail(f"{key!r} must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
+    def marker(self, key: str) -> bool | None:
+        """A green or digital marker: true (a source marks it), false (a source excludes it)
+        or null (no source says; the default)."""
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, bool):
+            self.fail(f"{key!r} must be true, false or null, not {value!r}")
+        return value
+
+    def provenance(self, fields: Iterable[str], key: str = "provenance") -> dict[str, Any]:
+        """Field name -> basis, by ``occupations.provenance``'s one rule; every name must be a
+        field of this record."""
+        value = self.data.get(key)
+        if value is None:
+            return {}
+        problems = provenance_problems(value)
+        if problems:
+            self.fail(problems[0])
+        allowed = set(fields)
+        for field in value:
+            if field not in allowed:
+                self.fail(
+                    f"provenance names {field!r}, which is not a field of this record "
+                    f"(fields: {', '.join(sorted(allowed))})"
+                )
+        return value
+
     def sources(self, key: str = "sources") -> tuple[Source, ...]:
         value = self.data.get(key)
         if not isinstance(value, list) or not value:
@@ -217,3 +244,14 @@ def check_unique(records: list, key: Callable[[Any], Any], what: str) -> None:
                 f"its {what} {value!r} is already used by {first.record} in {first.file}",
             )
         seen[value] = record.origin
+
+
+def provenance_sources(provenance: dict[str, Any]) -> Iterator[Source]:
+    """The quotes a provenance cites: a field's own source, and every reading of a
+    disagreement."""
+    for entry in provenance.values():
+        if entry.get("basis") == Basis.SOURCE:
+            yield Source(file=entry["file"], quote=entry["quote"])
+        elif entry.get("basis") == Basis.DISAGREEMENT:
+            for reading in entry["readings"]:
+                yield Source(file=reading["file"], quote=reading["quote"])

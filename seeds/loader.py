@@ -32,7 +32,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from occupations.workflow import NothingToRelease, issue_release
+from occupations.models import Release
+from occupations.workflow import HistoryDate, NothingToRelease, issue_release
 from seeds.batches import BATCHES_DIR, BatchSeed, load_batches, read_batch
 from seeds.consultations import (
     CONSULTATIONS_DIR,
@@ -40,20 +41,31 @@ from seeds.consultations import (
     load_consultations,
     read_consultation,
 )
-from seeds.files import Origin, SeedError, Source, check_unique, yaml_files
+from seeds.files import (
+    Origin,
+    SeedError,
+    Source,
+    check_unique,
+    provenance_sources,
+    yaml_files,
+)
 from seeds.reference import (
     AUTHORITIES_FILE,
     MAJOR_GROUPS_FILE,
     AuthoritySeed,
     EditionSeed,
     GroupSeed,
+    PeriodSeed,
     load_authorities,
     load_editions,
     load_groups,
+    load_periods,
     read_authorities,
     read_editions,
     read_groups,
+    read_periods,
 )
+from seeds.sentences import SentenceIndex
 from seeds.standards import STANDARDS_DIR, StandardSeed, load_standards, read_standards
 from seeds.writing import CREATED, UPDATED, LoadReport
 
@@ -64,31 +76,33 @@ class SeedSet:
     groups: tuple[GroupSeed, ...]
     authorities: tuple[AuthoritySeed, ...]
     editions: tuple[EditionSeed, ...]
+    periods: tuple[PeriodSeed, ...]
     batches: tuple[BatchSeed, ...]
     consultations: tuple[ConsultationSeed, ...]
     standards: tuple[StandardSeed, ...]
 
-    def all_sources(self) -> Iterator[tuple[Origin, Source]]:
-        records = (
-            *self.groups,
-            *self.authorities,
-            *self.editions,
-            *self.consultations,
-            *self.standards,
-        )
-        for record in records:
-            for source in record.sources:
-                yield record.origin, source
+    def all_records(self) -> Iterator:
+        """Every record read, each with ``origin``, ``sources`` and ``provenance``."""
+        yield from self.groups
+        yield from self.authorities
+        yield from self.editions
+        yield from self.periods
         for batch in self.batches:
-            for source in batch.sources:
-                yield batch.origin, source
+            yield batch
             for occupation in batch.occupations:
-                for source in occupation.sources:
-                    yield occupation.origin, source
+                yield occupation
+                yield from occupation.job_type_records
+            yield from batch.job_types
         for consultation in self.consultations:
-            for draft in consultation.drafts:
-                for source in draft.sources:
-                    yield draft.origin, source
+            yield consultation
+            yield from consultation.drafts
+        yield from self.standards
+
+    def all_sources(self) -> Iterator[tuple[Origin, Source]]:
+        """Every quote cited: the records' sources and the quotes in their provenance."""
+        for record in self.all_records():
+            for source in (*record.sources, *provenance_sources(record.provenance)):
+                yield record.origin, source
 
 
 def read_seeds(directory: Path | str) -> SeedSet:
@@ -133,6 +147,7 @@ def read_seeds(directory: Path | str) -> SeedSet:
         groups=groups,
         authorities=authorities,
         editions=read_editions(directory),
+        periods=read_periods(directory),
         batches=tuple(sorted(batches, key=lambda b: (b.announced_on, b.number or 0, b.slug))),
         consultations=tuple(consultations),
         standards=tuple(standards),
@@ -140,17 +155,21 @@ def read_seeds(directory: Path | str) -> SeedSet:
 
 
 def check_quotes(seeds: SeedSet, sources_dir: Path | str) -> int:
-    """Check that every quote is copied exactly from its source file in ``sources_dir``.
+    """Check that every quote is copied exactly from its source file in ``sources_dir``, and is
+    a whole sentence of it (``seeds.sentences``: not a heading, a byline or a fragment).
 
     Returns the number of quotes checked; raises ``SeedError`` naming the first that is not.
     """
     sources_dir = Path(sources_dir)
     texts: dict[str, str | None] = {}
+    sentences: dict[str, SentenceIndex] = {}
     checked = 0
     for origin, source in seeds.all_sources():
         if source.file not in texts:
             path = sources_dir / source.file
             texts[source.file] = path.read_text(encoding="utf-8") if path.is_file() else None
+            if texts[source.file] is not None:
+                sentences[source.file] = SentenceIndex(texts[source.file])
         text = texts[source.file]
         if text is None:
             raise SeedError(
@@ -164,6 +183,13 @@ def check_quotes(seeds: SeedSet, sources_dir: Path | str) -> int:
                 origin.record,
                 f"quote not found word for word in {source.file}: {source.quote[:80]!r}",
             )
+        if not sentences[source.file].is_whole(source.quote):
+            raise SeedError(
+                origin.file,
+                origin.record,
+                f"quote is not a whole sentence of {source.file} (a heading, a byline or part "
+                f"of a sentence?): {source.quote[:80]!r}",
+            )
         checked += 1
     return checked
 
@@ -176,24 +202,65 @@ def load(seeds: SeedSet) -> LoadReport:
     """
     report = LoadReport()
     with transaction.atomic():
+        # A registry with no release yet gets the history as releases versioned and dated by
+        # the history; one that has releases (published, never rewritten) gets what this load
+        # changes as ordinary releases of the current year.
+        as_history = not Release.objects.exists()
         groups = load_groups(seeds.groups, report)
         authorities = load_authorities(seeds.authorities, report)
         load_editions(seeds.editions, report)
-        # The history as the releases it implies, in order: each batch is one release (a
-        # correction to it, a later one), then the skill standards attached afterwards.
+        load_periods(seeds.periods, report)
+        # The history as the releases it implies, in its order: each batch is one release,
+        # and the skill standards come right after the last batch whose occupations they name.
         occupations = {}
+        standards_after = standards_place(seeds)
         for batch in seeds.batches:
             written = registry_writes(report)
             occupations |= load_batches([batch], report, groups, authorities)
-            release_history(report, batch.title, written)
+            release_history(
+                report,
+                batch.title,
+                written,
+                HistoryDate(batch.announced_on.year, batch.announced_on, batch.announced_precision)
+                if as_history
+                else None,
+            )
+            if batch.slug == standards_after:
+                _load_standards(seeds, report, occupations, authorities, batch, as_history)
         load_consultations(seeds.consultations, report, groups)
-        written = registry_writes(report)
-        load_standards(seeds.standards, report, occupations, authorities)
-        release_history(report, "National occupational skill standards", written)
+        if standards_after is None:
+            _load_standards(seeds, report, occupations, authorities, None, as_history)
     return report
 
 
-REGISTRY_KINDS = ("batches", "occupations", "skill standards", "standard levels")
+def standards_place(seeds: SeedSet) -> str | None:
+    """The slug of the last batch (in the history's order) holding an occupation that a
+    standard is attached to: the standards article is undated ("Recently"), so the sources
+    place the standards only after the latest of their occupations."""
+    named = {standard.batch for standard in seeds.standards}
+    slugs = [batch.slug for batch in seeds.batches if batch.slug in named]
+    return slugs[-1] if slugs else None
+
+
+def _load_standards(seeds, report, occupations, authorities, after, as_history) -> None:
+    written = registry_writes(report)
+    load_standards(seeds.standards, report, occupations, authorities)
+    what = "National occupational skill standards"
+    if after is not None:
+        what += (
+            f". Placed after {after.title}: the article on the standards is undated "
+            '("Recently") and names occupations of batches up to that one; the sources do '
+            "not say whether the standards came before or after the later batches, nor their date"
+        )
+    release_history(
+        report,
+        what,
+        written,
+        HistoryDate(after.announced_on.year) if as_history and after is not None else None,
+    )
+
+
+REGISTRY_KINDS = ("batches", "occupations", "job types", "skill standards", "standard levels")
 
 
 def registry_writes(report: LoadReport) -> int:
@@ -202,20 +269,35 @@ def registry_writes(report: LoadReport) -> int:
     )
 
 
-def release_history(report: LoadReport, what: str, written_before: int) -> None:
+def release_history(
+    report: LoadReport, what: str, written_before: int, history: HistoryDate | None
+) -> None:
     """Issue a release of what the load has just written to the registry, if it wrote
     anything since ``written_before`` registry writes; as the system (the seed import has no
-    publisher). Changes staff made are left to their own release when the load writes none."""
+    publisher). ``history`` versions and dates it by the history (a registry without
+    releases); without it the release is an ordinary one of the current year. Changes staff
+    made are left to their own release when the load writes none."""
     if registry_writes(report) == written_before:
         return
     try:
-        release = issue_release(by=None, note=f"Seed history: {what}.")
+        release = issue_release(by=None, note=f"Seed history: {what}.", history=history)
     except NothingToRelease:
         return
     report.lines.append(
         f"release {release.version}: {what}: {release.added_count} added, "
         f"{release.changed_count} changed, {release.removed_count} removed"
     )
+
+
+def default_sources_directory() -> Path:
+    """``settings.SEED_SOURCES_DIR`` if set, else ``shared/seeds`` beside the checkout: the
+    news articles the quotes are checked against."""
+    from django.conf import settings
+
+    configured = getattr(settings, "SEED_SOURCES_DIR", None)
+    if configured:
+        return Path(configured)
+    return Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 
 def default_directory() -> Path:

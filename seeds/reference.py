@@ -13,9 +13,18 @@ from occupations.models import (
     ClassificationEdition,
     ClassificationGroup,
     DatePrecision,
+    ReleasePeriod,
     precision_is_consistent,
 )
-from seeds.files import Fields, Origin, SeedError, Source, list_of_records, parse_yaml
+from seeds.files import (
+    Fields,
+    Origin,
+    SeedError,
+    Source,
+    check_unique,
+    list_of_records,
+    parse_yaml,
+)
 from seeds.writing import LoadReport, guard, source_list, sync
 
 MAJOR_GROUP_CODE_RE = re.compile(r"^[1-8]$")
@@ -24,6 +33,7 @@ MAJOR_GROUP_CODE_RE = re.compile(r"^[1-8]$")
 MAJOR_GROUPS_FILE = "reference/major_groups.yaml"
 AUTHORITIES_FILE = "reference/authorities.yaml"
 EDITIONS_FILE = "reference/editions.yaml"
+PERIODS_FILE = "reference/release_periods.yaml"
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class GroupSeed:
     title: str
     title_en: str
     sources: tuple[Source, ...]
+    provenance: dict
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,7 @@ class AuthoritySeed:
     name_zh: str
     abbreviation: str
     sources: tuple[Source, ...]
+    provenance: dict
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,16 @@ class EditionSeed:
     year: int
     values: dict
     sources: tuple[Source, ...]
+    provenance: dict
+
+
+@dataclass(frozen=True)
+class PeriodSeed:
+    origin: Origin
+    started_year: int
+    values: dict
+    sources: tuple[Source, ...]
+    provenance: dict
 
 
 def read_groups(directory: Path) -> tuple[GroupSeed, ...]:
@@ -61,7 +83,7 @@ def read_groups(directory: Path) -> tuple[GroupSeed, ...]:
             item,
             Origin(name, label),
             required={"code", "title", "title_en", "sources"},
-            optional=set(),
+            optional={"provenance"},
         )
         code = record.raw("code")
         if not isinstance(code, str) or not MAJOR_GROUP_CODE_RE.match(code):
@@ -73,6 +95,7 @@ def read_groups(directory: Path) -> tuple[GroupSeed, ...]:
                 title=record.text("title", blank=False),
                 title_en=record.text("title_en"),
                 sources=record.sources(),
+                provenance=record.provenance({"code", "title", "title_en"}),
             )
         )
     codes = [group.code for group in groups]
@@ -93,7 +116,7 @@ def read_authorities(directory: Path) -> tuple[AuthoritySeed, ...]:
             item,
             Origin(name, label),
             required={"name", "sources"},
-            optional={"name_zh", "abbreviation"},
+            optional={"name_zh", "abbreviation", "provenance"},
         )
         authorities.append(
             AuthoritySeed(
@@ -102,6 +125,7 @@ def read_authorities(directory: Path) -> tuple[AuthoritySeed, ...]:
                 name_zh=record.text("name_zh"),
                 abbreviation=record.text("abbreviation"),
                 sources=record.sources(),
+                provenance=record.provenance({"name", "name_zh", "abbreviation"}),
             )
         )
     names = [authority.name for authority in authorities]
@@ -133,6 +157,8 @@ def load_groups(seeds: Iterable[GroupSeed], report: LoadReport) -> dict[str, Cla
                     "title_en": seed.title_en,
                     "level": ClassificationGroup.Level.MAJOR,
                     "parent": None,
+                    "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
                 },
             )
         report.add("major groups", seed.origin, outcome, changed)
@@ -149,7 +175,12 @@ def load_authorities(seeds: Iterable[AuthoritySeed], report: LoadReport) -> dict
                 Authority,
                 existing.get(seed.name),
                 {"name": seed.name},
-                {"name_zh": seed.name_zh, "abbreviation": seed.abbreviation},
+                {
+                    "name_zh": seed.name_zh,
+                    "abbreviation": seed.abbreviation,
+                    "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
+                },
             )
         report.add("authorities", seed.origin, outcome, changed)
         authorities[seed.name] = authority
@@ -165,7 +196,13 @@ def read_editions(directory: Path) -> tuple[EditionSeed, ...]:
             item,
             Origin(name, label),
             required={"year", "issued_on", "issued_precision", "sources"},
-            optional={"revision", "major_group_count", "occupation_count", "notes"},
+            optional={
+                "revision",
+                "major_group_count",
+                "occupation_count",
+                "provenance",
+                "notes",
+            },
         )
         issued_on = record.date("issued_on")
         precision = record.choice("issued_precision", DatePrecision.values)
@@ -184,6 +221,16 @@ def read_editions(directory: Path) -> tuple[EditionSeed, ...]:
                     "notes": record.text("notes"),
                 },
                 sources=record.sources(),
+                provenance=record.provenance(
+                    {
+                        "year",
+                        "issued_on",
+                        "issued_precision",
+                        "revision",
+                        "major_group_count",
+                        "occupation_count",
+                    }
+                ),
             )
         )
     years = [edition.year for edition in editions]
@@ -201,6 +248,84 @@ def load_editions(seeds: Iterable[EditionSeed], report: LoadReport) -> None:
                 ClassificationEdition,
                 existing.get(seed.year),
                 {"year": seed.year},
-                {**seed.values, "sources": source_list(seed.sources)},
+                {
+                    **seed.values,
+                    "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
+                },
             )
         report.add("editions", seed.origin, outcome, changed)
+
+
+PERIOD_FACTS = {"started_year", "ended_year", "batch_count", "occupation_count"}
+
+
+def read_periods(directory: Path) -> tuple[PeriodSeed, ...]:
+    """The stretches of releases the registry holds no batches of, with the totals stated."""
+    if not (directory / PERIODS_FILE).is_file():
+        return ()
+    name, data = parse_yaml(directory, directory / PERIODS_FILE)
+    periods = []
+    for index, item in enumerate(list_of_records(name, data, None), start=1):
+        label = (
+            f"period {item.get('started_year')}-{item.get('ended_year')}"
+            if isinstance(item, dict)
+            else f"record {index}"
+        )
+        record = Fields(
+            item,
+            Origin(name, label),
+            required={"started_year", "ended_year", "sources"},
+            optional={
+                "batch_count",
+                "occupation_count",
+                "occupation_count_is_minimum",
+                "provenance",
+                "notes",
+            },
+        )
+        started = record.integer("started_year", minimum=1900) or 0
+        ended = record.integer("ended_year", minimum=started) or 0
+        count = record.integer("occupation_count", nullable=True, minimum=1)
+        minimum = record.raw("occupation_count_is_minimum")
+        if (count is None) != (minimum is None) or (
+            minimum is not None and not isinstance(minimum, bool)
+        ):
+            record.fail(
+                "'occupation_count_is_minimum' is true or false exactly when 'occupation_count' "
+                "is given"
+            )
+        periods.append(
+            PeriodSeed(
+                origin=record.origin,
+                started_year=started,
+                values={
+                    "ended_year": ended,
+                    "batch_count": record.integer("batch_count", nullable=True, minimum=1),
+                    "occupation_count": count,
+                    "occupation_count_is_minimum": minimum,
+                    "notes": record.text("notes"),
+                },
+                sources=record.sources(),
+                provenance=record.provenance(PERIOD_FACTS),
+            )
+        )
+    check_unique(periods, lambda p: p.started_year, "first year")
+    return tuple(periods)
+
+
+def load_periods(seeds: Iterable[PeriodSeed], report: LoadReport) -> None:
+    existing = {period.started_year: period for period in ReleasePeriod.objects.all()}
+    for seed in seeds:
+        with guard(seed.origin):
+            _period, outcome, changed = sync(
+                ReleasePeriod,
+                existing.get(seed.started_year),
+                {"started_year": seed.started_year},
+                {
+                    **seed.values,
+                    "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
+                },
+            )
+        report.add("release periods", seed.origin, outcome, changed)

@@ -47,6 +47,7 @@ class StandardSeed:
     directions: tuple[str, ...]
     levels: tuple[str, ...]
     sources: tuple[Source, ...]
+    provenance: dict
     notes: str
 
 
@@ -74,6 +75,7 @@ def read_standards(
                 "issued_precision",
                 "authorities",
                 "directions",
+                "provenance",
                 "notes",
             },
         )
@@ -113,6 +115,18 @@ def read_standards(
                 directions=record.texts("directions"),
                 levels=levels,
                 sources=record.sources(),
+                provenance=record.provenance(
+                    {
+                        "title",
+                        "kind",
+                        "edition",
+                        "issued_on",
+                        "issued_precision",
+                        "authorities",
+                        "directions",
+                        "levels",
+                    }
+                ),
                 notes=record.text("notes"),
             )
         )
@@ -141,10 +155,11 @@ def load_standards(
                     "kind": seed.kind,
                     "edition": seed.edition,
                     "issued_on": seed.issued_on,
-                    # Without a date its precision means nothing; the model's default is kept.
+                    # Null exactly when the date is: an unknown date has no precision.
                     "issued_precision": seed.issued_precision,
                     "directions": list(seed.directions),
                     "sources": source_list(seed.sources),
+                    "provenance": seed.provenance,
                     "notes": seed.notes,
                 },
             )

@@ -165,13 +165,23 @@ class Consultation(FSMModelMixin, TimeStamped):
                 condition=Q(text_source__in=["draft_list", "press_summary"]),
                 name="consultation_text_source_valid",
             ),
+            # A window has both ends, in order; only a consultation whose comments were
+            # collected elsewhere (imported from the history) may lack the opening no source
+            # states.
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True, closes_at__isnull=True)
-                | Q(opens_at__isnull=False, closes_at__isnull=False, opens_at__lt=F("closes_at")),
+                | Q(opens_at__isnull=False, closes_at__isnull=False, opens_at__lt=F("closes_at"))
+                | Q(
+                    opens_at__isnull=True,
+                    closes_at__isnull=False,
+                    comments_collected_elsewhere=True,
+                ),
                 name="consultation_window_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(status="drafting") | Q(opens_at__isnull=False),
+                condition=Q(status="drafting")
+                | Q(opens_at__isnull=False)
+                | Q(closes_at__isnull=False, comments_collected_elsewhere=True),
                 name="consultation_window_set_once_public",
             ),
             models.CheckConstraint(
@@ -198,7 +208,8 @@ class Consultation(FSMModelMixin, TimeStamped):
     def window_state(self, now: dt.datetime) -> str | None:
         """Where ``now`` falls in the window, whatever the status; None with no window. The
         window is read in whole seconds, both ends included. Every rule about the window asks
-        this method (or ``state``). With no opening moment, only "closed" can be known."""
+        this method (or ``state``). A window whose opening no source states is closed once its
+        closing has passed, and unknown before."""
         if self.closes_at is None:
             return None
         now = whole_second(now)

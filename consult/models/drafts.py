@@ -65,6 +65,9 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="drafts")
     position = models.PositiveSmallIntegerField(_("position"))
+    # A draft is a text under consultation: its job types are a list of names. Published, they
+    # become the occupation's job type records.
+    job_types = models.JSONField(_("job types"), default=list, blank=True)
     proposed_code = models.CharField(
         _("proposed code"), max_length=11, blank=True, validators=[validate_occupation_code]
     )

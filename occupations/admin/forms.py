@@ -96,9 +96,9 @@ class AttachStandardForm(forms.Form):
     )
     issued_precision = forms.ChoiceField(
         label=_("precision of the issue date"),
-        choices=DatePrecision.choices,
-        initial=DatePrecision.DAY,
-        help_text=_("Ignored when the issue date is blank: an unknown date has no precision."),
+        choices=[("", "—"), *DatePrecision.choices],
+        required=False,
+        help_text=_("How much of the issue date is known; blank when the date is not known."),
     )
     authorities = forms.ModelMultipleChoiceField(
         label=_("authorities"),
@@ -112,6 +112,21 @@ class AttachStandardForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = SkillStandard.Kind.choices
+
+    def clean(self) -> dict:
+        return clean_issue_date(self, super().clean())
+
+
+def clean_issue_date(form: forms.Form, data: dict) -> dict:
+    """A standard's issue date and its precision, in both admin forms: without a date there
+    is no precision (the database's constraint); with one, the precision must be said."""
+    if data.get("issued_on") is None:
+        data["issued_precision"] = None
+    elif not data.get("issued_precision"):
+        form.add_error(
+            "issued_precision", _("Say how much of the issue date is known: day, month or year.")
+        )
+    return data
 
 
 def add_workflow_error(form: forms.Form, error) -> bool:

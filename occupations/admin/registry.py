@@ -30,9 +30,11 @@ from occupations.admin.forms import (
     LabelLanguageMixin,
     LinesField,
     add_workflow_error,
+    clean_issue_date,
 )
 from occupations.models import (
     Batch,
+    JobType,
     LevelRequirement,
     LevelWeight,
     Occupation,
@@ -161,6 +163,20 @@ class StandardInline(ReadOnlyAdminMixin, admin.TabularInline):
         return obj.issued_display
 
 
+class JobTypeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The occupation's job types, as its sources give them."""
+
+    model = JobType
+    fk_name = "occupation"
+    fields = ["position", "name", "language", "other_names", "batch", "cited", "provenance"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description=_("sources"))
+    def cited(self, obj: JobType) -> str:
+        return "; ".join(f"{source['file']}: {source['quote']}" for source in obj.sources) or "—"
+
+
 class HasStandardFilter(admin.SimpleListFilter):
     title = _("skill standard")
     parameter_name = "has_standard"
@@ -184,7 +200,7 @@ class OccupationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["code", "name", "search_text"]
     ordering = ["batch__announced_on", "batch_id", "position"]
     list_select_related = ["batch", "group"]
-    inlines = [StandardInline]
+    inlines = [JobTypeInline, StandardInline]
     show_full_result_count = False
     change_form_template = "admin/occupations/occupation/change_form.html"
     change_list_template = "admin/occupations/occupation/change_list.html"
@@ -279,16 +295,8 @@ class SkillStandardForm(LabelLanguageMixin, forms.ModelForm):
             "notes",
         ]
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("issued_on"):
-            cleaned["issued_precision"] = None  # an unknown date has no precision
-        elif not cleaned.get("issued_precision"):
-            self.add_error(
-                "issued_precision",
-                _("Say how much of the issue date is known: day, month or year."),
-            )
-        return cleaned
+    def clean(self) -> dict:
+        return clean_issue_date(self, super().clean())
 
 
 @admin.register(SkillStandard)

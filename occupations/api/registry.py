@@ -39,6 +39,7 @@ from occupations.models import (
     Authority,
     Batch,
     ClassificationGroup,
+    JobType,
     Language,
     Occupation,
     RecordType,
@@ -343,6 +344,14 @@ MARKER_HELP = _(
 )
 
 
+class JobTypeSerializer(serializers.ModelSerializer):
+    other_names = StringListField(help_text=_("Other names or translations the sources give."))
+
+    class Meta:
+        model = JobType
+        fields = ["name", "language", "other_names", "provenance"]
+
+
 class OccupationSerializer(serializers.ModelSerializer):
     name = label("name")
     name_language = label_language("name")
@@ -360,7 +369,14 @@ class OccupationSerializer(serializers.ModelSerializer):
     green = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
     digital = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
     tasks = StringListField(help_text=_("Main tasks, in order."))
-    job_types = StringListField()
+    job_types = StringListField(
+        read_only=True, help_text=_("Names of the occupation's job types, in order.")
+    )
+    job_type_records = JobTypeSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The job types with their language, other names and provenance."),
+    )
     group = GroupSummarySerializer(allow_null=True, help_text=_("Major group."))
     batch = BatchSummarySerializer()
     standards = StandardSummarySerializer(many=True, source="standard_list")
@@ -380,6 +396,7 @@ class OccupationSerializer(serializers.ModelSerializer):
             "definition",
             "tasks",
             "job_types",
+            "job_type_records",
             "green",
             "digital",
             "group",
@@ -695,7 +712,13 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
     filterset_class = OccupationFilter
     lookup_value_regex = ID_REGEX
     csv_name = "occupations"
-    csv_columns = flat_columns(OccupationSerializer())
+    # The CSV lists job types by name (job_types); their records, with lists inside lists, are
+    # in the JSON only.
+    csv_columns = [
+        column
+        for column in flat_columns(OccupationSerializer())
+        if not column.startswith("job_type_records.")
+    ]
 
     def get_queryset(self) -> models.QuerySet:
         return Occupation.objects.published()

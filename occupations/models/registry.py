@@ -112,6 +112,8 @@ class ClassificationGroup(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     # The API shows a group inside every occupation: its validators need to see it change.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -162,6 +164,8 @@ class Authority(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
     # The API shows authorities inside batches and standards: validators need to see a rename.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -277,7 +281,7 @@ class OccupationQuerySet(models.QuerySet):
         return self.all()
 
     def with_related(self) -> OccupationQuerySet:
-        return self.select_related("batch", "group")
+        return self.select_related("batch", "group").prefetch_related("job_type_records")
 
     def with_standards(self, *fields: str) -> OccupationQuerySet:
         """Give each occupation ``standard_list``, its standards in id order; ``fields`` (if
@@ -321,7 +325,8 @@ class OccupationText(Labelled, models.Model):
     )
     definition = models.TextField(_("definition"), blank=True)
     tasks = models.JSONField(_("main tasks"), default=list, blank=True)
-    job_types = models.JSONField(_("job types"), default=list, blank=True)
+    # Job types: a draft keeps them as a list of names (``DraftOccupation.job_types``); a
+    # published occupation has records (``JobType``).
     # Unknown (null) unless a source marks the occupation (true) or excludes it (false).
     green = models.BooleanField(_("green occupation (L)"), null=True, blank=True, default=None)
     digital = models.BooleanField(_("digital occupation (S)"), null=True, blank=True, default=None)
@@ -437,9 +442,56 @@ class Occupation(OccupationText, TimeStamped):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+        pending = self.__dict__.pop("_pending_job_types", None)
+        if pending is not None:
+            self.replace_job_types(pending)
 
     def get_absolute_url(self) -> str:
         return reverse("occupation-detail", kwargs={"pk": self.pk})
+
+    @property
+    def job_types(self) -> list[str]:
+        """The names of the occupation's job types, in order: what the API's ``job_types``
+        has always listed. Set it (e.g. when a draft is published) to replace the job types
+        with plain names when the occupation is saved."""
+        if "_pending_job_types" in self.__dict__:
+            return list(self.__dict__["_pending_job_types"])
+        if self.pk is None:
+            return []
+        return [job_type.name for job_type in self.job_type_records.all()]
+
+    @job_types.setter
+    def job_types(self, names) -> None:
+        self.__dict__["_pending_job_types"] = list(names or [])
+
+    def replace_job_types(self, names: list[str]) -> None:
+        """Make the occupation's job types exactly ``names`` (plain names, in order); nothing
+        changes when they already are."""
+        if self.job_types == names:
+            return
+        self.job_type_records.all().delete()
+        JobType.objects.bulk_create(
+            JobType(
+                occupation=self,
+                batch_id=self.batch_id,
+                position=position,
+                name=name,
+                language=self.language,
+            )
+            for position, name in enumerate(names, start=1)
+        )
+        self.job_types_changed()
+
+    def job_types_changed(self) -> None:
+        """After the occupation's job type records changed: its search text takes them in,
+        and its ``updated_at`` moves, so that the API's validators see the change."""
+        if hasattr(self, "_prefetched_objects_cache"):
+            self._prefetched_objects_cache.pop("job_type_records", None)
+        self.search_text = self.build_search_text()
+        self.updated_at = timezone.now()
+        Occupation.objects.filter(pk=self.pk).update(
+            search_text=self.search_text, updated_at=self.updated_at
+        )
 
     def build_search_text(self) -> str:
         parts = [
@@ -450,8 +502,121 @@ class Occupation(OccupationText, TimeStamped):
             self.definition,
             *self.tasks,
             *self.job_types,
+            *(
+                other
+                for job_type in (self.job_type_records.all() if self.pk else [])
+                for other in job_type.other_names
+            ),
         ]
         return normalise_search_text("\n".join(str(p) for p in parts if p))
+
+
+class JobTypeNames(models.Func):
+    """The names of an occupation's job types as a JSON list, in order, read in SQL: for
+    ``values()`` reads such as the staff export. Written per database because Django has no
+    portable ordered JSON aggregate (PostgreSQL orders inside jsonb_agg; SQLite aggregates an
+    ordered subquery)."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, occupation: str = "pk") -> None:
+        super().__init__(models.F(occupation))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        table = connection.ops.quote_name(JobType._meta.db_table)
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                f"COALESCE((SELECT jsonb_agg(name ORDER BY position) FROM {table} "
+                "WHERE occupation_id = %(expressions)s), '[]'::jsonb)"
+            ),
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        table = connection.ops.quote_name(JobType._meta.db_table)
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                "COALESCE((SELECT json_group_array(name) FROM (SELECT name FROM "
+                f"{table} WHERE occupation_id = %(expressions)s ORDER BY position)), '[]')"
+            ),
+            **extra,
+        )
+
+
+class JobType(TimeStamped):
+    """A type of work under an occupation (工种), as a source names it: its name, other
+    names, the batch that announced it, and where it comes from.
+
+    Most belong to an occupation of the registry. A job type whose occupation the sources do
+    not name, or name but the registry does not hold (the former "public health assistant"),
+    has no occupation: the batch that announced it, and ``occupation_name`` as the source
+    gives it, if any."""
+
+    occupation = models.ForeignKey(
+        Occupation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="job_type_records",
+        verbose_name=_("occupation"),
+    )
+    batch = models.ForeignKey(
+        Batch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="job_types",
+        verbose_name=_("announced in batch"),
+        help_text=_("The batch that announced the job type, if known."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=200)
+    language = language_field()
+    other_names = models.JSONField(_("other names"), default=list, blank=True)
+    occupation_name = models.CharField(
+        _("occupation as the source names it"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only for a job type whose occupation the registry does not hold."),
+    )
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    provenance = provenance_field()
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["occupation_id", "batch_id", "position"]
+        verbose_name = _("job type")
+        verbose_name_plural = _("job types")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occupation", "position"],
+                condition=Q(occupation__isnull=False),
+                name="job_type_position_in_occupation",
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "position"],
+                condition=Q(occupation__isnull=True),
+                name="job_type_position_in_batch",
+            ),
+            models.CheckConstraint(
+                condition=Q(occupation__isnull=False) | Q(batch__isnull=False),
+                name="job_type_belongs_somewhere",
+            ),
+            models.CheckConstraint(
+                condition=Q(occupation__isnull=True) | Q(occupation_name=""),
+                name="job_type_occupation_named_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_VALUES), name="job_type_language_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SkillStandard(Labelled, TimeStamped):

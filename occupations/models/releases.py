@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 VERSION_PATTERN = r"\A[0-9]{4}\.[1-9][0-9]*\Z"
@@ -35,7 +36,35 @@ class Release(models.Model):
         _("sequence"), unique=True, editable=False, help_text=_("1 for the first release.")
     )
     version = models.CharField(_("version"), max_length=12, unique=True, editable=False)
+    # The moment the release was recorded in this registry; for a release of the seed history,
+    # the moment it was loaded, not the history's date (``dated_on``).
     issued_at = models.DateTimeField(_("issued at"), editable=False)
+    history = models.BooleanField(
+        _("release of the seed history"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Issued by the seed import for a part of the history: versioned by the history's "
+            "year and dated at the history's date."
+        ),
+    )
+    dated_on = models.DateField(
+        _("date in the history"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "For a release of the seed history: the date of what it records, at its "
+            "precision; blank when the sources give none."
+        ),
+    )
+    dated_precision = models.CharField(
+        _("precision of the date in the history"),
+        max_length=5,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -65,6 +94,15 @@ class Release(models.Model):
                 condition=Q(version__regex=VERSION_PATTERN), name="release_version_format"
             ),
             models.CheckConstraint(condition=Q(sequence__gte=1), name="release_sequence_positive"),
+            models.CheckConstraint(
+                condition=Q(history=True) | Q(dated_on__isnull=True),
+                name="release_dated_only_in_history",
+            ),
+            models.CheckConstraint(
+                condition=Q(dated_on__isnull=True, dated_precision__isnull=True)
+                | Q(dated_on__isnull=False, dated_precision__in=["day", "month", "year"]),
+                name="release_dated_with_precision",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +110,30 @@ class Release(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("data") + f"#release-{self.version}"
+
+    @property
+    def recorded_at(self) -> dt.datetime:
+        """When the release was recorded here (for the seed history: loaded)."""
+        return self.issued_at
+
+    @property
+    def citation_date(self) -> str | None:
+        """The one date a citation of the release gives, in the ISO form of its precision: the
+        history's date for a release of the seed history (None where the sources give none),
+        else the local day it was issued."""
+        from occupations.models.registry import iso_date
+
+        if self.history:
+            return iso_date(self.dated_on, self.dated_precision)
+        return timezone.localtime(self.issued_at).date().isoformat()
+
+    @property
+    def citation(self) -> str:
+        """How to cite the release: its version and one date, never two."""
+        date = self.citation_date
+        if date is None:
+            return f"Occupation registry, release {self.version} (date not stated in the sources)."
+        return f"Occupation registry, release {self.version} ({date})."
 
     @property
     def change_count(self) -> int:

@@ -290,3 +290,48 @@ def test_swapping_level_keys_is_refused_with_a_message(client_for, publisher, st
         "intermediate",
         "advanced",
     ]
+
+
+def test_a_standard_without_an_issue_date_is_saved_without_a_precision(
+    client_for, publisher, standard
+):
+    change = reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+    keys = [level.key for level in standard.levels.all()]
+    response = client_for(publisher).post(change, level_formset(standard, keys))
+
+    assert response.status_code == 302
+    standard.refresh_from_db()
+    assert (standard.issued_on, standard.issued_precision) == (None, None)
+
+
+def test_a_dated_standard_needs_its_precision(client_for, publisher, standard):
+    change = reverse("admin:occupations_skillstandard_change", args=[standard.pk])
+    keys = [level.key for level in standard.levels.all()]
+    data = {**level_formset(standard, keys), "issued_on": "2021-03-01", "issued_precision": ""}
+    response = client_for(publisher).post(change, data)
+
+    assert response.status_code == 200
+    assert "Say how much of the issue date is known" in response.content.decode()
+
+
+def test_the_occupation_page_shows_its_job_types_read_only(client_for, publisher, standard):
+    from occupations.models import JobType
+
+    occupation = standard.occupation
+    JobType.objects.create(
+        occupation=occupation,
+        batch=occupation.batch,
+        position=1,
+        name="Live Sales Personnel",
+        other_names=["Livestreaming Salesperson"],
+        sources=[{"file": "000.txt", "quote": "Live Sales Personnel"}],
+    )
+    page = client_for(publisher).get(
+        reverse("admin:occupations_occupation_change", args=[occupation.pk])
+    )
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Live Sales Personnel" in text and "Livestreaming Salesperson" in text
+    assert "000.txt: Live Sales Personnel" in text
+    assert 'name="job_type_records-0-name"' not in text  # shown, not editable

@@ -22,6 +22,7 @@ FIELDS = {
     "definition",
     "tasks",
     "job_types",
+    "job_type_records",
     "green",
     "digital",
     "group",
@@ -44,6 +45,9 @@ def assert_occupation_shape(record: dict) -> None:
     for key in ("alternative_names", "tasks", "job_types"):
         assert isinstance(record[key], list)
         assert all(isinstance(item, str) for item in record[key])
+    for job_type in record["job_type_records"]:
+        assert set(job_type) == {"name", "language", "other_names", "provenance"}
+    assert [job_type["name"] for job_type in record["job_type_records"]] == record["job_types"]
     # Marked, excluded by a source, or not known (null).
     assert record["green"] in (True, False, None)
     assert record["digital"] in (True, False, None)

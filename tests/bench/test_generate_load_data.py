@@ -56,6 +56,8 @@ def test_generates_the_requested_rows_with_the_shapes_the_product_relies_on(benc
         assert occupation.search_text == occupation.build_search_text() != ""
         assert CJK.search(occupation.name)
         assert occupation.alternative_names and occupation.alternative_names[0].isascii()
+    # Job types are records, written beside the occupations' bulk insert.
+    assert any(occupation.job_types for occupation in occupations)
     codes = [c for c in occupations.values_list("code", flat=True) if c]
     assert len(codes) == len(set(codes))
     assert all(re.fullmatch(r"[1-8]-\d\d-\d\d-\d\d", code) for code in codes)

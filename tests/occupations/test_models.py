@@ -146,3 +146,29 @@ def test_the_log_finds_the_steps_of_one_object():
     Transition.objects.record(other, action="b", source="x", target="y", by=None)
     (step,) = Transition.objects.for_object(batch)
     assert (step.content_object, step.action, step.actor) == (batch, "a", None)
+
+
+@pytest.mark.django_db
+def test_job_types_are_records_read_as_names_in_order_and_searchable():
+    from occupations.models import JobType, JobTypeNames, Occupation
+
+    occupation = OccupationFactory(name="Carbon emission manager", job_types=["B type", "A type"])
+    bare = OccupationFactory(name="Bare", job_types=[])
+    JobType.objects.filter(occupation=occupation, name="A type").update(other_names=["Alias of A"])
+    occupation = Occupation.objects.get(pk=occupation.pk)
+    occupation.job_types_changed()
+
+    assert occupation.job_types == ["B type", "A type"]
+    assert list(occupation.job_type_records.values_list("position", "name")) == [
+        (1, "B type"),
+        (2, "A type"),
+    ]
+    # Read in SQL, in position order, on SQLite and PostgreSQL alike (the staff export).
+    names = dict(
+        Occupation.objects.filter(pk__in=[occupation.pk, bare.pk])
+        .annotate(names=JobTypeNames())
+        .values_list("pk", "names")
+    )
+    assert names == {occupation.pk: ["B type", "A type"], bare.pk: []}
+    assert list(Occupation.objects.search("alias of a")) == [occupation]
+    assert list(Occupation.objects.search("b type")) == [occupation]

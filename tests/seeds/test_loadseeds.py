@@ -80,8 +80,8 @@ def test_loading_twice_creates_everything_once_and_then_changes_nothing(db):
     second = loadseeds()
 
     assert snapshot() == before
-    assert totals(first) == {"created": 154, "updated": 0, "unchanged": 0, "kept": 0}
-    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 154, "kept": 0}
+    assert totals(first) == {"created": 171, "updated": 0, "unchanged": 0, "kept": 0}
+    assert totals(second) == {"created": 0, "updated": 0, "unchanged": 171, "kept": 0}
     assert "nothing changed" in second
 
 
@@ -118,10 +118,16 @@ def test_batches_keep_the_precision_of_their_announcement_dates(loaded):
     assert shown["june-batch-2022"] == "June 14, 2022"
 
 
-def test_the_third_batch_keeps_the_precise_date_and_notes_the_other(loaded):
+def test_the_third_batch_keeps_both_readings_of_its_date_and_stores_the_one_with_a_year(loaded):
     third = Batch.objects.get(slug="third-batch-2020")
 
-    assert (third.announced_on, third.announced_precision) == (dt.date(2020, 7, 6), "day")
+    assert (third.announced_on, third.announced_precision) == (dt.date(2020, 6, 1), "month")
+    readings = third.provenance["announced_on"]["readings"]
+    assert third.provenance["announced_on"]["basis"] == "disagreement"
+    assert [(r["value"], r["file"][:3]) for r in readings] == [
+        ("2020-06", "000"),
+        ("--07-06", "001"),
+    ]
     assert "“June 2020”" in third.notes
     assert "“On July 6”" in third.notes
     assert {s["file"] for s in third.sources} == {
@@ -239,13 +245,38 @@ def test_the_classifications_editions_are_reference_data_with_their_sources(load
 def test_both_translations_of_a_third_batch_name_are_kept_and_searchable(loaded):
     marketers = Occupation.objects.get(name="Internet Marketing Specialists")
 
-    assert marketers.alternative_names == ["Online Marketers", "Livestreaming Salesperson"]
+    assert marketers.alternative_names == ["Online Marketers"]
     assert list(Occupation.objects.search("online marketers")) == [marketers]
-    # The second translation of its job type ("Live Sales Personnel") is kept too.
+    # "Livestreaming Salesperson" is not another name of the occupation but of its job type
+    # "Live Sales Personnel": found by search all the same.
+    (live_sales,) = marketers.job_type_records.all()
+    assert (live_sales.name, live_sales.other_names) == (
+        "Live Sales Personnel",
+        ["Livestreaming Salesperson"],
+    )
+    assert marketers.job_types == ["Live Sales Personnel"]
     assert list(Occupation.objects.search("livestreaming salesperson")) == [marketers]
     assert list(Occupation.objects.search("ability assessors")) == [
         Occupation.objects.get(name="Elderly Capability Assessors")
     ]
+
+
+def test_batch_three_job_types_are_recorded_as_the_sources_state_them(loaded):
+    third = Batch.objects.get(slug="third-batch-2020")
+    announced = third.job_types.filter(occupation=None).order_by("position")
+
+    assert [(j.name, j.other_names, j.occupation_name) for j in announced] == [
+        ("Internet Information Review Personnel", ["Internet Information Auditor"], ""),
+        ("Micro-Sized and Small Loan Officers", [], ""),
+        ("Labor Dispatch Administrators", [], ""),
+        ("Clay Board Painting Creators", [], ""),
+        ("Epidemic Controller", [], "public health assistant"),
+        ("Disinfector", [], "public health assistant"),
+        ("Public Place Sanitation Administrator", [], "public health assistant"),
+    ]
+    assert announced[0].provenance["other_names"]["basis"] == "inference"
+    # No occupation is invented for "public health assistant".
+    assert not Occupation.objects.filter(name__icontains="public health assistant").exists()
 
 
 def test_markers_are_set_only_where_a_source_assigns_them(loaded):
@@ -344,7 +375,10 @@ def test_the_2026_draft_list_is_in_review_with_its_twelve_proposed_drafts(loaded
 
     assert consultation.status == Consultation.Status.REVIEW
     assert consultation.closes_at == dt.datetime(2026, 7, 17, 23, 59, 59, tzinfo=SHANGHAI)
-    assert consultation.opens_at == dt.datetime(2026, 7, 3, 19, 24, tzinfo=SHANGHAI)
+    # No source states the opening; the article's "Updated 19:24" stamp is not it.
+    assert consultation.opens_at is None
+    assert consultation.comments_collected_elsewhere is True
+    assert consultation.provenance["closes_at"]["basis"] == "inference"
     assert consultation.batch is None
     assert drafts.count() == 12
     assert set(drafts.values_list("status", flat=True)) == {DraftOccupation.Status.PROPOSED}
@@ -365,14 +399,20 @@ def test_a_changed_seed_file_updates_only_that_record(seed_copy):
     path = seed_copy / "batches" / "2019-first-batch.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(
-        text.replace("through remote control devices.", "through remote control devices!"),
+        # The definition only: its quote stays the article's sentence.
+        text.replace(
+            'definition: "Personnel who control drones to complete designated flight tasks '
+            'through remote control devices."',
+            'definition: "Personnel who control drones to complete designated flight tasks '
+            'through remote control devices!"',
+        ),
         encoding="utf-8",
     )
 
     output = loadseeds("--path", str(seed_copy))
 
     assert "occupation 9 (Drone Pilots): updated (definition)" in output
-    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 153, "kept": 0}
+    assert totals(output) == {"created": 0, "updated": 1, "unchanged": 170, "kept": 0}
     assert Occupation.objects.get(name="Drone Pilots").definition.endswith("devices!")
 
 
@@ -411,7 +451,7 @@ def test_a_consultation_the_workflow_has_moved_on_is_left_as_it_is(loaded, edito
     output = loadseeds()
 
     assert snapshot() == before
-    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 141, "kept": 13}
+    assert totals(output) == {"created": 0, "updated": 0, "unchanged": 158, "kept": 13}
     assert (
         "consultations/2026-draft-list.yaml: consultation: kept as the workflow left it "
         "(differs from the file: status)" in output
@@ -436,3 +476,12 @@ def test_the_2026_drafts_are_called_a_press_summary_not_the_consulted_text(loade
     text = page.content.decode()
     assert "a press report's summary of the draft list" in text
     assert "not the wording the public commented on" in text
+
+
+def test_the_occupation_page_lists_its_job_types_with_their_other_names(loaded, client):
+    marketers = Occupation.objects.get(name="Internet Marketing Specialists")
+
+    page = client.get(marketers.get_absolute_url()).content.decode()
+
+    assert '<span lang="en">Live Sales Personnel</span>' in page
+    assert '<span lang="en">Livestreaming Salesperson</span>' in page

@@ -54,10 +54,10 @@ BREAKAGES = [
     ),
     pytest.param(
         "batches/2024-batch.yaml",
-        "green: false",
+        "green: null",
         "green: perhaps",
         "occupation 1 (Biological Engineering Technician)",
-        "'green' must be true or false",
+        "'green' must be true, false or null",
         id="marker not a boolean",
     ),
     pytest.param(
@@ -104,10 +104,10 @@ BREAKAGES = [
     ),
     pytest.param(
         "consultations/2026-draft-list.yaml",
-        '  opens_at_stand_in: "2026-07-03T19:24:00+08:00"\n',
+        "  comments_collected_elsewhere: true\n",
         "",
         "consultation",
-        "a consultation in review needs both ends of its window",
+        "'opens_at' may be null only for a consultation whose comments were collected elsewhere",
         id="window without an opening",
     ),
     pytest.param(
@@ -144,10 +144,26 @@ BREAKAGES = [
         id="control character in a list item",
     ),
     pytest.param(
+        "batches/2020-third-batch.yaml",
+        '      - name: "Live Sales Personnel"\n',
+        '      - name: "Live Sales Personnel"\n        occupation_name: "online marketer"\n',
+        "occupation 3 (Internet Marketing Specialists): job type 1 (Live Sales Personnel)",
+        "'occupation_name' is only for a job type listed under the batch",
+        id="occupation named on a job type under an occupation",
+    ),
+    pytest.param(
+        "batches/2020-third-batch.yaml",
+        '      basis: "disagreement"\n',
+        '      basis: "hearsay"\n',
+        "batch",
+        "provenance of 'announced_on' must have a basis",
+        id="provenance without a known basis",
+    ),
+    pytest.param(
         "reference/major_groups.yaml",
         '- code: "3"\n  title: "办事人员和有关人员"',
         '- code: "3"\n  title: "办事人员和有关人员\n',
-        "line 23",
+        "line 37",
         "is not valid YAML",
         id="broken YAML",
     ),

@@ -65,7 +65,7 @@ def test_the_files_hold_the_batches_the_issue_lists_with_no_invented_dates(seeds
     assert summary == {
         "first-batch-2019": (1, dt.date(2019, 4, 1), "month", 13, 13),
         "second-batch-2020": (2, dt.date(2020, 2, 1), "month", 16, 16),
-        "third-batch-2020": (3, dt.date(2020, 7, 6), "day", 9, 9),
+        "third-batch-2020": (3, dt.date(2020, 6, 1), "month", 9, 9),
         "fourth-batch-2021": (4, dt.date(2021, 3, 1), "month", 18, 18),
         "june-batch-2022": (None, dt.date(2022, 6, 14), "day", 18, 18),
         "batch-2024": (None, dt.date(2024, 1, 1), "year", 19, 6),
@@ -77,10 +77,10 @@ def test_the_draft_list_closes_at_the_end_of_17_july_2026_in_shanghai(seeds_dir)
 
     assert consultation.status == "review"
     assert consultation.closes_at == dt.datetime(2026, 7, 17, 23, 59, 59, tzinfo=SHANGHAI)
-    # No source says when the list was released: the file says so and names its stand-in.
+    # No source says when the list was released: the opening is null and the notes say why.
     assert consultation.opens_at is None
-    assert consultation.opens_at_stand_in == dt.datetime(2026, 7, 3, 19, 24, tzinfo=SHANGHAI)
-    assert "opens_at is unknown" in consultation.notes
+    assert consultation.comments_collected_elsewhere is True
+    assert "opens_at is null" in consultation.notes
     assert len(consultation.drafts) == 12
     assert [d.name for d in consultation.drafts if d.green] == [
         "Hydrogen Fuel Cell Manufacturers",

@@ -93,6 +93,7 @@ def test_the_sample_consultation_is_labelled_open_now_for_thirty_days(monkeypatc
     now = timezone.now()
     assert sample.title.startswith("[Sample] ")
     assert "sample data" in sample.title.lower()
+    assert sample.sample is True  # left out of feeds and the API's default lists
     assert sample.status == Consultation.Status.CONSULTATION
     assert sample.is_open_for_comments(now)
     assert before <= sample.opens_at <= now

@@ -94,6 +94,10 @@ def ensure_sample_consultation(*, by, now: dt.datetime) -> tuple[Consultation, s
     (sample data only: a real consultation's window changes only through ``extend_window``).
     """
     consultation = Consultation.objects.filter(slug=SAMPLE_SLUG).first()
+    if consultation is not None and not consultation.sample:
+        # Made before samples were flagged: flag it, so feeds and the API leave it out.
+        Consultation.objects.filter(pk=consultation.pk).update(sample=True)
+        consultation.sample = True
     if consultation is not None and consultation.is_open_for_comments(now):
         return consultation, "unchanged"
     if consultation is None:
@@ -103,6 +107,7 @@ def ensure_sample_consultation(*, by, now: dt.datetime) -> tuple[Consultation, s
             summary=SAMPLE_SUMMARY,
             opens_at=now,
             closes_at=now + SAMPLE_WINDOW,
+            sample=True,
             notes="Sample data created by manage.py setup_demo.",
         )
         for position, draft in enumerate(SAMPLE_DRAFTS, start=1):

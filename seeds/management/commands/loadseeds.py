@@ -31,8 +31,9 @@ class Command(BaseCommand):
             type=Path,
             metavar="SOURCES_DIR",
             default=None,
-            help="Also check that every quote is copied word for word from its source file in "
-            "SOURCES_DIR (the news articles).",
+            help="Check every quote against the news articles in SOURCES_DIR: copied word for "
+            "word, and a whole sentence (default: shared/seeds beside the checkout, skipped "
+            "with a notice when that folder is absent).",
         )
         parser.add_argument(
             "--dry-run",
@@ -54,9 +55,19 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             seeds = loader.read_seeds(directory)
-            if check_quotes is not None:
-                checked = loader.check_quotes(seeds, check_quotes)
-                self.stdout.write(f"{checked} quotes found word for word in {check_quotes}.")
+            sources = check_quotes or loader.default_sources_directory()
+            if check_quotes is not None or sources.is_dir():
+                checked = loader.check_quotes(seeds, sources)
+                self.stdout.write(
+                    f"{checked} quotes found word for word, each a whole sentence, in {sources}."
+                )
+            else:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"Quotes not checked against the source articles: {sources} is absent "
+                        "(pass --check-quotes SOURCES_DIR). Everything else is checked."
+                    )
+                )
             if dry_run:
                 self.stdout.write(self.style.SUCCESS(f"Seed files in {directory} are valid."))
                 return
