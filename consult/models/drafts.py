@@ -68,6 +68,8 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
     # A draft is a text under consultation: its job types are a list of names. Published, they
     # become the occupation's job type records.
     job_types = models.JSONField(_("job types"), default=list, blank=True)
+    # A draft holds its job types as a list of names (a published occupation has records).
+    TEXT_FIELDS = (*OccupationText.TEXT_FIELDS, "job_types")
     proposed_code = models.CharField(
         _("proposed code"), max_length=11, blank=True, validators=[validate_occupation_code]
     )

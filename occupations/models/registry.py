@@ -340,7 +340,6 @@ class OccupationText(Labelled, models.Model):
         "alternative_names",
         "translated_alternative_names",
         "tasks",
-        "job_types",
     )
 
     class Meta:

@@ -93,6 +93,7 @@ def test_list_gives_every_field_of_the_contract(client, registry):
         "definition": occupation.definition,
         "tasks": ["分析、研究人工智能算法", "研发机器学习、深度学习等技术"],
         "job_types": [],
+        "job_type_records": [],
         "green": None,
         "digital": True,
         "group": {"code": "2", "title": "专业技术人员", "title_language": "zh-hans"},

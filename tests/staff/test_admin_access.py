@@ -124,6 +124,7 @@ ACCESS = {
     "consult_comment_change":                       "y  y  y  y",
     "consult_comment_changelist":                   "y  y  y  y",
     "consult_comment_delete":                       "n  n  n  n",
+    "consult_comment_reinstate":                    "n  y  n  y",
     "consult_comment_export":                       "y  y  y  y",
     "consult_comment_history":                      "y  y  y  y",
     "consult_comment_moderate":                     "r  r  r  r",

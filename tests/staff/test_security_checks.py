@@ -30,6 +30,14 @@ EXPLAINED = {
     ("B608", 'sql = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES "'): (
         "table and column names come from the models' _meta, quoted; every value is a parameter"
     ),
+    ("B608", 'f"COALESCE((SELECT jsonb_agg(name ORDER BY position) FROM {table} "'): (
+        "JobTypeNames: the table name comes from JobType._meta, quoted; the occupation is the "
+        "compiled expression's parameter"
+    ),
+    ("B608", '"COALESCE((SELECT json_group_array(name) FROM (SELECT name FROM "'): (
+        "JobTypeNames: the table name comes from JobType._meta, quoted; the occupation is the "
+        "compiled expression's parameter"
+    ),
 }
 
 
