@@ -46,6 +46,7 @@ class ApiPagination(PageNumberPagination):
     summary_schema: dict[str, Any] = {}
 
     def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None  # paginate_queryset() ran first
         return Response(
             {
                 "count": self.page.paginator.count,
