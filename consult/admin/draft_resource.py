@@ -132,6 +132,7 @@ class DraftOccupationResource(resources.ModelResource):
             "green",
             "digital",
             "group",
+            "justification",
         )
         import_id_fields = ("consultation", "position")
         clean_model_instances = True

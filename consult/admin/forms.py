@@ -12,7 +12,13 @@ from django.contrib.admin import widgets as admin_widgets
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult.models import DRAFT_LABEL_FIELDS, DRAFT_TEXT_FIELDS, Comment, DraftOccupation
+from consult.models import (
+    DRAFT_LABEL_FIELDS,
+    DRAFT_NOTE_FIELDS,
+    DRAFT_TEXT_FIELDS,
+    Comment,
+    DraftOccupation,
+)
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
 from core.errors import WorkflowError
 from occupations.admin.forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
@@ -50,8 +56,12 @@ class DraftOccupationForm(LabelLanguageMixin, forms.ModelForm):
             "green",
             "digital",
             "group",
+            "justification",
         ]
-        widgets = {"definition": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+        widgets = {
+            "definition": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+            "justification": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        }
 
 
 def text_changes(form: forms.ModelForm) -> dict:
@@ -61,7 +71,7 @@ def text_changes(form: forms.ModelForm) -> dict:
         if name == "group":
             group = form.cleaned_data.get("group")
             changes["group_id"] = group.pk if group is not None else None
-        elif name in DRAFT_TEXT_FIELDS or name in DRAFT_LABEL_FIELDS:
+        elif name in {*DRAFT_TEXT_FIELDS, *DRAFT_LABEL_FIELDS, *DRAFT_NOTE_FIELDS}:
             changes[name] = form.cleaned_data[name]
     return changes
 
