@@ -115,6 +115,13 @@ class DraftOccupationResource(resources.ModelResource):
         widget=widgets.ForeignKeyWidget(ClassificationGroup, field="code"),
     )
 
+    # An empty cell is no justification (the text field is never null).
+    justification = fields.Field(
+        attribute="justification",
+        column_name="justification",
+        widget=widgets.CharWidget(allow_blank=True),
+    )
+
     class Meta:
         model = DraftOccupation
         fields = (
