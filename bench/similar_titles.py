@@ -14,8 +14,11 @@ How it was built:
   师 for 员, a character dropped or added;
 - distinct: pairs of registry occupations that share words (every pair of seed names with a
   word of four letters or more in common, e.g. "Drone Pilots" and "Drone Assembly and
-  Maintenance Workers", which the ministry published as two occupations), and hand-written
-  titles of other work sharing a word or a character run with a registry name.
+  Maintenance Workers", or "Big Data Engineering Technicians" and "Blockchain Engineering
+  Technicians", which the ministry published as different occupations, and every pair of the
+  Chinese names with three characters in a row in common, e.g. 人工智能工程技术人员 and
+  物联网工程技术人员), and hand-written titles of other work sharing a word or a character run
+  with a registry name.
 
 Every query is scored against the whole registry, as the admin does; a pair counts as found
 when its registry title is in the query's nearest list.
@@ -274,6 +277,10 @@ def _words(title: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", title.casefold()) if len(w) >= 4}
 
 
+def _runs(title: str) -> set[str]:
+    return {title[i : i + 3] for i in range(len(title) - 2)}
+
+
 def labelled_pairs() -> list[Pair]:
     names = seed_names()
     held = set(registry())
@@ -286,9 +293,11 @@ def labelled_pairs() -> list[Pair]:
     ]
     pairs += [Pair(q, r, True, "written") for q, r in NEAR_WRITTEN]
     pairs += [Pair(q, r, False, "written") for q, r in DISTINCT_WRITTEN]
-    common = {"technicians", "technician", "engineering", "workers", "personnel"}
     for (a, _x), (b, _y) in itertools.combinations(names, 2):
-        if (_words(a) & _words(b)) - common:
+        if _words(a) & _words(b):
+            pairs.append(Pair(a, b, False, "seed pair"))
+    for a, b in itertools.combinations(REGISTRY_ZH, 2):
+        if _runs(a) & _runs(b):
             pairs.append(Pair(a, b, False, "seed pair"))
     for title in (*(q for q, _r in NEAR_WRITTEN), *(q for q, _r in DISTINCT_WRITTEN)):
         if title in held:
