@@ -331,7 +331,7 @@ def measure(*, floor: float) -> Quality:
     pairs = labelled_pairs()
     listed: dict[str, set[str]] = {}
     for query in {p.query for p in pairs}:
-        candidates = [Candidate("occupation", t, "", "", Texts((t,))) for t in titles]
+        candidates = [Candidate("occupation", None, t, "", Texts((t,))) for t in titles]
         # A seed name is not its own duplicate: it is the record.
         candidates = [c for c in candidates if c.name != query]
         listed[query] = {c.name for c in nearest(Texts((query,)), candidates, floor=floor)}

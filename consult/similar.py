@@ -40,7 +40,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import DraftOccupation, normalised_text
-from occupations.models import Occupation
+from occupations.models import Occupation, OccupationText
 
 # The nearest list shows at most this many records, the most similar first.
 NEAREST_LIMIT = 8
@@ -116,15 +116,9 @@ class Texts:
     definition: str = ""
 
     @classmethod
-    def of(cls, record) -> Texts:
+    def of(cls, record: OccupationText) -> Texts:
         """The texts of an occupation or a draft (any ``OccupationText``)."""
-        names = [
-            record.name,
-            record.translated_name,
-            *(record.alternative_names or []),
-            *(record.translated_alternative_names or []),
-        ]
-        return cls(tuple(n for n in names if n and str(n).strip()), record.definition or "")
+        return _texts(*(getattr(record, column) for column in _TEXT_COLUMNS))
 
 
 def similarity(a: Texts, b: Texts, names: Weights, definitions: Weights) -> float:
@@ -142,15 +136,16 @@ def similarity(a: Texts, b: Texts, names: Weights, definitions: Weights) -> floa
 
 @dataclass
 class Candidate:
-    """A record a draft may duplicate."""
+    """A record a draft may duplicate: a published occupation, one of its job types (``pk``:
+    the occupation's) or a pending draft."""
 
     kind: str
+    pk: int | None
     name: str
     code: str
-    url: str
     texts: Texts
     similarity: float = field(default=0.0)
-    under: str = ""  # a job type: the occupation it belongs to
+    under: str = ""  # a job type's occupation, a draft's consultation
 
     @property
     def kind_label(self) -> str:
@@ -159,6 +154,15 @@ class Candidate:
     @property
     def percent(self) -> int:
         return round(self.similarity * 100)
+
+    @property
+    def url(self) -> str:
+        """The occupation's public page, or the draft's admin page."""
+        if self.pk is None:
+            return ""
+        if self.kind == KIND_DRAFT:
+            return reverse("admin:consult_draftoccupation_change", args=[self.pk])
+        return reverse("occupation-detail", args=[self.pk])
 
 
 def nearest(
@@ -173,7 +177,9 @@ def nearest(
     hold them (``Weights``)."""
     pool = list(candidates)
     names = Weights(shingles(name) for c in pool for name in c.texts.names)
-    definitions = Weights(shingles(c.texts.definition) for c in pool if c.texts.definition)
+    definitions = Weights(
+        shingles(c.texts.definition) for c in pool if texts.definition and c.texts.definition
+    )
     scored = []
     for candidate in pool:
         score = similarity(texts, candidate.texts, names, definitions)
@@ -186,25 +192,31 @@ def nearest(
 
 # Candidates from the database ----------------------------------------------------------------
 
+# Read as values, not model instances, and each link made only for the listed few: the
+# registry's thousands of rows are read for every draft checked.
+_TEXT_COLUMNS = (
+    "name",
+    "translated_name",
+    "alternative_names",
+    "translated_alternative_names",
+    "definition",
+)
+
+
+def _texts(name, translated_name, alternative_names, translated_alternative_names, definition):
+    names = [
+        name,
+        translated_name,
+        *(alternative_names or []),
+        *(translated_alternative_names or []),
+    ]
+    return Texts(tuple(n for n in names if n and str(n).strip()), definition or "")
+
 
 def occupation_candidates() -> Iterator[Candidate]:
     """Every published occupation."""
-    for occupation in Occupation.objects.published().only(
-        "pk",
-        "code",
-        "name",
-        "translated_name",
-        "alternative_names",
-        "translated_alternative_names",
-        "definition",
-    ):
-        yield Candidate(
-            kind=KIND_OCCUPATION,
-            name=occupation.name,
-            code=occupation.code or "",
-            url=reverse("occupation-detail", args=[occupation.pk]),
-            texts=Texts.of(occupation),
-        )
+    for pk, code, *text in Occupation.objects.published().values_list("pk", "code", *_TEXT_COLUMNS):
+        yield Candidate(KIND_OCCUPATION, pk, text[0], code or "", _texts(*text))
 
 
 def job_type_candidates() -> Iterator[Candidate]:
@@ -217,34 +229,24 @@ def job_type_candidates() -> Iterator[Candidate]:
         for job_type in job_types or []:
             if str(job_type).strip():
                 yield Candidate(
-                    kind=KIND_JOB_TYPE,
-                    name=str(job_type),
-                    code=code or "",
-                    url=reverse("occupation-detail", args=[pk]),
-                    texts=Texts((str(job_type),)),
+                    KIND_JOB_TYPE,
+                    pk,
+                    str(job_type),
+                    code or "",
+                    Texts((str(job_type),)),
                     under=name,
                 )
 
 
 def pending_draft_candidates(draft: DraftOccupation) -> Iterator[Candidate]:
     """The drafts of other consultations neither withdrawn nor published yet."""
-    others = (
-        DraftOccupation.objects.active()
-        .filter(occupation__isnull=True)
-        .select_related("consultation")
-        .order_by("pk")
-    )
+    others = DraftOccupation.objects.active().filter(occupation__isnull=True).order_by("pk")
     if draft.consultation_id is not None:
         others = others.exclude(consultation_id=draft.consultation_id)
-    for other in others:
-        yield Candidate(
-            kind=KIND_DRAFT,
-            name=other.name,
-            code=other.proposed_code,
-            url=reverse("admin:consult_draftoccupation_change", args=[other.pk]),
-            texts=Texts.of(other),
-            under=other.consultation.title,
-        )
+    for pk, code, title, *text in others.values_list(
+        "pk", "proposed_code", "consultation__title", *_TEXT_COLUMNS
+    ):
+        yield Candidate(KIND_DRAFT, pk, text[0], code, _texts(*text), under=title)
 
 
 def candidates_for(draft: DraftOccupation) -> Iterator[Candidate]:

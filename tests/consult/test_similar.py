@@ -205,6 +205,31 @@ def test_renaming_a_draft_near_a_record_needs_a_justification(registry):
     assert (draft.name, draft.justification) == ("Drone Pilot", "Passenger drones only.")
 
 
+def _import(client: Client, justification: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = (
+        "consultation,position,name,definition,tasks,justification\n"
+        f'import-list,1,Drone Pilot,{OTHER_DEFINITION},Fly.,"{justification}"\n'
+    )
+    upload = SimpleUploadedFile("drafts.csv", content.encode(), content_type="text/csv")
+    return client.post(
+        reverse("admin:consult_draftoccupation_import"),
+        {"import_file": upload, "format": "0", "resource": "0"},
+    )
+
+
+def test_the_import_preview_refuses_a_near_row_naming_the_matches(registry, editors):
+    consultation = ConsultationFactory(slug="import-list")
+    refused = _import(editors, "")
+    body = refused.content.decode()
+    assert "justification" in body and "Drone Pilots (4-99-00-00)" in body
+    assert refused.context.get("confirm_form") is None
+    accepted = _import(editors, "Passenger drones only.")
+    assert accepted.context["confirm_form"] is not None
+    assert not consultation.drafts.exists()  # a preview changes nothing
+
+
 # Publication ---------------------------------------------------------------------------------
 
 
