@@ -1,8 +1,9 @@
-"""The "nearest" list's benchmark (``consult.similar``): precision and recall on the labelled
-titles of ``bench.similar_titles`` (Chinese and English), for the list as the admin shows it
-(from ``NEAREST_FLOOR``) and for the justification rule (from ``DRAFT_JUSTIFY_SIMILARITY``),
-and the time to compute one draft's nearest list against the database's registry (the seeds,
-plus the generated occupations when ``generate`` ran first), median and 95th percentile.
+"""The "nearest" list's benchmark (``consult.workflow.similar``): precision and recall on
+the labelled titles of ``bench.similar_titles`` (Chinese and English), for the list as the
+admin shows it (from ``NEAREST_FLOOR``) and for the justification rule (from
+``DRAFT_JUSTIFY_SIMILARITY``), and the time to compute one draft's nearest list against the
+database's registry (the seeds, plus the generated occupations when ``generate`` ran first),
+median and 95th percentile.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def _quality(
 
 def run(result) -> None:
     from bench.similar_titles import NEAR_WRITTEN
-    from consult import similar
     from consult.models import Consultation, DraftOccupation
+    from consult.workflow import similar
     from occupations.models import Occupation
 
     list_details = _quality(

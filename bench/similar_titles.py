@@ -1,6 +1,7 @@
-"""A labelled set of occupation titles for measuring the "nearest" list of ``consult.similar``:
-pairs of a title staff might type for a new draft and a title the registry holds, each
-labelled a near-duplicate (the draft would duplicate it) or distinct.
+"""A labelled set of occupation titles for measuring the "nearest" list of
+``consult.workflow.similar``: pairs of a title staff might type for a new draft and a title
+the registry holds, each labelled a near-duplicate (the draft would duplicate it) or
+distinct.
 
 How it was built:
 
@@ -324,8 +325,8 @@ class Quality:
 def measure(*, floor: float) -> Quality:
     """Precision and recall of the nearest list on the labelled pairs, each query scored
     against the whole registry; a pair is found when its registry title is in the list
-    (``consult.similar.nearest`` with ``floor``)."""
-    from consult.similar import Candidate, Texts, nearest
+    (``consult.workflow.similar.nearest`` with ``floor``)."""
+    from consult.workflow.similar import Candidate, Texts, nearest
 
     titles = registry()
     pairs = labelled_pairs()

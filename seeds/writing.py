@@ -94,11 +94,7 @@ def sync(
     for name in changed:
         setattr(existing, name, values[name])
     if changed:
-        existing.full_clean(
-            exclude=list(getattr(model, "HISTORY_SKIPS_CHECKS", ())),
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        existing.full_clean(validate_unique=False, validate_constraints=False)
         existing.save()
     return existing, (UPDATED if changed else UNCHANGED), changed
 
@@ -109,9 +105,7 @@ def create(model: type[Model], values: dict[str, Any], *, states: dict[str, str]
     skip them (they would assign them again)."""
     states = states or {}
     obj = model(**values, **states)
-    # A model's HISTORY_SKIPS_CHECKS are checks of staff's work the record of history skips.
-    skipped = [*states, *getattr(model, "HISTORY_SKIPS_CHECKS", ())]
-    obj.full_clean(exclude=skipped, validate_unique=False, validate_constraints=False)
+    obj.full_clean(exclude=list(states), validate_unique=False, validate_constraints=False)
     obj._change_reason = "Seed import"  # read by django-simple-history where a model keeps one
     obj.save()
     return obj

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from consult.models import Consultation, DraftOccupation
+from consult.workflow.similar import justification_error
 from occupations.models import ClassificationGroup
 from occupations.models.labels import Language
 
@@ -209,6 +210,8 @@ class DraftOccupationResource(resources.ModelResource):
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
+        if not errors and (problem := justification_error(instance)):
+            errors = problem.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from consult import similar
 from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.consultations import DraftListDisplays
 from consult.admin.draft_import import DraftImportMixin
@@ -29,6 +28,7 @@ from consult.admin.draft_resource import DraftOccupationResource
 from consult.admin.forms import DraftOccupationForm, WithdrawForm
 from consult.admin.steps import Step
 from consult.models import DRAFT_TEXT_FIELDS, Comment, Consultation, DraftOccupation
+from consult.workflow import similar
 from core.errors import WorkflowError
 from occupations.admin.registry import WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup

@@ -20,6 +20,7 @@ from consult.models import (
     DraftOccupation,
 )
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
+from consult.workflow.similar import justification_error
 from core.errors import WorkflowError
 from occupations.admin.forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
 from occupations.models import Authority, DatePrecision
@@ -62,6 +63,18 @@ class DraftOccupationForm(LabelLanguageMixin, forms.ModelForm):
             "definition": forms.Textarea(attrs={"rows": 3, "cols": 60}),
             "justification": forms.Textarea(attrs={"rows": 3, "cols": 60}),
         }
+
+    def _post_clean(self) -> None:
+        """A new draft near a published occupation, job type or pending draft needs a
+        justification (``consult.workflow.similar``); an existing draft's text changes only
+        through ``revise_draft``, which applies the same rule."""
+        super()._post_clean()
+        if (
+            self.instance.pk is None
+            and not self.errors
+            and (problem := justification_error(self.instance))
+        ):
+            self.add_error(None, problem)
 
 
 def text_changes(form: forms.ModelForm) -> dict:

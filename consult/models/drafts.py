@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -118,9 +117,6 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
     # Set before a save to give its history row a reason (simple_history reads it).
     _change_reason: str
     objects = DraftOccupationQuerySet.as_manager()
-    # Checks the seed history skips: it records the drafts as they were put to the public, and
-    # no source gives a justification for one near an existing occupation.
-    HISTORY_SKIPS_CHECKS = ("justification",)
 
     class Meta:
         ordering = ["consultation_id", "position"]
@@ -154,24 +150,6 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean_fields(self, exclude=None) -> None:
-        """The fields' own checks, and the justification a draft near a published
-        occupation, job type or pending draft needs (the rule: ``consult.similar``), as an
-        error on ``justification`` unless that field is excluded."""
-        errors: dict = {}
-        try:
-            super().clean_fields(exclude=exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if "justification" not in set(exclude or ()):
-            # Imported here: consult.similar reads the registry through this module's models.
-            from consult.similar import justification_error
-
-            if problem := justification_error(self):
-                errors = problem.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
 
     def text(self) -> dict:
         """The revisable text, as stored in ``consulted_text``."""

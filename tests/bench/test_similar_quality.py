@@ -1,4 +1,4 @@
-"""The "nearest" list (``consult.similar``) on the labelled titles of
+"""The "nearest" list (``consult.workflow.similar``) on the labelled titles of
 ``bench.similar_titles``: the set is what the measure needs (over a hundred pairs, Chinese and
 English, near-duplicates from the seed history and written by hand, distinct pairs of the
 registry's own names), and the list and the justification rule meet the benchmark's targets
@@ -10,7 +10,7 @@ from collections import Counter
 
 from bench import similar_bench
 from bench.similar_titles import labelled_pairs, measure, registry
-from consult import similar
+from consult.workflow import similar
 
 
 def test_the_set_is_what_the_measure_needs():

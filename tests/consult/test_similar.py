@@ -1,4 +1,4 @@
-"""Not yet included (``consult.similar``): the nearest published occupations, job types and
+"""Not yet included (``consult.workflow.similar``): the nearest published occupations, job types and
 pending drafts of a draft, most similar first; a draft that near is saved only with a written
 justification, through the admin's add form, the spreadsheet import and ``revise_draft``; the
 justification is published on the consultation page and in the API."""
@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from consult import similar
 from consult.models import Consultation, DraftOccupation
 from consult.workflow import drafts as draft_steps
+from consult.workflow import similar
 from core.errors import InvalidTransition
 from tests.factories import (
     ConsultationFactory,

@@ -203,7 +203,13 @@ _TEXT_COLUMNS = (
 )
 
 
-def _texts(name, translated_name, alternative_names, translated_alternative_names, definition):
+def _texts(
+    name: str,
+    translated_name: str,
+    alternative_names: list[str] | None,
+    translated_alternative_names: list[str] | None,
+    definition: str,
+) -> Texts:
     names = [
         name,
         translated_name,
