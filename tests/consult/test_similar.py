@@ -205,6 +205,34 @@ def test_renaming_a_draft_near_a_record_needs_a_justification(registry):
     assert (draft.name, draft.justification) == ("Drone Pilot", "Passenger drones only.")
 
 
+def test_the_admin_revise_page_refuses_a_near_name_on_the_justification_field(registry, editors):
+    draft = DraftOccupationFactory(name="Incense Artisans", definition=OTHER_DEFINITION)
+    data = {
+        "name": "Drone Pilot",
+        "proposed_code": "",
+        "definition": OTHER_DEFINITION,
+        "tasks": "Fly.",
+        "job_types": "",
+        "alternative_names": "",
+        "language": "en",
+        "translated_name": "",
+        "translated_alternative_names": "",
+        "green": "unknown",
+        "digital": "unknown",
+        "group": "",
+        "justification": "",
+        "note": "",
+    }
+    url = reverse("admin:consult_draftoccupation_revise", args=[draft.pk])
+    refused = editors.post(url, data)
+    assert refused.status_code == 200
+    assert "Drone Pilots (4-99-00-00)" in refused.context["form"].errors["justification"][0]
+    saved = editors.post(url, {**data, "justification": "Passenger drones only."})
+    assert saved.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.name, draft.justification) == ("Drone Pilot", "Passenger drones only.")
+
+
 def _import(client: Client, justification: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
