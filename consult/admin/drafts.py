@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
@@ -25,7 +26,7 @@ from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.consultations import DraftListDisplays
 from consult.admin.draft_import import DraftImportMixin
 from consult.admin.draft_resource import DraftOccupationResource
-from consult.admin.forms import DraftOccupationForm, WithdrawForm
+from consult.admin.forms import DraftOccupationForm, SourcesField, WithdrawForm
 from consult.admin.steps import Step
 from consult.models import DRAFT_TEXT_FIELDS, Comment, Consultation, DraftOccupation
 from consult.workflow import similar
@@ -192,6 +193,13 @@ class DraftOccupationAdmin(
         if obj is not None:
             kwargs["form"] = forms.ModelForm
         return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # One source a line, as on consultations: the JSON field's own form field turned an
+        # empty box into null, which the column refuses (a 500 on the add page).
+        if db_field.name == "sources":
+            return SourcesField(label=capfirst(db_field.verbose_name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "consultation":

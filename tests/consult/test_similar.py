@@ -158,7 +158,10 @@ def test_the_admin_refuses_a_near_draft_without_a_justification_and_saves_it_wit
     assert "Drone Pilots (4-99-00-00)" in errors[0] and "Agricultural drone pilot" in errors[0]
     assert not consultation.drafts.exists()
 
-    saved = _add(editors, consultation, justification="Pilots of passenger drones only.")
+    # An empty sources box is no source (it was a 500: null in a column that refuses it).
+    saved = _add(
+        editors, consultation, justification="Pilots of passenger drones only.", sources=""
+    )
     assert saved.status_code == 302, saved.context["adminform"].form.errors
     draft = consultation.drafts.get()
     assert draft.justification == "Pilots of passenger drones only."
