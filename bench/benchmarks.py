@@ -546,3 +546,13 @@ def record(target: Target, scale: Scale, seed: int) -> Result:
     result = Result("record")
     record_bench.run(target, scale, seed, result)
     return result
+
+
+def similar() -> Result:
+    """The "nearest" list of a draft: precision and recall on labelled titles, and its time
+    (``bench.similar_bench``)."""
+    from bench import similar_bench
+
+    result = Result("similar")
+    similar_bench.run(result)
+    return result

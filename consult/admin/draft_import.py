@@ -98,6 +98,14 @@ def column_help() -> list[tuple[str, str, str]]:
         ("green", gettext("A green occupation: yes/no, 是/否 or 1/0."), "yes"),
         ("digital", gettext("A digital occupation: yes/no, 是/否 or 1/0."), "no"),
         ("group", gettext("The major group's code, 1 to 8."), "6"),
+        (
+            "justification",
+            gettext(
+                "Why the draft is a new occupation although it is near a published occupation, "
+                "job type or another consultation's draft: required when it is that near."
+            ),
+            "",
+        ),
     ]
 
 

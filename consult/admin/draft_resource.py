@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from consult.models import Consultation, DraftOccupation
+from consult.workflow.similar import justification_error
 from occupations.models import ClassificationGroup
 from occupations.models.labels import Language
 
@@ -115,6 +116,13 @@ class DraftOccupationResource(resources.ModelResource):
         widget=widgets.ForeignKeyWidget(ClassificationGroup, field="code"),
     )
 
+    # An empty cell is no justification (the text field is never null).
+    justification = fields.Field(
+        attribute="justification",
+        column_name="justification",
+        widget=widgets.CharWidget(allow_blank=True),
+    )
+
     class Meta:
         model = DraftOccupation
         fields = (
@@ -132,6 +140,7 @@ class DraftOccupationResource(resources.ModelResource):
             "green",
             "digital",
             "group",
+            "justification",
         )
         import_id_fields = ("consultation", "position")
         clean_model_instances = True
@@ -201,6 +210,8 @@ class DraftOccupationResource(resources.ModelResource):
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
+        if not errors and (problem := justification_error(instance)):
+            errors = problem.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 

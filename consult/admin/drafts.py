@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
@@ -25,9 +26,10 @@ from consult.admin.confirm import WorkflowStepsMixin
 from consult.admin.consultations import DraftListDisplays
 from consult.admin.draft_import import DraftImportMixin
 from consult.admin.draft_resource import DraftOccupationResource
-from consult.admin.forms import DraftOccupationForm, WithdrawForm
+from consult.admin.forms import DraftOccupationForm, SourcesField, WithdrawForm
 from consult.admin.steps import Step
 from consult.models import DRAFT_TEXT_FIELDS, Comment, Consultation, DraftOccupation
+from consult.workflow import similar
 from core.errors import WorkflowError
 from occupations.admin.registry import WorkflowErrorsAsMessagesMixin
 from occupations.models import ClassificationGroup
@@ -48,6 +50,38 @@ def side_by_side(before, after) -> str:
         lines(after),
         gettext("Text the public commented on"),
         gettext("Current text"),
+    )
+
+
+def nearest_table(near: list[similar.Candidate]) -> str:
+    """The nearest list as a table: name, code, what it is, similarity, link."""
+    if not near:
+        return gettext("Nothing in the registry or other consultations is near this draft.")
+    rows = format_html_join(
+        "",
+        '<tr><td><a href="{}">{}</a>{}</td><td>{}</td><td>{}</td><td>{}%</td></tr>',
+        (
+            (
+                c.url,
+                c.name,
+                format_html(" <small>({})</small>", c.under) if c.under else "",
+                c.code,
+                c.kind_label,
+                c.percent,
+            )
+            for c in near
+        ),
+    )
+    return format_html(
+        '<table class="nearest"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>'
+        '</thead><tbody>{}</tbody></table><p class="help">{}</p>',
+        gettext("Name"),
+        gettext("Code"),
+        gettext("Record"),
+        gettext("Similarity"),
+        rows,
+        gettext("From %(threshold)s%% similarity on, a new or renamed draft needs a justification.")
+        % {"threshold": round(similar.threshold() * 100)},
     )
 
 
@@ -143,6 +177,8 @@ class DraftOccupationAdmin(
             "green",
             "digital",
             "group",
+            "justification",
+            "nearest_display",
             "changes_display",
             "notes",
         ]
@@ -157,6 +193,13 @@ class DraftOccupationAdmin(
         if obj is not None:
             kwargs["form"] = forms.ModelForm
         return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # One source a line, as on consultations: the JSON field's own form field turned an
+        # empty box into null, which the column refuses (a 500 on the add page).
+        if db_field.name == "sources":
+            return SourcesField(label=capfirst(db_field.verbose_name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "consultation":
@@ -191,6 +234,10 @@ class DraftOccupationAdmin(
     def comment_total(self, obj: DraftOccupation) -> str:
         url = reverse("admin:consult_comment_changelist") + f"?occupation__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.comment_total)
+
+    @admin.display(description=_("nearest published occupations and pending drafts"))
+    def nearest_display(self, obj: DraftOccupation) -> str:
+        return nearest_table(similar.nearest_to(obj))
 
     @admin.display(description=_("changes since consultation"))
     def changes_display(self, obj: DraftOccupation) -> str:

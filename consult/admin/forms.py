@@ -12,8 +12,15 @@ from django.contrib.admin import widgets as admin_widgets
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult.models import DRAFT_LABEL_FIELDS, DRAFT_TEXT_FIELDS, Comment, DraftOccupation
+from consult.models import (
+    DRAFT_LABEL_FIELDS,
+    DRAFT_NOTE_FIELDS,
+    DRAFT_TEXT_FIELDS,
+    Comment,
+    DraftOccupation,
+)
 from consult.models.comments import ANSWERABLE_DISPOSITIONS
+from consult.workflow.similar import justification_error
 from core.errors import WorkflowError
 from occupations.admin.forms import LabelLanguageMixin, LinesField, add_workflow_error, split_lines
 from occupations.models import Authority, DatePrecision
@@ -50,8 +57,24 @@ class DraftOccupationForm(LabelLanguageMixin, forms.ModelForm):
             "green",
             "digital",
             "group",
+            "justification",
         ]
-        widgets = {"definition": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+        widgets = {
+            "definition": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+            "justification": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        }
+
+    def _post_clean(self) -> None:
+        """A new draft near a published occupation, job type or pending draft needs a
+        justification (``consult.workflow.similar``); an existing draft's text changes only
+        through ``revise_draft``, which applies the same rule."""
+        super()._post_clean()
+        if (
+            self.instance.pk is None
+            and not self.errors
+            and (problem := justification_error(self.instance))
+        ):
+            self.add_error(None, problem)
 
 
 def text_changes(form: forms.ModelForm) -> dict:
@@ -61,7 +84,7 @@ def text_changes(form: forms.ModelForm) -> dict:
         if name == "group":
             group = form.cleaned_data.get("group")
             changes["group_id"] = group.pk if group is not None else None
-        elif name in DRAFT_TEXT_FIELDS or name in DRAFT_LABEL_FIELDS:
+        elif name in {*DRAFT_TEXT_FIELDS, *DRAFT_LABEL_FIELDS, *DRAFT_NOTE_FIELDS}:
             changes[name] = form.cleaned_data[name]
     return changes
 

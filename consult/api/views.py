@@ -172,6 +172,14 @@ class DraftSummarySerializer(DraftIdentity, serializers.ModelSerializer):
         )
     )
 
+    justification = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "Why the draft is a new occupation although it is near a published occupation, "
+            "job type or another consultation's draft; empty when it is not that near."
+        ),
+    )
+
     class Meta:
         model = DraftOccupation
         fields = [
@@ -187,6 +195,7 @@ class DraftSummarySerializer(DraftIdentity, serializers.ModelSerializer):
             "digital",
             "status",
             "public_explanation",
+            "justification",
             "provenance",
             "url",
         ]

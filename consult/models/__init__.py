@@ -36,6 +36,7 @@ from consult.models.deliveries import Delivery, DeliveryQuerySet
 from consult.models.drafts import (
     DRAFT_LABEL_FIELDS,
     DRAFT_LIST_FIELDS,
+    DRAFT_NOTE_FIELDS,
     DRAFT_TEXT_FIELDS,
     DraftOccupation,
     DraftOccupationQuerySet,
@@ -67,6 +68,7 @@ __all__ = [
     "CROCKFORD_ALPHABET",
     "DRAFT_LABEL_FIELDS",
     "DRAFT_LIST_FIELDS",
+    "DRAFT_NOTE_FIELDS",
     "DRAFT_TEXT_FIELDS",
     "ONE_SECOND",
     "PUBLIC_COMMENT",

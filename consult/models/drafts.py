@@ -39,6 +39,9 @@ DRAFT_LIST_FIELDS = {"alternative_names", "tasks", "job_types"}
 # with the text and kept in its history, but not part of the text frozen for the public
 # (consultations frozen before labels were held by language have none).
 DRAFT_LABEL_FIELDS = ("language", "translated_name", "translated_alternative_names")
+# Why a draft near an existing record is new (``consult.similar``): revised with the text and
+# kept in its history, published with the draft, not part of the text frozen for the public.
+DRAFT_NOTE_FIELDS = ("justification",)
 
 
 class DraftOccupationQuerySet(models.QuerySet):
@@ -92,6 +95,15 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
     # once the report is public.
     withdrawal_reason = models.TextField(_("internal note on the withdrawal"), blank=True)
     public_explanation = models.TextField(_("public explanation of the withdrawal"), blank=True)
+    justification = models.TextField(
+        _("justification"),
+        blank=True,
+        help_text=_(
+            "Why this is a new occupation although it is near a published occupation, job type "
+            "or another consultation's draft; required when it is that near, and published with "
+            "the draft."
+        ),
+    )
     # The text as the public saw it when the consultation opened (DRAFT_TEXT_FIELDS).
     consulted_text = models.JSONField(default=dict, blank=True, editable=False)
     occupation = models.OneToOneField(
@@ -160,15 +172,15 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         }
 
     def revise(self, changes: dict) -> list[str]:
-        """Apply ``changes`` (a subset of DRAFT_TEXT_FIELDS and DRAFT_LABEL_FIELDS); returns
-        the fields that changed.
+        """Apply ``changes`` (a subset of DRAFT_TEXT_FIELDS, DRAFT_LABEL_FIELDS and
+        DRAFT_NOTE_FIELDS); returns the fields that changed.
 
         Allowed while drafting and during review, never while the public is reading the text
         nor after publication, and never on a withdrawn draft.
         """
         if refusal := self.revise_refusal():
             raise refusal
-        unknown = set(changes) - {*DRAFT_TEXT_FIELDS, *DRAFT_LABEL_FIELDS}
+        unknown = set(changes) - {*DRAFT_TEXT_FIELDS, *DRAFT_LABEL_FIELDS, *DRAFT_NOTE_FIELDS}
         if unknown:
             raise InvalidTransition(
                 gettext("These fields cannot be revised: %(fields)s.")

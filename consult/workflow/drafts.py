@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from consult.delivery import notifications
 from consult.models import Consultation, DraftOccupation
 from consult.workflow.publication import publication_problems
+from consult.workflow.similar import justification_error
 from consult.workflow.transitions import field_label
 from consult.workflow.transitions import lock as _lock
 from consult.workflow.transitions import run_transition as _transition
@@ -145,6 +146,10 @@ def revise_draft(
             raise InvalidTransition(
                 f"{field_label(DraftOccupation, name)}: {' '.join(messages)}", field=name
             ) from None
+        if problem := justification_error(locked):
+            raise InvalidTransition(
+                " ".join(problem.message_dict["justification"]), field="justification"
+            )
         locked._change_reason = note or "Revised: " + ", ".join(changed)
         locked.save()
         Transition.objects.record(

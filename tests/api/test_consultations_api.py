@@ -40,6 +40,7 @@ DRAFT_FIELDS = {
     "digital",
     "status",
     "public_explanation",
+    "justification",
     "provenance",
     "url",
 }
@@ -96,6 +97,7 @@ def test_every_consultation_past_drafting_with_every_field(client, consultations
         "digital": None,
         "status": "proposed",
         "public_explanation": "",
+        "justification": "",
         "provenance": {"sources": [], "fields": {}},
         "url": f"http://testserver/consultations/draft-list-2026/#draft-{hydrogen.pk}",
     }

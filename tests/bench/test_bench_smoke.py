@@ -73,6 +73,7 @@ def test_every_benchmark_ran(run):
         "export",
         "campaigns",
         "record",
+        "similar",
         "downloads",
     }
     assert not [name for name, result in run.items() if "error" in result]
@@ -143,6 +144,17 @@ def test_the_campaigns_are_clustered_measured_and_found(run):
     details = run["campaigns"]["details"]
     assert f"{comments:,} comments" in details["command_output"]
     assert len(details["assign_ms"]) == 200 and min(details["assign_ms"]) > 0
+
+
+def test_the_nearest_list_is_measured_and_timed(run):
+    """The similar benchmark measures the labelled titles and times a draft's nearest list
+    against the generated registry (the seeds and the tiny scale's 300 occupations)."""
+    measured = rows(run["similar"])
+    assert measured["labelled pairs"]["value"] >= 100
+    assert measured["justification rule: precision"]["met"] is True
+    assert measured["nearest list: recall"]["met"] is True
+    assert measured["registry occupations compared"]["value"] > 300
+    assert measured["one draft's nearest list, median"]["value"] > 0
 
 
 def test_the_comment_record_is_computed_and_its_proofs_verify(run):
