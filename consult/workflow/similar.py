@@ -40,7 +40,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import DraftOccupation, normalised_text
-from occupations.models import Occupation, OccupationText
+from occupations.models import JobType, Occupation, OccupationText
 
 # The nearest list shows at most this many records, the most similar first.
 NEAREST_LIMIT = 8
@@ -226,22 +226,25 @@ def occupation_candidates() -> Iterator[Candidate]:
 
 
 def job_type_candidates() -> Iterator[Candidate]:
-    """Every published job type, compared by its name. Job types are the ``job_types`` list
-    of each published occupation; where job types become records of their own, this is the
-    one function to change."""
-    for pk, code, name, job_types in Occupation.objects.published().values_list(
-        "pk", "code", "name", "job_types"
-    ):
-        for job_type in job_types or []:
-            if str(job_type).strip():
-                yield Candidate(
-                    KIND_JOB_TYPE,
-                    pk,
-                    str(job_type),
-                    code or "",
-                    Texts((str(job_type),)),
-                    under=name,
-                )
+    """Every published job type (``occupations.JobType``), compared by its name and other
+    names; one the sources name without its occupation is listed under the name they give."""
+    rows = JobType.objects.order_by("pk").values_list(
+        "occupation_id",
+        "occupation__code",
+        "occupation__name",
+        "occupation_name",
+        "name",
+        "other_names",
+    )
+    for occupation_pk, code, occupation, occupation_name, name, other_names in rows:
+        yield Candidate(
+            KIND_JOB_TYPE,
+            occupation_pk,
+            name,
+            code or "",
+            Texts((name, *(other_names or []))),
+            under=occupation or occupation_name or "",
+        )
 
 
 def pending_draft_candidates(draft: DraftOccupation) -> Iterator[Candidate]:

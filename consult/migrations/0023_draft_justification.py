@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consult", "0021_comment_record"),
+        ("consult", "0022_facts_data"),
     ]
 
     operations = [
