@@ -197,6 +197,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # After sessions; before CommonMiddleware, which resolves URLs in the active language.
     "django.middleware.locale.LocaleMiddleware",
+    # A NUL in the path or the query string (which no PostgreSQL text column takes) is refused
+    # before any view looks it up; after the language is chosen, for its message.
+    "core.middleware.RefuseNulCharacters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

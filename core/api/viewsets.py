@@ -15,12 +15,13 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from rest_framework import viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework import routers, viewsets
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from core.api import conditional
 from core.api.conditional import Validators
@@ -187,6 +188,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     # Errors -------------------------------------------------------------------------------
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        check_key_and_method(self, request)
         problems = query_parameter_problems(request.query_params)
         if problems:
             raise ValidationError(problems)
@@ -223,9 +225,25 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         # An answer to a key carries that key's counts: no shared cache may keep it, nor
         # serve a keyless answer in its place.
         patch_vary_headers(response, ["X-Api-Key"])
-        if request.auth is not None:
+        if known_key(request) is not None:
             patch_cache_control(response, private=True)
         return response
+
+
+def check_key_and_method(view: APIView, request: Request) -> None:
+    """What every API request meets first, before its format or its parameters are looked
+    at: its key (an invalid or revoked one is a 401), then its method (405 for one the
+    address does not take, whatever the query says)."""
+    view.perform_authentication(request)
+    if request.method not in view.allowed_methods:
+        raise MethodNotAllowed(request.method)
+
+
+def known_key(request: Request) -> Any:
+    """The request's key if authentication has run and found one; None otherwise. Unlike
+    ``request.auth`` it never authenticates, so it may be read where an authentication error
+    would no longer be answered (DRF's ``finalize_response``)."""
+    return getattr(request, "_auth", None)
 
 
 def label_language() -> str:
@@ -249,8 +267,18 @@ def query_parameter_problems(params: QueryDict) -> dict[str, list[str]]:
     return problems
 
 
+class ApiRootView(routers.APIRootView):
+    """``/api/v1/``: the list of the API's resources, meeting a request's key and method first
+    as every other API address does."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        check_key_and_method(self, request)
+        super().initial(request, *args, **kwargs)
+
+
 class ApiRouter(DefaultRouter):
     """The API's router: formats are chosen with ``?format=`` (json, csv), never with a suffix
     such as ``.csv``."""
 
     include_format_suffixes = False
+    APIRootView = ApiRootView
