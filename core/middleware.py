@@ -64,12 +64,12 @@ def nul_problems(request: HttpRequest) -> dict[str, list[str]]:
     message for the person who sent it; empty when none does."""
     problems: dict[str, list[str]] = {}
     if NUL in request.path:
-        problems["path"] = [_("The address holds a NUL character (%00); remove it.")]
+        problems["path"] = [_("The address holds a NUL character; remove it.")]
     for name, values in request.GET.lists():
         if NUL in name or any(NUL in value for value in values):
             shown = name.replace(NUL, "\\x00")
             problems[shown] = [
-                _("The parameter %(name)s holds a NUL character (%%00); remove it.")
+                _("The parameter %(name)s holds a NUL character; remove it.")
                 % {"name": shown}
             ]
     return problems

@@ -46,6 +46,27 @@ REFUSALS = {
         "name",
         "Remove the control characters (invisible characters such as NUL) from this text.",
     ),
+    "bidi override in name": (
+        {"name": "Li \u202eieW"},
+        None,
+        "name",
+        "Remove the invisible formatting characters (such as a zero-width space or a "
+        "right-to-left override) from this text.",
+    ),
+    "zero-width space in organisation": (
+        {"organisation": "甲\u200b协会"},
+        None,
+        "organisation",
+        "Remove the invisible formatting characters (such as a zero-width space or a "
+        "right-to-left override) from this text.",
+    ),
+    "bidi override in body": (
+        {"body": "Approve \u202edaer ton\u202c it."},
+        None,
+        "body",
+        "Remove the characters that reverse the direction of text (U+202A–U+202E, "
+        "U+2066–U+2069) from this text.",
+    ),
     "bad e-mail": (
         {"email": "not-an-address"},
         None,
