@@ -433,6 +433,9 @@ CAMPAIGN_SIMILARITY = env_fraction("CAMPAIGN_SIMILARITY", 0.8)
 API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1000/h")
 API_KEY_READ_RATE = env_rate("API_KEY_READ_RATE", "10000/h")
 API_KEY_COMMENT_RATE = env_rate("API_KEY_COMMENT_RATE", "600/h")
+# Requests refused for their X-Api-Key (unknown or revoked), per client address; past it, every
+# keyed request from that address answers 429 until the count falls.
+API_KEY_FAILURE_RATE = env_rate("API_KEY_FAILURE_RATE", "30/h")
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["consult.api.keys.KeyScopes"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["consult.api.keys.ApiKeyAuthentication"],

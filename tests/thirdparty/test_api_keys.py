@@ -156,3 +156,39 @@ def test_the_key_is_masked_in_error_reports(rf):
     meta = SafeExceptionReporterFilter().get_safe_request_meta(request)
     assert meta["HTTP_X_API_KEY"] != "ck_secret-value"
     assert set(meta["HTTP_X_API_KEY"]) == {"*"}
+
+
+def test_refused_keys_are_throttled_per_address(settings, db):
+    """Guessing keys: past API_KEY_FAILURE_RATE refused keys an address gets 429 for any key,
+    the right one too (so the answers tell a guesser nothing), with Retry-After; another
+    address, and keyless reads from the same one, go on as before."""
+    settings.API_KEY_FAILURE_RATE = "3/h"
+    _key, token = make_key(scopes=["read"])
+    guesser = Client(REMOTE_ADDR="203.0.113.9", HTTP_ACCEPT_LANGUAGE="en")
+
+    guesses = [guesser.get(LIST, HTTP_X_API_KEY=f"ck_guess{n}").status_code for n in range(5)]
+    right_key = guesser.get(LIST, HTTP_X_API_KEY=token)
+
+    assert guesses == [401, 401, 401, 429, 429]
+    assert right_key.status_code == 429
+    assert 1 <= int(right_key["Retry-After"]) <= 3600
+    assert "refused for their API key" in right_key.json()["detail"]
+    assert guesser.get(LIST).status_code == 200
+    other = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_API_KEY=token)
+    assert other.get(LIST).status_code == 200
+
+
+def test_an_ipv6_guesser_is_counted_by_its_64(settings, db):
+    settings.API_KEY_FAILURE_RATE = "2/h"
+    statuses = [
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{n}").get(LIST, HTTP_X_API_KEY="ck_guess").status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+def test_right_keys_are_not_counted_as_failures(settings, db):
+    settings.API_KEY_FAILURE_RATE = "2/h"
+    _key, token = make_key(scopes=["read"])
+    client = Client(HTTP_X_API_KEY=token)
+    assert [client.get(LIST).status_code for _ in range(4)] == [200] * 4
