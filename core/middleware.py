@@ -69,8 +69,7 @@ def nul_problems(request: HttpRequest) -> dict[str, list[str]]:
         if NUL in name or any(NUL in value for value in values):
             shown = name.replace(NUL, "\\x00")
             problems[shown] = [
-                _("The parameter %(name)s holds a NUL character; remove it.")
-                % {"name": shown}
+                _("The parameter %(name)s holds a NUL character; remove it.") % {"name": shown}
             ]
     return problems
 
@@ -94,4 +93,4 @@ class RefuseNulCharacters:
             return self.get_response(request)
         if request.path.startswith(API_PREFIX):
             return JsonResponse(problems, status=400, json_dumps_params={"ensure_ascii": False})
-        raise RefusedInput(" ".join(message for messages in problems.values() for message in messages))
+        raise RefusedInput(" ".join(text for messages in problems.values() for text in messages))

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from consult.api.keys import create_api_key
 from occupations.workflow import issue_release
-from tests.api.conftest import consultations, registry, standards_editor  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +80,7 @@ def test_a_post_in_another_charset_is_a_400_on_any_url(browser, debug, consultat
 
 
 @pytest.fixture
-def revoked_token(registry, consultations):  # noqa: F811
+def revoked_token(registry, consultations):
     issue_release(by=None, note="A release to read.")
     key, token = create_api_key(owner="Gone", scopes=["read"], by=None, now=timezone.now())
     key.revoked_at = timezone.now()
@@ -91,9 +90,7 @@ def revoked_token(registry, consultations):  # noqa: F811
 
 @pytest.mark.parametrize("token", ["ck_invalid", "revoked"])
 @pytest.mark.parametrize("url", API_ENDPOINTS)
-def test_a_refused_key_with_an_unknown_format_is_a_401(
-    browser, debug, revoked_token, url, token
-):
+def test_a_refused_key_with_an_unknown_format_is_a_401(browser, debug, revoked_token, url, token):
     token = revoked_token if token == "revoked" else token
     response = browser.get(
         url, {"format": "xml"}, headers={"X-Api-Key": token, "Accept-Language": "en"}

@@ -17,9 +17,7 @@ def test_no_template_carries_an_inline_handler():
     class Finder(HTMLParser):
         def handle_starttag(self, tag, attrs):
             for name, value in attrs:
-                if name.startswith("on") or (value or "").strip().lower().startswith(
-                    "javascript:"
-                ):
+                if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
                     found.append(f"{self.path}: <{tag} {name}=…>")
 
     roots = [Path(settings.BASE_DIR) / "templates"]
