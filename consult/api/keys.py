@@ -124,23 +124,23 @@ def request_key(request: Request) -> ApiKey | None:
 
 
 class KeyScopes(IsAuthenticatedOrReadOnly):
-    """A request with a key needs the key's ``read`` scope to read and its ``comment`` scope to
-    send a comment; sending a comment needs a key. Reads without a key stay open (hence the
-    base class, from which the schema learns that a key is optional for reads only)."""
+    """Sending a comment needs a key with its ``comment`` scope. Reads are open to all: a key
+    with the ``read`` scope reads at its key's rate, and one without it (a key for comments
+    only) reads as an anonymous client does, never less (``core.api.throttling``). The base
+    class tells the schema that a key is optional for reads only."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        key = request_key(request)
-        needed = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "comment"
-        if needed == "comment" and getattr(view, "action", None) is None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        if getattr(view, "action", None) is None:
             return True  # no such action here: the view answers 405
+        key = request_key(request)
         if key is None:
-            if needed == "read":
-                return True
             raise exceptions.NotAuthenticated(
                 _("Sending a comment needs an API key with the “comment” scope.")
             )
-        if needed not in key.scopes:
+        if "comment" not in key.scopes:
             raise exceptions.PermissionDenied(
-                _("This API key does not have the “%(scope)s” scope.") % {"scope": needed}
+                _("This API key does not have the “%(scope)s” scope.") % {"scope": "comment"}
             )
         return True

@@ -110,9 +110,6 @@ COMMON_RESPONSES = {
     (401, "application/json"): OpenApiResponse(
         ERROR_SCHEMA, description="The X-Api-Key sent is not valid or was revoked."
     ),
-    (403, "application/json"): OpenApiResponse(
-        ERROR_SCHEMA, description="The X-Api-Key sent lacks the read scope."
-    ),
     (404, "application/json"): OpenApiResponse(ERROR_SCHEMA, description="No such record or page."),
     (429, "application/json"): OpenApiResponse(
         ERROR_SCHEMA, description="Too many requests; see Retry-After."

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404, HttpResponseBase, QueryDict, StreamingHttpResponse
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 
 from core.api import conditional
 from core.api.conditional import Validators
+from core.api.filters import StrictBooleanField
 from core.api.pagination import ApiPagination
 from core.api.renderers import CSVRenderer, csv_lines
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
@@ -187,9 +189,38 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
 
     # Errors -------------------------------------------------------------------------------
 
+    def known_query_parameters(self) -> set[str]:
+        """The query parameters this action takes, as its schema documents them: ``format``
+        and ``lang`` everywhere, the filters and paging on lists. A subclass that documents
+        more adds them."""
+        known = {"format", "lang"}
+        if self.action == "list":
+            filterset = getattr(self, "filterset_class", None)
+            known |= set(filterset.base_filters) if filterset is not None else set()
+            known |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        return known
+
+    def query_problems(self, params: QueryDict) -> dict[str, list[str]]:
+        """What is wrong with the query, by parameter name: the problems of any API query
+        (``query_parameter_problems``), a parameter this action does not take, and paging
+        values refused on a list whatever its format (a CSV is not paged, but a page size of
+        -1 is as wrong there as anywhere)."""
+        problems = query_parameter_problems(params)
+        known = self.known_query_parameters()
+        for name in params:
+            if name and name not in known:
+                problems[name] = [
+                    str(_("Unknown parameter; this address takes %(names)s."))
+                    % {"names": ", ".join(sorted(known))}
+                ]
+        if self.action == "list":
+            problems.update(self.paginator.query_problems(params))
+            problems.update(empty_filter_problems(getattr(self, "filterset_class", None), params))
+        return problems
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         check_key_and_method(self, request)
-        problems = query_parameter_problems(request.query_params)
+        problems = self.query_problems(request.query_params)
         if problems:
             raise ValidationError(problems)
         language = request.query_params.get("lang")
@@ -244,6 +275,36 @@ def known_key(request: Request) -> Any:
     ``request.auth`` it never authenticates, so it may be read where an authentication error
     would no longer be answered (DRF's ``finalize_response``)."""
     return getattr(request, "_auth", None)
+
+
+# Filters whose values are numbers, dates or booleans: an empty one is not such a value (the
+# schema says so), not "no filter", which is leaving the parameter out.
+TYPED_FILTER_FIELDS = (
+    forms.IntegerField,
+    forms.DecimalField,
+    forms.FloatField,
+    forms.DateField,
+    forms.DateTimeField,
+    forms.BooleanField,
+    forms.NullBooleanField,
+    StrictBooleanField,
+)
+
+
+def empty_filter_problems(filterset: Any, params: QueryDict) -> dict[str, list[str]]:
+    """The typed filters of ``filterset`` given without a value (``?updated_since=``)."""
+    if filterset is None:
+        return {}
+    problems: dict[str, list[str]] = {}
+    for name, value in params.items():
+        found = filterset.base_filters.get(name)
+        if (
+            found is not None
+            and not value.strip()
+            and issubclass(found.field_class, TYPED_FILTER_FIELDS)
+        ):
+            problems[name] = [str(_("Give a value, or leave the parameter out."))]
+    return problems
 
 
 def label_language() -> str:

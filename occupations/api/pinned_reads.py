@@ -109,6 +109,10 @@ class ReleaseReadsMixin:
             raise ValidationError({name: [message]})
         return release
 
+    def known_query_parameters(self) -> set[str]:
+        known: set[str] = super().known_query_parameters()  # type: ignore[misc]
+        return known | ({RELEASE, SINCE_RELEASE} if self.action == "list" else {RELEASE})
+
     def finalize_response(
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:

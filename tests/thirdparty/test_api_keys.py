@@ -105,11 +105,34 @@ def test_an_unknown_key_is_refused_with_401(token):
     assert response.status_code == 401
 
 
-def test_a_comment_only_key_may_not_read_with_the_key(db):
+@pytest.mark.parametrize(
+    "url",
+    [
+        LIST,
+        "/api/v1/occupations/",
+        "/api/v1/standards/",
+        "/api/v1/releases/",
+        "/api/v1/consultations/",
+        "/api/v1/",
+    ],
+)
+def test_a_comment_only_key_reads_what_anonymous_clients_read(db, url):
+    """A key never reads less than no key: with only the comment scope it reads as an
+    anonymous client does, the same body, counted by address at the anonymous rate."""
     _key, token = make_key(scopes=["comment"])
-    response = Client(HTTP_X_API_KEY=token, HTTP_ACCEPT_LANGUAGE="en").get(LIST)
-    assert response.status_code == 403
-    assert response.json() == {"detail": "This API key does not have the “read” scope."}
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en").get(url)
+    keyed = Client(HTTP_X_API_KEY=token, HTTP_ACCEPT_LANGUAGE="en").get(url)
+    assert anonymous.status_code == keyed.status_code == 200
+    assert keyed.content == anonymous.content
+    assert "X-RateLimit-Limit" not in keyed
+
+
+def test_a_comment_only_key_reads_at_the_anonymous_rate(settings, db):
+    settings.API_THROTTLE_RATE = "2/m"
+    settings.API_KEY_READ_RATE = "100/m"
+    _key, token = make_key(scopes=["comment"])
+    client = Client(HTTP_X_API_KEY=token)
+    assert [client.get(LIST).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_the_key_never_reaches_the_log(keyed_client, comment_key, caplog, consultation):
