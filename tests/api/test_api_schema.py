@@ -16,11 +16,12 @@ from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, assume
 from hypothesis import settings as hypothesis_settings
 from hypothesis.internal.conjecture import utils as conjecture_utils
-from schemathesis import DataGenerationMethod
 from openapi_spec_validator import validate
+from schemathesis import DataGenerationMethod
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from config.wsgi import application
 from consult.api.keys import create_api_key
@@ -196,6 +197,7 @@ SCOPES = {
 }
 # Data the schema allows and data it forbids: the server takes the one and refuses the other.
 DATA = (DataGenerationMethod.positive, DataGenerationMethod.negative)
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 fuzzed_both_ways = schemathesis.from_dict(SCHEMA, app=application, data_generation_methods=DATA)
 
 
@@ -260,12 +262,20 @@ def test_every_answer_conforms_to_the_schema(case, sender):
             **(case.path_parameters or {}),
             "consultation_slug": "draft-list-2026",
         }
+    # A form body that is not an object (negative data: `true`, `[1]`) cannot be encoded as a
+    # form by schemathesis 3's WSGI transport; JSON bodies of every shape are sent.
+    assume(case.media_type not in FORM_MEDIA_TYPES or isinstance(case.body, dict))
     response = case.call_wsgi()
     FUZZ_CASES.append(response.status_code)
 
     assert response.status_code < 500
-    try:
-        case.validate_response(response)
-    except Exception:
-        print("DEBUGCASE", case.method, case.path, case.path_parameters, case.query, case.headers, repr(case.body)[:200], case.data_generation_method, getattr(case, "meta", None))
-        raise
+    case.validate_response(response, excluded_checks=not_applicable_checks(case))
+
+
+def not_applicable_checks(case) -> tuple:
+    """schemathesis 3's ``ignored_auth`` takes any security requirement for a required one;
+    where the operation's schema makes the key optional (``{}`` among its requirements: the
+    public reads), a keyless 200 is the contract, not a key left unchecked. Everywhere else
+    (sending a comment) the check runs."""
+    security = case.operation.definition.raw.get("security", SCHEMA.get("security", []))
+    return (ignored_auth,) if {} in security else ()
