@@ -17,7 +17,6 @@ from core.clients import client_ip, client_key, hash_ip
 from core.ratelimit import Verdict, cache_failed, charge, check
 from core.rates import parse_rate
 
-
 READING = ("GET", "HEAD", "OPTIONS")
 
 

@@ -26,7 +26,6 @@ from rest_framework.views import APIView
 
 from core.api import conditional
 from core.api.conditional import Validators
-from core.api.filters import StrictBooleanField
 from core.api.pagination import ApiPagination
 from core.api.renderers import CSVRenderer, csv_lines
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
@@ -277,33 +276,21 @@ def known_key(request: Request) -> Any:
     return getattr(request, "_auth", None)
 
 
-# Filters whose values are numbers, dates or booleans: an empty one is not such a value (the
-# schema says so), not "no filter", which is leaving the parameter out.
-TYPED_FILTER_FIELDS = (
-    forms.IntegerField,
-    forms.DecimalField,
-    forms.FloatField,
-    forms.DateField,
-    forms.DateTimeField,
-    forms.BooleanField,
-    forms.NullBooleanField,
-    StrictBooleanField,
-)
-
-
 def empty_filter_problems(filterset: Any, params: QueryDict) -> dict[str, list[str]]:
-    """The typed filters of ``filterset`` given without a value (``?updated_since=``)."""
+    """The filters of ``filterset`` given without a value (``?updated_since=``, ``?state=``,
+    ``?ordering=``): an empty value is not a date, a choice or a field name (the schema says
+    so), and not "no filter" either, which is leaving the parameter out. Free text without a
+    pattern (``q``) may be empty."""
     if filterset is None:
         return {}
     problems: dict[str, list[str]] = {}
     for name, value in params.items():
         found = filterset.base_filters.get(name)
-        if (
-            found is not None
-            and not value.strip()
-            and issubclass(found.field_class, TYPED_FILTER_FIELDS)
-        ):
-            problems[name] = [str(_("Give a value, or leave the parameter out."))]
+        if found is None or value.strip():
+            continue
+        if found.field_class is forms.CharField and not found.extra.get("validators"):
+            continue
+        problems[name] = [str(_("Give a value, or leave the parameter out."))]
     return problems
 
 

@@ -265,6 +265,9 @@ def test_every_answer_conforms_to_the_schema(case, sender):
     # A form body that is not an object (negative data: `true`, `[1]`) cannot be encoded as a
     # form by schemathesis 3's WSGI transport; JSON bodies of every shape are sent.
     assume(case.media_type not in FORM_MEDIA_TYPES or isinstance(case.body, dict))
+    # A query parameter whose negative value is an empty list or object is sent as nothing at
+    # all: the request that leaves is not the negative one the check would judge.
+    assume(not any(value in ([], {}) for value in (case.query or {}).values()))
     response = case.call_wsgi()
     FUZZ_CASES.append(response.status_code)
 
