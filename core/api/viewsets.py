@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from core.api import conditional
 from core.api.conditional import Validators
 from core.api.pagination import ApiPagination
-from core.api.renderers import CSVRenderer, csv_lines
+from core.api.renderers import BrowsableRenderer, CSVRenderer, csv_lines
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
 
 # Lookup patterns of detail routes (``lookup_value_regex``).
@@ -49,7 +49,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     """
 
     pagination_class: type[ApiPagination] = ApiPagination
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [JSONRenderer, BrowsableRenderer, CSVRenderer]
     throttle_classes = [ApiRateThrottle, KeyedRateThrottle]
     cache_max_age = 300
     csv_columns: list[str] = []
@@ -318,6 +318,8 @@ def query_parameter_problems(params: QueryDict) -> dict[str, list[str]]:
 class ApiRootView(routers.APIRootView):
     """``/api/v1/``: the list of the API's resources, meeting a request's key and method first
     as every other API address does."""
+
+    renderer_classes = [JSONRenderer, BrowsableRenderer]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         check_key_and_method(self, request)
