@@ -128,7 +128,7 @@ def test_filters_by_batch_year_markers_group_code_and_standard(client, registry)
     assert names(client, year=2020) == []
     assert names(client, green="true") == ["碳排放管理员"]
     assert names(client, green="false", digital="false") == ["Blockchain application operator"]
-    assert names(client, digital="1") == ["人工智能工程技术人员", "物联网工程技术人员"]
+    assert names(client, digital="true") == ["人工智能工程技术人员", "物联网工程技术人员"]
     assert names(client, group="6") == ["碳排放管理员"]
     assert names(client, code="2-02-10-10") == ["物联网工程技术人员"]
     assert names(client, code="2-02") == ["人工智能工程技术人员", "物联网工程技术人员"]
@@ -167,6 +167,8 @@ def test_ordering_by_name_and_reversed_code(client, registry):
         ("green", "maybe"),
         ("digital", "yes please"),
         ("has_standard", "2"),
+        ("digital", "0"),
+        ("green", "True"),
         ("year", "abc"),
         ("year", "0"),
         ("batch", "no-such-batch"),

@@ -194,7 +194,8 @@ def test_refused_keys_are_throttled_per_address(settings, db):
 
     assert guesses == [401, 401, 401, 429, 429]
     assert right_key.status_code == 429
-    assert 1 <= int(right_key["Retry-After"]) <= 3600
+    # The sliding window may need up to two periods to leave room again.
+    assert 1 <= int(right_key["Retry-After"]) <= 2 * 3600
     assert "refused for their API key" in right_key.json()["detail"]
     assert guesser.get(LIST).status_code == 200
     other = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_API_KEY=token)
