@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -23,8 +24,10 @@ router.registry.extend(registry_routes.router.registry)
 router.registry.extend(consultation_routes.router.registry)
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any other address under /api/: a JSON 404 like the API's own."""
+    """Any other address under /api/: a JSON 404 like the API's own, whatever the method (the
+    API takes no cookies, so a POST here meets no CSRF page either)."""
     return JsonResponse(
         {"detail": _("Not found.")}, status=404, json_dumps_params={"ensure_ascii": False}
     )
@@ -47,5 +50,5 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: the docs need no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Only paths ending in a slash, so that CommonMiddleware still adds a missing one.
-    re_path(r"^api/(?:.*/)?$", api_not_found),
+    re_path(r"^api/(?:[\s\S]*/)?\Z", api_not_found),
 ]

@@ -198,6 +198,9 @@ MIDDLEWARE = [
     # After sessions; before CommonMiddleware, which resolves URLs in the active language.
     # Django's LocaleMiddleware, with ?lang= first (core.languages).
     "core.languages.LanguageParameterMiddleware",
+    # A NUL in the path or the query string (which no PostgreSQL text column takes) is refused
+    # before any view looks it up; after the language is chosen, for its message.
+    "core.middleware.RefuseNulCharacters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -461,6 +464,9 @@ DRAFT_JUSTIFY_SIMILARITY = env_fraction("DRAFT_JUSTIFY_SIMILARITY", 0.5)
 API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1000/h")
 API_KEY_READ_RATE = env_rate("API_KEY_READ_RATE", "10000/h")
 API_KEY_COMMENT_RATE = env_rate("API_KEY_COMMENT_RATE", "600/h")
+# Requests refused for their X-Api-Key (unknown or revoked), per client address; past it, every
+# keyed request from that address answers 429 until the count falls.
+API_KEY_FAILURE_RATE = env_rate("API_KEY_FAILURE_RATE", "30/h")
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["consult.api.keys.KeyScopes"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["consult.api.keys.ApiKeyAuthentication"],

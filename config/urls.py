@@ -29,6 +29,9 @@ staff_urls = (
     "staff",
 )
 
+# The 400 page says why when the project itself refused the request.
+handler400 = "core.views.bad_request"
+
 urlpatterns = [
     path("admin/", include(two_factor_urls)),
     path("admin/security/", include(staff_urls)),

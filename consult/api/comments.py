@@ -48,35 +48,44 @@ class Conflict(exceptions.APIException):
 # Schema ------------------------------------------------------------------------------------
 
 
+# What the documentation says of the fields beside the form's own rules.
+FIELD_DOCS: dict[str, dict[str, Any]] = {
+    "occupation": {
+        "help_text": "The `draft_id` of one draft occupation of this consultation (as "
+        "listed in its `occupations`); leave out to comment on the draft list as a whole."
+    },
+    "field": {"help_text": "Part of the occupation commented on; needs `occupation`."},
+    "task_number": {"help_text": "With `field` = `task`: the task's number in the list."},
+    "body": {"help_text": "The comment."},
+    "email": {"help_text": "A receipt is sent here; never published."},
+    "notify_replies": {
+        "help_text": "Mail the address in `email` when staff reply and when the report is "
+        "published."
+    },
+    # The form takes null for 1, as it takes leaving it out; only the latter is documented.
+    "signatures": {
+        "help_text": "How many people the submitting organisation speaks for (default 1).",
+        "allow_null": False,
+    },
+    "attachments": {
+        "help_text": f"Multipart only: up to {COMMENT_MAX_ATTACHMENTS} files of at most "
+        f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB, PDF, DOCX, ODT or TXT by content."
+    },
+}
 CommentSubmissionSerializer = form_serializer(
     ApiCommentForm,
     name="CommentSubmissionSerializer",
     doc="What the request may hold, for the schema; the checks are the form's\n"
     "(``ApiCommentForm``), run on the request as sent.",
-    # What the documentation says of the fields beside the form's own rules.
-    extra_kwargs={
-        "occupation": {
-            "help_text": "The `draft_id` of one draft occupation of this consultation (as "
-            "listed in its `occupations`); leave out to comment on the draft list as a whole."
-        },
-        "field": {"help_text": "Part of the occupation commented on; needs `occupation`."},
-        "task_number": {"help_text": "With `field` = `task`: the task's number in the list."},
-        "body": {"help_text": "The comment."},
-        "email": {"help_text": "A receipt is sent here; never published."},
-        "notify_replies": {
-            "help_text": "Mail the address in `email` when staff reply and when the report is "
-            "published."
-        },
-        # The form takes null for 1, as it takes leaving it out; only the latter is documented.
-        "signatures": {
-            "help_text": "How many people the submitting organisation speaks for (default 1).",
-            "allow_null": False,
-        },
-        "attachments": {
-            "help_text": f"Multipart only: up to {COMMENT_MAX_ATTACHMENTS} files of at most "
-            f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB, PDF, DOCX, ODT or TXT by content."
-        },
-    },
+    extra_kwargs=FIELD_DOCS,
+)
+# JSON carries no files: the same fields without attachments.
+CommentJsonSubmissionSerializer = form_serializer(
+    ApiCommentForm,
+    name="CommentJsonSubmissionSerializer",
+    doc="What a JSON request may hold, for the schema: the form's fields but the files.",
+    extra_kwargs=FIELD_DOCS,
+    exclude=("attachments",),
 )
 
 
@@ -134,7 +143,7 @@ SUBMISSION_SCHEMA = extend_schema(
     "same request answers the first comment and stores nothing new; the same key with "
     "another request is refused with 409.",
     request={
-        "application/json": CommentSubmissionSerializer,
+        "application/json": CommentJsonSubmissionSerializer,
         "multipart/form-data": CommentSubmissionSerializer,
         "application/x-www-form-urlencoded": CommentSubmissionSerializer,
     },
@@ -181,7 +190,7 @@ class CommentSubmission:
         slug = kwargs["consultation_slug"]
         now = request_started_at(request._request)
         idempotency_key = _idempotency_key(request)
-        data = request.data
+        data = _request_data(request)
         fingerprint = request_fingerprint(data, consultation=slug) if idempotency_key else ""
         if idempotency_key:
             earlier = _earlier(request, key, idempotency_key, fingerprint)
@@ -295,6 +304,15 @@ def _idempotency_key(request: Request) -> str:
     return value
 
 
+def _request_data(request: Request) -> Any:
+    """The request's fields; a body that cannot be parsed is refused as the API refuses any
+    field, so that every 400 has the documented shape."""
+    try:
+        return request.data
+    except exceptions.ParseError as error:
+        raise exceptions.ValidationError({"non_field_errors": [str(error.detail)]}) from None
+
+
 def _form_fields() -> set[str]:
     return set(ApiCommentForm.base_fields)
 
@@ -314,6 +332,8 @@ def _refuse_unknown_fields(data: Any) -> None:
             ]
     if not isinstance(data, QueryDict):
         for name, value in data.items():
+            if name == "attachments" and value in ([], None):
+                continue  # no files: as if left out
             if name == "attachments":
                 problems[name] = [_("Send attachments as multipart/form-data.")]
             elif isinstance(value, dict | list):
@@ -329,6 +349,8 @@ def _as_form_data(data: Any) -> QueryDict | dict[str, Any]:
         return data
     converted: dict[str, Any] = {}
     for name, value in data.items():
+        if name == "attachments":
+            continue  # an empty list (anything else was refused): no files
         if value is None or value is False:
             converted[name] = ""
         else:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,9 @@ from rest_framework.request import Request
 
 from consult.models import ApiKey
 from consult.models.api_keys import new_api_key_token
+from core.clients import client_ip
 from core.errors import InvalidTransition
+from core.ratelimit import charge, check, parse_rate
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -33,6 +36,8 @@ API_KEY_HEADER = "X-Api-Key"
 SCOPES = ("read", "comment")
 # A key's last use is written at most this often: enough to see which keys are in use.
 LAST_USE_PRECISION = dt.timedelta(minutes=1)
+# The rate limit's scope of refused keys, counted per client address.
+FAILED_KEY_SCOPE = "api-key-failed"
 
 
 def parse_scopes(value: str | Iterable[str]) -> set[str]:
@@ -76,14 +81,32 @@ def create_api_key(
 
 class ApiKeyAuthentication(BaseAuthentication):
     """``X-Api-Key: ck_…``: the request is made with that key (``request.auth``); a key that
-    is unknown or revoked is refused with 401. Without the header the request is anonymous."""
+    is unknown or revoked is refused with 401. Without the header the request is anonymous.
+
+    Refused keys are counted per client address (an IPv6 client by its /64) on the project's
+    shared sliding window (``core.ratelimit``, in the cache every node shares); once an address
+    has had ``settings.API_KEY_FAILURE_RATE`` refused, every request from it that sends a key,
+    a right one too, is answered 429 until the count falls, so that guessing keys gains
+    nothing from the answers."""
 
     def authenticate(self, request: Request) -> tuple[None, ApiKey] | None:
         token = request.META.get("HTTP_X_API_KEY")
         if token is None:
             return None
+        address = client_ip(request._request)
+        rate = parse_rate(settings.API_KEY_FAILURE_RATE)
+        verdict = check(FAILED_KEY_SCOPE, address, rate)
+        if not verdict.allowed:
+            raise exceptions.Throttled(
+                wait=verdict.retry_after,
+                detail=_(
+                    "Too many requests from this address were refused for their API key; "
+                    "try again later."
+                ),
+            )
         key = ApiKey.objects.by_token(token.strip()) if token.strip() else None
         if key is None:
+            charge(FAILED_KEY_SCOPE, address, rate)
             raise exceptions.AuthenticationFailed(
                 gettext_lazy("This API key is not valid or has been revoked."),
                 code="invalid_api_key",
@@ -101,23 +124,23 @@ def request_key(request: Request) -> ApiKey | None:
 
 
 class KeyScopes(IsAuthenticatedOrReadOnly):
-    """A request with a key needs the key's ``read`` scope to read and its ``comment`` scope to
-    send a comment; sending a comment needs a key. Reads without a key stay open (hence the
-    base class, from which the schema learns that a key is optional for reads only)."""
+    """Sending a comment needs a key with its ``comment`` scope. Reads are open to all: a key
+    with the ``read`` scope reads at its key's rate, and one without it (a key for comments
+    only) reads as an anonymous client does, never less (``core.api.throttling``). The base
+    class tells the schema that a key is optional for reads only."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        key = request_key(request)
-        needed = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "comment"
-        if needed == "comment" and getattr(view, "action", None) is None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        if getattr(view, "action", None) is None:
             return True  # no such action here: the view answers 405
+        key = request_key(request)
         if key is None:
-            if needed == "read":
-                return True
             raise exceptions.NotAuthenticated(
                 _("Sending a comment needs an API key with the “comment” scope.")
             )
-        if needed not in key.scopes:
+        if "comment" not in key.scopes:
             raise exceptions.PermissionDenied(
-                _("This API key does not have the “%(scope)s” scope.") % {"scope": needed}
+                _("This API key does not have the “%(scope)s” scope.") % {"scope": "comment"}
             )
         return True

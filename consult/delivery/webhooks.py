@@ -116,7 +116,7 @@ def check_endpoint_url(url: str) -> list[str]:
     addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     if not allow_private:
         for address in addresses:
-            if not _is_public(address):
+            if not is_public_address(address):
                 raise RefusedAddress(
                     _(
                         "The host %(host)s resolves to %(address)s, a private, loopback or "
@@ -127,10 +127,44 @@ def check_endpoint_url(url: str) -> list[str]:
     return addresses
 
 
-def _is_public(address: str) -> bool:
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: IPv4-mapped (::ffff:0:0/96),
+# IPv4-translated (SIIT, ::ffff:0:0:0/96) and NAT64's well-known prefix (64:ff9b::/96).
+LAST_32_BITS_IPV4 = tuple(
+    ipaddress.IPv6Network(prefix) for prefix in ("::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+)
+# Never a public destination, whatever they embed: IPv4-compatible addresses (::a.b.c.d,
+# deprecated by RFC 4291; :: and ::1 among them) and NAT64's local-use prefix (RFC 8215),
+# whose IPv4 address may sit at any of six places.
+NEVER_PUBLIC = tuple(ipaddress.IPv6Network(prefix) for prefix in ("::/96", "64:ff9b:1::/48"))
+# ISATAP's interface identifier: 0000:5efe or 0200:5efe, then the IPv4 address (RFC 5214).
+ISATAP_MARKERS = (0x00005EFE, 0x02005EFE)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address that ``ip`` carries in a transition form (IPv4-mapped or -translated,
+    NAT64, 6to4, Teredo's server and client, ISATAP): traffic to ``ip`` may reach them."""
+    found: list[ipaddress.IPv4Address] = []
+    last_32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if any(ip in network for network in LAST_32_BITS_IPV4):
+        found.append(last_32)
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if (int(ip) >> 32) & 0xFFFFFFFF in ISATAP_MARKERS:
+        found.append(last_32)
+    return found
+
+
+def is_public_address(address: str) -> bool:
+    """Whether webhooks may go to ``address`` (an IP address as text, an IPv6 zone allowed):
+    a global unicast address, carrying no IPv4 address that is not one too."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in NEVER_PUBLIC):
+            return False
+        if not all(is_public_address(str(inner)) for inner in embedded_ipv4(ip)):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -218,6 +252,12 @@ class PinnedHTTPConnection(http.client.HTTPConnection):
         self.address = address
 
     def connect(self) -> None:
+        # Checked again on the address the socket is about to reach, whoever built this.
+        if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and not is_public_address(self.address):
+            raise RefusedAddress(
+                _("%(address)s is not a public address; webhooks go to public addresses only.")
+                % {"address": self.address}
+            )
         self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 

@@ -10,7 +10,9 @@ validates a form in one call, for ``consult.intake.verdict``.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -70,6 +72,9 @@ KEPT_INPUTS = (
     SUBMISSION_TOKEN_FIELD,
 )
 KEPT_CHECKBOXES = ("consent_to_publish", "notify_replies")
+# Bidi embeddings, overrides and isolates: they reorder the text that follows them, beyond
+# their own (in an e-mail, a CSV row, a list of names).
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Far more people than any organisation speaks for; a guard against typing errors.
 SIGNATURES_MAX = 100_000_000
 
@@ -84,6 +89,33 @@ def check_plain_text(value: str, *, multiline: bool) -> None:
     tabs and line ends)."""
     if has_control_characters(value, multiline=multiline):
         raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+def check_format_characters(value: str, *, multiline: bool) -> None:
+    """A name or an organisation (one line) holds no invisible format character (Unicode
+    category Cf: zero-width spaces and joiners, direction marks and overrides, the byte-order
+    mark), with which two names that look the same would differ, or one would show reversed.
+    A text of several lines, shown as a paragraph of its own, keeps the format characters some
+    scripts and emoji need (joiners, direction marks) but none that reorders what follows."""
+    if not value:
+        return
+    if multiline:
+        if BIDI_CONTROLS.search(value):
+            raise ValidationError(
+                gettext(
+                    "Remove the characters that reverse the direction of text (U+202A–U+202E, "
+                    "U+2066–U+2069) from this text."
+                ),
+                code="bidi_controls",
+            )
+    elif any(unicodedata.category(ch) == "Cf" for ch in value):
+        raise ValidationError(
+            gettext(
+                "Remove the invisible formatting characters (such as a zero-width space or a "
+                "right-to-left override) from this text."
+            ),
+            code="format_characters",
+        )
 
 
 def check_part(
@@ -121,7 +153,8 @@ def check_part(
 
 class PlainTextField(forms.CharField):
     """Text typed by a person: line ends normalised to ``\\n`` (so that a browser's CRLF does
-    not count twice against the length limit) and no control characters."""
+    not count twice against the length limit), no control characters, and no invisible format
+    characters on one line nor bidi overrides on several (``check_format_characters``)."""
 
     def __init__(self, *, multiline: bool, **kwargs: Any) -> None:
         self.multiline = multiline
@@ -134,6 +167,7 @@ class PlainTextField(forms.CharField):
     def validate(self, value: Any) -> None:
         super().validate(value)
         check_plain_text(value, multiline=self.multiline)
+        check_format_characters(value, multiline=self.multiline)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -17,18 +17,18 @@ from drf_spectacular.utils import extend_schema_field
 
 
 class StrictBooleanField(forms.Field):
-    """``true``/``false`` (also ``1``/``0``, ``yes``/``no``); anything else is an error, not
-    silently ignored as django-filter's own BooleanFilter would."""
+    """``true`` or ``false``, as the schema's boolean is written in a query; anything else
+    (``1``, ``yes``, ``True``) is an error, not silently ignored as django-filter's own
+    BooleanFilter would, nor taken as a value the schema does not document."""
 
     default_error_messages = {"invalid": _("Enter true or false.")}
 
     def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):
             return None
-        text = str(value).strip().lower()
-        if text in {"true", "1", "yes"}:
+        if value == "true":
             return True
-        if text in {"false", "0", "no"}:
+        if value == "false":
             return False
         raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -16,6 +17,14 @@ from rest_framework.views import APIView
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+
+
+def _whole_number(raw: str) -> int:
+    """``raw`` as a whole number; 0 (never a valid page or size) if it is not one."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit():
+        return 0
+    return int(text)
 
 
 class CountedPaginator(Paginator):
@@ -33,8 +42,8 @@ class CountedPaginator(Paginator):
 class ApiPagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` (default 50; larger than 500 is served as 500).
 
-    A page size that is not a whole number of at least 1 is refused with a 400 naming
-    ``page_size``; a page past the end, or not a number, is a 404.
+    A page or a page size that is not a whole number of at least 1 is refused with a 400
+    naming it (on a CSV too, which is not paged); a page past the end is a 404.
     """
 
     page_size: int = DEFAULT_PAGE_SIZE
@@ -91,19 +100,24 @@ class ApiPagination(PageNumberPagination):
             self.display_page_controls = True
         return list(self.page)
 
+    def query_problems(self, params: QueryDict) -> dict[str, list[str]]:
+        """The paging parameters that are not whole numbers of at least 1, by name, each with
+        its message; checked on every list, a CSV's too (which is not paged)."""
+        problems: dict[str, list[str]] = {}
+        for name in (self.page_query_param, self.page_size_query_param):
+            raw = params.get(name)
+            if raw is not None and _whole_number(raw) < 1:
+                problems[name] = [str(_("Enter a whole number of at least 1."))]
+        return problems
+
     def get_page_size(self, request: Request) -> int:
+        problems = self.query_problems(request.query_params)
+        if self.page_size_query_param in problems:
+            raise ValidationError(problems)
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            value = 0
-        if value < 1:
-            raise ValidationError(
-                {self.page_size_query_param: [_("Enter a whole number of at least 1.")]}
-            )
-        return min(value, self.max_page_size)
+        return min(_whole_number(raw), self.max_page_size)
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
@@ -111,7 +125,8 @@ class ApiPagination(PageNumberPagination):
                 "name": self.page_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Page number, from 1. A page past the end answers 404.",
+                "description": "Page number, from 1. A page past the end answers 404; 0, "
+                "negative, empty or non-numeric values answer 400.",
                 "schema": {"type": "integer", "minimum": 1},
             },
             {
@@ -120,8 +135,8 @@ class ApiPagination(PageNumberPagination):
                 "in": "query",
                 "description": (
                     f"Results per page, default {DEFAULT_PAGE_SIZE}. Values above "
-                    f"{MAX_PAGE_SIZE} are served as {MAX_PAGE_SIZE}; 0, negative or "
-                    "non-numeric values answer 400."
+                    f"{MAX_PAGE_SIZE} are served as {MAX_PAGE_SIZE}; 0, negative, empty or "
+                    "non-numeric values answer 400, with `format=csv` too."
                 ),
                 "schema": {"type": "integer", "minimum": 1},
             },

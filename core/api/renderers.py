@@ -8,9 +8,22 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer
 
 from core.exports.cells import TRUE_FALSE, csv_chunks
+
+
+class BrowsableRenderer(BrowsableAPIRenderer):
+    """DRF's browsable API without its inline style element: the code style it would write
+    into the page is served as a file (``templates/rest_framework/api.html``), so that the
+    page keeps to the public Content Security Policy."""
+
+    def get_context(
+        self, data: Any, accepted_media_type: str | None, renderer_context: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        context["code_style"] = None
+        return context
 
 
 class CSVRenderer(BaseRenderer):

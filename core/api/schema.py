@@ -115,9 +115,6 @@ COMMON_RESPONSES = {
     (401, "application/json"): OpenApiResponse(
         ERROR_SCHEMA, description="The X-Api-Key sent is not valid or was revoked."
     ),
-    (403, "application/json"): OpenApiResponse(
-        ERROR_SCHEMA, description="The X-Api-Key sent lacks the read scope."
-    ),
     (404, "application/json"): OpenApiResponse(ERROR_SCHEMA, description="No such record or page."),
     (429, "application/json"): OpenApiResponse(
         ERROR_SCHEMA, description="Too many requests; see Retry-After."
@@ -191,17 +188,20 @@ def form_serializer(
     name: str,
     doc: str,
     extra_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+    exclude: Sequence[str] = (),
 ) -> type[serializers.Serializer]:
     """A serializer class called ``name`` (its docstring ``doc``) that describes, for the
     schema only, a request body checked by ``form_class``: one field per form field, in the
     form's order, with its type, length, bounds and choices, and whether it may be left out,
     blank or null. ``extra_kwargs`` adds keyword arguments by field name, for what only the
     documentation says (``help_text``; ``allow_null=False`` where null, which the form takes
-    as empty, is not worth documenting). The form still checks every request."""
+    as empty, is not worth documenting); ``exclude`` names form fields a body of this kind
+    cannot carry (files in JSON). The form still checks every request."""
     extra_kwargs = extra_kwargs or {}
     fields = {
         field_name: _serializer_field(field, extra_kwargs.get(field_name, {}))
         for field_name, field in form_class.base_fields.items()
+        if field_name not in exclude
     }
     return type(name, (serializers.Serializer,), {"__doc__": doc, **fields})
 

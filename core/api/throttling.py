@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -15,6 +16,20 @@ from rest_framework.views import APIView
 from core.clients import client_ip, client_key, hash_ip
 from core.ratelimit import Verdict, cache_failed, charge, check
 from core.rates import parse_rate
+
+READING = ("GET", "HEAD", "OPTIONS")
+
+
+def counting_key(request: Request) -> Any:
+    """The key a request is counted by: its key (``request.auth``), unless it reads with a key
+    that lacks the ``read`` scope, which reads as an anonymous client does (by address, at the
+    anonymous rate): a key never reads less than no key, nor more than its scopes give."""
+    key = request.auth
+    if key is None:
+        return None
+    if request.method in READING and "read" not in getattr(key, "scopes", ()):
+        return None
+    return key
 
 
 class ApiRateThrottle(SimpleRateThrottle):
@@ -42,7 +57,7 @@ class ApiRateThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: APIView) -> bool:
         # DRF knows only a missing rate as "no limit"; "0" parses to no limit too. A request
         # with a key is counted by its key (KeyedRateThrottle), not its address.
-        if self.num_requests is None or request.auth is not None:
+        if self.num_requests is None or counting_key(request) is not None:
             return True
         try:
             return super().allow_request(request, view)
@@ -64,10 +79,10 @@ class KeyedRateThrottle(BaseThrottle):
     can say where the key stands (``rate_limit_headers``)."""
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        key = request.auth
+        key = counting_key(request)
         if key is None:
             return True
-        reading = request.method in ("GET", "HEAD", "OPTIONS")
+        reading = request.method in READING
         scope = "api-key-read" if reading else "api-key-write"
         rate = parse_rate(settings.API_KEY_READ_RATE if reading else settings.API_KEY_COMMENT_RATE)
         verdict = check(scope, str(key.pk), rate)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404, HttpResponseBase, QueryDict, StreamingHttpResponse
@@ -15,17 +16,18 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from rest_framework import viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework import routers, viewsets
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from core.api import conditional
 from core.api.conditional import Validators
 from core.api.pagination import ApiPagination
-from core.api.renderers import CSVRenderer, csv_lines
+from core.api.renderers import BrowsableRenderer, CSVRenderer, csv_lines
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle, rate_limit_headers
 from core.languages import LABEL_LANGUAGES
 
@@ -46,7 +48,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
     """
 
     pagination_class: type[ApiPagination] = ApiPagination
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [JSONRenderer, BrowsableRenderer, CSVRenderer]
     throttle_classes = [ApiRateThrottle, KeyedRateThrottle]
     cache_max_age = 300
     csv_columns: list[str] = []
@@ -196,8 +198,38 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
 
     # Errors -------------------------------------------------------------------------------
 
+    def known_query_parameters(self) -> set[str]:
+        """The query parameters this action takes, as its schema documents them: ``format``
+        and ``lang`` everywhere, the filters and paging on lists. A subclass that documents
+        more adds them."""
+        known = {"format", "lang"}
+        if self.action == "list":
+            filterset = getattr(self, "filterset_class", None)
+            known |= set(filterset.base_filters) if filterset is not None else set()
+            known |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        return known
+
+    def query_problems(self, params: QueryDict) -> dict[str, list[str]]:
+        """What is wrong with the query, by parameter name: the problems of any API query
+        (``query_parameter_problems``), a parameter this action does not take, and paging
+        values refused on a list whatever its format (a CSV is not paged, but a page size of
+        -1 is as wrong there as anywhere)."""
+        problems = query_parameter_problems(params)
+        known = self.known_query_parameters()
+        for name in params:
+            if name and name not in known:
+                problems[name] = [
+                    str(_("Unknown parameter; this address takes %(names)s."))
+                    % {"names": ", ".join(sorted(known))}
+                ]
+        if self.action == "list":
+            problems.update(self.paginator.query_problems(params))
+            problems.update(empty_filter_problems(getattr(self, "filterset_class", None), params))
+        return problems
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        problems = query_parameter_problems(request.query_params)
+        check_key_and_method(self, request)
+        problems = self.query_problems(request.query_params)
         if problems:
             raise ValidationError(problems)
         language = request.query_params.get("lang")
@@ -246,7 +278,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         # An answer to a key carries that key's counts: no shared cache may keep it, nor
         # serve a keyless answer in its place.
         patch_vary_headers(response, ["X-Api-Key"])
-        if request.auth is not None:
+        if known_key(request) is not None:
             patch_cache_control(response, private=True)
         return response
 
@@ -280,6 +312,40 @@ def content_language(own: str, data: Any, *, csv: bool = False) -> str:
     return ", ".join(languages)
 
 
+def check_key_and_method(view: APIView, request: Request) -> None:
+    """What every API request meets first, before its format or its parameters are looked
+    at: its key (an invalid or revoked one is a 401), then its method (405 for one the
+    address does not take, whatever the query says)."""
+    view.perform_authentication(request)
+    if request.method not in view.allowed_methods:
+        raise MethodNotAllowed(request.method)
+
+
+def known_key(request: Request) -> Any:
+    """The request's key if authentication has run and found one; None otherwise. Unlike
+    ``request.auth`` it never authenticates, so it may be read where an authentication error
+    would no longer be answered (DRF's ``finalize_response``)."""
+    return getattr(request, "_auth", None)
+
+
+def empty_filter_problems(filterset: Any, params: QueryDict) -> dict[str, list[str]]:
+    """The filters of ``filterset`` given without a value (``?updated_since=``, ``?state=``,
+    ``?ordering=``): an empty value is not a date, a choice or a field name (the schema says
+    so), and not "no filter" either, which is leaving the parameter out. Free text without a
+    pattern (``q``) may be empty."""
+    if filterset is None:
+        return {}
+    problems: dict[str, list[str]] = {}
+    for name, value in params.items():
+        found = filterset.base_filters.get(name)
+        if found is None or value.strip():
+            continue
+        if found.field_class is forms.CharField and not found.extra.get("validators"):
+            continue
+        problems[name] = [str(_("Give a value, or leave the parameter out."))]
+    return problems
+
+
 def label_language() -> str:
     """The language labels held in both are given in: the active one, as a label language."""
     return "en" if (get_language() or "").startswith("en") else "zh-hans"
@@ -301,6 +367,17 @@ def query_parameter_problems(params: QueryDict) -> dict[str, list[str]]:
     return problems
 
 
+class ApiRootView(routers.APIRootView):
+    """``/api/v1/``: the list of the API's resources, meeting a request's key and method first
+    as every other API address does."""
+
+    renderer_classes = [JSONRenderer, BrowsableRenderer]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        check_key_and_method(self, request)
+        super().initial(request, *args, **kwargs)
+
+
 class ApiRouter(DefaultRouter):
     """The API's router: formats are chosen with ``?format=`` (json, csv), never with a suffix
     such as ``.csv``."""
@@ -315,3 +392,5 @@ class ApiRouter(DefaultRouter):
         if routed is None:
             return mapping
         return {method: action for method, action in mapping.items() if action in routed}
+
+    APIRootView = ApiRootView

@@ -37,11 +37,16 @@ RELEASE_READ_PARAMETERS = {RELEASE, SINCE_RELEASE, "page", "page_size", "format"
 # A release never changes: its reads may be cached for a day.
 RELEASE_CACHE_MAX_AGE = 86400
 
+# A version as releases are numbered: the year it was issued in (from 1000) and its number in
+# that year (from 1). The schema gives the pattern; anything else, or a version that was never
+# issued, answers 400 naming the parameter.
+VERSION_PARAMETER_PATTERN = r"^[1-9][0-9]{3}\.[1-9][0-9]*$"
+
 RELEASE_PARAMETER = OpenApiParameter(
     RELEASE,
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
-    pattern=r"^[0-9]{4}\.[1-9][0-9]*$",
+    pattern=VERSION_PARAMETER_PATTERN,
     description=(
         "A release version (`2026.1`): the registry as it was in that release. Takes no "
         "other filter than `since_release`; an unknown version answers 400."
@@ -51,7 +56,7 @@ SINCE_RELEASE_PARAMETER = OpenApiParameter(
     SINCE_RELEASE,
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
-    pattern=r"^[0-9]{4}\.[1-9][0-9]*$",
+    pattern=VERSION_PARAMETER_PATTERN,
     description=(
         "A release version: only the records added or changed after it (up to `release`, "
         "else up to now). Removed records are listed in the releases' `changes`."
@@ -114,6 +119,10 @@ class ReleaseReadsMixin:
         if self.release is not None:
             return settings.LANGUAGE_CODE
         return super().text_language()  # type: ignore[misc]
+
+    def known_query_parameters(self) -> set[str]:
+        known: set[str] = super().known_query_parameters()  # type: ignore[misc]
+        return known | ({RELEASE, SINCE_RELEASE} if self.action == "list" else {RELEASE})
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

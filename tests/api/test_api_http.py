@@ -2,9 +2,11 @@
 throttling, the browsable API and the URL layout."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils.http import http_date
 
 from consult.workflow.moderation import set_disposition
@@ -259,3 +261,50 @@ def test_a_search_of_too_many_words_is_refused_naming_q(client, registry):
 def test_a_repeated_search_word_counts_once(client, registry):
     once = client.get("/api/v1/occupations/", {"q": "engineer"}).json()["count"]
     assert client.get("/api/v1/occupations/", {"q": "engineer " * 20}).json()["count"] == once
+
+
+# The contract both ways: what the schema forbids is refused by name ----------------------
+
+
+@pytest.mark.parametrize("value", ["-88158674347", "0", "abc", ""])
+def test_a_bad_page_size_is_refused_with_csv_too(client, registry, value):
+    response = client.get("/api/v1/occupations/", {"format": "csv", "page_size": value})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()) == ["page_size"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/occupations/", "/api/v1/occupations/1/"])
+def test_an_unknown_query_parameter_is_refused_by_name(client, registry, url):
+    response = client.get(url, {"salary": "high"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["salary"]
+
+
+def test_a_release_of_year_zero_is_outside_the_schema_and_refused(client, registry):
+    from tests.api.test_api_schema import SCHEMA
+
+    parameters = SCHEMA["paths"]["/api/v1/occupations/"]["get"]["parameters"]
+    pattern = next(p for p in parameters if p["name"] == "release")["schema"]["pattern"]
+    assert not re.match(pattern, "0000.1")
+    assert re.match(pattern, "2026.1")
+    response = client.get("/api/v1/occupations/", {"release": "0000.1"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["release"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/occupations/", "/api/v1/batches/batch-1/", "/api/v1/"])
+def test_trace_is_a_405_whatever_the_query(client, registry, url):
+    response = client.generic("TRACE", f"{url}?=1&format=&lang=xx")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert "TRACE" not in response["Allow"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/consultations/%3A/comments/", "/api/v1/batches/%0A/"])
+def test_any_request_to_an_unknown_api_address_is_a_json_404(url):
+    """No CSRF page and no HTML 404 under /api/, for a POST or a slug with a line break."""
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    for response in (browser.post(url, "{}", content_type="application/json"), browser.get(url)):
+        assert response.status_code == 404, url
+        assert response.json() == {"detail": "Not found."}

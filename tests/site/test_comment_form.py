@@ -206,6 +206,41 @@ BAD_INPUTS = {
         "Organisation",
         "Remove the control characters",
     ),
+    "bidi override in name": (
+        {"name": "Li \u202eieW"},
+        "Name",
+        "Remove the invisible formatting characters",
+    ),
+    "bidi isolate in name": (
+        {"name": "Li\u2067Wei\u2069"},
+        "Name",
+        "Remove the invisible formatting characters",
+    ),
+    "zero-width space in organisation": (
+        {"organisation": "甲\u200b协会"},
+        "Organisation",
+        "Remove the invisible formatting characters",
+    ),
+    "byte-order mark in organisation": (
+        {"organisation": "\ufeffHydrogen Association"},
+        "Organisation",
+        "Remove the invisible formatting characters",
+    ),
+    "direction mark in name": (
+        {"name": "Li\u200fWei"},
+        "Name",
+        "Remove the invisible formatting characters",
+    ),
+    "bidi override in body": (
+        {"body": "Approve \u202edaer ton\u202c it."},
+        "Your comment",
+        "reverse the direction of text",
+    ),
+    "bidi isolate in proposed text": (
+        {"proposed_text": "\u2066Personnel\u2069 who store hydrogen."},
+        "Proposed wording",
+        "reverse the direction of text",
+    ),
     "bad e-mail": ({"email": "not-an-address"}, "E-mail", "Enter a valid e-mail address"),
     "e-mail too long": (
         {"email": "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "org"},
@@ -234,6 +269,18 @@ BAD_INPUTS = {
     ),
     "name too long": ({"name": "n" * 201}, "Name", "at most 200 characters"),
 }
+
+
+def test_a_body_keeps_the_joiners_and_marks_its_script_needs(
+    client, consultation, comment_url, valid_data, during
+):
+    """A comment's body is shown as a paragraph of its own: it keeps the format characters
+    that cannot reorder anything outside themselves (emoji and Persian joiners, direction
+    marks, a soft hyphen); only the overrides and isolates are refused."""
+    body = "👩\u200d🔬 می\u200cخواهم \u200fRLM\u200e and a soft\u00adhyphen."
+    response = client.post(comment_url, {**valid_data, "body": body})
+    assert response.status_code == 302
+    assert Comment.objects.get().body == body
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))

@@ -105,11 +105,34 @@ def test_an_unknown_key_is_refused_with_401(token):
     assert response.status_code == 401
 
 
-def test_a_comment_only_key_may_not_read_with_the_key(db):
+@pytest.mark.parametrize(
+    "url",
+    [
+        LIST,
+        "/api/v1/occupations/",
+        "/api/v1/standards/",
+        "/api/v1/releases/",
+        "/api/v1/consultations/",
+        "/api/v1/",
+    ],
+)
+def test_a_comment_only_key_reads_what_anonymous_clients_read(db, url):
+    """A key never reads less than no key: with only the comment scope it reads as an
+    anonymous client does, the same body, counted by address at the anonymous rate."""
     _key, token = make_key(scopes=["comment"])
-    response = Client(HTTP_X_API_KEY=token, HTTP_ACCEPT_LANGUAGE="en").get(LIST)
-    assert response.status_code == 403
-    assert response.json() == {"detail": "This API key does not have the “read” scope."}
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en").get(url)
+    keyed = Client(HTTP_X_API_KEY=token, HTTP_ACCEPT_LANGUAGE="en").get(url)
+    assert anonymous.status_code == keyed.status_code == 200
+    assert keyed.content == anonymous.content
+    assert "X-RateLimit-Limit" not in keyed
+
+
+def test_a_comment_only_key_reads_at_the_anonymous_rate(settings, db):
+    settings.API_THROTTLE_RATE = "2/m"
+    settings.API_KEY_READ_RATE = "100/m"
+    _key, token = make_key(scopes=["comment"])
+    client = Client(HTTP_X_API_KEY=token)
+    assert [client.get(LIST).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_the_key_never_reaches_the_log(keyed_client, comment_key, caplog, consultation):
@@ -156,3 +179,40 @@ def test_the_key_is_masked_in_error_reports(rf):
     meta = SafeExceptionReporterFilter().get_safe_request_meta(request)
     assert meta["HTTP_X_API_KEY"] != "ck_secret-value"
     assert set(meta["HTTP_X_API_KEY"]) == {"*"}
+
+
+def test_refused_keys_are_throttled_per_address(settings, db):
+    """Guessing keys: past API_KEY_FAILURE_RATE refused keys an address gets 429 for any key,
+    the right one too (so the answers tell a guesser nothing), with Retry-After; another
+    address, and keyless reads from the same one, go on as before."""
+    settings.API_KEY_FAILURE_RATE = "3/h"
+    _key, token = make_key(scopes=["read"])
+    guesser = Client(REMOTE_ADDR="203.0.113.9", HTTP_ACCEPT_LANGUAGE="en")
+
+    guesses = [guesser.get(LIST, HTTP_X_API_KEY=f"ck_guess{n}").status_code for n in range(5)]
+    right_key = guesser.get(LIST, HTTP_X_API_KEY=token)
+
+    assert guesses == [401, 401, 401, 429, 429]
+    assert right_key.status_code == 429
+    # The sliding window may need up to two periods to leave room again.
+    assert 1 <= int(right_key["Retry-After"]) <= 2 * 3600
+    assert "refused for their API key" in right_key.json()["detail"]
+    assert guesser.get(LIST).status_code == 200
+    other = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_API_KEY=token)
+    assert other.get(LIST).status_code == 200
+
+
+def test_an_ipv6_guesser_is_counted_by_its_64(settings, db):
+    settings.API_KEY_FAILURE_RATE = "2/h"
+    statuses = [
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{n}").get(LIST, HTTP_X_API_KEY="ck_guess").status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+def test_right_keys_are_not_counted_as_failures(settings, db):
+    settings.API_KEY_FAILURE_RATE = "2/h"
+    _key, token = make_key(scopes=["read"])
+    client = Client(HTTP_X_API_KEY=token)
+    assert [client.get(LIST).status_code for _ in range(4)] == [200] * 4

@@ -46,6 +46,27 @@ REFUSALS = {
         "name",
         "Remove the control characters (invisible characters such as NUL) from this text.",
     ),
+    "bidi override in name": (
+        {"name": "Li \u202eieW"},
+        None,
+        "name",
+        "Remove the invisible formatting characters (such as a zero-width space or a "
+        "right-to-left override) from this text.",
+    ),
+    "zero-width space in organisation": (
+        {"organisation": "甲\u200b协会"},
+        None,
+        "organisation",
+        "Remove the invisible formatting characters (such as a zero-width space or a "
+        "right-to-left override) from this text.",
+    ),
+    "bidi override in body": (
+        {"body": "Approve \u202edaer ton\u202c it."},
+        None,
+        "body",
+        "Remove the characters that reverse the direction of text (U+202A–U+202E, "
+        "U+2066–U+2069) from this text.",
+    ),
     "bad e-mail": (
         {"email": "not-an-address"},
         None,
@@ -225,10 +246,42 @@ def test_odd_json_is_refused_by_field(
     assert not Comment.objects.exists()
 
 
-def test_malformed_json_is_a_400(consultation, keyed_client, api_comments_url, during):
+def test_malformed_json_is_a_400_in_the_documented_shape(
+    consultation, keyed_client, api_comments_url, during
+):
+    """The schema documents a 400 as messages by field: a body that does not parse is
+    answered the same way, under non_field_errors."""
     response = keyed_client.post(api_comments_url, "{", content_type="application/json")
     assert response.status_code == 400
+    body = response.json()
+    assert list(body) == ["non_field_errors"]
+    assert all(isinstance(message, str) for message in body["non_field_errors"])
+    assert "JSON parse error" in body["non_field_errors"][0]
     assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("attachments", [[], None])
+def test_json_with_no_attachments_is_taken(
+    consultation, keyed_client, api_comments_url, during, attachments
+):
+    response = keyed_client.post(
+        api_comments_url,
+        {"body": BODY, "attachments": attachments},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert Comment.objects.get().attachments.count() == 0
+
+
+def test_the_json_body_is_documented_without_files():
+    from tests.api.test_api_schema import SCHEMA
+
+    operation = SCHEMA["paths"]["/api/v1/consultations/{consultation_slug}/comments/"]["post"]
+    content = operation["requestBody"]["content"]
+    json_ref = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    form_ref = content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "attachments" not in SCHEMA["components"]["schemas"][json_ref]["properties"]
+    assert "attachments" in SCHEMA["components"]["schemas"][form_ref]["properties"]
 
 
 def test_without_a_key_or_without_the_comment_scope_nothing_is_stored(

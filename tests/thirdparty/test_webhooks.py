@@ -345,6 +345,95 @@ def test_private_and_plain_http_addresses_are_refused_in_production(settings, ur
         webhooks.check_endpoint_url(url)
 
 
+# Loopback and private IPv4 addresses inside IPv6 forms, and IPv6 ranges never public.
+IPV6_HIDING_IPV4 = [
+    "::7f00:1",  # IPv4-compatible ::127.0.0.1
+    "::a00:8",  # IPv4-compatible ::10.0.0.8
+    "::ffff:127.0.0.1",  # IPv4-mapped
+    "::ffff:a9fe:a9fe",  # IPv4-mapped 169.254.169.254
+    "::ffff:0:7f00:1",  # IPv4-translated (SIIT)
+    "64:ff9b::7f00:1",  # NAT64 well-known prefix
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b:1::7f00:1",  # NAT64 local-use prefix
+    "64:ff9b:1:7f00:1::",
+    "2002:7f00:1::",  # 6to4 of 127.0.0.1
+    "2002:a00:8::1",  # 6to4 of 10.0.0.8
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+    "2001:0:7f00:1::1",  # Teredo, server 127.0.0.1
+    "2606:4700::5efe:7f00:1",  # ISATAP with 127.0.0.1
+    "2606:4700::200:5efe:a00:8",  # ISATAP (universal) with 10.0.0.8
+]
+
+
+@pytest.mark.parametrize("address", IPV6_HIDING_IPV4)
+def test_ipv4_hidden_in_ipv6_is_refused_at_registration(settings, address):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    assert not webhooks.is_public_address(address)
+    with pytest.raises(webhooks.RefusedAddress, match="public addresses only"):
+        webhooks.check_endpoint_url(f"https://[{address}]/hooks")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2606:4700:4700::1111",
+        "64:ff9b::808:808",  # NAT64 of 8.8.8.8
+        "2002:808:808::1",  # 6to4 of 8.8.8.8
+        "2606:4700::5efe:808:808",  # ISATAP with 8.8.8.8
+        "8.8.8.8",
+    ],
+)
+def test_public_addresses_in_the_same_forms_are_taken(settings, address):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    assert webhooks.is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["::7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::"])
+def test_the_admin_form_refuses_ipv4_hidden_in_ipv6(settings, db, address):
+    from consult.admin.third_parties import WebhookEndpointForm
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    key, _token = make_key()
+    form = WebhookEndpointForm(
+        data={"api_key": key.pk, "url": f"https://[{address}]/hooks", "events": ALL_EVENTS}
+    )
+    assert not form.is_valid()
+    assert address in form.errors["url"][0]
+
+
+@pytest.mark.parametrize("address", ["::7f00:1", "64:ff9b::7f00:1", "::ffff:127.0.0.1"])
+def test_the_connection_refuses_ipv4_hidden_in_ipv6(settings, address):
+    """At connection time too: the pinned connection checks the address it is about to
+    reach, before any socket is opened."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    connection = webhooks.PinnedHTTPSConnection(
+        "hooks.example.org", 443, address=address, timeout=1
+    )
+    with pytest.raises(webhooks.RefusedAddress, match="public addresses only"):
+        connection.connect()
+    assert connection.sock is None
+
+
+def test_a_host_that_resolves_to_ipv4_hidden_in_ipv6_gets_no_delivery(
+    endpoint, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A name registered while it resolved publicly, resolving at delivery time to NAT64's
+    form of 127.0.0.1: the delivery is not sent, and the attempt says why."""
+    endpoint.url = "https://hooks.example.org/consult"
+    endpoint.save(update_fields=["url"])
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    monkeypatch.setattr(
+        webhooks.socket,
+        "getaddrinfo",
+        lambda *args, **kwargs: [(10, 1, 6, "", ("64:ff9b::7f00:1", 443, 0, 0))],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.announce(WebhookEvent.BATCH_PUBLISHED, {})
+    run_queued_tasks()
+    attempt = WebhookDelivery.objects.get().attempt_log.get()
+    assert "64:ff9b::7f00:1" in attempt.error
+
+
 def test_the_admin_form_refuses_a_loopback_endpoint_in_production(settings, db):
     from consult.admin.third_parties import WebhookEndpointForm
 
