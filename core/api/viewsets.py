@@ -206,7 +206,8 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             filterset = getattr(self, "filterset_class", None)
             known |= set(filterset.base_filters) if filterset is not None else set()
-            known |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+            if self.pagination_class is not None:  # a one-document resource has no pages
+                known |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
         return known
 
     def query_problems(self, params: QueryDict) -> dict[str, list[str]]:
@@ -223,7 +224,8 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
                     % {"names": ", ".join(sorted(known))}
                 ]
         if self.action == "list":
-            problems.update(self.paginator.query_problems(params))
+            if self.pagination_class is not None:
+                problems.update(self.paginator.query_problems(params))
             problems.update(empty_filter_problems(getattr(self, "filterset_class", None), params))
         return problems
 

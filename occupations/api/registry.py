@@ -120,9 +120,6 @@ class MarkerField(forms.ChoiceField):
         super().__init__(*args, **kwargs)
         self.error_messages["invalid_choice"] = _("Enter true, false or unknown.")
 
-    def to_python(self, value: Any) -> str:
-        return super().to_python(value).strip().lower()
-
 
 @extend_schema_field({"type": "string", "enum": list(MARKER_VALUES)})
 class MarkerFilter(filters.Filter):
