@@ -5,7 +5,7 @@ its published comments (reads; the keyed comment POST is ``consult.api.comments`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.http import StreamingHttpResponse
@@ -428,7 +428,8 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         return None if record is None else CommentRecordSerializer(record).data
 
     def get_paginated_response(self, data: Any) -> Response:
-        self.paginator.comment_record = self.comment_record()
+        # pagination_class is CommentPagination; the base class types its paginator wider.
+        cast(CommentPagination, self.paginator).comment_record = self.comment_record()
         return super().get_paginated_response(data)
 
     def csv_records_response(self, records: Iterable[dict]) -> StreamingHttpResponse:
