@@ -4,9 +4,11 @@ its published comments (reads; the keyed comment POST is ``consult.api.comments`
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django.db import models
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,6 +33,7 @@ from consult.api.keys import API_KEY_HEADER, ApiKeyAuthentication
 from consult.models import Comment, CommentRecord, Consultation, DraftOccupation
 from consult.models.comments import normalise_tracking_number
 from core.api.filters import StableOrderingFilter, StrictBooleanFilter, UpdatedSinceFilter
+from core.api.pagination import ApiPagination
 from core.api.schema import ID_PARAMETER, detail_schema, list_schema
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
@@ -343,6 +346,42 @@ class CommentSerializer(serializers.ModelSerializer):
             return comment.public_author
 
 
+class CommentPagination(ApiPagination):
+    """The pages of a consultation's published comments: after ``count``, the consultation's
+    ``comment_record`` (null until the window has closed and the record is computed), so that
+    the record travels with the data it is the record of. The view gives it
+    (``comment_record``) before the response is made."""
+
+    comment_record: dict[str, Any] | None = None
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        rest = {key: value for key, value in response.data.items() if key != "count"}
+        response.data = {
+            "count": response.data["count"],
+            "comment_record": self.comment_record,
+            **rest,
+        }
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        properties = paginated["properties"]
+        paginated["properties"] = {
+            "count": properties["count"],
+            "comment_record": {
+                "allOf": [{"$ref": "#/components/schemas/CommentRecord"}],
+                "nullable": True,
+                "description": "The consultation's comment record: the commitment to every "
+                "comment received (a Merkle tree, RFC 6962 with SHA-256), published or not; "
+                "null until the window has closed and the record is computed.",
+            },
+            **{key: value for key, value in properties.items() if key != "count"},
+        }
+        paginated["required"] = [*paginated.get("required", []), "comment_record"]
+        return paginated
+
+
 # Viewsets ----------------------------------------------------------------------------------
 
 CONSULTATION_SLUG = OpenApiParameter(
@@ -467,6 +506,7 @@ class ConsultationViewSet(ReadOnlyApiViewSet):
 class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
     serializer_class = CommentSerializer
     filterset_class = CommentFilter
+    pagination_class = CommentPagination
     lookup_value_regex = ID_REGEX
     cache_max_age = 60
     csv_name = "comments"
@@ -484,6 +524,10 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         "reply",
         "signatures",
         "submitted_by",
+        # The consultation's comment record, the same on every row (empty before it exists).
+        "comment_record.root",
+        "comment_record.count",
+        "comment_record.algorithm",
     ]
 
     @property
@@ -500,9 +544,27 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
             return Comment.objects.none()
         return Comment.objects.published().filter(consultation=self.consultation)
 
+    def comment_record(self) -> dict[str, Any] | None:
+        """The consultation's comment record as the API gives it, or None before it exists."""
+        record = getattr(self.consultation, "comment_record", None)
+        return None if record is None else CommentRecordSerializer(record).data
+
+    def get_paginated_response(self, data: Any) -> Response:
+        # pagination_class is CommentPagination; the base class types its paginator wider.
+        cast(CommentPagination, self.paginator).comment_record = self.comment_record()
+        return super().get_paginated_response(data)
+
+    def csv_records_response(self, records: Iterable[dict]) -> StreamingHttpResponse:
+        """The CSV with the comment record's columns on every row."""
+        comment_record = self.comment_record()
+        return super().csv_records_response(
+            {**row, "comment_record": comment_record} for row in records
+        )
+
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         """The published comments, JSON or CSV, carry their consultation's comment record in
-        a ``Comment-Record`` header (algorithm, root, count) once it exists."""
+        a ``Comment-Record`` header (algorithm, root, count) once it exists, besides the
+        ``comment_record`` of the JSON page and the columns of the CSV."""
         response = super().finalize_response(request, response, *args, **kwargs)
         # The consultation as the request already read it (with its record): no query more.
         consultation = getattr(self, "_consultation", None)
@@ -519,12 +581,19 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
     def freshness(self, queryset: models.QuerySet) -> dict[str, Any]:
         # The set (count and sum of ids) catches a comment leaving it by moderation or
         # deletion; updated_at catches every moderation step, disposition and reply.
-        return queryset.order_by().aggregate(
+        values = queryset.order_by().aggregate(
             count=models.Count("pk"),
             ids=models.Sum("pk"),
             last_modified=models.Max("updated_at"),
             occupations_modified=models.Max("occupation__updated_at"),
         )
+        # The comment record joins the response once computed (the consultation was read
+        # with it: no query more).
+        record = getattr(self.consultation, "comment_record", None)
+        if record is not None:
+            values["record_root"] = record.root
+            values["record_computed_at"] = record.computed_at
+        return values
 
 
 class CommentProofSerializer(serializers.Serializer):

@@ -174,6 +174,23 @@ def test_every_operation_documents_its_parameters_and_statuses():
             assert {"page", "page_size"} <= parameters, path
 
 
+def test_the_published_comments_document_their_comment_record():
+    operation = SCHEMA["paths"]["/api/v1/consultations/{consultation_slug}/comments/"]["get"]
+    reference = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = SCHEMA["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    assert list(page["properties"]) == ["count", "comment_record", "next", "previous", "results"]
+    assert "comment_record" in page["required"]
+    documented = page["properties"]["comment_record"]
+    assert documented["nullable"] is True and "RFC 6962" in documented["description"]
+    record = documented["allOf"][0]["$ref"].rsplit("/", 1)[1]
+    assert set(SCHEMA["components"]["schemas"][record]["properties"]) == {
+        "root",
+        "count",
+        "algorithm",
+        "computed_at",
+    }
+
+
 def test_the_occupation_filters_are_documented_by_their_contract_names():
     operation = SCHEMA["paths"]["/api/v1/occupations/"]["get"]
     parameters = {p["name"]: p for p in operation["parameters"]}

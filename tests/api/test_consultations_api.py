@@ -288,6 +288,9 @@ def test_comments_csv_matches_the_json(client, consultations):
         "reply",
         "signatures",
         "submitted_by",
+        "comment_record.root",
+        "comment_record.count",
+        "comment_record.algorithm",
     ]
     assert [row[0] for row in rows[1:]] == [str(c["id"]) for c in comments]
     assert rows[2][1] == comments[1]["submitted_at"]

@@ -4,7 +4,9 @@ wasn't me", withdrawal) and staff putting a comment back."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 import subprocess
@@ -124,6 +126,50 @@ def test_the_feed_and_the_release_carry_the_record(client, comments, consultatio
     section = downloads.EXTRA_SECTIONS["comment_records"](None, {"batches": [{"slug": batch.slug}]})
     assert section == [{"consultation": "record-2026", "batch": batch.slug, **record.as_dict()}]
     assert downloads.EXTRA_SECTIONS["comment_records"](None, {"batches": []}) == []
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    body = b"".join(response.streaming_content if response.streaming else [response.content])
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_the_published_comments_carry_the_record_in_their_data(client, comments, consultation):
+    listing = "/api/v1/consultations/record-2026/comments/"
+    with time_machine.travel(AFTER, tick=False):
+        # Closed, not yet recorded: the key and the columns are there, empty.
+        before = client.get(listing)
+        assert list(before.json()) == ["count", "comment_record", "next", "previous", "results"]
+        assert before.json()["comment_record"] is None
+        rows = csv_rows(client.get(listing + "?format=csv"))
+        assert len(rows) == 5
+        assert {(r["comment_record.root"], r["comment_record.count"]) for r in rows} == {("", "")}
+
+        record = commitment.commit(consultation, now=AFTER)
+
+        # The answer changed: a client holding the earlier copy gets the new one, not a 304.
+        after = client.get(listing, HTTP_IF_NONE_MATCH=before["ETag"])
+        assert after.status_code == 200 and after["ETag"] != before["ETag"]
+        page = after.json()
+        assert list(page) == ["count", "comment_record", "next", "previous", "results"]
+        assert page["comment_record"] == {
+            "root": record.root,
+            "count": 5,
+            "algorithm": "rfc6962-sha256",
+            "computed_at": page["comment_record"]["computed_at"],
+        }
+        assert (
+            page["comment_record"]
+            == client.get("/api/v1/consultations/record-2026/").json()["comment_record"]
+        )
+        assert after["Comment-Record"] == f"rfc6962-sha256; root={record.root}; count=5"
+        download = client.get(listing + "?format=csv")
+        assert download["Comment-Record"] == after["Comment-Record"]
+        rows = csv_rows(download)
+        assert len(rows) == 5
+        assert {
+            (r["comment_record.root"], r["comment_record.count"], r["comment_record.algorithm"])
+            for r in rows
+        } == {(record.root, "5", "rfc6962-sha256")}
 
 
 def test_this_was_not_me_takes_the_comment_out_of_every_public_view(client, comments, consultation):
