@@ -5,7 +5,7 @@ its published comments (reads; the keyed comment POST is ``consult.api.comments`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from django.db import models
 from django.http import StreamingHttpResponse
@@ -348,36 +348,21 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class CommentPagination(ApiPagination):
     """The pages of a consultation's published comments: after ``count``, the consultation's
-    ``comment_record`` (null until the window has closed and the record is computed), so that
-    the record travels with the data it is the record of. The view gives it
-    (``comment_record``) before the response is made."""
+    ``comment_record`` (the paginator's ``summary``, given by the view), so that the record
+    travels with the data it is the record of."""
 
-    comment_record: dict[str, Any] | None = None
-
-    def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        rest = {key: value for key, value in response.data.items() if key != "count"}
-        response.data = {
-            "count": response.data["count"],
-            "comment_record": self.comment_record,
-            **rest,
+    summary_schema = {
+        "comment_record": {
+            "allOf": [{"$ref": "#/components/schemas/CommentRecord"}],
+            "nullable": True,
+            "description": "The consultation's comment record: the commitment to every "
+            "comment received (a Merkle tree, RFC 6962 with SHA-256), published or not; "
+            "null until the window has closed and the record is computed.",
         }
-        return response
+    }
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         paginated = super().get_paginated_response_schema(schema)
-        properties = paginated["properties"]
-        paginated["properties"] = {
-            "count": properties["count"],
-            "comment_record": {
-                "allOf": [{"$ref": "#/components/schemas/CommentRecord"}],
-                "nullable": True,
-                "description": "The consultation's comment record: the commitment to every "
-                "comment received (a Merkle tree, RFC 6962 with SHA-256), published or not; "
-                "null until the window has closed and the record is computed.",
-            },
-            **{key: value for key, value in properties.items() if key != "count"},
-        }
         paginated["required"] = [*paginated.get("required", []), "comment_record"]
         return paginated
 
@@ -550,8 +535,7 @@ class ConsultationCommentViewSet(CommentSubmission, ReadOnlyApiViewSet):
         return None if record is None else CommentRecordSerializer(record).data
 
     def get_paginated_response(self, data: Any) -> Response:
-        # pagination_class is CommentPagination; the base class types its paginator wider.
-        cast(CommentPagination, self.paginator).comment_record = self.comment_record()
+        self.paginator.summary = {"comment_record": self.comment_record()}
         return super().get_paginated_response(data)
 
     def csv_records_response(self, records: Iterable[dict]) -> StreamingHttpResponse:

@@ -210,7 +210,7 @@ class ReadOnlyApiViewSet(viewsets.ReadOnlyModelViewSet):
                 known |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
         return known
 
-    def query_problems(self, params: QueryDict) -> dict[str, list[str]]:
+    def query_problems(self, params: QueryDict) -> Problems:
         """What is wrong with the query, by parameter name: the problems of any API query
         (``query_parameter_problems``), a parameter this action does not take, and paging
         values refused on a list whatever its format (a CSV is not paged, but a page size of
@@ -320,7 +320,7 @@ def check_key_and_method(view: APIView, request: Request) -> None:
     address does not take, whatever the query says)."""
     view.perform_authentication(request)
     if request.method not in view.allowed_methods:
-        raise MethodNotAllowed(request.method)
+        raise MethodNotAllowed(request.method or "")
 
 
 def known_key(request: Request) -> Any:
@@ -328,6 +328,10 @@ def known_key(request: Request) -> Any:
     ``request.auth`` it never authenticates, so it may be read where an authentication error
     would no longer be answered (DRF's ``finalize_response``)."""
     return getattr(request, "_auth", None)
+
+
+# What is wrong with a query, by parameter name (also the 400 body).
+Problems = dict[str, list[str]]
 
 
 def empty_filter_problems(filterset: Any, params: QueryDict) -> dict[str, list[str]]:
@@ -340,7 +344,7 @@ def empty_filter_problems(filterset: Any, params: QueryDict) -> dict[str, list[s
     problems: dict[str, list[str]] = {}
     for name, value in params.items():
         found = filterset.base_filters.get(name)
-        if found is None or value.strip():
+        if found is None or str(value).strip():
             continue
         if found.field_class is forms.CharField and not found.extra.get("validators"):
             continue
