@@ -411,6 +411,17 @@ class Occupation(OccupationText, TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
     # Lower-cased text of every searchable field, kept by save() and build_search_text().
     search_text = models.TextField(editable=False, default="")
+    # 1 at first publication, one more for each published change (``OccupationVersion``).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    retired_in = models.ForeignKey(
+        Batch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retired_occupations",
+        verbose_name=_("retired in batch"),
+        editable=False,
+    )
 
     objects = OccupationQuerySet.as_manager()
 
@@ -432,10 +443,27 @@ class Occupation(OccupationText, TimeStamped):
             models.CheckConstraint(
                 condition=Q(language__in=LANGUAGE_VALUES), name="occupation_language_valid"
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="occupation_version_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}" if self.code else self.name
+
+    @property
+    def retired(self) -> bool:
+        """Retired by a published change: still resolvable, marked so, with its successors."""
+        return self.retired_in_id is not None
+
+    @property
+    def replaces(self) -> models.QuerySet:
+        """The lineage rows of the records this occupation comes from (a job type upgraded to
+        it, occupations merged or split into it)."""
+        return self.lineage_in.select_related("from_occupation", "from_job_type", "batch")
+
+    @property
+    def replaced_by(self) -> models.QuerySet:
+        """The lineage rows of the occupations that took this one's place."""
+        return self.lineage_out.select_related("to_occupation", "batch")
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = self.build_search_text()
