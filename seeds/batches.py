@@ -17,6 +17,7 @@ from occupations.models import (
     JobType,
     Language,
     Occupation,
+    OccupationVersion,
     precision_is_consistent,
 )
 from seeds.files import SLUG_RE, Fields, Origin, SeedError, Source, list_of_records, parse_yaml

@@ -355,15 +355,21 @@ class OccupationText(Labelled, models.Model):
             super().clean_fields(exclude=exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        # A published occupation's job types are records, not a field of its own.
+        names = [name for name in self.TEXT_FIELDS if name in self._text_field_names()]
         problems = control_character_errors(
-            {name: getattr(self, name) for name in self.TEXT_FIELDS if name not in skipped},
-            {name: str(self._meta.get_field(name).verbose_name) for name in self.TEXT_FIELDS},
+            {name: getattr(self, name) for name in names if name not in skipped},
+            {name: str(self._meta.get_field(name).verbose_name) for name in names},
             multiline={"definition"},
         )
         for name, problem in problems.items():
             errors.setdefault(name, []).append(problem)
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def _text_field_names(cls) -> set[str]:
+        return {field.name for field in cls._meta.concrete_fields}
 
     localized_name, localized_name_language = labelled_field("name")
     localized_alternative_names, localized_alternative_names_language = labelled_field(
@@ -449,6 +455,18 @@ class Occupation(OccupationText, TimeStamped):
     def __str__(self) -> str:
         return f"{self.code} {self.name}" if self.code else self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+        pending = self.__dict__.pop("_pending_job_types", None)
+        if pending is not None:
+            self.replace_job_types(pending)
+
+    def get_absolute_url(self) -> str:
+        return reverse("occupation-detail", kwargs={"pk": self.pk})
+
     @property
     def retired(self) -> bool:
         """Retired by a published change: still resolvable, marked so, with its successors."""
@@ -464,18 +482,6 @@ class Occupation(OccupationText, TimeStamped):
     def replaced_by(self) -> models.QuerySet:
         """The lineage rows of the occupations that took this one's place."""
         return self.lineage_out.select_related("to_occupation", "batch")
-
-    def save(self, *args, **kwargs) -> None:
-        self.search_text = self.build_search_text()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
-        pending = self.__dict__.pop("_pending_job_types", None)
-        if pending is not None:
-            self.replace_job_types(pending)
-
-    def get_absolute_url(self) -> str:
-        return reverse("occupation-detail", kwargs={"pk": self.pk})
 
     @property
     def job_types(self) -> list[str]:
