@@ -14,11 +14,13 @@ from consult.models.consultations import Consultation
 from core.errors import InvalidTransition
 from occupations.models import (
     OCCUPATION_CODE_PATTERN,
+    VERSIONED_FIELDS,
     ClassificationGroup,
     JobType,
     Occupation,
     OccupationText,
     TimeStamped,
+    occupation_text,
     validate_occupation_code,
 )
 from occupations.provenance import provenance_field
@@ -41,6 +43,8 @@ DRAFT_LIST_FIELDS = {"alternative_names", "tasks", "job_types"}
 # with the text and kept in its history, but not part of the text frozen for the public
 # (consultations frozen before labels were held by language have none).
 DRAFT_LABEL_FIELDS = ("language", "translated_name", "translated_alternative_names")
+# The versioned fields a draft holds under another name: its proposed code, its group.
+OWN_NAMES = {"code", "group"}
 # The kinds of proposal that change a published occupation (``DraftOccupation.target``).
 TARGETED_KINDS = ("new_job_type", "revision", "retirement")
 
@@ -236,6 +240,34 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
             errors["successor_relation"] = gettext("Only a retirement has successors.")
         if errors:
             raise ValidationError(errors)
+
+    def target_changes(self) -> dict[str, tuple]:
+        """For a revision: ``{field: (published, proposed)}`` for every field of the target
+        (``occupations.models.VERSIONED_FIELDS``) the proposed text changes."""
+        if self.kind != self.Kind.REVISION or self.target is None:
+            return {}
+        published = occupation_text(self.target)
+        proposed = {
+            **{
+                name: getattr(self, name)
+                for name in VERSIONED_FIELDS
+                if name not in {"code", "group"}
+            },
+            "code": self.proposed_code,
+            "group": self.group.code if self.group_id else None,
+        }
+        return {
+            name: (published[name], proposed[name])
+            for name in VERSIONED_FIELDS
+            if published[name] != proposed[name]
+        }
+
+    def changed_occupation_id(self) -> int | None:
+        """The published occupation this proposal changes, if any: its target, or for an
+        upgrade the occupation its job type leaves."""
+        if self.kind == self.Kind.UPGRADE and self.target_job_type is not None:
+            return self.target_job_type.occupation_id
+        return self.target_id
 
     def text(self) -> dict:
         """The revisable text, as stored in ``consulted_text``."""
