@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -411,9 +412,14 @@ def _publish_change(draft: DraftOccupation, batch: Batch) -> None:
         retired = True
         changed.retired_in = batch
         kind = draft.successor_relation or Lineage.Kind.REPLACES
+        successors = list(draft.successors.all())
         Lineage.objects.bulk_create(
             Lineage(from_occupation=changed, to_occupation=successor, kind=kind, batch=batch)
-            for successor in draft.successors.all()
+            for successor in successors
+        )
+        # Their records now say what they replace: the API's validators see them change.
+        Occupation.objects.filter(pk__in=[s.pk for s in successors]).update(
+            updated_at=timezone.now()
         )
     changed.version += 1
     try:

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.text import control_character_errors
+from occupations.models.changes import Lineage
 from occupations.models.labels import (
     LANGUAGE_VALUES,
     Labelled,
@@ -281,7 +282,13 @@ class OccupationQuerySet(models.QuerySet):
         return self.all()
 
     def with_related(self) -> OccupationQuerySet:
-        return self.select_related("batch", "group").prefetch_related("job_type_records")
+        return self.select_related("batch", "group", "retired_in").prefetch_related(
+            "job_type_records",
+            models.Prefetch(
+                "lineage_in", queryset=Lineage.objects.select_related("from_job_type", "batch")
+            ),
+            models.Prefetch("lineage_out", queryset=Lineage.objects.select_related("batch")),
+        )
 
     def with_standards(self, *fields: str) -> OccupationQuerySet:
         """Give each occupation ``standard_list``, its standards in id order; ``fields`` (if

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/occupations/"
 FIELDS = {
     "id",
+    "version",
     "code",
     "name",
     "name_language",
@@ -29,6 +30,10 @@ FIELDS = {
     "batch",
     "standards",
     "provenance",
+    "retired",
+    "retired_in",
+    "replaces",
+    "replaced_by",
     "url",
 }
 
@@ -111,7 +116,13 @@ def test_list_gives_every_field_of_the_contract(client, registry):
                 "kind": "technical",
             }
         ],
+        "job_type_records": [],
         "provenance": {"sources": occupation.sources, "fields": occupation.provenance},
+        "version": 1,
+        "retired": False,
+        "retired_in": None,
+        "replaces": [],
+        "replaced_by": [],
         "url": f"http://testserver/api/v1/occupations/{occupation.pk}/",
     }
 
@@ -342,6 +353,9 @@ def expected_cells(record: dict) -> list[str]:
         text([s["title_language"] for s in standards]),
         text([s["kind"] for s in standards]),
         text(record["provenance"]),
+        text(record["version"]),
+        text(record["retired"]),
+        text(record["retired_in"]),
         record["url"],
     ]
     return ["'" + c if c.startswith(("=", "+", "-", "@")) else c for c in cells]
@@ -381,6 +395,9 @@ def test_csv_has_a_header_and_one_row_per_record_matching_the_json(client, regis
         "standards.title_language",
         "standards.kind",
         "provenance",
+        "version",
+        "retired",
+        "retired_in",
         "url",
     ]
     records = results_of(client, URL)
