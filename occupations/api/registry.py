@@ -812,7 +812,9 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
         "it, the consultation that consulted it, the fields it changed (old and new) and the "
         "whole text then. A retired occupation's last version retired it.",
     )
-    @action(detail=True, methods=["get"], url_path="versions")
+    @action(
+        detail=True, methods=["get"], url_path="versions", pagination_class=None, filter_backends=[]
+    )
     def versions(self, request: Request, pk: str) -> Response:
         occupation = self.lookup_queryset().first()
         if occupation is None:
