@@ -352,10 +352,16 @@ MARKER_HELP = _(
 
 class JobTypeSerializer(serializers.ModelSerializer):
     other_names = StringListField(help_text=_("Other names or translations the sources give."))
+    batch = serializers.CharField(
+        source="batch.slug",
+        allow_null=True,
+        read_only=True,
+        help_text=_("The slug of the batch that announced the job type; null if not known."),
+    )
 
     class Meta:
         model = JobType
-        fields = ["name", "language", "other_names", "provenance"]
+        fields = ["name", "language", "other_names", "batch", "provenance"]
 
 
 class ReplacesSerializer(serializers.ModelSerializer):

@@ -283,7 +283,7 @@ class OccupationQuerySet(models.QuerySet):
 
     def with_related(self) -> OccupationQuerySet:
         return self.select_related("batch", "group", "retired_in").prefetch_related(
-            "job_type_records",
+            models.Prefetch("job_type_records", queryset=JobType.objects.select_related("batch")),
             models.Prefetch(
                 "lineage_in", queryset=Lineage.objects.select_related("from_job_type", "batch")
             ),

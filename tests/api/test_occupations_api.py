@@ -51,7 +51,7 @@ def assert_occupation_shape(record: dict) -> None:
         assert isinstance(record[key], list)
         assert all(isinstance(item, str) for item in record[key])
     for job_type in record["job_type_records"]:
-        assert set(job_type) == {"name", "language", "other_names", "provenance"}
+        assert set(job_type) == {"name", "language", "other_names", "batch", "provenance"}
     assert [job_type["name"] for job_type in record["job_type_records"]] == record["job_types"]
     # Marked, excluded by a source, or not known (null).
     assert record["green"] in (True, False, None)

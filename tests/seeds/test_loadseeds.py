@@ -505,3 +505,15 @@ def test_every_seed_occupation_is_at_version_1_once_however_often_loaded(loaded)
     assert text["job_types"] == ["Live Sales Personnel"]
     (live_sales,) = marketers.job_type_records.all()
     assert live_sales.batch.number == 3
+
+
+def test_the_online_marketers_job_type_is_a_third_batch_record_in_the_api(loaded, client):
+    marketers = Occupation.objects.get(name="Internet Marketing Specialists")
+    record = client.get(f"/api/v1/occupations/{marketers.pk}/").json()
+    (live_sales,) = record["job_type_records"]
+    third = Batch.objects.get(number=3)
+    assert (live_sales["name"], live_sales["batch"]) == ("Live Sales Personnel", third.slug)
+    assert live_sales["other_names"] == ["Livestreaming Salesperson"]
+    assert record["version"] == 1
+    versions = client.get(f"/api/v1/occupations/{marketers.pk}/versions/").json()
+    assert [(v["version"], v["batch"]) for v in versions] == [(1, marketers.batch.slug)]
