@@ -122,6 +122,22 @@ class OccupationVersion(models.Model):
         return f"{self.occupation_id} v{self.number}"
 
     @property
+    def changed_labels(self) -> list[str]:
+        """The names of the fields this version changed, in the reader's language."""
+        from django.apps import apps
+
+        occupation = apps.get_model("occupations", "Occupation")._meta
+        labels = []
+        for name in self.changes:
+            if name == "job_types":
+                labels.append(
+                    str(apps.get_model("occupations", "JobType")._meta.verbose_name_plural)
+                )
+            else:
+                labels.append(str(occupation.get_field(name).verbose_name))
+        return labels
+
+    @property
     def consultation(self):
         """The consultation the batch came from, if it came from one (the consultation app
         links its consultation to the batch it became)."""

@@ -118,3 +118,29 @@ def test_the_versions_list_gives_each_version_with_batch_consultation_and_change
 
 def test_the_versions_of_an_unknown_occupation_are_404(client, db):
     assert client.get(f"{URL}999999/versions/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "retired_text", "taken_by", "first"),
+    [
+        ("en", "This occupation was retired by", "Its place was taken by:", "first published"),
+        ("zh-hans", "本职业已由", "承继它的职业：", "首次发布"),
+    ],
+)
+def test_a_retired_occupations_page_resolves_with_its_banner_and_versions(
+    client, retired_after_release, language, retired_text, taken_by, first
+):
+    marketer = retired_after_release["marketer"]
+    successor = retired_after_release["successor"]
+    response = client.get(marketer.get_absolute_url(), {"lang": language})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert retired_text in page
+    assert taken_by in page
+    assert successor.get_absolute_url() in page
+    assert 'id="versions"' in page
+    assert first in page
+    # The successor's page has no banner, only its version 1.
+    other = client.get(successor.get_absolute_url(), {"lang": language}).content.decode()
+    assert 'id="retired"' not in other
+    assert first in other
