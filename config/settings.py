@@ -496,6 +496,8 @@ SPECTACULAR_SETTINGS = {
         "ConsultationStatus": "consult.models.Consultation.Status",
         "ConsultationState": "consult.models.Consultation.State",
         "DraftStatus": "consult.models.DraftOccupation.Status",
+        "ProposalKind": "consult.models.DraftOccupation.Kind",
+        "LineageKind": "occupations.models.Lineage.Kind",
         "CommentField": "consult.models.Comment.Field",
         "Disposition": "consult.models.Comment.Disposition",
     },

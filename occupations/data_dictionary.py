@@ -84,6 +84,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "standards.title_language": "Language of each of those titles, one per line.",
         "standards.kind": "Kinds of those standards (technical or skill), one per line.",
         "provenance": PROVENANCE,
+        "version": "Version of the occupation: 1 at first publication, one more per change.",
+        "retired": "true once a published change retired the occupation; it stays listed.",
+        "retired_in": "Slug of the batch that retired the occupation; empty while in force.",
         "url": "Path of the record in the REST API, from the site's root.",
     },
     "standards": {

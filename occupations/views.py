@@ -22,6 +22,7 @@ from occupations.linked_data import batch_json_ld, json_ld_script, occupation_js
 from occupations.models import (
     Batch,
     Occupation,
+    OccupationVersion,
     Release,
     SkillStandard,
     StandardLevel,
@@ -80,7 +81,10 @@ def published_occupation(pk: int) -> Occupation:
         "authorities", Prefetch("levels", queryset=levels)
     )
     return get_object_or_404(
-        Occupation.objects.with_related().prefetch_related(Prefetch("standards", standards)),
+        Occupation.objects.with_related().prefetch_related(
+            Prefetch("standards", standards),
+            Prefetch("versions", OccupationVersion.objects.select_related("batch")),
+        ),
         pk=pk,
     )
 

@@ -17,6 +17,7 @@ from occupations.models import (
     JobType,
     Language,
     Occupation,
+    OccupationVersion,
     precision_is_consistent,
 )
 from seeds.files import SLUG_RE, Fields, Origin, SeedError, Source, list_of_records, parse_yaml
@@ -362,6 +363,8 @@ def load_batches(
                 {"occupation": occupation, "batch": batch},
             ):
                 occupation.job_types_changed()
+            # Every occupation of the seed history is at its version 1 (published by its batch).
+            OccupationVersion.objects.first_of(occupation)
         announced = {
             job_type.position: job_type for job_type in batch.job_types.filter(occupation=None)
         }

@@ -98,6 +98,11 @@ class ConsultationStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+# What a proposal is and which published records it changes (DraftOccupation.clean() checks
+# that each kind names what it needs).
+PROPOSAL_FIELDS = ["kind", "target", "target_job_type", "successors", "successor_relation"]
+
+
 @admin.register(DraftOccupation)
 class DraftOccupationAdmin(
     DraftListDisplays,
@@ -108,6 +113,9 @@ class DraftOccupationAdmin(
     SimpleHistoryAdmin,
 ):
     form = DraftOccupationForm
+    # Published occupations and job types are picked by id: a select of every one of them is
+    # not usable at the classification's size.
+    raw_id_fields = ["target", "target_job_type", "successors"]
     resource_classes = [DraftOccupationResource]
     list_display = [
         "name",
@@ -118,7 +126,7 @@ class DraftOccupationAdmin(
         "revised",
         "comment_total",
     ]
-    list_filter = ["status", ConsultationStatusFilter, "consultation", "green", "digital"]
+    list_filter = ["status", "kind", ConsultationStatusFilter, "consultation", "green", "digital"]
     search_fields = ["name", "proposed_code", "definition", "consultation__title"]
     ordering = ["consultation", "position"]
     list_select_related = ["consultation"]
@@ -160,9 +168,16 @@ class DraftOccupationAdmin(
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["consultation", *DraftOccupationForm.Meta.fields, "sources", "notes"]
+            return [
+                "consultation",
+                *PROPOSAL_FIELDS,
+                *DraftOccupationForm.Meta.fields,
+                "sources",
+                "notes",
+            ]
         return [
             "consultation",
+            *PROPOSAL_FIELDS,
             "position",
             "status",
             "withdrawal_reason",

@@ -163,6 +163,20 @@ class DraftSummarySerializer(DraftIdentity, serializers.ModelSerializer):
     name = label("name")
     name_language = label_language("name")
     code = serializers.CharField(source="proposed_code", help_text=_("Proposed code."))
+    kind = serializers.ChoiceField(
+        choices=DraftOccupation.Kind.choices,
+        read_only=True,
+        help_text=_("What the proposal is: a new occupation, or a change to a published one."),
+    )
+    target = serializers.IntegerField(
+        source="target_id",
+        allow_null=True,
+        read_only=True,
+        help_text=_(
+            "The id of the published occupation a new job type, revision or retirement "
+            "changes; null for a new occupation or an upgrade."
+        ),
+    )
     tasks = StringListField(help_text=_("Main tasks, in order."))
     job_types = StringListField()
     green = serializers.BooleanField(allow_null=True, read_only=True, help_text=MARKER_HELP)
@@ -188,6 +202,8 @@ class DraftSummarySerializer(DraftIdentity, serializers.ModelSerializer):
         fields = [
             "draft_id",
             "type",
+            "kind",
+            "target",
             "code",
             "name",
             "name_language",

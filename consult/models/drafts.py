@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -13,10 +14,13 @@ from consult.models.consultations import Consultation
 from core.errors import InvalidTransition
 from occupations.models import (
     OCCUPATION_CODE_PATTERN,
+    VERSIONED_FIELDS,
     ClassificationGroup,
+    JobType,
     Occupation,
     OccupationText,
     TimeStamped,
+    occupation_text,
     validate_occupation_code,
 )
 from occupations.provenance import provenance_field
@@ -42,6 +46,10 @@ DRAFT_LABEL_FIELDS = ("language", "translated_name", "translated_alternative_nam
 # Why a draft near an existing record is new (``consult.similar``): revised with the text and
 # kept in its history, published with the draft, not part of the text frozen for the public.
 DRAFT_NOTE_FIELDS = ("justification",)
+# The versioned fields a draft holds under another name: its proposed code, its group.
+OWN_NAMES = {"code", "group"}
+# The kinds of proposal that change a published occupation (``DraftOccupation.target``).
+TARGETED_KINDS = ("new_job_type", "revision", "retirement")
 
 
 class DraftOccupationQuerySet(models.QuerySet):
@@ -66,7 +74,46 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
         ACCEPTED = "accepted", _("accepted")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
+    class Kind(models.TextChoices):
+        NEW_OCCUPATION = "new_occupation", _("new occupation")
+        NEW_JOB_TYPE = "new_job_type", _("new job type under a published occupation")
+        UPGRADE = "upgrade", _("job type upgraded to an occupation")
+        REVISION = "revision", _("revision of a published occupation")
+        RETIREMENT = "retirement", _("retirement of a published occupation")
+
+    class SuccessorRelation(models.TextChoices):
+        MERGED_INTO = "merged_into", _("merged into")
+        SPLIT_INTO = "split_into", _("split into")
+
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="drafts")
+    kind = models.CharField(
+        _("kind of proposal"), max_length=14, choices=Kind.choices, default=Kind.NEW_OCCUPATION
+    )
+    # The published occupation a job type goes under, or that is revised or retired.
+    target = models.ForeignKey(
+        Occupation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("published occupation changed"),
+    )
+    # The published job type an upgrade makes an occupation.
+    target_job_type = models.ForeignKey(
+        JobType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="upgrade_proposals",
+        verbose_name=_("job type upgraded"),
+    )
+    # For a retirement: the occupations that take its place, if any, and how.
+    successors = models.ManyToManyField(
+        Occupation, blank=True, related_name="+", verbose_name=_("successors")
+    )
+    successor_relation = models.CharField(
+        _("successors' relation"), max_length=11, choices=SuccessorRelation.choices, blank=True
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     # A draft is a text under consultation: its job types are a list of names. Published, they
     # become the occupation's job type records.
@@ -151,10 +198,90 @@ class DraftOccupation(FSMModelMixin, OccupationText, TimeStamped):
                 condition=Q(occupation__isnull=True) | Q(status="accepted"),
                 name="draft_published_only_if_accepted",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["new_occupation", "new_job_type", "upgrade", "revision", "retirement"]
+                ),
+                name="draft_kind_valid",
+            ),
+            # A job type, a revision and a retirement name the published occupation they
+            # change; nothing else does.
+            models.CheckConstraint(
+                condition=Q(kind__in=TARGETED_KINDS, target__isnull=False)
+                | (~Q(kind__in=TARGETED_KINDS) & Q(target__isnull=True)),
+                name="draft_target_matches_kind",
+            ),
+            # An upgrade, and only an upgrade, names the job type it upgrades.
+            models.CheckConstraint(
+                condition=Q(kind="upgrade", target_job_type__isnull=False)
+                | (~Q(kind="upgrade") & Q(target_job_type__isnull=True)),
+                name="draft_job_type_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(successor_relation="")
+                | Q(kind="retirement", successor_relation__in=["merged_into", "split_into"]),
+                name="draft_successors_only_on_retirement",
+            ),
+            # Only a new occupation or an upgrade becomes an occupation of its own.
+            models.CheckConstraint(
+                condition=Q(occupation__isnull=True) | Q(kind__in=["new_occupation", "upgrade"]),
+                name="draft_occupation_matches_kind",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Each kind of proposal names what it needs, and nothing else (the database's
+        constraints say the same): errors name the field."""
+        super().clean()
+        errors: dict[str, str] = {}
+        targeted = self.kind in TARGETED_KINDS
+        if targeted and self.target_id is None:
+            errors["target"] = gettext("A %(kind)s names the published occupation it changes.") % {
+                "kind": self.get_kind_display()
+            }
+        elif not targeted and self.target_id is not None:
+            errors["target"] = gettext("A %(kind)s changes no published occupation.") % {
+                "kind": self.get_kind_display()
+            }
+        if self.kind == self.Kind.UPGRADE and self.target_job_type_id is None:
+            errors["target_job_type"] = gettext("An upgrade names the job type it upgrades.")
+        elif self.kind != self.Kind.UPGRADE and self.target_job_type_id is not None:
+            errors["target_job_type"] = gettext("Only an upgrade names a job type.")
+        if self.successor_relation and self.kind != self.Kind.RETIREMENT:
+            errors["successor_relation"] = gettext("Only a retirement has successors.")
+        if errors:
+            raise ValidationError(errors)
+
+    def target_changes(self) -> dict[str, tuple]:
+        """For a revision: ``{field: (published, proposed)}`` for every field of the target
+        (``occupations.models.VERSIONED_FIELDS``) the proposed text changes."""
+        if self.kind != self.Kind.REVISION or self.target is None:
+            return {}
+        published = occupation_text(self.target)
+        proposed = {
+            **{
+                name: getattr(self, name)
+                for name in VERSIONED_FIELDS
+                if name not in {"code", "group"}
+            },
+            "code": self.proposed_code,
+            "group": self.group.code if self.group_id else None,
+        }
+        return {
+            name: (published[name], proposed[name])
+            for name in VERSIONED_FIELDS
+            if published[name] != proposed[name]
+        }
+
+    def changed_occupation_id(self) -> int | None:
+        """The published occupation this proposal changes, if any: its target, or for an
+        upgrade the occupation its job type leaves."""
+        if self.kind == self.Kind.UPGRADE and self.target_job_type is not None:
+            return self.target_job_type.occupation_id
+        return self.target_id
 
     def text(self) -> dict:
         """The revisable text, as stored in ``consulted_text``."""

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from consult.delivery import notifications, webhooks
 from consult.models import Consultation, DraftOccupation, WebhookEvent
+from consult.models.drafts import TARGETED_KINDS
 from consult.staff.roles import EDITORS
 from consult.workflow.transitions import lock as _lock
 from consult.workflow.transitions import run_transition as _transition
@@ -27,8 +30,12 @@ from occupations.models import (
     Authority,
     Batch,
     DatePrecision,
+    JobType,
+    Lineage,
     Occupation,
+    OccupationVersion,
     Transition,
+    occupation_text,
     precision_is_consistent,
 )
 
@@ -47,6 +54,7 @@ class PublicationProblem:
     draft: DraftOccupation | None
     message: str
     role: str = EDITORS
+    field: str = ""
 
 
 def publication_problems(consultation: Consultation) -> list[PublicationProblem]:
@@ -73,6 +81,8 @@ def publication_problems(consultation: Consultation) -> list[PublicationProblem]
         )
     seen: dict[str, DraftOccupation] = {}
     for draft in accepted:
+        if draft.kind not in CREATING_KINDS:
+            continue
         code = draft.proposed_code
         if not code:
             problems.append(
@@ -105,7 +115,139 @@ def publication_problems(consultation: Consultation) -> list[PublicationProblem]
                 % {"name": seen[code].name, "code": code, "other": existing},
             )
         )
+    problems.extend(_change_problems(accepted))
     return problems
+
+
+# The kinds of proposal that become an occupation of their own.
+CREATING_KINDS = {DraftOccupation.Kind.NEW_OCCUPATION, DraftOccupation.Kind.UPGRADE}
+
+
+def _change_problems(accepted: list[DraftOccupation]) -> list[PublicationProblem]:
+    """What stops the proposals that change the published registry: a retired or missing
+    target, a revision that changes nothing or takes a code in use, a job type already
+    upgraded or already under its occupation, successors that cannot take a place, two
+    proposals changing one occupation."""
+    problems: list[PublicationProblem] = []
+    changing: dict[int, DraftOccupation] = {}
+    for draft in accepted:
+        name = draft.name
+        if draft.kind in TARGETED_KINDS and draft.target is None:
+            problems.append(
+                PublicationProblem(
+                    draft,
+                    _("“%(name)s” names no published occupation to change.") % {"name": name},
+                    field="target",
+                )
+            )
+            continue
+        target = draft.target
+        if draft.kind in TARGETED_KINDS and target is not None and target.retired:
+            problems.append(
+                PublicationProblem(
+                    draft,
+                    _("“%(name)s”: the published occupation “%(target)s” is retired.")
+                    % {"name": name, "target": target.name},
+                    field="target",
+                )
+            )
+        problems.extend(_kind_problems(draft))
+        changed = draft.changed_occupation_id()
+        if changed is None:
+            continue
+        if changed in changing:
+            problems.append(
+                PublicationProblem(
+                    draft,
+                    _("“%(name)s” and “%(other)s” both change the same published occupation.")
+                    % {"name": name, "other": changing[changed].name},
+                    field="target",
+                )
+            )
+        else:
+            changing[changed] = draft
+    return problems
+
+
+def _kind_problems(draft: DraftOccupation) -> list[PublicationProblem]:
+    """What stops one proposal of its kind (its target exists)."""
+    K = DraftOccupation.Kind
+    name = draft.name
+    problems: list[PublicationProblem] = []
+    if draft.kind == K.UPGRADE:
+        job_type = draft.target_job_type
+        assert job_type is not None  # draft_job_type_matches_kind (a constraint)
+        if job_type.occupation_id is None or job_type.lineage_out.exists():
+            problems.append(
+                PublicationProblem(
+                    draft,
+                    _("“%(name)s”: the job type “%(job_type)s” has already left its occupation.")
+                    % {"name": name, "job_type": job_type.name},
+                    field="target_job_type",
+                )
+            )
+    elif draft.kind == K.NEW_JOB_TYPE:
+        target = draft.target
+        assert target is not None  # checked by publication_problems before this
+        if draft.name in target.job_types:
+            problems.append(
+                PublicationProblem(
+                    draft,
+                    _("“%(target)s” already has the job type “%(name)s”.")
+                    % {"name": name, "target": target.name},
+                    field="name",
+                )
+            )
+    elif draft.kind == K.REVISION:
+        problems.extend(_revision_problems(draft))
+    elif draft.kind == K.RETIREMENT:
+        for successor in draft.successors.all():
+            if successor.pk == draft.target_id or successor.retired:
+                problems.append(
+                    PublicationProblem(
+                        draft,
+                        _("“%(name)s”: “%(successor)s” cannot take its place.")
+                        % {"name": name, "successor": successor.name},
+                        field="successors",
+                    )
+                )
+    return problems
+
+
+def _revision_problems(draft: DraftOccupation) -> list[PublicationProblem]:
+    changes = draft.target_changes()
+    if not changes:
+        return [
+            PublicationProblem(
+                draft,
+                _("“%(name)s” changes nothing in the published occupation.") % {"name": draft.name},
+                field="target",
+            )
+        ]
+    if "code" not in changes:
+        return []
+    code = draft.proposed_code
+    if not OCCUPATION_CODE_RE.match(code):
+        return [
+            PublicationProblem(
+                draft,
+                _("“%(name)s” has the malformed code %(code)s (expected D-DD-DD-DD).")
+                % {"name": draft.name, "code": code},
+                field="proposed_code",
+            )
+        ]
+    assert draft.target_id is not None  # draft_target_matches_kind (a constraint)
+    taken = Occupation.objects.filter(code=code).exclude(pk=draft.target_id).first()
+    if taken is not None:
+        return [
+            PublicationProblem(
+                draft,
+                _("“%(name)s” has the code %(code)s, already used by the published “%(other)s”.")
+                % {"name": draft.name, "code": code, "other": taken.name},
+                field="proposed_code",
+            )
+        ]
+    return []
 
 
 def publish_consultation(
@@ -148,7 +290,9 @@ def publish_consultation(
         if problems:
             raise InvalidTransition(
                 _("Cannot publish: %(problems)s")
-                % {"problems": " ".join(p.message for p in problems)}
+                % {"problems": " ".join(p.message for p in problems)},
+                # The first field a problem names, for a form to show it on.
+                field=next((p.field for p in problems if p.field), None),
             )
         if Batch.objects.filter(slug=slug).exists():
             raise InvalidTransition(
@@ -170,34 +314,15 @@ def publish_consultation(
         )
         batch.authorities.set(authorities)
         accepted = locked.drafts.in_order().filter(status=DraftOccupation.Status.ACCEPTED)
-        for position, draft in enumerate(accepted.select_for_update(), start=1):
-            try:
-                occupation = Occupation.objects.create(
-                    batch=batch,
-                    position=position,
-                    code=draft.proposed_code,
-                    name=draft.name,
-                    alternative_names=draft.alternative_names,
-                    language=draft.language,
-                    translated_name=draft.translated_name,
-                    translated_alternative_names=draft.translated_alternative_names,
-                    definition=draft.definition,
-                    tasks=draft.tasks,
-                    job_types=draft.job_types,
-                    green=draft.green,
-                    digital=draft.digital,
-                    group_id=draft.group_id,
-                    sources=draft.sources,
-                )
-            except IntegrityError:
-                # Another transaction took the code after publication_problems() looked.
-                raise InvalidTransition(
-                    _("“%(name)s”: the code %(code)s was taken while publishing.")
-                    % {"name": draft.name, "code": draft.proposed_code}
-                ) from None
-            draft.occupation = occupation
-            draft._change_reason = "Published"
-            draft.save(update_fields=["occupation", "updated_at"])
+        position = 0
+        for draft in accepted.select_for_update():
+            if draft.kind in CREATING_KINDS:
+                position += 1
+                draft.occupation = _create_occupation(draft, batch, position)
+                draft._change_reason = "Published"
+                draft.save(update_fields=["occupation", "updated_at"])
+            if draft.kind != DraftOccupation.Kind.NEW_OCCUPATION:
+                _publish_change(draft, batch)
         source, target = _transition(locked, "mark_published", batch=batch, now=now)
         locked.save()
         Transition.objects.record(
@@ -214,3 +339,104 @@ def publish_consultation(
         )
         notifications.report_published(locked, now=now)
     return batch
+
+
+def _create_occupation(draft: DraftOccupation, batch: Batch, position: int) -> Occupation:
+    """The occupation a new occupation or an upgrade becomes, at its version 1."""
+    try:
+        with transaction.atomic():
+            occupation = Occupation.objects.create(
+                batch=batch,
+                position=position,
+                code=draft.proposed_code,
+                name=draft.name,
+                alternative_names=draft.alternative_names,
+                language=draft.language,
+                translated_name=draft.translated_name,
+                translated_alternative_names=draft.translated_alternative_names,
+                definition=draft.definition,
+                tasks=draft.tasks,
+                job_types=draft.job_types,  # type: ignore[misc]  # a property: JobType records
+                green=draft.green,
+                digital=draft.digital,
+                group_id=draft.group_id,
+                sources=draft.sources,
+            )
+    except IntegrityError:
+        # Another transaction took the code after publication_problems() looked.
+        raise InvalidTransition(
+            _("“%(name)s”: the code %(code)s was taken while publishing.")
+            % {"name": draft.name, "code": draft.proposed_code}
+        ) from None
+    OccupationVersion.objects.first_of(occupation)
+    return occupation
+
+
+def _publish_change(draft: DraftOccupation, batch: Batch) -> None:
+    """Apply a proposal that changes a published occupation, and record its new version."""
+    K = DraftOccupation.Kind
+    changed_id = draft.changed_occupation_id()
+    assert changed_id is not None  # only a proposal that changes an occupation comes here
+    changed = Occupation.objects.select_for_update().get(pk=changed_id)
+    before = occupation_text(changed)
+    retired = False
+    if draft.kind == K.UPGRADE:
+        job_type = draft.target_job_type
+        assert job_type is not None and draft.occupation is not None  # created just before
+        Lineage.objects.create(
+            from_job_type=job_type,
+            to_occupation=draft.occupation,
+            kind=Lineage.Kind.UPGRADED,
+            batch=batch,
+        )
+        # The job type leaves its occupation: it stays a record of the batch that announced
+        # it, naming the occupation it was under.
+        job_type.batch = job_type.batch or batch
+        orphans = JobType.objects.filter(batch=job_type.batch, occupation=None)
+        job_type.position = (orphans.aggregate(last=Max("position"))["last"] or 0) + 1
+        job_type.occupation = None
+        job_type.occupation_name = changed.name
+        job_type.save()
+        changed.job_types_changed()
+    elif draft.kind == K.NEW_JOB_TYPE:
+        last = changed.job_type_records.aggregate(last=Max("position"))["last"] or 0
+        JobType.objects.create(
+            occupation=changed,
+            batch=batch,
+            position=last + 1,
+            name=draft.name,
+            language=draft.language,
+            other_names=draft.alternative_names,
+            sources=draft.sources,
+        )
+        changed.job_types_changed()
+    elif draft.kind == K.REVISION:
+        for name, (_published, proposed) in draft.target_changes().items():
+            if name == "group":
+                changed.group_id = draft.group_id
+            else:
+                setattr(changed, name, proposed)
+    elif draft.kind == K.RETIREMENT:
+        retired = True
+        changed.retired_in = batch
+        kind = draft.successor_relation or Lineage.Kind.REPLACES
+        successors = list(draft.successors.all())
+        Lineage.objects.bulk_create(
+            Lineage(from_occupation=changed, to_occupation=successor, kind=kind, batch=batch)
+            for successor in successors
+        )
+        # Their records now say what they replace: the API's validators see them change.
+        Occupation.objects.filter(pk__in=[s.pk for s in successors]).update(
+            updated_at=timezone.now()
+        )
+    changed.version += 1
+    try:
+        with transaction.atomic():
+            changed.save()
+    except IntegrityError:
+        raise InvalidTransition(
+            _("“%(name)s”: the code %(code)s was taken while publishing.")
+            % {"name": draft.name, "code": draft.proposed_code},
+            field="proposed_code",
+        ) from None
+    OccupationVersion.objects.next_of(changed, batch=batch, before=before, retired=retired)

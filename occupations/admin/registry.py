@@ -106,6 +106,7 @@ class WorkflowErrorsAsMessagesMixin(RefuseUnavailableActionsMixin):
 
 class OccupationInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Occupation
+    fk_name = "batch"
     fields = ["position", "code", "name", "green", "digital"]
     readonly_fields = fields
     show_change_link = True

@@ -13,8 +13,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from core.api.conditional import whole_table
 from core.api.filters import (
@@ -41,7 +45,9 @@ from occupations.models import (
     ClassificationGroup,
     JobType,
     Language,
+    Lineage,
     Occupation,
+    OccupationVersion,
     RecordType,
     Release,
     ReleaseRecord,
@@ -343,10 +349,75 @@ MARKER_HELP = _(
 
 class JobTypeSerializer(serializers.ModelSerializer):
     other_names = StringListField(help_text=_("Other names or translations the sources give."))
+    batch = serializers.CharField(
+        source="batch.slug",
+        allow_null=True,
+        read_only=True,
+        help_text=_("The slug of the batch that announced the job type; null if not known."),
+    )
 
     class Meta:
         model = JobType
-        fields = ["name", "language", "other_names", "provenance"]
+        fields = ["name", "language", "other_names", "batch", "provenance"]
+
+
+class ReplacesSerializer(serializers.ModelSerializer):
+    """A record this occupation comes from."""
+
+    occupation = serializers.IntegerField(
+        source="from_occupation_id",
+        allow_null=True,
+        read_only=True,
+        help_text=_("The id of the occupation merged, split or replaced into this one."),
+    )
+    job_type = serializers.CharField(
+        source="from_job_type.name",
+        allow_null=True,
+        read_only=True,
+        help_text=_("The name of the job type upgraded to this occupation."),
+    )
+    batch = serializers.CharField(source="batch.slug", read_only=True)
+
+    class Meta:
+        model = Lineage
+        fields = ["kind", "occupation", "job_type", "batch"]
+
+
+class ReplacedBySerializer(serializers.ModelSerializer):
+    """An occupation that took this one's place."""
+
+    occupation = serializers.IntegerField(source="to_occupation_id", read_only=True)
+    batch = serializers.CharField(source="batch.slug", read_only=True)
+
+    class Meta:
+        model = Lineage
+        fields = ["kind", "occupation", "batch"]
+
+
+class OccupationVersionSerializer(serializers.ModelSerializer):
+    """One numbered version of an occupation."""
+
+    version = serializers.IntegerField(source="number", read_only=True)
+    batch = serializers.CharField(
+        source="batch.slug", read_only=True, help_text=_("The batch that published it.")
+    )
+    consultation = serializers.SerializerMethodField(
+        help_text=_("The slug of the consultation that consulted it; null if none did.")
+    )
+    changes = serializers.JSONField(
+        read_only=True,
+        help_text=_("Each field changed from the version before: {field: {old, new}}."),
+    )
+    text = serializers.JSONField(read_only=True, help_text=_("The occupation's text then."))
+
+    class Meta:
+        model = OccupationVersion
+        fields = ["version", "batch", "consultation", "retired", "changes", "text"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_consultation(self, version: OccupationVersion) -> str | None:
+        consultation = version.consultation
+        return consultation.slug if consultation is not None else None
 
 
 class OccupationSerializer(serializers.ModelSerializer):
@@ -378,6 +449,18 @@ class OccupationSerializer(serializers.ModelSerializer):
     batch = BatchSummarySerializer()
     standards = StandardSummarySerializer(many=True, source="standard_list")
     provenance = record_provenance()
+    version = serializers.IntegerField(
+        read_only=True, help_text=_("1 at first publication, one more per published change.")
+    )
+    retired = serializers.BooleanField(read_only=True)
+    retired_in = serializers.CharField(
+        source="retired_in.slug",
+        allow_null=True,
+        read_only=True,
+        help_text=_("The slug of the batch that retired the occupation; null while in force."),
+    )
+    replaces = ReplacesSerializer(many=True, read_only=True, source="lineage_in")
+    replaced_by = ReplacedBySerializer(many=True, read_only=True, source="lineage_out")
     url = AbsoluteUrlField(view_name="api:occupation-detail")
 
     class Meta:
@@ -400,6 +483,11 @@ class OccupationSerializer(serializers.ModelSerializer):
             "batch",
             "standards",
             "provenance",
+            "version",
+            "retired",
+            "retired_in",
+            "replaces",
+            "replaced_by",
             "url",
         ]
 
@@ -714,11 +802,28 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
     csv_columns = [
         column
         for column in flat_columns(OccupationSerializer())
-        if not column.startswith("job_type_records.")
+        if not column.startswith(("job_type_records.", "replaces.", "replaced_by."))
     ]
 
     def get_queryset(self) -> models.QuerySet:
         return Occupation.objects.published()
+
+    @extend_schema(
+        responses={200: OccupationVersionSerializer(many=True), 404: OpenApiTypes.OBJECT},
+        parameters=[ID_PARAMETER],
+        description="Every version of one occupation, first first: the batch that published "
+        "it, the consultation that consulted it, the fields it changed (old and new) and the "
+        "whole text then. A retired occupation's last version retired it.",
+    )
+    @action(
+        detail=True, methods=["get"], url_path="versions", pagination_class=None, filter_backends=[]
+    )
+    def versions(self, request: Request, pk: str) -> Response:
+        occupation = self.lookup_queryset().first()
+        if occupation is None:
+            raise NotFound()
+        versions = occupation.versions.select_related("batch__consultation").order_by("number")
+        return Response(OccupationVersionSerializer(versions, many=True).data)
 
     def decorate(self, queryset: models.QuerySet) -> models.QuerySet:
         # Only the columns the serializer shows: search_text alone is as long as the record.

@@ -3,6 +3,13 @@
 (``audit``)."""
 
 from occupations.models.audit import Transition, TransitionQuerySet
+from occupations.models.changes import (
+    VERSIONED_FIELDS,
+    Lineage,
+    OccupationVersion,
+    occupation_text,
+    text_changes,
+)
 from occupations.models.editions import ClassificationEdition, ReleasePeriod
 from occupations.models.labels import Labelled, Language, preferred_language
 from occupations.models.registry import (
@@ -39,6 +46,7 @@ __all__ = [
     "OCCUPATION_CODE_PATTERN",
     "OCCUPATION_CODE_RE",
     "SEARCH_MAX_LENGTH",
+    "VERSIONED_FIELDS",
     "Authority",
     "Batch",
     "BatchQuerySet",
@@ -52,9 +60,11 @@ __all__ = [
     "LevelKey",
     "LevelRequirement",
     "LevelWeight",
+    "Lineage",
     "Occupation",
     "OccupationQuerySet",
     "OccupationText",
+    "OccupationVersion",
     "RecordType",
     "Release",
     "ReleasePeriod",
@@ -67,7 +77,9 @@ __all__ = [
     "format_date",
     "iso_date",
     "normalise_search_text",
+    "occupation_text",
     "precision_is_consistent",
     "preferred_language",
+    "text_changes",
     "validate_occupation_code",
 ]

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.text import control_character_errors
+from occupations.models.changes import Lineage
 from occupations.models.labels import (
     LANGUAGE_VALUES,
     Labelled,
@@ -281,7 +282,13 @@ class OccupationQuerySet(models.QuerySet):
         return self.all()
 
     def with_related(self) -> OccupationQuerySet:
-        return self.select_related("batch", "group").prefetch_related("job_type_records")
+        return self.select_related("batch", "group", "retired_in").prefetch_related(
+            models.Prefetch("job_type_records", queryset=JobType.objects.select_related("batch")),
+            models.Prefetch(
+                "lineage_in", queryset=Lineage.objects.select_related("from_job_type", "batch")
+            ),
+            models.Prefetch("lineage_out", queryset=Lineage.objects.select_related("batch")),
+        )
 
     def with_standards(self, *fields: str) -> OccupationQuerySet:
         """Give each occupation ``standard_list``, its standards in id order; ``fields`` (if
@@ -410,6 +417,17 @@ class Occupation(OccupationText, TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
     # Lower-cased text of every searchable field, kept by save() and build_search_text().
     search_text = models.TextField(editable=False, default="")
+    # 1 at first publication, one more for each published change (``OccupationVersion``).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    retired_in = models.ForeignKey(
+        Batch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retired_occupations",
+        verbose_name=_("retired in batch"),
+        editable=False,
+    )
 
     objects = OccupationQuerySet.as_manager()
 
@@ -431,6 +449,7 @@ class Occupation(OccupationText, TimeStamped):
             models.CheckConstraint(
                 condition=Q(language__in=LANGUAGE_VALUES), name="occupation_language_valid"
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="occupation_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -447,6 +466,22 @@ class Occupation(OccupationText, TimeStamped):
 
     def get_absolute_url(self) -> str:
         return reverse("occupation-detail", kwargs={"pk": self.pk})
+
+    @property
+    def retired(self) -> bool:
+        """Retired by a published change: still resolvable, marked so, with its successors."""
+        return self.retired_in_id is not None
+
+    @property
+    def replaces(self) -> models.QuerySet:
+        """The lineage rows of the records this occupation comes from (a job type upgraded to
+        it, occupations merged or split into it)."""
+        return self.lineage_in.select_related("from_occupation", "from_job_type", "batch")
+
+    @property
+    def replaced_by(self) -> models.QuerySet:
+        """The lineage rows of the occupations that took this one's place."""
+        return self.lineage_out.select_related("to_occupation", "batch")
 
     @property
     def job_types(self) -> list[str]:

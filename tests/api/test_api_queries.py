@@ -43,8 +43,9 @@ def assert_constant(client, url: str, *, rows: int, expected: int) -> None:
 def test_occupations_list(client):
     many_occupations(100)
 
-    # aggregate for the validators (and the page count), page, standards, job types
-    assert_constant(client, "/api/v1/occupations/", rows=100, expected=4)
+    # aggregate for the validators (and the page count), page, standards, job types, and the
+    # lineage both ways (replaces, replaced_by)
+    assert_constant(client, "/api/v1/occupations/", rows=100, expected=6)
 
 
 def test_occupations_list_with_a_search_and_filters(client):
@@ -55,7 +56,8 @@ def test_occupations_list_with_a_search_and_filters(client):
     at_hundred = queries(
         client, "/api/v1/occupations/", q="design", has_standard="true", page_size=100
     )
-    assert at_one == at_hundred == 4  # with the job types: one query, whatever the page size
+    # with the job types and the lineage both ways: one query each, whatever the page size
+    assert at_one == at_hundred == 6
 
 
 def test_batches_list(client):

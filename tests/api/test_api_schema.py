@@ -120,6 +120,7 @@ def test_every_endpoint_of_the_contract_is_documented():
         "/api/v1/consultations/{slug}/",
         "/api/v1/occupations/",
         "/api/v1/occupations/{id}/",
+        "/api/v1/occupations/{id}/versions/",
         "/api/v1/releases/",
         "/api/v1/releases/{version}/",
         "/api/v1/standards/",
@@ -153,6 +154,8 @@ def test_the_comment_submission_is_documented_with_its_key():
 # Resources that are one JSON document, not a list of records: no CSV, no pages
 # (tests/api/test_classification_api.py checks theirs).
 ONE_DOCUMENT = {"/api/v1/classification/"}
+# An occupation's versions: one short JSON list, no pages, CSV nor validators.
+VERSIONS = "/api/v1/occupations/{id}/versions/"
 
 
 def test_every_operation_documents_its_parameters_and_statuses():
@@ -162,6 +165,10 @@ def test_every_operation_documents_its_parameters_and_statuses():
         if path == PROOF:
             # One proof, JSON only: what it answers before the record exists is a 409.
             assert {"200", "404", "409"} <= set(operation["responses"]), path
+            continue
+        if path == VERSIONS:
+            assert {"200", "404"} <= set(operation["responses"]), path
+            assert {p["name"] for p in operation["parameters"]} >= {"id"}, path
             continue
         parameters = {p["name"] for p in operation["parameters"]}
         assert {"format", "If-None-Match", "If-Modified-Since"} <= parameters, path

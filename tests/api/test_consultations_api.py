@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from consult.models import Comment
+from consult.models import Comment, DraftOccupation
 from tests.api.conftest import SECRET_BODIES, csv_of, results_of
-from tests.factories import CommentFactory
+from tests.factories import CommentFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,8 @@ FIELDS = {
 DRAFT_FIELDS = {
     "draft_id",
     "type",
+    "kind",
+    "target",
     "code",
     "name",
     "name_language",
@@ -86,6 +88,8 @@ def test_every_consultation_past_drafting_with_every_field(client, consultations
     assert open_one["occupations"][0] == {
         "draft_id": hydrogen.pk,
         "type": "draft_occupation",
+        "kind": "new_occupation",
+        "target": None,
         "code": "6-28-01-17",
         "name": "Hydrogen producer",
         "name_language": "zh-hans",
@@ -307,3 +311,12 @@ def test_a_new_published_comment_changes_the_count_and_the_etag(client, consulta
     assert after.status_code == 200
     assert after.json()["count"] == 3
     assert after["ETag"] != before["ETag"]
+
+
+def test_a_draft_says_its_kind_and_the_published_occupation_it_changes(client, consultations):
+    hydrogen = consultations["hydrogen"]
+    target = OccupationFactory()
+    DraftOccupation.objects.filter(pk=hydrogen.pk).update(kind="revision", target=target)
+    drafts = client.get(f"{URL}draft-list-2026/").json()["occupations"]
+    revised = next(d for d in drafts if d["draft_id"] == hydrogen.pk)
+    assert (revised["kind"], revised["target"]) == ("revision", target.pk)

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/occupations/"
 FIELDS = {
     "id",
+    "version",
     "code",
     "name",
     "name_language",
@@ -29,6 +30,10 @@ FIELDS = {
     "batch",
     "standards",
     "provenance",
+    "retired",
+    "retired_in",
+    "replaces",
+    "replaced_by",
     "url",
 }
 
@@ -46,7 +51,7 @@ def assert_occupation_shape(record: dict) -> None:
         assert isinstance(record[key], list)
         assert all(isinstance(item, str) for item in record[key])
     for job_type in record["job_type_records"]:
-        assert set(job_type) == {"name", "language", "other_names", "provenance"}
+        assert set(job_type) == {"name", "language", "other_names", "batch", "provenance"}
     assert [job_type["name"] for job_type in record["job_type_records"]] == record["job_types"]
     # Marked, excluded by a source, or not known (null).
     assert record["green"] in (True, False, None)
@@ -113,6 +118,11 @@ def test_list_gives_every_field_of_the_contract(client, registry):
             }
         ],
         "provenance": {"sources": occupation.sources, "fields": occupation.provenance},
+        "version": 1,
+        "retired": False,
+        "retired_in": None,
+        "replaces": [],
+        "replaced_by": [],
         "url": f"http://testserver/api/v1/occupations/{occupation.pk}/",
     }
 
@@ -351,6 +361,9 @@ def expected_cells(record: dict) -> list[str]:
         text([s["title_language"] for s in standards]),
         text([s["kind"] for s in standards]),
         text(record["provenance"]),
+        text(record["version"]),
+        text(record["retired"]),
+        text(record["retired_in"]),
         record["url"],
     ]
     return ["'" + c if c.startswith(("=", "+", "-", "@")) else c for c in cells]
@@ -390,6 +403,9 @@ def test_csv_has_a_header_and_one_row_per_record_matching_the_json(client, regis
         "standards.title_language",
         "standards.kind",
         "provenance",
+        "version",
+        "retired",
+        "retired_in",
         "url",
     ]
     records = results_of(client, URL)

@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from consult.models import DraftOccupation
 from consult.reporting.report import build_response_report
 from consult.workflow.consultations import begin_review, open_consultation
 from consult.workflow.drafts import withdraw_draft
+from tests.factories import OccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +64,19 @@ def test_a_draft_withdrawn_during_review_stays_on_the_public_list(drafting, edit
     assert "Low-altitude pilot" in page
     assert "Merged into the first." in page
     assert "Legal office objected." not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "kind"),
+    [("en", "Revision of a published occupation"), ("zh-hans", "修订已发布职业")],
+)
+def test_a_proposal_changing_a_published_occupation_says_so_and_links_it(
+    opened_with_a_withdrawn_draft, language, kind
+):
+    consultation, _internal = opened_with_a_withdrawn_draft
+    target = OccupationFactory(name="互联网营销师")
+    shown = consultation.drafts.get(position=1)
+    DraftOccupation.objects.filter(pk=shown.pk).update(kind="revision", target=target)
+    page = Client().get(consultation.get_absolute_url(), {"lang": language}).content.decode()
+    assert f'{kind}: <a href="{target.get_absolute_url()}">' in page
+    assert "互联网营销师" in page

@@ -19,6 +19,7 @@ from occupations.models import (
     ClassificationEdition,
     ClassificationGroup,
     Occupation,
+    OccupationVersion,
     SkillStandard,
     StandardLevel,
     Transition,
@@ -485,3 +486,34 @@ def test_the_occupation_page_lists_its_job_types_with_their_other_names(loaded, 
 
     assert '<span lang="en">Live Sales Personnel</span>' in page
     assert '<span lang="en">Livestreaming Salesperson</span>' in page
+
+
+def test_every_seed_occupation_is_at_version_1_once_however_often_loaded(loaded):
+    occupations = list(Occupation.objects.select_related("batch"))
+    assert occupations
+    versions = {v.occupation_id: v for v in OccupationVersion.objects.all()}
+    # Loaded twice, one version each.
+    assert OccupationVersion.objects.count() == len(occupations)
+    for occupation in occupations:
+        assert occupation.version == 1
+        assert (versions[occupation.pk].number, versions[occupation.pk].batch) == (
+            1,
+            occupation.batch,
+        )
+    marketers = Occupation.objects.get(name="Internet Marketing Specialists")
+    text = versions[marketers.pk].text
+    assert text["job_types"] == ["Live Sales Personnel"]
+    (live_sales,) = marketers.job_type_records.all()
+    assert live_sales.batch.number == 3
+
+
+def test_the_online_marketers_job_type_is_a_third_batch_record_in_the_api(loaded, client):
+    marketers = Occupation.objects.get(name="Internet Marketing Specialists")
+    record = client.get(f"/api/v1/occupations/{marketers.pk}/").json()
+    (live_sales,) = record["job_type_records"]
+    third = Batch.objects.get(number=3)
+    assert (live_sales["name"], live_sales["batch"]) == ("Live Sales Personnel", third.slug)
+    assert live_sales["other_names"] == ["Livestreaming Salesperson"]
+    assert record["version"] == 1
+    versions = client.get(f"/api/v1/occupations/{marketers.pk}/versions/").json()
+    assert [(v["version"], v["batch"]) for v in versions] == [(1, marketers.batch.slug)]
