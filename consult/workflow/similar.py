@@ -276,6 +276,10 @@ def nearest_to(draft: DraftOccupation) -> list[Candidate]:
 # The rule -------------------------------------------------------------------------------------
 
 
+# The proposals that add to the classification, which must not duplicate what it holds.
+NEW_KINDS = (DraftOccupation.Kind.NEW_OCCUPATION, DraftOccupation.Kind.NEW_JOB_TYPE)
+
+
 def justification_error(draft: DraftOccupation) -> ValidationError | None:
     """Why ``draft`` cannot be saved as it is: it is new or its names or definition changed,
     it is at least ``threshold()`` similar to a published occupation, job type or pending
@@ -283,6 +287,8 @@ def justification_error(draft: DraftOccupation) -> ValidationError | None:
     matches). None: it may be saved."""
     if (draft.justification or "").strip() or draft.occupation_id is not None:
         return None
+    if draft.kind not in NEW_KINDS:
+        return None  # a revision, retirement or upgrade is near its target by design
     if draft.pk is not None:
         stored = DraftOccupation.objects.filter(pk=draft.pk).first()
         if stored is not None and Texts.of(stored) == Texts.of(draft):

@@ -121,6 +121,7 @@ def _add(client: Client, consultation: Consultation, **data):
         {
             "consultation": consultation.pk,
             "position": 5,
+            "kind": "new_occupation",
             "name": "Drone Pilot",
             "proposed_code": "",
             "definition": OTHER_DEFINITION,
@@ -289,3 +290,17 @@ def test_the_justification_is_published_on_the_page_and_in_the_api(registry):
     assert entry["occupations"][0]["justification"] == (
         "Pilots of passenger drones, which no occupation covers."
     )
+
+
+def test_a_change_to_a_published_occupation_needs_no_justification(registry):
+    # A revision is near the occupation it revises by design; only additions are checked.
+    draft = DraftOccupationFactory.build(  # unsaved: a draft being added
+        consultation=ConsultationFactory(),
+        name=registry.name,
+        kind=DraftOccupation.Kind.REVISION,
+        target=registry,
+    )
+    assert similar.justification_error(draft) is None
+    draft.kind = DraftOccupation.Kind.NEW_OCCUPATION
+    draft.target = None
+    assert similar.justification_error(draft) is not None
