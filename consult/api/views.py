@@ -18,6 +18,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -34,7 +35,7 @@ from consult.models import Comment, CommentRecord, Consultation, DraftOccupation
 from consult.models.comments import normalise_tracking_number
 from core.api.filters import StableOrderingFilter, StrictBooleanFilter, UpdatedSinceFilter
 from core.api.pagination import ApiPagination
-from core.api.schema import ID_PARAMETER, detail_schema, list_schema
+from core.api.schema import ID_PARAMETER, VALIDATION_ERROR_SCHEMA, detail_schema, list_schema
 from core.api.throttling import ApiRateThrottle, KeyedRateThrottle
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.api.registry import (
@@ -626,7 +627,14 @@ class CommentProofViewSet(viewsets.ViewSet):
     @extend_schema(
         tags=["comments"],
         operation_id="comments_proof",
-        responses={200: CommentProofSerializer, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        responses={
+            200: CommentProofSerializer,
+            400: OpenApiResponse(
+                VALIDATION_ERROR_SCHEMA, description="A path or parameter refused by name."
+            ),
+            404: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+        },
         description="The inclusion proof of one comment in the comment record of its "
         "consultation (RFC 6962 encoding, SHA-256): leaf data, leaf index, tree size, audit path "
         "and root. 409 with the reason before the record exists (the window has not closed).",

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -27,64 +27,14 @@ from core.api.schema import (
     ApiAutoSchema,
 )
 from core.api.viewsets import ReadOnlyApiViewSet
+from occupations.api.registry import PreciseDateField, record_provenance
 from occupations.classification import History, classification_history
-from occupations.models import Batch, ClassificationEdition, ReleasePeriod, iso_date
-
-SOURCE_SCHEMA = {
-    "type": "object",
-    "properties": {"file": {"type": "string"}, "quote": {"type": "string"}},
-    "required": ["file", "quote"],
-}
-PROVENANCE_SCHEMA = {
-    "type": "object",
-    "description": (
-        "Facts of the record that its sources' sentences do not state, by field name: "
-        '{"basis": "inference", "rule"}, {"basis": "reference", "reference"}, '
-        '{"basis": "disagreement", "readings": [{"value", "file", "quote"}, ...], "rule"} or '
-        '{"basis": "source", "file", "quote"}. A field not named is supported by "sources".'
-    ),
-    "additionalProperties": {
-        "type": "object",
-        "properties": {"basis": {"enum": ["inference", "reference", "disagreement", "source"]}},
-        "required": ["basis"],
-    },
-}
-
-
-@extend_schema_field({"type": "array", "items": SOURCE_SCHEMA})
-class SourcesField(serializers.JSONField):
-    pass
-
-
-@extend_schema_field(PROVENANCE_SCHEMA)
-class ProvenanceField(serializers.JSONField):
-    pass
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "nullable": True,
-        "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
-        "description": "ISO 8601 at its precision: 2019-04, 2024 or 2020-07-06.",
-    }
-)
-class IsoDateField(serializers.Field):
-    """A stored date written at its precision (``occupations.models.iso_date``)."""
-
-    def __init__(self, precision_field: str, **kwargs: Any) -> None:
-        self.precision_field = precision_field
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, record: Any) -> str | None:
-        date_field = self.field_name
-        return iso_date(getattr(record, date_field), getattr(record, self.precision_field))
+from occupations.models import Batch, ClassificationEdition, ReleasePeriod
 
 
 class ClassificationEditionSerializer(serializers.ModelSerializer):
-    issued_on = IsoDateField("issued_precision")
-    sources = SourcesField()
-    provenance = ProvenanceField()
+    issued_on = PreciseDateField("issued_on", "issued_precision")
+    provenance = record_provenance()
 
     class Meta:
         model = ClassificationEdition
@@ -95,14 +45,12 @@ class ClassificationEditionSerializer(serializers.ModelSerializer):
             "revision",
             "major_group_count",
             "occupation_count",
-            "sources",
             "provenance",
         ]
 
 
 class ReleasePeriodSerializer(serializers.ModelSerializer):
-    sources = SourcesField()
-    provenance = ProvenanceField()
+    provenance = record_provenance()
 
     class Meta:
         model = ReleasePeriod
@@ -112,7 +60,6 @@ class ReleasePeriodSerializer(serializers.ModelSerializer):
             "batch_count",
             "occupation_count",
             "occupation_count_is_minimum",
-            "sources",
             "provenance",
         ]
 
@@ -122,13 +69,12 @@ class ClassificationBatchSerializer(serializers.ModelSerializer):
     title_language = serializers.CharField(
         source="localized_title_language", help_text=_("The language the title is written in.")
     )
-    announced_on = IsoDateField("announced_precision")
+    announced_on = PreciseDateField("announced_on", "announced_precision")
     named_count = serializers.IntegerField(
         source="occupation_total",
         help_text=_("Occupations of the batch the sources name, all in the registry."),
     )
-    sources = SourcesField()
-    provenance = ProvenanceField()
+    provenance = record_provenance()
     url = AbsoluteUrlField(view_name="api:batch-detail", lookup_field="slug")
 
     class Meta:
@@ -142,7 +88,6 @@ class ClassificationBatchSerializer(serializers.ModelSerializer):
             "announced_precision",
             "announced_count",
             "named_count",
-            "sources",
             "provenance",
             "url",
         ]

@@ -68,17 +68,20 @@ def test_the_classification_is_one_document_with_dates_at_their_precision(histor
         "revision": 2,
         "major_group_count": 8,
         "occupation_count": 1639,
-        "sources": [{"file": "010.txt", "quote": "The 2022 edition lists 1,639 occupations."}],
-        "provenance": {},
+        # The same shape as every record of the API: its sources and, per field, the rest.
+        "provenance": {
+            "sources": [{"file": "010.txt", "quote": "The 2022 edition lists 1,639 occupations."}],
+            "fields": {},
+        },
     }
     [period] = data["release_periods"]
     assert period["occupation_count"] == 120 and period["occupation_count_is_minimum"] is True
-    assert period["sources"][0]["quote"] == "By 2009, 12 batches had been released."
+    assert period["provenance"]["sources"][0]["quote"] == "By 2009, 12 batches had been released."
     june, y2024 = data["batches"]
     assert june["announced_on"] == "2022-06" and y2024["announced_on"] == "2024"
     assert june["title"] == "第五批" and june["title_language"] == "zh-hans"
     assert june["announced_count"] == 18 and june["named_count"] == 1
-    assert june["provenance"] == {"announced_on": INFERRED}
+    assert june["provenance"]["fields"] == {"announced_on": INFERRED}
     assert june["url"] == "http://testserver/api/v1/batches/june/"
     assert "-01" not in json.dumps(data)  # no month or year written as a day
 
