@@ -64,6 +64,31 @@ class DraftOccupationForm(LabelLanguageMixin, forms.ModelForm):
             "justification": forms.Textarea(attrs={"rows": 3, "cols": 60}),
         }
 
+    def clean(self) -> dict:
+        """A new revision starts from the published text: a field left blank keeps the
+        target's value, so that only what staff type is a change."""
+        cleaned = super().clean()
+        target = cleaned.get("target")
+        if (
+            self.instance.pk is None
+            and cleaned.get("kind") == DraftOccupation.Kind.REVISION
+            and target is not None
+        ):
+            published = {
+                "alternative_names": target.alternative_names,
+                "translated_name": target.translated_name,
+                "translated_alternative_names": target.translated_alternative_names,
+                "definition": target.definition,
+                "tasks": target.tasks,
+                "job_types": target.job_types,
+                "proposed_code": target.code,
+                "group": target.group,
+            }
+            for name, value in published.items():
+                if name in cleaned and not cleaned[name]:
+                    cleaned[name] = value
+        return cleaned
+
     def _post_clean(self) -> None:
         """A new draft near a published occupation, job type or pending draft needs a
         justification (``consult.workflow.similar``); an existing draft's text changes only

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -130,6 +130,8 @@ def _change_problems(accepted: list[DraftOccupation]) -> list[PublicationProblem
     proposals changing one occupation."""
     problems: list[PublicationProblem] = []
     changing: dict[int, DraftOccupation] = {}
+    # Occupations this list retires: none of them can take another's place.
+    retiring = {d.target_id for d in accepted if d.kind == DraftOccupation.Kind.RETIREMENT}
     for draft in accepted:
         name = draft.name
         if draft.kind in TARGETED_KINDS and draft.target is None:
@@ -151,7 +153,7 @@ def _change_problems(accepted: list[DraftOccupation]) -> list[PublicationProblem
                     field="target",
                 )
             )
-        problems.extend(_kind_problems(draft))
+        problems.extend(_kind_problems(draft, retiring))
         changed = draft.changed_occupation_id()
         if changed is None:
             continue
@@ -169,7 +171,7 @@ def _change_problems(accepted: list[DraftOccupation]) -> list[PublicationProblem
     return problems
 
 
-def _kind_problems(draft: DraftOccupation) -> list[PublicationProblem]:
+def _kind_problems(draft: DraftOccupation, retiring: set[int | None]) -> list[PublicationProblem]:
     """What stops one proposal of its kind (its target exists)."""
     K = DraftOccupation.Kind
     name = draft.name
@@ -177,11 +179,21 @@ def _kind_problems(draft: DraftOccupation) -> list[PublicationProblem]:
     if draft.kind == K.UPGRADE:
         job_type = draft.target_job_type
         assert job_type is not None  # draft_job_type_matches_kind (a constraint)
-        if job_type.occupation_id is None or job_type.lineage_out.exists():
+        occupation = job_type.occupation
+        if occupation is None or job_type.lineage_out.exists():
             problems.append(
                 PublicationProblem(
                     draft,
                     _("“%(name)s”: the job type “%(job_type)s” has already left its occupation.")
+                    % {"name": name, "job_type": job_type.name},
+                    field="target_job_type",
+                )
+            )
+        elif occupation.retired:
+            problems.append(
+                PublicationProblem(
+                    draft,
+                    _("“%(name)s”: the job type “%(job_type)s” is under a retired occupation.")
                     % {"name": name, "job_type": job_type.name},
                     field="target_job_type",
                 )
@@ -202,7 +214,7 @@ def _kind_problems(draft: DraftOccupation) -> list[PublicationProblem]:
         problems.extend(_revision_problems(draft))
     elif draft.kind == K.RETIREMENT:
         for successor in draft.successors.all():
-            if successor.pk == draft.target_id or successor.retired:
+            if successor.pk == draft.target_id or successor.retired or successor.pk in retiring:
                 problems.append(
                     PublicationProblem(
                         draft,
@@ -372,6 +384,25 @@ def _create_occupation(draft: DraftOccupation, batch: Batch, position: int) -> O
     return occupation
 
 
+def _revise_job_types(
+    draft: DraftOccupation, changed: Occupation, names: list[str], batch: Batch
+) -> None:
+    """A revision's job types: the records kept keep their sources and batch, a new name is
+    a record of this batch, a name left out goes (unless a proposal still targets it)."""
+    try:
+        with transaction.atomic():
+            changed.replace_job_types(list(names), batch_id=batch.pk)
+    except ProtectedError:
+        raise InvalidTransition(
+            _(
+                "“%(name)s” removes a job type that another proposal still names; decide "
+                "that proposal first."
+            )
+            % {"name": draft.name},
+            field="job_types",
+        ) from None
+
+
 def _publish_change(draft: DraftOccupation, batch: Batch) -> None:
     """Apply a proposal that changes a published occupation, and record its new version."""
     K = DraftOccupation.Kind
@@ -414,6 +445,8 @@ def _publish_change(draft: DraftOccupation, batch: Batch) -> None:
         for name, (_published, proposed) in draft.target_changes().items():
             if name == "group":
                 changed.group_id = draft.group_id
+            elif name == "job_types":
+                _revise_job_types(draft, changed, proposed, batch)
             else:
                 setattr(changed, name, proposed)
     elif draft.kind == K.RETIREMENT:

@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -355,6 +356,8 @@ class JobTypeSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text=_("The slug of the batch that announced the job type; null if not known."),
     )
+
+    provenance = record_provenance()
 
     class Meta:
         model = JobType
@@ -816,7 +819,12 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
         "whole text then. A retired occupation's last version retired it.",
     )
     @action(
-        detail=True, methods=["get"], url_path="versions", pagination_class=None, filter_backends=[]
+        detail=True,
+        methods=["get"],
+        url_path="versions",
+        pagination_class=None,
+        filter_backends=[],
+        renderer_classes=[JSONRenderer, BrowsableAPIRenderer],  # JSON only: no CSV
     )
     def versions(self, request: Request, pk: str) -> Response:
         occupation = self.lookup_queryset().first()

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language
@@ -498,22 +498,29 @@ class Occupation(OccupationText, TimeStamped):
     def job_types(self, names) -> None:
         self.__dict__["_pending_job_types"] = list(names or [])
 
-    def replace_job_types(self, names: list[str]) -> None:
-        """Make the occupation's job types exactly ``names`` (plain names, in order); nothing
-        changes when they already are."""
+    def replace_job_types(self, names: list[str], *, batch_id: int | None = None) -> None:
+        """Make the occupation's job types exactly ``names``, in that order: a record whose
+        name stays is kept with its sources, other names and provenance (only its position
+        follows the list); a new name becomes a record of ``batch_id`` (default: the
+        occupation's batch); a name left out is deleted. Nothing changes when they already
+        are ``names``."""
         if self.job_types == names:
             return
-        self.job_type_records.all().delete()
-        JobType.objects.bulk_create(
-            JobType(
-                occupation=self,
-                batch_id=self.batch_id,
-                position=position,
-                name=name,
-                language=self.language,
-            )
-            for position, name in enumerate(names, start=1)
-        )
+        kept = {record.name: record for record in self.job_type_records.all()}
+        self.job_type_records.exclude(name__in=names).delete()
+        # Move the kept records out of the way of the positions they are about to take.
+        self.job_type_records.filter(name__in=names).update(position=F("position") + 10_000)
+        for position, name in enumerate(names, start=1):
+            if name in kept:
+                JobType.objects.filter(pk=kept[name].pk).update(position=position)
+            else:
+                JobType.objects.create(
+                    occupation=self,
+                    batch_id=batch_id or self.batch_id,
+                    position=position,
+                    name=name,
+                    language=self.language,
+                )
         self.job_types_changed()
 
     def job_types_changed(self) -> None:

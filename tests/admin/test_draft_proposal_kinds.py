@@ -62,3 +62,19 @@ def test_a_revision_with_its_target_is_added(client_for, superuser):
     assert (draft.kind, draft.target) == ("revision", target)
     change = client.get(reverse("admin:consult_draftoccupation_change", args=[draft.pk]))
     assert "revision of a published occupation" in change.content.decode()
+
+
+def test_a_new_revision_starts_from_the_published_text(client_for, superuser):
+    # Fields left blank keep the target's values: only what staff type is a change.
+    consultation = ConsultationFactory()
+    target = OccupationFactory(definition="旧定义。", tasks=["一", "二"], job_types=["甲"])
+    client = client_for(superuser)
+    response = client.post(
+        reverse(ADD),
+        _form(consultation, kind="revision", target=target.pk, name=target.name, tasks="一\n三"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    draft = DraftOccupation.objects.get()
+    assert draft.definition == "旧定义。" and draft.job_types == ["甲"]
+    assert draft.proposed_code == target.code
+    assert set(draft.target_changes()) == {"tasks"}

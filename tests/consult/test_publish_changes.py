@@ -284,3 +284,47 @@ def test_a_revision_needs_no_new_code_and_is_not_held_to_new_occupations_checks(
     _publish(review, publisher, after_close)
     marketer.refresh_from_db()
     assert (marketer.code, marketer.tasks, marketer.version) == ("4-01-02-07", ["一项任务。"], 2)
+
+
+def test_a_revision_of_job_types_keeps_the_records_that_stay(
+    review, publisher, after_close, marketer
+):
+    # The kept job type keeps its sources, other names and batch; only the new name is a
+    # record of the revision's batch; the one left out goes.
+    kept = marketer.job_type_records.get()
+    JobType.objects.filter(pk=kept.pk).update(
+        sources=[{"file": "001.txt", "quote": "A sentence."}], other_names=["选品师"]
+    )
+    first_batch = kept.batch_id
+    _revision_of(marketer, review, job_types=["直播销售员", "选品员"])
+    batch = _publish(review, publisher, after_close)
+    records = list(marketer.job_type_records.order_by("position"))
+    assert [(r.name, r.position) for r in records] == [("直播销售员", 1), ("选品员", 2)]
+    assert records[0].batch == batch
+    assert records[1].pk == kept.pk and records[1].batch_id == first_batch
+    assert records[1].sources == [{"file": "001.txt", "quote": "A sentence."}]
+    assert records[1].other_names == ["选品师"]
+
+
+def test_a_revision_cannot_remove_a_job_type_another_proposal_upgrades(
+    review, publisher, after_close, marketer
+):
+    job_type = marketer.job_type_records.get()
+    elsewhere = ConsultationFactory(status=S.REVIEW)
+    _proposal(elsewhere, 1, kind=K.UPGRADE, target_job_type=job_type, name="选品员")
+    _revision_of(marketer, review, job_types=[])
+    _refused_with(review, publisher, after_close, "job_types", "another proposal")
+    assert marketer.job_type_records.get() == job_type
+
+
+def test_two_retirements_cannot_name_each_other_as_successors(
+    review, publisher, after_close, marketer
+):
+    other = OccupationFactory(name="网络营销员")
+    first = _proposal(review, 1, kind=K.RETIREMENT, target=marketer, name=marketer.name)
+    second = _proposal(review, 2, kind=K.RETIREMENT, target=other, name=other.name)
+    first.successors.set([other])
+    second.successors.set([marketer])
+    _refused_with(review, publisher, after_close, "successors", "cannot take its place")
+    marketer.refresh_from_db()
+    assert not marketer.retired

@@ -114,6 +114,10 @@ def test_the_versions_list_gives_each_version_with_batch_consultation_and_change
     assert versions[1]["consultation"] == "merge"
     assert versions[1]["retired"] is True
     assert versions[1]["text"]["name"] == "互联网营销师"
+    # JSON only, as documented: a CSV is refused by name, not JSON sent as text/csv.
+    refused = client.get(f"{URL}{marketer.pk}/versions/", {"format": "csv"})
+    assert refused.status_code in (400, 404)
+    assert not refused["Content-Type"].startswith("text/csv")
 
 
 def test_the_versions_of_an_unknown_occupation_are_404(client, db):
