@@ -45,6 +45,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Backwards, this runs last: the reversed operations rebuild the table again on SQLite.
+        migrations.RunPython(migrations.RunPython.noop, refreeze_records),
         migrations.AddField(
             model_name="comment",
             name="record_salt",
