@@ -8,8 +8,12 @@ The encoding is RFC 6962's (Certificate Transparency, section 2.1), with SHA-256
 - the leaves are every comment of the consultation (published, hidden, spam, withdrawn
   alike) in the order they were stored (ascending database id);
 - a comment's leaf data is the UTF-8 text of four lines joined by "\\n", with no final newline:
-  ``consult-comment-v1``, its tracking number, the moment it was received in UTC
-  (``2026-07-17T15:59:59.123456Z``) and the SHA-256 (hex) of what was sent (``content_json``).
+  the record's encoding (``consult-comment-v2``), its tracking number, the moment it was
+  received in UTC (``2026-07-17T15:59:59.123456Z``) and the SHA-256 (hex) of what was sent
+  (``content_json``) with, in v2, the comment's random salt, which only its sender is shown: the
+  content hash is public (on the proof), the name and e-mail address in it are not, and without
+  the salt a guessed address cannot be tested against it. Records computed before v2 keep
+  encoding v1 (no salt), so that they still verify; their roots never change.
 
 The tree is built in memory as one ``bytes`` of 32-byte digests per level: an odd last node is
 carried up unchanged, which is RFC 6962's split at the largest power of two below the size, so
@@ -34,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from consult.models import (
     ALGORITHM,
+    ENCODING_V2,
     Attachment,
     Comment,
     CommentRecord,
@@ -43,7 +48,6 @@ from consult.models import (
 from consult.models.records import CHUNK_SIZE
 from core.errors import InvalidTransition
 
-LEAF_VERSION = "consult-comment-v1"
 DIGEST = 32
 # Comments read per query while the leaves are computed.
 READ_CHUNK = 5000
@@ -64,6 +68,7 @@ CONTENT_FIELDS = (
     "organisation",
     "email",
     "consent_to_publish",
+    "record_salt",
 )
 
 
@@ -74,9 +79,9 @@ def received_at(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def content_json(values: dict, attachments: list[str]) -> bytes:
-    """What was sent, as canonical JSON (keys sorted, no spaces, UTF-8): the text fields, the
-    target, the consent and each attachment's SHA-256 in the order they were stored."""
+def sent_document(values: dict, attachments: list[str], encoding: str = ENCODING_V2) -> dict:
+    """What was sent: the text fields, the target, the consent and each attachment's SHA-256
+    in the order they were stored, and in v2 the comment's salt (hex)."""
     document = {
         "occupation": values["occupation_id"],
         "field": values["field"],
@@ -89,11 +94,21 @@ def content_json(values: dict, attachments: list[str]) -> bytes:
         "consent_to_publish": values["consent_to_publish"],
         "attachments": attachments,
     }
+    if encoding == ENCODING_V2:
+        document["salt"] = bytes(values["record_salt"]).hex()
+    return document
+
+
+def content_json(values: dict, attachments: list[str], encoding: str = ENCODING_V2) -> bytes:
+    """``sent_document`` as canonical JSON (keys sorted, no spaces, UTF-8)."""
+    document = sent_document(values, attachments, encoding)
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def leaf_data(tracking_number: str, moment: dt.datetime, content_sha256: str) -> bytes:
-    return "\n".join((LEAF_VERSION, tracking_number, received_at(moment), content_sha256)).encode()
+def leaf_data(
+    tracking_number: str, moment: dt.datetime, content_sha256: str, encoding: str = ENCODING_V2
+) -> bytes:
+    return "\n".join((encoding, tracking_number, received_at(moment), content_sha256)).encode()
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -160,19 +175,23 @@ def comment_rows(consultation_id: int) -> Iterator[dict]:
     return rows.iterator(READ_CHUNK)
 
 
-def comment_leaf(values: dict, attachments: list[str]) -> bytes:
-    content = hashlib.sha256(content_json(values, attachments)).hexdigest()
-    return leaf_hash(leaf_data(values["tracking_number"], values["submitted_at"], content))
+def comment_leaf(values: dict, attachments: list[str], encoding: str = ENCODING_V2) -> bytes:
+    content = hashlib.sha256(content_json(values, attachments, encoding)).hexdigest()
+    return leaf_hash(
+        leaf_data(values["tracking_number"], values["submitted_at"], content, encoding)
+    )
 
 
-def read_leaves(consultation_id: int, *, keep_numbers: bool = False) -> Leaves:
+def read_leaves(
+    consultation_id: int, *, keep_numbers: bool = False, encoding: str = ENCODING_V2
+) -> Leaves:
     attachments = _attachment_hashes(consultation_id)
     # One growing buffer of digests, not a list of a million small bytes objects.
     hashes = bytearray()
     ids = array("q")
     numbers: list[str] = []
     for values in comment_rows(consultation_id):
-        hashes += comment_leaf(values, attachments.get(values["id"], []))
+        hashes += comment_leaf(values, attachments.get(values["id"], []), encoding)
         ids.append(values["id"])
         if keep_numbers:
             numbers.append(values["tracking_number"])
@@ -222,6 +241,7 @@ def commit(consultation: Consultation, *, now: dt.datetime) -> CommentRecord:
             root=root_of(levels),
             leaf_count=len(leaves.comment_ids),
             algorithm=ALGORITHM,
+            encoding=ENCODING_V2,
             computed_at=now,
         )
         record.save()
@@ -326,10 +346,12 @@ def proof(comment: Comment) -> dict:
     stored_leaf, path = audit_path(record, index)
     attachments = list(comment.attachments.order_by("pk").values_list("sha256", flat=True))
     values = {name: getattr(comment, name) for name in CONTENT_FIELDS}
-    content = hashlib.sha256(content_json(values, attachments)).hexdigest()
+    content = hashlib.sha256(content_json(values, attachments, record.encoding)).hexdigest()
+    moment = comment.submitted_at
     return {
         "consultation": comment.consultation.slug,
         "algorithm": record.algorithm,
+        "encoding": record.encoding,
         "root": record.root,
         "tree_size": record.leaf_count,
         "computed_at": record.computed_at.isoformat(),
@@ -337,7 +359,7 @@ def proof(comment: Comment) -> dict:
         "tracking_number": comment.tracking_number,
         "received_at": received_at(comment.submitted_at),
         "content_sha256": content,
-        "leaf_data": leaf_data(comment.tracking_number, comment.submitted_at, content).decode(),
+        "leaf_data": leaf_data(comment.tracking_number, moment, content, record.encoding).decode(),
         "leaf_hash": stored_leaf.hex(),
         "audit_path": [digest.hex() for digest in path],
     }
@@ -383,7 +405,7 @@ def recheck(record: CommentRecord) -> tuple[str, Difference]:
     """Recompute the record from the comments as stored now: the root it gives and how the
     stored comments differ from the record (changed leaves by tracking number, rows missing,
     rows stored after it)."""
-    leaves = read_leaves(record.consultation_id, keep_numbers=True)
+    leaves = read_leaves(record.consultation_id, keep_numbers=True, encoding=record.encoding)
     recorded_ids = array("q")
     recorded = bytearray()
     for chunk in record.chunks.filter(level=0).order_by("number"):
@@ -447,3 +469,23 @@ def release_section(release, state: dict) -> list[dict]:
         {"consultation": r.consultation.slug, "batch": r.consultation.batch.slug, **r.as_dict()}
         for r in records
     ]
+
+
+# What only the sender is shown ----------------------------------------------------------------
+
+
+def sent_by_sender(comment: Comment) -> dict:
+    """What the sender needs to check that their whole submission (name and e-mail address
+    included) is what the record binds: the document whose canonical JSON's SHA-256 is the
+    proof's ``content_sha256``, salt included. For the private link only: the salt in it is what
+    keeps the public content hash from confirming a guessed address."""
+    record = CommentRecord.objects.filter(consultation_id=comment.consultation_id).first()
+    encoding = record.encoding if record is not None else ENCODING_V2
+    attachments = list(comment.attachments.order_by("pk").values_list("sha256", flat=True))
+    values = {name: getattr(comment, name) for name in CONTENT_FIELDS}
+    document = sent_document(values, attachments, encoding)
+    return {
+        "document": document,
+        "json": content_json(values, attachments, encoding).decode(),
+        "content_sha256": hashlib.sha256(content_json(values, attachments, encoding)).hexdigest(),
+    }

@@ -11,8 +11,10 @@ read on the consultation's page (or in the open data) rather than the one in the
 listed in the README). Exit status 0: included; 1: not included; 2: unreadable input.
 
 The encoding is RFC 6962's with SHA-256: leaf hash SHA-256(0x00 || leaf data), node hash
-SHA-256(0x01 || left || right); the leaf data is four lines joined by "\\n":
-"consult-comment-v1", the tracking number, the moment received (UTC) and the content hash.
+SHA-256(0x01 || left || right); the leaf data is four lines joined by "\\n": the proof's
+encoding ("consult-comment-v2"; "consult-comment-v1" for records computed before salts), the
+tracking number, the moment received (UTC) and the content hash. In v2 what was sent includes
+the "salt" shown only to the sender, on the private link of the receipt e-mail.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def content_sha256(sent: dict) -> str:
 def leaf_hash(proof: dict) -> bytes:
     data = "\n".join(
         (
-            "consult-comment-v1",
+            proof["encoding"],
             proof["tracking_number"],
             proof["received_at"],
             proof["content_sha256"],
@@ -62,6 +64,9 @@ def root_from_path(leaf: bytes, index: int, size: int, path: list[bytes]) -> byt
     return r if sn == 0 else None
 
 
+ENCODINGS = ("consult-comment-v1", "consult-comment-v2")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("proof", help="the proof's JSON file")
@@ -74,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         path = [bytes.fromhex(p) for p in proof["audit_path"]]
         root = bytes.fromhex(args.root or proof["root"])
         index, size = int(proof["leaf_index"]), int(proof["tree_size"])
+        if proof["encoding"] not in ENCODINGS:
+            raise ValueError(f"unknown encoding {proof['encoding']!r}")
         sent = None
         if args.sent:
             with open(args.sent, encoding="utf-8") as handle:

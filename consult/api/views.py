@@ -602,13 +602,20 @@ class CommentProofSerializer(serializers.Serializer):
 
     consultation = serializers.SlugField()
     algorithm = serializers.CharField()
+    encoding = serializers.CharField(
+        help_text=_("The entry's encoding, its first line (consult-comment-v1 or -v2).")
+    )
     root = serializers.CharField(help_text=_("The record's root (SHA-256, hex)."))
     tree_size = serializers.IntegerField(help_text=_("Comments in the record."))
     computed_at = serializers.DateTimeField()
     leaf_index = serializers.IntegerField(help_text=_("The comment's entry, from 0."))
     tracking_number = serializers.CharField()
     received_at = serializers.CharField(help_text=_("The moment received, UTC."))
-    content_sha256 = serializers.CharField(help_text=_("SHA-256 of what was sent (hex)."))
+    content_sha256 = serializers.CharField(
+        help_text=_(
+            "SHA-256 of what was sent (hex); in v2 with a random salt shown only to the sender."
+        )
+    )
     leaf_data = serializers.CharField(help_text=_("The entry's four lines."))
     leaf_hash = serializers.CharField()
     audit_path = serializers.ListField(

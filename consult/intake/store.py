@@ -216,6 +216,7 @@ def _write_receipt(comment: Comment, language: str, site_url: str) -> None:
             "consultation": comment.consultation,
             "receipt_url": site_url + comment.get_absolute_url(),
             "private_url": withdrawal.private_url(comment.pk, site_url),
+            "record_salt": bytes(comment.record_salt).hex(),
         }
         outbox.write_mail(
             kind=OutgoingMail.Kind.RECEIPT,

@@ -48,7 +48,13 @@ from consult.models.mail import (
     OutgoingMailQuerySet,
     StaffMailSettings,
 )
-from consult.models.records import ALGORITHM, CommentRecord, CommentRecordChunk
+from consult.models.records import (
+    ALGORITHM,
+    ENCODING_V1,
+    ENCODING_V2,
+    CommentRecord,
+    CommentRecordChunk,
+)
 from consult.models.schedules import ScheduledRun
 from consult.models.webhooks import (
     WebhookAttempt,
@@ -70,6 +76,8 @@ __all__ = [
     "DRAFT_LIST_FIELDS",
     "DRAFT_NOTE_FIELDS",
     "DRAFT_TEXT_FIELDS",
+    "ENCODING_V1",
+    "ENCODING_V2",
     "ONE_SECOND",
     "PUBLIC_COMMENT",
     "TRACKING_NUMBER_PATTERN",

@@ -15,7 +15,7 @@ from pathlib import PurePath
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Length
-from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.db.models.lookups import Exact, GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -40,6 +40,15 @@ def new_tracking_number() -> str:
     bits = secrets.randbits(60)
     chars = "".join(CROCKFORD_ALPHABET[(bits >> (5 * i)) & 31] for i in range(12))
     return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
+
+
+SALT_BYTES = 16
+
+
+def new_salt() -> bytes:
+    """A comment's record salt: random, so that the content hash its record publishes cannot
+    be used to test a guessed name or e-mail address (``consult.commitment``)."""
+    return secrets.token_bytes(SALT_BYTES)
 
 
 def normalise_tracking_number(value: str) -> str:
@@ -255,6 +264,9 @@ class Comment(FSMModelMixin, models.Model):
     # second index (varchar_pattern_ops, for LIKE) that no query here uses and that every
     # comment's INSERT would have to update.
     tracking_number = models.CharField(_("tracking number"), max_length=14, editable=False)
+    # Mixed into the content hash of the comment record; shown only to the sender (the private
+    # link of the receipt e-mail), never on a public page, proof or export.
+    record_salt = models.BinaryField(_("record salt"), default=new_salt, editable=False)
     status = FSMField(
         _("moderation status"),
         max_length=10,
@@ -373,6 +385,10 @@ class Comment(FSMModelMixin, models.Model):
             ),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(Exact(Length("record_salt"), SALT_BYTES)),
+                name="comment_record_salt_length",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["received", "published", "hidden", "spam"]),
                 name="comment_status_valid",

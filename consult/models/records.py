@@ -15,6 +15,13 @@ from consult.models.consultations import Consultation
 from core.errors import InvalidTransition
 
 ALGORITHM = "rfc6962-sha256"
+# The leaf encodings (``consult.commitment``): v1 hashed what was sent as it stands, so that a
+# published content hash let anyone test a guessed name or e-mail address; v2 mixes in each
+# comment's random salt. A record keeps the encoding it was computed with, so the records
+# computed before v2 still verify (their leaves cannot change without changing their root).
+ENCODING_V1 = "consult-comment-v1"
+ENCODING_V2 = "consult-comment-v2"
+ENCODINGS = (ENCODING_V1, ENCODING_V2)
 # Digests per chunk row: a proof reads one chunk per level of the tree (32 KiB each).
 CHUNK_SIZE = 1024
 
@@ -33,6 +40,7 @@ class CommentRecord(models.Model):
     leaf_count = models.PositiveIntegerField(_("number of comments"))
     algorithm = models.CharField(_("algorithm"), max_length=20, default=ALGORITHM)
     computed_at = models.DateTimeField(_("computed at"))
+    encoding = models.CharField(_("leaf encoding"), max_length=20, default=ENCODING_V2)
 
     class Meta:
         verbose_name = _("comment record")
@@ -43,6 +51,9 @@ class CommentRecord(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(algorithm=ALGORITHM), name="comment_record_algorithm_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(encoding__in=ENCODINGS), name="comment_record_encoding_known"
             ),
         ]
 

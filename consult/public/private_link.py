@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from consult import commitment
 from consult.workflow import withdrawal
 from core.errors import InvalidTransition
 
@@ -25,6 +26,7 @@ def private_link(request: HttpRequest, token: str) -> HttpResponse:
         "comment": comment,
         "state": "ask",
         "can_withdraw": comment.consultation.is_open_for_comments(now),
+        "sent": commitment.sent_by_sender(comment),
     }
     status = 200
     if request.method == "POST":

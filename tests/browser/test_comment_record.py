@@ -32,6 +32,7 @@ TEXT = {
         "dispute": "This wasn't me",
         "done": "Done: the comment is marked as not sent by you.",
         "withdrawn": "Withdrawn as misattributed",
+        "check": "Check what the record holds of your comment",
     },
     "zh": {
         "locale": "zh-CN",
@@ -43,6 +44,7 @@ TEXT = {
         "dispute": "不是我发的",
         "done": "已完成：该意见已标记为并非您发送。",
         "withdrawn": "因冒名而撤回",
+        "check": "核对记录中您的意见",
     },
 }
 
@@ -107,6 +109,13 @@ def test_the_receipt_proves_the_comment_and_the_owner_disputes_it(
     link = re.search(r"http://\S+/comments/private/\S+/", mail.body).group(0)
     assert link.startswith(live_server.url)
     page.goto(link)
+    # The sender's page gives the salted document that hashes to the proof's content hash;
+    # the salt (also in the receipt mail) is nowhere in the public proof.
+    assert text["check"] in page.locator(".sent-record h2").inner_text()
+    sent = json.loads(page.locator(".sent-json").inner_text())
+    assert sent["email"] == comment.email and sent["salt"] in mail.body
+    assert independent.content_sha256(sent) == proof["content_sha256"]
+    assert sent["salt"] not in saved.read_text(encoding="utf-8")
     page.get_by_role("button", name=text["dispute"]).click()
     assert text["done"] in page.locator("main").inner_text()
     page.screenshot(path=str(artifacts / f"this-was-not-me-{language}.png"), full_page=True)

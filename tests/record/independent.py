@@ -11,13 +11,15 @@ def content_sha256(sent: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def leaf(tracking_number: str, received_at: str, content: str) -> bytes:
-    data = f"consult-comment-v1\n{tracking_number}\n{received_at}\n{content}"
+def leaf(encoding: str, tracking_number: str, received_at: str, content: str) -> bytes:
+    data = f"{encoding}\n{tracking_number}\n{received_at}\n{content}"
     return hashlib.sha256(b"\x00" + data.encode("utf-8")).digest()
 
 
 def verify(proof: dict) -> bool:
-    r = leaf(proof["tracking_number"], proof["received_at"], proof["content_sha256"])
+    r = leaf(
+        proof["encoding"], proof["tracking_number"], proof["received_at"], proof["content_sha256"]
+    )
     fn, sn = proof["leaf_index"], proof["tree_size"] - 1
     if fn > sn:
         return False

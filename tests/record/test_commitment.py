@@ -50,12 +50,14 @@ def sent(comment: Comment) -> dict:
         "email": comment.email,
         "consent_to_publish": comment.consent_to_publish,
         "attachments": list(comment.attachments.order_by("pk").values_list("sha256", flat=True)),
+        "salt": bytes(comment.record_salt).hex(),
     }
 
 
 def independent_root(consultation: Consultation) -> str:
     leaves = [
         independent.leaf(
+            "consult-comment-v2",
             c.tracking_number,
             c.submitted_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             independent.content_sha256(sent(c)),

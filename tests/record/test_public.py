@@ -359,3 +359,143 @@ def test_the_report_pdf_is_rebuilt_once_the_record_exists(comments, consultation
         },
     )
     assert record.root in html
+
+
+# The salt: no public output confirms a guessed address; the sender can check everything -------
+
+
+def unsalted(comment: Comment) -> dict:
+    """What was sent without the salt: all that someone who guesses the name and the e-mail
+    address (the text, target and consent are on the receipt) can put together."""
+    return {
+        "occupation": comment.occupation_id,
+        "field": comment.field,
+        "task_number": comment.task_number,
+        "body": comment.body,
+        "proposed_text": comment.proposed_text,
+        "author_name": comment.author_name,
+        "organisation": comment.organisation,
+        "email": comment.email,
+        "consent_to_publish": comment.consent_to_publish,
+        "attachments": [],
+    }
+
+
+def test_no_public_output_confirms_a_guessed_address(client, comments, consultation):
+    record = commitment.commit(consultation, now=AFTER)
+    comment = comments[1]
+    salt = bytes(comment.record_salt)
+    assert len(salt) == 16
+    assert len({bytes(c.record_salt) for c in comments}) == 5
+    listing = "/api/v1/consultations/record-2026/comments/"
+    with time_machine.travel(AFTER, tick=False):
+        proof = client.get(f"/api/v1/comments/{comment.tracking_number}/proof/").json()
+        outputs = [
+            client.get(comment.get_absolute_url()).content,
+            client.get(reverse("comment-proof", args=[comment.tracking_number])).content,
+            json.dumps(proof).encode(),
+            client.get(consultation.get_absolute_url()).content,
+            client.get(listing).content,
+            b"".join(client.get(listing + "?format=csv").streaming_content),
+            client.get(reverse("feed-consultations")).content,
+        ]
+    assert independent.verify(proof) and proof["root"] == record.root
+    assert proof["encoding"] == "consult-comment-v2"
+    for output in outputs:
+        assert salt.hex().encode() not in output.lower()
+        assert salt not in output
+    # Even the right guess of name and address gives another hash than the published one.
+    assert independent.content_sha256(unsalted(comment)) != proof["content_sha256"]
+    # Which is the leak the salt closes: without it, the right guess would be confirmed.
+    unsalted_leaf = independent.leaf(
+        "consult-comment-v1",
+        proof["tracking_number"],
+        proof["received_at"],
+        independent.content_sha256(unsalted(comment)),
+    )
+    assert unsalted_leaf.hex() != proof["leaf_hash"]
+
+
+def sent_on_private_page(client, comment: Comment) -> tuple[str, dict, str]:
+    import html
+
+    page = client.get(private_link(comment)).content.decode()
+    shown = html.unescape(page.split('<pre class="sent-json"><code>', 1)[1].split("</code>", 1)[0])
+    digest = page.split('<code class="sent-sha256">', 1)[1].split("</code>", 1)[0]
+    return page, json.loads(shown), digest
+
+
+def test_the_private_link_gives_the_sender_what_checks_the_whole_submission(
+    client, tmp_path, comments, consultation
+):
+    comment = comments[3]
+    mail = OutgoingMail.objects.get(kind=OutgoingMail.Kind.RECEIPT, recipient=comment.email)
+    assert bytes(comment.record_salt).hex() in mail.body
+    with time_machine.travel(DURING, tick=False):
+        page, before, digest = sent_on_private_page(client, comment)
+    commitment.commit(consultation, now=AFTER)
+    proof = commitment.proof(comment)
+    with time_machine.travel(AFTER, tick=False):
+        page, sent, digest = sent_on_private_page(client, comment)
+    assert sent == before
+    assert sent["email"] == "p3@example.org" and sent["author_name"] == "Sender 3"
+    assert sent["salt"] == bytes(comment.record_salt).hex()
+    assert f'<code class="record-salt">{sent["salt"]}</code>' in page
+    assert independent.content_sha256(sent) == proof["content_sha256"] == digest
+    (tmp_path / "proof.json").write_text(json.dumps(proof), encoding="utf-8")
+    (tmp_path / "sent.json").write_text(json.dumps(sent), encoding="utf-8")
+    (tmp_path / "other.json").write_text(
+        json.dumps({**sent, "email": "p1@example.org"}), encoding="utf-8"
+    )
+    script = [sys.executable, "-I", str(ROOT / "tools" / "verify_comment_proof.py")]
+    proof_file = str(tmp_path / "proof.json")
+    ok = subprocess.run([*script, proof_file, "--sent", str(tmp_path / "sent.json")])
+    assert ok.returncode == 0
+    other = subprocess.run(
+        [*script, proof_file, "--sent", str(tmp_path / "other.json")], capture_output=True
+    )
+    assert other.returncode == 1
+
+
+def test_a_record_computed_before_salts_keeps_verifying(client, comments, consultation, capsys):
+    """A record stored with encoding v1 (before salts) is read with v1: its proofs, the
+    recheck and the sender's page all still agree with its root, which never changes."""
+    from consult.models import ENCODING_V1, CommentRecordChunk
+
+    leaves = commitment.read_leaves(consultation.pk, encoding=ENCODING_V1)
+    levels = commitment.build_levels(leaves.hashes)
+    record = CommentRecord(
+        consultation=consultation,
+        root=commitment.root_of(levels),
+        leaf_count=5,
+        encoding=ENCODING_V1,
+        computed_at=AFTER,
+    )
+    record.save()
+    CommentRecordChunk.objects.bulk_create(commitment._chunks(record, levels, leaves.comment_ids))
+    assert (
+        record.root
+        == independent.root_of(
+            [
+                independent.leaf(
+                    "consult-comment-v1",
+                    c.tracking_number,
+                    c.submitted_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                    independent.content_sha256(unsalted(c)),
+                )
+                for c in comments
+            ]
+        ).hex()
+    )
+    assert commitment.commit(consultation, now=AFTER + dt.timedelta(days=1)).pk == record.pk
+    for comment in comments:
+        proof = commitment.proof(comment)
+        assert proof["encoding"] == "consult-comment-v1"
+        assert independent.verify(proof)
+        assert proof["content_sha256"] == independent.content_sha256(unsalted(comment))
+    root, difference = commitment.recheck(record)
+    assert root == record.root and difference.clean
+    with time_machine.travel(AFTER, tick=False):
+        page, sent, digest = sent_on_private_page(client, comments[1])
+    assert "salt" not in sent and 'class="record-salt"' not in page
+    assert digest == commitment.proof(comments[1])["content_sha256"]
