@@ -13,7 +13,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -31,7 +36,7 @@ from core.api.filters import (
 from core.api.pagination import ApiPagination
 from core.api.relations import AbsoluteUrlField
 from core.api.renderers import flat_columns
-from core.api.schema import ID_PARAMETER, detail_schema, list_schema
+from core.api.schema import ID_PARAMETER, VALIDATION_ERROR_SCHEMA, detail_schema, list_schema
 from core.api.viewsets import ID_REGEX, SLUG_REGEX, ReadOnlyApiViewSet
 from occupations.api.pinned_reads import (
     RELEASE_PARAMETER,
@@ -812,7 +817,13 @@ class OccupationViewSet(ReleaseReadsMixin, ReadOnlyApiViewSet):
         return Occupation.objects.published()
 
     @extend_schema(
-        responses={200: OccupationVersionSerializer(many=True), 404: OpenApiTypes.OBJECT},
+        responses={
+            200: OccupationVersionSerializer(many=True),
+            400: OpenApiResponse(
+                VALIDATION_ERROR_SCHEMA, description="A parameter or path refused by name."
+            ),
+            404: OpenApiTypes.OBJECT,
+        },
         parameters=[ID_PARAMETER],
         description="Every version of one occupation, first first: the batch that published "
         "it, the consultation that consulted it, the fields it changed (old and new) and the "
